@@ -1,0 +1,44 @@
+# dsqlcost: every target sets itself up (Python venv, and for tests PostgreSQL, Chromium and
+# LibreOffice where missing), so each works on a fresh clone.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SAMPLE ?= sample_stats/saas
+
+.PHONY: setup system report test check lint format samples bench clean
+
+setup:
+	@scripts/setup.sh
+
+system:
+	@scripts/ensure_system.sh postgres chromium libreoffice
+
+## The main job: the cost report on the bundled sample.
+report: setup
+	$(VENV)/bin/dsqlcost classify $(SAMPLE)
+
+## All tests (unit, golden, integration against a real PostgreSQL, browser, LibreOffice).
+test: setup system
+	$(PY) -m pytest -q
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: setup
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check: lint test
+
+## Regenerate sample_stats/ against a real local PostgreSQL.
+samples: setup
+	@scripts/ensure_system.sh postgres
+	$(PY) -m scripts.make_samples
+
+## Benchmarks: print figures and ratios (not timed tests).
+bench: setup
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build *.egg-info

@@ -1,0 +1,96 @@
+"""What pricing produces: options made of line items, and the assumptions behind them.
+
+Like infracost's cost components, an estimate is a list of :class:`LineItem` (option, component,
+region, quantity, unit, unit price, monthly cost, price reference). Totals are sums. Money is
+:class:`~decimal.Decimal` here, at the edge where it is shown; pricing code may compute with
+floats inside and converts with :func:`money`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import pandas as pd
+
+CENT = Decimal("0.01")
+
+
+def money(value: float | Decimal | int, places: str = "0.0001") -> Decimal:
+    """A float or Decimal as a Decimal rounded half-up to ``places`` (default 1/100 of a cent)."""
+    return Decimal(str(value)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """One billed quantity of one option: ``quantity × unit_price = monthly_usd``.
+
+    ``component`` names what is billed (``ComputeDPU``, ``ReadDPU``, ``WriteDPU``,
+    ``MultiRegionWriteDPU``, ``OCCRetryDPU``, ``FreeTierDPU``, ``Storage``, ``FreeTierStorage``,
+    ``ACU``, ``ReadIO``, ``WriteIO``, ``Backup``, ``GlobalReplicatedWriteIO``, ``Transfer`` …).
+    Free tiers and discounts are their own lines with a negative ``monthly_usd``.
+    ``price_ref`` says where the unit price came from (catalog path, ``as_of``, confidence, source).
+    """
+
+    option: str
+    component: str
+    region: str
+    quantity: Decimal
+    unit: str
+    unit_price: Decimal
+    monthly_usd: Decimal
+    price_ref: str
+    usage_based: bool = True
+    confidence: str = "confirmed"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Assumption:
+    """A named assumption with its unit, the value used, and where that value came from.
+
+    ``source`` is ``default`` (data/assumptions), ``scenario`` (a scenario file or preset),
+    ``argument`` (a CLI option), ``measured`` (derived from the export or bundle), or
+    ``calibration`` (a calibration file).
+    """
+
+    key: str
+    value: Any
+    unit: str
+    source: str
+    description: str
+
+
+@dataclass(frozen=True)
+class OptionEstimate:
+    """One deployment option priced for a month.
+
+    ``name`` starts with the option kind: ``dsql-single-region``, ``dsql-multi-region``,
+    ``serverless-v2-standard``, ``serverless-v2-io-optimized``, ``serverless-v2-global`` …
+    ``statements`` (optional) has one row per statement (``stmt_id`` column) with that option's
+    per-statement quantities and ``monthly_usd``, for "top cost drivers". ``details`` carries
+    option-specific figures (paused hours, resumes, ACU series summary, DPU per component …).
+    """
+
+    name: str
+    kind: str
+    title: str
+    line_items: tuple[LineItem, ...]
+    statements: pd.DataFrame | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+    assumptions: tuple[Assumption, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def total_monthly_usd(self) -> Decimal:
+        """Sum of the line items, rounded to the cent."""
+        total = sum((item.monthly_usd for item in self.line_items), Decimal(0))
+        return total.quantize(CENT, rounding=ROUND_HALF_UP)
+
+    def by_component(self) -> dict[str, Decimal]:
+        """Monthly USD per component, summed over regions."""
+        out: dict[str, Decimal] = {}
+        for item in self.line_items:
+            out[item.component] = out.get(item.component, Decimal(0)) + item.monthly_usd
+        return out

@@ -1,0 +1,1 @@
+"""The Dash web dashboard for architects (``dsqlcost dashboard``)."""
