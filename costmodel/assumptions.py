@@ -74,7 +74,9 @@ class AssumptionSet:
     def set(self, key: str, value: Any, source: str) -> None:
         """Override ``key`` with ``value`` from ``source`` (scenario, argument, measured, calibration)."""
         if key not in self._specs:
-            raise ScenarioError(f"unknown assumption {key!r}", hint="see `dsqlcost report --help-assumptions`")
+            raise ScenarioError(
+                f"unknown assumption {key!r}", hint="see `dsqlcost report --help-assumptions`"
+            )
         self._overrides[key] = (value, source)
 
     def get(self, key: str) -> Any:

@@ -7,10 +7,10 @@ these names, so they are the contract between classify and everything downstream
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class ParseStatus(str, Enum):
+class ParseStatus(StrEnum):
     """Whether a statement's text could be analysed."""
 
     OK = "ok"
@@ -24,7 +24,7 @@ class ParseStatus(str, Enum):
     """NULL or ``<insufficient privilege>`` text: costed from counters, never classified."""
 
 
-class StatementKind(str, Enum):
+class StatementKind(StrEnum):
     """What kind of statement this is (top-level node)."""
 
     SELECT = "select"
@@ -47,7 +47,7 @@ class StatementKind(str, Enum):
     """Not parsed (see ``parse_status``)."""
 
 
-class KeyShape(str, Enum):
+class KeyShape(StrEnum):
     """How a write (or a point read) addresses rows: the input to the OCC conflict model."""
 
     CONSTANT = "constant"
@@ -71,7 +71,7 @@ class KeyShape(str, Enum):
     """Could not be determined (function calls, DO, unparsed text)."""
 
 
-class LockStrength(str, Enum):
+class LockStrength(StrEnum):
     """Row-locking clause of a SELECT (strongest one when several)."""
 
     FOR_UPDATE = "for_update"
@@ -84,7 +84,7 @@ class LockStrength(str, Enum):
     """FOR KEY SHARE: supported by DSQL since 2026-08-25."""
 
 
-class LockWait(str, Enum):
+class LockWait(StrEnum):
     """Wait policy of a locking clause."""
 
     SKIP_LOCKED = "skip_locked"
@@ -93,7 +93,7 @@ class LockWait(str, Enum):
     """NOWAIT: fails instead of waiting; meaning changes under OCC."""
 
 
-class Feature(str, Enum):
+class Feature(StrEnum):
     """Constructs that matter for DSQL readiness or cost; a statement lists those it uses."""
 
     SERIAL = "serial"

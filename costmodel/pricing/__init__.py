@@ -1,0 +1,1 @@
+"""Pricing: the price catalog (data) and the per-service cost models that turn usage into line items."""
