@@ -103,7 +103,7 @@ SIGNALS: dict[str, tuple[str, ...]] = {
     "temp spills": ("temp_blks_read", "temp_blks_written"),
     "temp tables (local buffers)": ("local_blks_hit", "local_blks_read", "local_blks_written"),
     "I/O timing": ("shared_blk_read_time", "shared_blk_write_time"),
-    "WAL volume": ("wal_bytes", "wal_records"),
+    "WAL volume": ("wal_bytes",),
     "planning time": ("total_plan_time",),
     "toplevel flag": ("toplevel",),
     "JIT": ("jit_functions",),

@@ -1,0 +1,243 @@
+"""The whole pipeline for one workload, with scenario-independent work done once.
+
+:class:`Analysis` holds what does not change when a what-if changes: the ingested and classified
+workload, the price catalog, an optional calibration and the dsql-lint run inside readiness. Its
+:meth:`Analysis.run` prices a :class:`~costmodel.scenario.Scenario`: usage → contention → DSQL and
+Serverless v2 options → readiness weights → break-even sweep → verdict. The CLI runs it once; the
+dashboard keeps one Analysis per upload and calls :meth:`run` on every control change, so parsing,
+classification and linting never happen in a callback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from costmodel.calibrate import Calibration
+from costmodel.classify import classify
+from costmodel.compare import BreakEven, CostCurve, Verdict, break_even, decide, dsql_cost_curve
+from costmodel.contention import Contention, assess_contention
+from costmodel.estimate import Assumption, OptionEstimate
+from costmodel.pricing.catalog import PriceCatalog
+from costmodel.pricing.dsql import SERVICE as DSQL_SERVICE
+from costmodel.pricing.dsql import estimate_dsql
+from costmodel.pricing.serverless_v2 import estimate_serverless_v2_options, serverless_v2_pricer
+from costmodel.readiness import Readiness, assess_readiness
+from costmodel.scenario import Scenario, scenario_assumptions
+from costmodel.usage import Usage, compute_usage
+from costmodel.workload import Workload
+
+DEFAULT_SWEEP_POINTS = 10_000
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """Everything one scenario run produced, as objects (the report dict is built from this)."""
+
+    workload: Workload
+    scenario: Scenario
+    usage: Usage
+    options: tuple[OptionEstimate, ...]
+    contention: Contention
+    readiness: Readiness | None
+    break_even: BreakEven
+    verdict: Verdict
+    catalog: PriceCatalog
+    calibration: Calibration | None
+    assumptions: tuple[Assumption, ...]
+
+    def option(self, name: str) -> OptionEstimate | None:
+        """The option called ``name``, if priced."""
+        return next((o for o in self.options if o.name == name), None)
+
+
+class Analysis:
+    """A classified workload plus the cached, scenario-independent parts of the pipeline."""
+
+    def __init__(
+        self,
+        workload: Workload,
+        catalog: PriceCatalog,
+        *,
+        calibration: Calibration | None = None,
+        schema: Path | None = None,
+        with_readiness: bool = True,
+    ) -> None:
+        """``workload`` is classified here if it is not yet (its profile columns are added once)."""
+        self.workload = workload if "parse_status" in workload.statements else classify(workload)
+        self.catalog = catalog
+        self.calibration = calibration
+        self.schema = schema
+        self.with_readiness = with_readiness
+        self._readiness: dict[tuple[tuple[str, str], ...], Readiness] = {}
+
+    def _readiness_for(self, scenario: Scenario, usage: Usage, cost: pd.Series) -> Readiness:
+        """Readiness is linted once per assumption set: the cost shares barely move between
+        what-ifs (DSQL cost per statement scales uniformly with growth and region price), so the
+        first run's weights stand for later ones with the same assumptions."""
+        key = tuple(sorted((k, repr(v)) for k, v in scenario.assumptions.items()))
+        if key not in self._readiness:
+            self._readiness[key] = assess_readiness(
+                self.workload,
+                statement_cost=cost,
+                schema=self.schema,
+                assumptions=usage.assumptions,
+                rows_written_per_call=usage.statements["rows_written_per_call"],
+                write_bytes_per_call=usage.statements["write_bytes_per_call"],
+            )
+        return self._readiness[key]
+
+    def run(self, scenario: Scenario, *, sweep_points: int = DEFAULT_SWEEP_POINTS) -> RunResult:
+        """Price ``scenario``: all options, contention, readiness, break-even and the verdict."""
+        assumptions = scenario_assumptions(scenario)
+        usage = compute_usage(self.workload, scenario, assumptions)
+        multi = bool(scenario.regions.dsql_peers)
+
+        # OCC retries need DPU per call, and DPU with retries needs the conflict model: price once
+        # without retries, run the model on that DPU, then price with the retry factors.
+        plain = estimate_dsql(usage, scenario, self.catalog, multi_region=False, calibration=self.calibration)
+        dpu_per_call = plain.statements["total_dpu_per_call"] if plain.statements is not None else None
+        contention = assess_contention(
+            self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
+        )
+        retry = contention.retry_factors.reindex(usage.statements.index).fillna(0.0)
+        options: list[OptionEstimate] = [
+            estimate_dsql(
+                usage,
+                scenario,
+                self.catalog,
+                multi_region=False,
+                calibration=self.calibration,
+                retry_factor=retry,
+            )
+        ]
+        if multi:
+            options.append(
+                estimate_dsql(
+                    usage,
+                    scenario,
+                    self.catalog,
+                    multi_region=True,
+                    calibration=self.calibration,
+                    retry_factor=retry,
+                )
+            )
+        options += estimate_serverless_v2_options(usage, scenario, self.catalog, series=self.workload.series)
+
+        readiness = None
+        if self.with_readiness and options[0].statements is not None:
+            cost = options[0].statements["monthly_usd"].reindex(self.workload.statements.index)
+            readiness = self._readiness_for(scenario, usage, cost)
+
+        sweep = break_even(
+            self._curves(options, usage, scenario), points=sweep_points, notes=self._sweep_notes()
+        )
+        sv2_pick = next(
+            (
+                o.details["io_mode_recommendation"]["option"]
+                for o in options
+                if o.kind == "serverless-v2" and "io_mode_recommendation" in o.details
+            ),
+            None,
+        )
+        verdict = decide(
+            options,
+            multi_region=multi or bool(scenario.regions.global_secondaries),
+            readiness_verdict=readiness.verdict.value if readiness else None,
+            readiness_summary=readiness.summary if readiness else None,
+            contention_risk=contention.risk.value,
+            conflict_rate=contention.predicted_conflict_rate,
+            sv2_recommended_mode=sv2_pick,
+            latency=self._latency(options, contention),
+            crossovers=sweep.crossovers,
+        )
+        return RunResult(
+            workload=self.workload,
+            scenario=scenario,
+            usage=usage,
+            options=tuple(options),
+            contention=contention,
+            readiness=readiness,
+            break_even=sweep,
+            verdict=verdict,
+            catalog=self.catalog,
+            calibration=self.calibration,
+            assumptions=usage.assumptions.used(),
+        )
+
+    def _curves(
+        self, options: Sequence[OptionEstimate], usage: Usage, scenario: Scenario
+    ) -> dict[str, CostCurve]:
+        """One cost curve per option over load multipliers (relative to the scenario's load)."""
+        free = (
+            float(self.catalog.fact(DSQL_SERVICE, "free_tier.dpu_per_month").value)
+            if scenario.dsql.free_tier
+            else 0.0
+        )
+        curves: dict[str, CostCurve] = {}
+        for option in options:
+            if option.kind == "dsql":
+                curves[option.name] = dsql_cost_curve(option, free_tier_dpu=free)
+            else:
+                pricer = serverless_v2_pricer(
+                    usage,
+                    scenario,
+                    self.catalog,
+                    io_mode=str(option.details["io_mode"]),
+                    series=self.workload.series,
+                    global_database=option.name == "serverless-v2-global",
+                )
+                curves[option.name] = pricer.monthly_usd
+        return curves
+
+    @staticmethod
+    def _sweep_notes() -> tuple[str, ...]:
+        return (
+            "multipliers scale the scenario's load (1 = the scenario as given, growth included)",
+            "DSQL OCC retry DPU is held at its share of the scenario's load; conflicts grow faster than load",
+            "Serverless v2 capacity is re-simulated at each multiplier (0.5-ACU steps, min/max, pauses)",
+        )
+
+    @staticmethod
+    def _latency(options: Sequence[OptionEstimate], contention: Contention) -> tuple[str, ...]:
+        lines: list[str] = []
+        for option in options:
+            if option.name == "dsql-multi-region":
+                lines.append(
+                    f"DSQL multi-region commits take ~{contention.commit_latency.ms:.0f} ms "
+                    f"({contention.commit_latency.basis})"
+                )
+            if option.kind == "serverless-v2" and option.details.get("resumes"):
+                lines.append(
+                    f"{option.title}: {float(option.details['resumes']):,.0f} resumes/month; the first request "
+                    f"after a pause waits ~{float(option.details.get('resume_delay_seconds', 0)):.0f} s"
+                )
+        if not lines:
+            lines.append(
+                f"DSQL commits take ~{contention.commit_latency.ms:.0f} ms ({contention.commit_latency.basis}); "
+                "Serverless v2 stays awake (no resume delay)"
+            )
+        return tuple(dict.fromkeys(lines))
+
+
+def analyse(
+    workload: Workload,
+    scenario: Scenario,
+    catalog: PriceCatalog,
+    *,
+    calibration: Calibration | None = None,
+    schema: Path | None = None,
+    sweep_points: int = DEFAULT_SWEEP_POINTS,
+) -> RunResult:
+    """One-shot convenience: classify (if needed) and run one scenario."""
+    return Analysis(workload, catalog, calibration=calibration, schema=schema).run(
+        scenario, sweep_points=sweep_points
+    )
+
+
+def with_growth(scenario: Scenario, growth: float) -> Scenario:
+    """A copy of ``scenario`` at another load multiplier."""
+    return replace(scenario, growth=growth)
