@@ -11,3 +11,7 @@ This package exposes the few public verbs; the CLI (:mod:`costmodel.cli`) and th
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from costmodel.ingest import load_workload
+
+__all__ = ["__version__", "load_workload"]

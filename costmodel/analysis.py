@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from costmodel.calibrate import Calibration
 from costmodel.classify import classify
@@ -24,7 +25,7 @@ from costmodel.estimate import Assumption, OptionEstimate
 from costmodel.pricing.catalog import PriceCatalog
 from costmodel.pricing.dsql import SERVICE as DSQL_SERVICE
 from costmodel.pricing.dsql import estimate_dsql
-from costmodel.pricing.serverless_v2 import estimate_serverless_v2_options, serverless_v2_pricer
+from costmodel.pricing.serverless_v2 import serverless_v2_options
 from costmodel.readiness import Readiness, assess_readiness
 from costmodel.scenario import Scenario, scenario_assumptions
 from costmodel.usage import Usage, compute_usage
@@ -70,7 +71,7 @@ class Analysis:
         self.workload = workload if "parse_status" in workload.statements else classify(workload)
         self.catalog = catalog
         self.calibration = calibration
-        self.schema = schema
+        self.schema = schema if schema is not None else bundle_schema(self.workload)
         self.with_readiness = with_readiness
         self._readiness: dict[tuple[tuple[str, str], ...], Readiness] = {}
 
@@ -125,7 +126,9 @@ class Analysis:
                     retry_factor=retry,
                 )
             )
-        options += estimate_serverless_v2_options(usage, scenario, self.catalog, series=self.workload.series)
+        sv2 = serverless_v2_options(usage, scenario, self.catalog, series=self.workload.series)
+        options += [option for option, _pricer in sv2]
+        pricers: dict[str, CostCurve] = {option.name: pricer.monthly_usd for option, pricer in sv2}
 
         readiness = None
         if self.with_readiness and options[0].statements is not None:
@@ -133,7 +136,7 @@ class Analysis:
             readiness = self._readiness_for(scenario, usage, cost)
 
         sweep = break_even(
-            self._curves(options, usage, scenario), points=sweep_points, notes=self._sweep_notes()
+            self._curves(options, pricers, scenario), points=sweep_points, notes=self._sweep_notes()
         )
         sv2_pick = next(
             (
@@ -169,7 +172,7 @@ class Analysis:
         )
 
     def _curves(
-        self, options: Sequence[OptionEstimate], usage: Usage, scenario: Scenario
+        self, options: Sequence[OptionEstimate], pricers: dict[str, CostCurve], scenario: Scenario
     ) -> dict[str, CostCurve]:
         """One cost curve per option over load multipliers (relative to the scenario's load)."""
         free = (
@@ -177,21 +180,10 @@ class Analysis:
             if scenario.dsql.free_tier
             else 0.0
         )
-        curves: dict[str, CostCurve] = {}
-        for option in options:
-            if option.kind == "dsql":
-                curves[option.name] = dsql_cost_curve(option, free_tier_dpu=free)
-            else:
-                pricer = serverless_v2_pricer(
-                    usage,
-                    scenario,
-                    self.catalog,
-                    io_mode=str(option.details["io_mode"]),
-                    series=self.workload.series,
-                    global_database=option.name == "serverless-v2-global",
-                )
-                curves[option.name] = pricer.monthly_usd
-        return curves
+        return {
+            o.name: dsql_cost_curve(o, free_tier_dpu=free) if o.kind == "dsql" else pricers[o.name]
+            for o in options
+        }
 
     @staticmethod
     def _sweep_notes() -> tuple[str, ...]:
@@ -221,6 +213,28 @@ class Analysis:
                 "Serverless v2 stays awake (no resume delay)"
             )
         return tuple(dict.fromkeys(lines))
+
+
+def bundle_schema(workload: Workload) -> Path | None:
+    """The schema dump of a single bundle (``schema:`` in its bundle.yaml, normally ``schema.sql``).
+
+    A bundle records its database's schema, so readiness checks it by default; with several
+    bundles the schema is only used when given explicitly (``--schema``).
+    """
+    bundles = [Path(s) for s in workload.sources if Path(s).name == "bundle.yaml"]
+    if len(bundles) != 1:
+        return None
+    try:
+        meta = yaml.safe_load(bundles[0].read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    name = meta.get("schema") if isinstance(meta, dict) else None
+    if not isinstance(name, str) or not name:
+        return None
+    path = (bundles[0].parent / name).resolve()
+    if bundles[0].parent.resolve() not in path.parents:
+        return None  # a bundle may only point inside itself
+    return path if path.is_file() else None
 
 
 def analyse(

@@ -1,0 +1,303 @@
+"""Run the AWS-maintained ``dsql-lint`` once over a workload's statement texts (and a schema dump).
+
+Why a wrapper: ``dsql-lint`` lints *files* of ``;``-separated SQL and reports diagnostics by line,
+while a pg_stat_statements export is a list of independent texts. We join the distinct texts into
+one file (one process for the whole export: 5,000 statements lint in about 0.4 s), remember which
+lines each text occupies, and map every diagnostic back to its text by line.
+
+Details that matter (measured against dsql-lint 0.2.22, see reference/dsql-compatibility.md §5):
+
+* Texts are joined with a ``;`` on a line of its own, so a text ending in a ``--`` comment cannot
+  swallow the separator.
+* dsql-lint tracks transaction blocks across statements (``mixed_ddl_dml_transaction``). pgss texts
+  are independent, so a ``BEGIN`` text is followed by a synthetic ``COMMIT`` line that closes the
+  block; diagnostics on synthetic lines are dropped.
+* One unterminated quote makes the tokenizer give up on the whole file (a single ``parse_error``
+  with an empty preview). Callers should not send texts PostgreSQL's own parser rejects; as a
+  safety net, a tokenizer failure drops the offending text (its diagnostic is kept for it) and
+  lints the rest again.
+* psql meta-commands in a dump (``\\restrict`` from pg_dump 15.14+/17.6+) are blanked, keeping line
+  numbers, because they are not SQL.
+* The JSON ``summary`` does not count ``fixed`` diagnostics, so only the ``diagnostics`` array is used.
+
+A missing binary is not an error: :func:`run_dsql_lint` returns a :class:`LintRun` with
+``available=False`` and the reason, and readiness reports "syntax check not run".
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+EXECUTABLE = "dsql-lint"
+TIMEOUT_SECONDS = 120.0
+"""Generous: 5,000 statements take under half a second."""
+
+_BEGIN = re.compile(r"^\s*(begin|start\s+transaction)\b", re.IGNORECASE)
+_META = re.compile(r"^\\[a-zA-Z]")
+_TOKENIZE = "Failed to tokenize"
+_MAX_RETRIES = 20
+_AT_LINE = re.compile(r"at Line: (\d+)")
+
+
+@dataclass(frozen=True)
+class LintDiagnostic:
+    """One dsql-lint diagnostic, as reported (``line`` is 1-based within the linted file)."""
+
+    rule: str
+    line: int
+    message: str
+    suggestion: str
+    fix_status: str
+    """``fixed`` | ``fixed_with_warning`` | ``unfixable`` (what ``--fix`` would do)."""
+    fix_detail: str
+    preview: str
+
+    @property
+    def fixable(self) -> bool:
+        """True when ``dsql-lint --fix`` rewrites the construct automatically."""
+        return self.fix_status in ("fixed", "fixed_with_warning")
+
+
+@dataclass(frozen=True)
+class LintRun:
+    """The result of one dsql-lint invocation over a workload (and optionally a schema dump).
+
+    ``statements[i]`` holds the diagnostics of ``texts[i]`` as passed to :func:`run_dsql_lint`
+    (empty tuple when clean or not linted); ``schema`` holds the diagnostics of the schema file
+    with their line numbers in that file.
+    """
+
+    available: bool
+    version: str | None
+    executable: str | None
+    statements: tuple[tuple[LintDiagnostic, ...], ...] = ()
+    schema: tuple[LintDiagnostic, ...] = ()
+    error: str | None = None
+    """Why the check did not run (binary missing, crashed, unreadable output)."""
+    seconds: float = 0.0
+    invocations: int = 0
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+
+def find_dsql_lint() -> str | None:
+    """The dsql-lint executable: next to the running Python first (the project venv), then PATH."""
+    beside = Path(sys.executable).parent / EXECUTABLE
+    if beside.is_file():
+        return str(beside)
+    return shutil.which(EXECUTABLE)
+
+
+@lru_cache(maxsize=8)
+def dsql_lint_version(executable: str) -> str | None:
+    """``0.2.22`` from ``dsql-lint --version``; None when it cannot be run (cached per executable)."""
+    try:
+        out = subprocess.run(
+            [executable, "--version"], capture_output=True, text=True, timeout=30, check=False
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"(\d+\.\d+\.\d+\S*)", out)
+    return match.group(1) if match else (out.strip() or None)
+
+
+def strip_meta_commands(sql: str) -> str:
+    """Blank psql meta-command lines (``\\restrict …``), keeping the line count."""
+    return "\n".join("" if _META.match(line) else line for line in sql.split("\n"))
+
+
+def _join(texts: Sequence[str], include: Sequence[int]) -> tuple[str, list[tuple[int, int, int]]]:
+    """Join texts ``include`` into one file; returns the file and (first_line, last_line, index)."""
+    parts: list[str] = []
+    spans: list[tuple[int, int, int]] = []
+    line = 1
+    for index in include:
+        text = texts[index].strip().rstrip(";").rstrip()
+        n_lines = text.count("\n") + 1
+        spans.append((line, line + n_lines - 1, index))
+        parts.append(text + "\n;")
+        line += n_lines + 1
+        if _BEGIN.match(text):
+            parts.append("COMMIT\n;")  # synthetic: closes the block a BEGIN text opened
+            line += 2
+    return "\n".join(parts) + "\n", spans
+
+
+def _parse_diagnostics(items: list[dict[str, Any]]) -> list[LintDiagnostic]:
+    out: list[LintDiagnostic] = []
+    for item in items:
+        fix = item.get("fix_result") or {}
+        out.append(
+            LintDiagnostic(
+                rule=str(item.get("rule", "")),
+                line=int(item.get("line") or 0),
+                message=str(item.get("message", "")),
+                suggestion=str(item.get("suggestion") or ""),
+                fix_status=str(fix.get("status") or "unfixable"),
+                fix_detail=str(fix.get("detail") or ""),
+                preview=str(item.get("statement_preview") or ""),
+            )
+        )
+    return out
+
+
+def _locate(line: int, spans: list[tuple[int, int, int]]) -> int | None:
+    for first, last, index in spans:
+        if first <= line <= last:
+            return index
+    return None
+
+
+def _invoke(executable: str, files: list[Path]) -> dict[str, Any]:
+    proc = subprocess.run(
+        [executable, "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_SECONDS,
+        check=False,
+    )
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"dsql-lint exited with {proc.returncode}: {proc.stderr.strip()[:300]}")
+    try:
+        data: dict[str, Any] = json.loads(proc.stdout)
+    except json.JSONDecodeError as exc:
+        raise RuntimeError(f"dsql-lint printed no JSON ({exc}): {proc.stdout[:200]!r}") from exc
+    return data
+
+
+def run_dsql_lint(
+    texts: Sequence[str],
+    schema_sql: str | None = None,
+    *,
+    include: Sequence[int] | None = None,
+    executable: str | None = None,
+) -> LintRun:
+    """Lint ``texts`` (only the indices in ``include``, default all) and an optional schema dump.
+
+    One dsql-lint process handles both (two files); a tokenizer failure in the texts drops the
+    text that caused it and runs again (at most a few times). Never raises for tool problems:
+    they come back as ``LintRun.error``.
+    """
+    exe = executable or find_dsql_lint()
+    empty = tuple(() for _ in texts)
+    if exe is None:
+        return LintRun(False, None, None, empty, error="dsql-lint is not installed (pip install dsql-lint)")
+    version = dsql_lint_version(exe)
+    if version is None:
+        return LintRun(False, None, exe, empty, error=f"{exe} --version failed")
+    todo = list(range(len(texts)) if include is None else include)
+    found: dict[int, list[LintDiagnostic]] = {}
+    failed: dict[int, LintDiagnostic] = {}
+    schema_diags: list[LintDiagnostic] = []
+    notes: list[str] = []
+    started = time.perf_counter()
+    invocations = 0
+    with tempfile.TemporaryDirectory(prefix="dsqlcost-lint-") as tmp:
+        stmts_file, schema_file = Path(tmp) / "statements.sql", Path(tmp) / "schema.sql"
+        if schema_sql is not None:
+            schema_file.write_text(strip_meta_commands(schema_sql), encoding="utf-8")
+        lint_schema = schema_sql is not None
+        while True:
+            joined, spans = _join(texts, todo)
+            stmts_file.write_text(joined, encoding="utf-8")
+            files = ([stmts_file] if todo else []) + ([schema_file] if lint_schema else [])
+            if not files:
+                break
+            retry: int | None = None
+            found = {}
+            try:
+                data = _invoke(exe, files)
+                invocations += 1
+                for entry in data.get("files", []):
+                    diags = _parse_diagnostics(entry.get("diagnostics") or [])
+                    name = Path(str(entry.get("file"))).name
+                    if entry.get("error"):
+                        notes.append(f"dsql-lint could not read {name}: {entry['error']}")
+                    if name == schema_file.name:
+                        schema_diags = diags
+                        continue
+                    for diag in diags:
+                        if diag.rule == "parse_error" and diag.message.startswith(_TOKENIZE):
+                            retry, probes = _tokenize_culprit(exe, stmts_file, texts, todo, spans, diag)
+                            invocations += probes
+                            failed[retry] = diag
+                            break
+                        index = _locate(diag.line, spans)
+                        if index is not None:  # None: a synthetic separator or COMMIT line
+                            found.setdefault(index, []).append(diag)
+            except (OSError, subprocess.SubprocessError, RuntimeError) as exc:
+                return LintRun(False, version, exe, empty, error=str(exc), invocations=invocations + 1)
+            if retry is None or invocations > _MAX_RETRIES:
+                break
+            # The tokenizer stopped at this text: keep its diagnostic, lint the others again.
+            notes.append(f"dsql-lint could not tokenize statement #{retry + 1}; the others were linted again")
+            todo = [i for i in todo if i != retry]
+            lint_schema = False  # already linted
+    for index, diag in failed.items():
+        found[index] = [diag]
+    per_text = tuple(tuple(_dedupe(found.get(i, []))) for i in range(len(texts)))
+    return LintRun(
+        True,
+        version,
+        exe,
+        per_text,
+        tuple(_dedupe(schema_diags)),
+        seconds=time.perf_counter() - started,
+        invocations=invocations,
+        notes=tuple(notes),
+    )
+
+
+def _tokenize_culprit(
+    exe: str,
+    path: Path,
+    texts: Sequence[str],
+    todo: list[int],
+    spans: list[tuple[int, int, int]],
+    diag: LintDiagnostic,
+) -> tuple[int, int]:
+    """The text that made the tokenizer give up, and how many extra dsql-lint runs finding it took.
+
+    The message names a line (``… at Line: 5, Column: 8``), which is the culprit for unterminated
+    strings but the end of file for unterminated dollar quotes and comments. Then the smallest
+    failing prefix is found by bisection: a prefix fails exactly when it holds the culprit.
+    """
+    match = _AT_LINE.search(diag.message)
+    if match:
+        index = _locate(int(match.group(1)), spans)
+        if index is not None and index != todo[-1]:
+            return index, 0
+    low, high, probes = 0, len(todo) - 1, 0
+    while low < high:
+        mid = (low + high) // 2
+        joined, _ = _join(texts, todo[: mid + 1])
+        path.write_text(joined, encoding="utf-8")
+        probes += 1
+        items = _invoke(exe, [path]).get("files", [{}])[0].get("diagnostics") or []
+        if any(str(d.get("message", "")).startswith(_TOKENIZE) for d in items):
+            high = mid
+        else:
+            low = mid + 1
+    return todo[low], probes
+
+
+def _dedupe(diags: list[LintDiagnostic]) -> list[LintDiagnostic]:
+    """Drop repeats of one rule per line (dsql-lint reports a parse error twice inside blocks)."""
+    seen: set[tuple[str, int]] = set()
+    out: list[LintDiagnostic] = []
+    for diag in diags:
+        key = (diag.rule, diag.line)
+        if key not in seen:
+            seen.add(key)
+            out.append(diag)
+    return out

@@ -1,0 +1,541 @@
+"""Aurora DSQL: usage → DPU components → line items, with the official formulas.
+
+The formulas (billing doc, ``reference/dsql-pricing.md`` §1.2) with their constants read from the
+price catalog, never written here::
+
+    ComputeDPU          = CPU seconds
+    ReadDPU             = max(bytes read, 2 KiB) × rate      per transaction
+    WriteDPU            = max(bytes written, 1 KiB) × rate   per write transaction (rows + index entries)
+    MultiRegionWriteDPU = WriteDPU per active peer besides the originating region
+
+The per-byte rates are the documented minimums over the minimum bytes (0.00375 DPU / 2,048 B and
+0.05 DPU / 1,024 B); the published per-byte figures are their roundings, and only the exact ratio
+reproduces AWS's worked examples and the measured CloudWatch figures.
+
+**How a statement carries a per-transaction minimum.** Minimums apply to the sum of a
+transaction's statements. With ``s`` statements per transaction each statement call is billed
+``max(its bytes, minimum / s)``; likewise each write statement carries ``1 KiB / w`` of the write
+minimum, ``w`` being write statements per write transaction. For any transaction
+``Σ max(bᵢ, M/s) ≥ max(Σ bᵢ, M)``, with equality when all statements fall on the same side of
+``M/s``: the estimate is exact for autocommit (``s = 1``) and never below the bill otherwise.
+
+**Regions.** Compute, read and write (and the multi-region write) are billed in the region where
+the transaction originates (``regions.traffic_split``, else the ``dsql_traffic_split`` assumption);
+storage in every active peer; the witness costs nothing. The free tier (DPU and storage, once per
+account) and the scenario discount are their own negative line items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from costmodel.errors import PricingError, ScenarioError
+from costmodel.estimate import LineItem, OptionEstimate, money
+from costmodel.pricing.catalog import PRICE_DIR, Price, PriceCatalog, load_catalog
+from costmodel.scenario import Scenario
+
+if TYPE_CHECKING:
+    from costmodel.calibrate import Calibration
+    from costmodel.usage import Usage
+
+SERVICE = "aurora_dsql"
+PRICE_FILE = f"{PRICE_DIR}/aurora_dsql.yaml"
+DPU_PER_MILLION = Decimal(1_000_000)
+COMPONENTS = ("ComputeDPU", "ReadDPU", "WriteDPU", "MultiRegionWriteDPU", "OCCRetryDPU")
+RATE_TOLERANCE = Decimal("0.0001")
+"""Relative difference allowed between the exact rate and the published rounded one."""
+
+
+@dataclass(frozen=True)
+class DpuConstants:
+    """The DSQL formula constants from the catalog (Decimal, exact)."""
+
+    compute_per_cpu_second: Decimal
+    read_per_byte: Decimal
+    write_per_byte: Decimal
+    read_min_bytes: Decimal
+    write_min_bytes: Decimal
+    multi_region_write_per_peer: Decimal
+
+    @classmethod
+    def from_catalog(cls, catalog: PriceCatalog) -> DpuConstants:
+        """Read the constants; the exact per-byte rate must agree with the published rounding."""
+
+        def fact(name: str) -> Decimal:
+            return catalog.decimal_fact(SERVICE, name)
+
+        rates = {}
+        for kind in ("read", "write"):
+            exact = fact(f"{kind}_min_dpu_per_txn") / fact(f"{kind}_min_bytes_per_txn")
+            published = fact(f"{kind}_dpu_per_byte")
+            if abs(exact - published) > published * RATE_TOLERANCE:
+                raise PricingError(
+                    f"{kind} formula constants disagree: {kind}_min_dpu_per_txn / {kind}_min_bytes_per_txn = "
+                    f"{exact} but {kind}_dpu_per_byte = {published}",
+                    file=PRICE_FILE,
+                    hint="fix the formulas section so the minimum in DPU equals the minimum bytes times the rate",
+                )
+            rates[kind] = exact
+        return cls(
+            compute_per_cpu_second=fact("compute_dpu_per_cpu_second"),
+            read_per_byte=rates["read"],
+            write_per_byte=rates["write"],
+            read_min_bytes=fact("read_min_bytes_per_txn"),
+            write_min_bytes=fact("write_min_bytes_per_txn"),
+            multi_region_write_per_peer=fact("multi_region_write_dpu_per_active_peer"),
+        )
+
+
+@dataclass(frozen=True)
+class DpuBreakdown:
+    """DPU of one statement call by component; ``total`` is their plain sum."""
+
+    compute: Decimal
+    read: Decimal
+    write: Decimal
+    multi_region_write: Decimal = Decimal(0)
+
+    @property
+    def total(self) -> Decimal:
+        """Compute + Read + Write + Multi-Region Write."""
+        return self.compute + self.read + self.write + self.multi_region_write
+
+    def rounded(self, places: int = 5) -> DpuBreakdown:
+        """Each component rounded half-up to ``places`` decimals (AWS prints 5)."""
+        q = Decimal(1).scaleb(-places)
+        return DpuBreakdown(*(v.quantize(q, rounding=ROUND_HALF_UP) for v in self._values()))
+
+    def _values(self) -> tuple[Decimal, Decimal, Decimal, Decimal]:
+        return (self.compute, self.read, self.write, self.multi_region_write)
+
+
+def _dec(value: float | int | Decimal | str) -> Decimal:
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def statement_dpu(
+    cpu_seconds: float | Decimal,
+    read_bytes: float | Decimal,
+    write_bytes: float | Decimal,
+    *,
+    in_own_transaction: bool = True,
+    active_peers: int = 1,
+    constants: DpuConstants | None = None,
+) -> DpuBreakdown:
+    """DPU of one statement call from its CPU time and bytes (scalar form of the formulas).
+
+    ``read_bytes`` includes primary-key uniqueness checks; ``write_bytes`` every row and index
+    entry (each already at least 128 B). With ``in_own_transaction`` the per-transaction minimums
+    apply (2 KiB read always, 1 KiB write when it writes), as AWS's worked examples do; without,
+    the raw values are returned, as ``EXPLAIN ANALYZE VERBOSE`` prints them. ``active_peers`` = 2
+    adds the multi-region write.
+    """
+    c = constants or DpuConstants.from_catalog(load_catalog())
+    read, write = _dec(read_bytes), _dec(write_bytes)
+    if in_own_transaction:
+        read = max(read, c.read_min_bytes)
+        write = max(write, c.write_min_bytes) if write > 0 else write
+    write_dpu = write * c.write_per_byte
+    return DpuBreakdown(
+        compute=_dec(cpu_seconds) * c.compute_per_cpu_second,
+        read=read * c.read_per_byte,
+        write=write_dpu,
+        multi_region_write=write_dpu * c.multi_region_write_per_peer * max(active_peers - 1, 0),
+    )
+
+
+@dataclass(frozen=True)
+class RegionPlan:
+    """Where a DSQL option runs: active peers, witness, and the share of traffic per peer."""
+
+    active: tuple[str, ...]
+    witness: str | None
+    split: dict[str, float]
+    split_source: str
+    notes: tuple[str, ...] = ()
+
+
+def plan_regions(
+    scenario: Scenario, catalog: PriceCatalog, *, multi_region: bool, split_mode: str
+) -> RegionPlan:
+    """Validate the scenario's regions for one DSQL option and settle the traffic split."""
+    regions = scenario.regions
+    primary = regions.primary
+    notes: list[str] = []
+    if not multi_region:
+        catalog.price(SERVICE, primary, "dpu_per_million")  # unknown region: PricingError naming the file
+        return RegionPlan((primary,), None, {primary: 1.0}, "single region: all traffic in the primary")
+    peers = tuple(dict.fromkeys(p for p in regions.dsql_peers if p != primary))
+    if not peers:
+        raise PricingError(
+            "a multi-region DSQL cluster needs one peer region besides the primary",
+            column="regions.dsql_peers",
+            hint="set regions.dsql_peers: [<region>] (and regions.dsql_witness) in the scenario",
+        )
+    active = (primary, *peers)
+    if len(active) > 2:
+        raise PricingError(
+            f"DSQL multi-region clusters have at most 2 active peers; got {', '.join(active)}",
+            column="regions.dsql_peers",
+            hint="keep one peer besides the primary; the third region is the witness (regions.dsql_witness)",
+        )
+    sets: dict[str, str] = {}
+    for region in active if regions.dsql_witness is None else (*active, regions.dsql_witness):
+        if region in catalog.single_region_only:
+            raise PricingError(
+                f"region {region!r} supports single-region DSQL clusters only",
+                file=PRICE_FILE,
+                hint="pick peers and a witness from one region set: "
+                + "; ".join(f"{k}: {', '.join(v)}" for k, v in catalog.region_sets.items()),
+            )
+        found = catalog.region_set_of(region)
+        if found is None:
+            raise PricingError(
+                f"unknown DSQL multi-region region {region!r} (in no region set)",
+                file=PRICE_FILE,
+                hint=f"add it to region_sets in {PRICE_FILE} if AWS supports it, or use a region of "
+                + ", ".join(f"{k} ({', '.join(v)})" for k, v in catalog.region_sets.items()),
+            )
+        sets[region] = found
+    if len(set(sets.values())) > 1:
+        raise PricingError(
+            "DSQL peers and witness must share one region set; got "
+            + ", ".join(f"{r} ({s})" for r, s in sets.items()),
+            column="regions",
+            hint="choose all three regions from one set: "
+            + "; ".join(f"{k}: {', '.join(v)}" for k, v in catalog.region_sets.items()),
+        )
+    witness = regions.dsql_witness
+    if witness is None:
+        spare = [r for r in catalog.region_sets[sets[primary]] if r not in active]
+        if not spare:
+            raise PricingError(
+                f"no witness region left in region set {sets[primary]}",
+                column="regions.dsql_witness",
+                hint="set regions.dsql_witness",
+            )
+        witness = spare[0]
+        notes.append(f"no witness given: {witness} assumed (witness regions bill nothing)")
+    elif witness in active:
+        raise PricingError(
+            f"the witness {witness!r} must differ from the active peers ({', '.join(active)})",
+            column="regions.dsql_witness",
+            hint="use the third region of the set as witness",
+        )
+    for region in active:
+        catalog.price(SERVICE, region, "dpu_per_million")
+    split, source = _traffic_split(regions.traffic_split, active, split_mode)
+    return RegionPlan(active, witness, split, source, tuple(notes))
+
+
+def _traffic_split(
+    given: Mapping[str, float], active: tuple[str, ...], mode: str
+) -> tuple[dict[str, float], str]:
+    if given:
+        unknown = [r for r in given if r not in active]
+        if unknown:
+            raise PricingError(
+                f"traffic_split names {', '.join(unknown)}, not an active DSQL peer ({', '.join(active)})",
+                column="regions.traffic_split",
+                hint="give shares for the primary and dsql_peers only",
+            )
+        shares = {r: float(given.get(r, 0.0)) for r in active}
+        if any(v < 0 for v in shares.values()) or abs(sum(shares.values()) - 1.0) > 1e-6:
+            raise PricingError(
+                f"traffic_split shares must be >= 0 and sum to 1; got {shares}",
+                column="regions.traffic_split",
+                hint="e.g. {us-east-1: 0.5, us-east-2: 0.5}",
+            )
+        return shares, "scenario regions.traffic_split"
+    if mode == "primary":
+        return {
+            r: (1.0 if i == 0 else 0.0) for i, r in enumerate(active)
+        }, "assumption dsql_traffic_split = primary"
+    if mode == "even":
+        return {r: 1.0 / len(active) for r in active}, "assumption dsql_traffic_split = even"
+    raise ScenarioError(
+        f"dsql_traffic_split {mode!r} is not a mode",
+        column="dsql_traffic_split",
+        hint="use 'primary' or 'even'",
+    )
+
+
+def dpu_per_call(
+    usage: Usage,
+    constants: DpuConstants,
+    *,
+    active_peers: int,
+    compute_ratio: float = 1.0,
+    factors: Mapping[str, float] | None = None,
+    retry_factor: np.ndarray | None = None,
+    retry_write_share: float = 0.0,
+) -> pd.DataFrame:
+    """Vectorised DPU per call for every statement: raw (no minimums) and billed components."""
+    s = usage.statements
+    f = {"compute": 1.0, "read": 1.0, "write": 1.0, "multi_region_write": 1.0, **(factors or {})}
+    k_r, k_w = float(constants.read_per_byte), float(constants.write_per_byte)
+    ctl = s["is_txn_control"].to_numpy(dtype=bool)
+    compute = s["cpu_ms_per_call"].to_numpy(dtype=float) / 1000.0 * float(constants.compute_per_cpu_second)
+    compute = np.nan_to_num(compute) * compute_ratio * f["compute"]  # unknown time: warned by estimate_dsql
+    read_raw = s["read_bytes_per_call"].to_numpy(dtype=float) + s["pk_check_bytes_per_call"].to_numpy(
+        dtype=float
+    )
+    read_raw = read_raw * f["read"]
+    read_floor = float(constants.read_min_bytes) / usage.statements_per_txn
+    read_billed = np.where(ctl, 0.0, np.maximum(read_raw, read_floor))
+    frac = s["write_call_fraction"].to_numpy(dtype=float)
+    write_raw = np.nan_to_num(s["write_bytes_per_call"].to_numpy(dtype=float)) * f["write"]
+    write_floor = float(constants.write_min_bytes) / usage.writes_per_write_txn
+    per_writing_call = np.divide(write_raw, frac, out=np.zeros_like(write_raw), where=frac > 0)
+    write_billed = frac * np.maximum(per_writing_call, write_floor)
+    peers = max(active_peers - 1, 0)
+    mr_factor = float(constants.multi_region_write_per_peer) * peers * f["multi_region_write"]
+    out = pd.DataFrame(index=s.index)
+    out["stmt_id"] = s["stmt_id"]
+    out["calls_month"] = s["calls_month"]
+    out["compute_dpu_per_call"] = compute
+    out["read_dpu_raw_per_call"] = np.where(ctl, 0.0, read_raw * k_r)
+    out["write_dpu_raw_per_call"] = write_raw * k_w
+    out["read_dpu_per_call"] = read_billed * k_r
+    out["write_dpu_per_call"] = write_billed * k_w
+    out["mr_write_dpu_per_call"] = out["write_dpu_per_call"].to_numpy() * mr_factor
+    retry = (
+        s["retry_factor"].to_numpy(dtype=float) if retry_factor is None else np.asarray(retry_factor, float)
+    )
+    per_attempt = (
+        compute
+        + out["read_dpu_per_call"].to_numpy()
+        + retry_write_share * (out["write_dpu_per_call"].to_numpy() + out["mr_write_dpu_per_call"].to_numpy())
+    )
+    out["occ_retry_dpu_per_call"] = np.nan_to_num(retry) * np.nan_to_num(per_attempt)
+    out["total_dpu_per_call"] = out[
+        [
+            "compute_dpu_per_call",
+            "read_dpu_per_call",
+            "write_dpu_per_call",
+            "mr_write_dpu_per_call",
+            "occ_retry_dpu_per_call",
+        ]
+    ].sum(axis=1, min_count=1)
+    out["dpu_month"] = out["total_dpu_per_call"] * out["calls_month"]
+    return out
+
+
+def _line(
+    option: str,
+    component: str,
+    region: str,
+    qty: float,
+    unit: str,
+    price: Price,
+    per: Decimal,
+    note: str = "",
+    usage_based: bool = True,
+) -> LineItem:
+    unit_price = price.value / per
+    quantity = money(qty, "0.0001")
+    return LineItem(
+        option=option,
+        component=component,
+        region=region,
+        quantity=quantity,
+        unit=unit,
+        unit_price=unit_price,
+        monthly_usd=money(Decimal(repr(float(qty))) * unit_price),
+        price_ref=price.ref,
+        usage_based=usage_based,
+        confidence=price.confidence,
+        note=note,
+    )
+
+
+def estimate_dsql(
+    usage: Usage,
+    scenario: Scenario,
+    catalog: PriceCatalog,
+    *,
+    multi_region: bool,
+    calibration: Calibration | None = None,
+    retry_factor: pd.Series | np.ndarray | float | None = None,
+) -> OptionEstimate:
+    """Price ``usage`` on Aurora DSQL (single- or multi-region) as line items for one month.
+
+    ``retry_factor`` (expected extra OCC attempts per call, per statement or one number) overrides
+    the usage's ``retry_factor`` column; a non-zero one adds ``OCCRetryDPU`` lines.
+    """
+    name = "dsql-multi-region" if multi_region else "dsql-single-region"
+    assumptions = usage.assumptions
+    constants = DpuConstants.from_catalog(catalog)
+    split_mode = str(assumptions.get("dsql_traffic_split")) if multi_region else "primary"
+    plan = plan_regions(scenario, catalog, multi_region=multi_region, split_mode=split_mode)
+    if multi_region:
+        assumptions.record(
+            "dsql_traffic_split_used",
+            plan.split,
+            "share of transactions per region",
+            "scenario" if plan.split_source.startswith("scenario") else "default",
+            plan.split_source,
+        )
+    retry = None
+    if retry_factor is not None:
+        retry = np.broadcast_to(np.asarray(retry_factor, dtype=float), (len(usage.statements),))
+    per_call = dpu_per_call(
+        usage,
+        constants,
+        active_peers=len(plan.active),
+        compute_ratio=float(assumptions.get("dsql_compute_ratio")),
+        factors=calibration.factors if calibration is not None else None,
+        retry_factor=retry,
+        retry_write_share=float(assumptions.get("occ_retry_write_share")),
+    )
+    cols = {
+        "ComputeDPU": "compute_dpu_per_call",
+        "ReadDPU": "read_dpu_per_call",
+        "WriteDPU": "write_dpu_per_call",
+        "MultiRegionWriteDPU": "mr_write_dpu_per_call",
+        "OCCRetryDPU": "occ_retry_dpu_per_call",
+    }
+    calls = per_call["calls_month"].to_numpy(dtype=float)
+    dpu_month = {c: float(np.nansum(per_call[col].to_numpy(dtype=float) * calls)) for c, col in cols.items()}
+    prices = {r: catalog.price(SERVICE, r, "dpu_per_million") for r in plan.active}
+    storage_prices = {r: catalog.price(SERVICE, r, "storage_gb_month") for r in plan.active}
+    items: list[LineItem] = []
+    by_region: dict[str, float] = {}
+    for region in plan.active:
+        share = plan.split[region]
+        by_region[region] = sum(dpu_month.values()) * share
+        if share == 0:
+            continue
+        for comp in COMPONENTS:
+            if comp == "MultiRegionWriteDPU" and not multi_region:
+                continue
+            if comp == "OCCRetryDPU" and dpu_month[comp] == 0:
+                continue
+            items.append(
+                _line(
+                    name,
+                    comp,
+                    region,
+                    dpu_month[comp] * share,
+                    "DPU",
+                    prices[region],
+                    DPU_PER_MILLION,
+                    note=f"{share:.0%} of transactions originate here" if multi_region else "",
+                )
+            )
+    for region in plan.active:
+        items.append(
+            _line(
+                name,
+                "Storage",
+                region,
+                usage.storage_gb,
+                "GB-month",
+                storage_prices[region],
+                Decimal(1),
+                note="storage is billed in every peered region" if multi_region else "",
+                usage_based=False,
+            )
+        )
+    free_dpu = free_storage = 0.0
+    if scenario.dsql.free_tier:
+        allowance = float(catalog.fact(SERVICE, "free_tier.dpu_per_month").value)
+        for region in plan.active:  # primary first: one allowance per account, spent where the DPU is
+            take = min(allowance - free_dpu, by_region[region])
+            if take > 0:
+                free_dpu += take
+                items.append(
+                    _line(
+                        name,
+                        "FreeTierDPU",
+                        region,
+                        -take,
+                        "DPU",
+                        prices[region],
+                        DPU_PER_MILLION,
+                        note=f"free tier: {allowance:,.0f} DPU per month, once per account (scope unconfirmed)",
+                    )
+                )
+        storage_allowance = float(catalog.fact(SERVICE, "free_tier.storage_gb_month").value)
+        free_storage = min(storage_allowance, usage.storage_gb)
+        if free_storage > 0:
+            items.append(
+                _line(
+                    name,
+                    "FreeTierStorage",
+                    plan.active[0],
+                    -free_storage,
+                    "GB-month",
+                    storage_prices[plan.active[0]],
+                    Decimal(1),
+                    note=f"free tier: {storage_allowance:g} GB-month per month, once per account",
+                    usage_based=False,
+                )
+            )
+    if scenario.dsql.discount_pct:
+        subtotal = sum((i.monthly_usd for i in items), Decimal(0))
+        rate = -_dec(scenario.dsql.discount_pct) / Decimal(100)
+        items.append(
+            LineItem(
+                name,
+                "Discount",
+                plan.active[0],
+                subtotal,
+                "USD",
+                rate,
+                money(subtotal * rate),
+                f"scenario dsql.discount_pct = {scenario.dsql.discount_pct:g}",
+                True,
+                "scenario",
+                "applied to the DSQL bill after the free tier",
+            )
+        )
+    blended = sum(float(prices[r].value / DPU_PER_MILLION) * plan.split[r] for r in plan.active)
+    statements = per_call.assign(monthly_usd=per_call["dpu_month"] * blended)
+    used = [prices[r] for r in plan.active if plan.split[r] > 0] + list(storage_prices.values())
+    warnings = list(usage.warnings) + list(plan.notes)
+    no_time = int(usage.statements["cpu_ms_per_call"].isna().sum())
+    if no_time:
+        warnings.append(f"{no_time} statement(s) without execution time: their ComputeDPU is not counted")
+    warnings += [f"unconfirmed price used: {p.ref}" for p in used if not p.confirmed]
+    if calibration is not None:
+        warnings.append(f"calibration applied from {calibration.source}: factors {calibration.describe()}")
+    title = (
+        f"Aurora DSQL, multi-region ({' + '.join(plan.active)}, witness {plan.witness})"
+        if multi_region
+        else f"Aurora DSQL, single region ({plan.active[0]})"
+    )
+    details: dict[str, Any] = {
+        "dpu_month": dpu_month,
+        "dpu_month_total": sum(dpu_month.values()),
+        "dpu_month_by_region": by_region,
+        "txns_month": usage.txns_month,
+        "write_txns_month": usage.write_txns_month,
+        "statements_per_txn": usage.statements_per_txn,
+        "writes_per_write_txn": usage.writes_per_write_txn,
+        "free_tier_dpu_used": free_dpu,
+        "free_tier_storage_gb_used": free_storage,
+        "storage_gb": usage.storage_gb,
+        "active_regions": list(plan.active),
+        "witness": plan.witness,
+        "traffic_split": plan.split,
+        "traffic_split_source": plan.split_source,
+        "calibration": None if calibration is None else calibration.summary(),
+        "estimators": dict(usage.estimators),
+    }
+    return OptionEstimate(
+        name=name,
+        kind="dsql",
+        title=title,
+        line_items=tuple(items),
+        statements=statements,
+        details=details,
+        assumptions=assumptions.used(),
+        warnings=tuple(warnings),
+    )

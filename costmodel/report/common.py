@@ -1,0 +1,325 @@
+"""Helpers every renderer shares: checking the report dict, formatting money and shares for people,
+making untrusted text safe to *display*, and gathering the warnings.
+
+Why one module: the five output formats must say the same thing in the same words (a total is
+``$1,234.56`` everywhere, a finding is ordered the same way everywhere, the same warnings appear
+in the terminal and in the pull request). Renderers read only the report dict (see
+``docs/report-contract.md``), so these helpers take plain dicts and tolerate optional keys.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, TypeGuard
+
+from costmodel.errors import ReportError
+
+SCHEMA_VERSION = 1
+"""The report-dict version these renderers understand."""
+
+SEVERITY_ORDER = {"blocker": 0, "warning": 1, "info": 2}
+"""Findings are listed blockers first; unknown severities go last."""
+
+CONFIRMED = "confirmed"
+"""The one price confidence that needs no marker; every other value is shown as unconfirmed."""
+
+# C0 controls except TAB and LF, DEL, C1 controls, and the bidi overrides/isolates of "Trojan Source".
+_UNSAFE_DISPLAY = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+_SPACES = re.compile(r"\s+")
+
+
+def check_report(report: Any) -> Mapping[str, Any]:
+    """Return ``report`` if it is a schema-1 report dict, else raise :class:`ReportError`.
+
+    Only the structure renderers rely on is checked (a mapping, the version, a list of options
+    that are mappings with a name), so a report from a newer builder with extra keys still renders.
+    """
+    if not isinstance(report, Mapping):
+        raise ReportError(
+            f"a report must be a JSON object, not {type(report).__name__}",
+            hint="pass the dict from build_report(...).to_dict() or `dsqlcost report --format json`",
+        )
+    version = report.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise ReportError(
+            f"report schema_version {version!r} is not supported (this dsqlcost reads {SCHEMA_VERSION})",
+            hint="regenerate the report with this version of dsqlcost",
+        )
+    opts = report.get("options")
+    if not isinstance(opts, list) or not all(isinstance(o, Mapping) and o.get("name") for o in opts):
+        raise ReportError(
+            "report 'options' must be a list of objects with a 'name'",
+            column="options",
+            hint="regenerate the report with `dsqlcost report --format json`",
+        )
+    return report
+
+
+def section(report: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    """A sub-object of the report, or an empty mapping when it is absent or null."""
+    value = report.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def items(value: Any) -> list[Any]:
+    """A list field, or an empty list when it is absent or null."""
+    return list(value) if isinstance(value, list | tuple) else []
+
+
+def is_number(value: Any) -> TypeGuard[int | float | Decimal]:
+    """True for finite int/float/Decimal values that are not booleans."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return False
+    try:
+        return math.isfinite(value)
+    except (TypeError, ValueError, InvalidOperation):
+        return False
+
+
+def to_decimal(value: Any) -> Decimal:
+    """A number as the Decimal of its shortest repr (so 0.1 stays 0.1, not 0.1000000000000000055)."""
+    if isinstance(value, Decimal):
+        return value
+    return Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+
+
+def plain_number(value: Any) -> str:
+    """A number written without exponent, grouping or trailing zeros: ``1e-06`` → ``0.000001``."""
+    text = format(to_decimal(value), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def fmt_usd(value: Any, places: int | None = None) -> str:
+    """Money for people: ``$1,234.56``, ``-$12.50``. ``places`` None means cents, or up to 4 decimals
+    below one dollar so small line items do not all read ``$0.00`` (``$0.125``, ``$0.0035``)."""
+    if not is_number(value):
+        return "—"
+    amount = to_decimal(value)
+    small = places is None and amount != 0 and abs(amount) < 1
+    digits = 4 if small else (2 if places is None else places)
+    rounded = amount.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    text = f"{abs(rounded):,.{digits}f}"
+    if small:
+        whole, _, frac = text.partition(".")
+        text = f"{whole}.{frac.rstrip('0').ljust(2, '0')}"
+    return f"{sign}${text}"
+
+
+def fmt_price(value: Any) -> str:
+    """A unit price with all its significant digits and at least cents: ``$0.000008``, ``$0.10``."""
+    if not is_number(value):
+        return "—"
+    text = plain_number(value)
+    sign = "-" if text.startswith("-") else ""
+    whole, _, frac = text.lstrip("-").partition(".")
+    return f"{sign}${int(whole):,}.{frac.ljust(2, '0')}"
+
+
+def fmt_qty(value: Any) -> str:
+    """A quantity: thousands grouped; whole from 1,000 on, 2 decimals from 1, 4 significant below."""
+    if not is_number(value):
+        return "—"
+    amount = to_decimal(value)
+    if amount == amount.to_integral_value() or abs(amount) >= 1000:
+        return f"{int(amount.to_integral_value(rounding=ROUND_HALF_UP)):,}"
+    if abs(amount) >= 1:
+        return f"{amount.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}".rstrip("0").rstrip(".")
+    text = f"{float(amount):.4g}"
+    return plain_number(float(text))
+
+
+def fmt_share(value: Any) -> str:
+    """A 0–1 fraction as a percentage: ``12.3%``; tiny non-zero shares show as ``<0.1%``."""
+    if not is_number(value):
+        return "—"
+    pct = float(value) * 100
+    if 0 < abs(pct) < 0.05:
+        return "<0.1%"
+    return f"{pct:.1f}%"
+
+
+def fmt_multiplier(value: Any) -> str:
+    """A load multiplier: ``3.2×``."""
+    if not is_number(value):
+        return "—"
+    return f"{float(value):.3g}×"
+
+
+def display_text(text: Any) -> str:
+    """Text from the report made safe to show: control and bidi-override characters become visible
+    ``\\xNN`` / ``\\uNNNN`` escapes, so a query cannot move the cursor, recolour the terminal or
+    reorder what the reader sees."""
+    if text is None:
+        return ""
+    value = str(text)
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group(0))
+        return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+    return _UNSAFE_DISPLAY.sub(escape, value)
+
+
+def one_line(text: Any, limit: int | None = None) -> str:
+    """Whitespace runs (newlines, tabs) collapsed to one space, display-safe, cut at ``limit`` with ``…``."""
+    value = display_text(_SPACES.sub(" ", str(text or "")).strip())
+    if limit is not None and len(value) > limit:
+        return value[: max(limit - 1, 0)].rstrip() + "…"
+    return value
+
+
+def is_unconfirmed(line_item: Mapping[str, Any]) -> bool:
+    """A line item priced with anything but a confirmed price."""
+    return str(line_item.get("confidence") or CONFIRMED) != CONFIRMED
+
+
+def option_list(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The options in report order."""
+    return [o for o in items(report.get("options")) if isinstance(o, Mapping)]
+
+
+def components(report: Mapping[str, Any]) -> list[str]:
+    """Every component billed by any option, in first-seen order (the rows of the side-by-side table)."""
+    seen: dict[str, None] = {}
+    for option in option_list(report):
+        for item in items(option.get("line_items")):
+            seen.setdefault(str(item.get("component", "")), None)
+    return list(seen)
+
+
+def component_totals(option: Mapping[str, Any]) -> dict[str, float]:
+    """Monthly USD per component for one option, summed over regions."""
+    totals: dict[str, float] = {}
+    for item in items(option.get("line_items")):
+        value = item.get("monthly_usd")
+        if is_number(value):
+            key = str(item.get("component", ""))
+            totals[key] = totals.get(key, 0.0) + float(value)
+    return totals
+
+
+def option_has_unconfirmed(option: Mapping[str, Any]) -> bool:
+    """True when any line item of ``option`` uses an unconfirmed price."""
+    return any(is_unconfirmed(item) for item in items(option.get("line_items")))
+
+
+def cheapest_total(report: Mapping[str, Any]) -> float | None:
+    """The lowest option total, or None when no option has one."""
+    totals = [
+        float(o["total_monthly_usd"]) for o in option_list(report) if is_number(o.get("total_monthly_usd"))
+    ]
+    return min(totals) if totals else None
+
+
+def vs_cheapest(option: Mapping[str, Any], cheapest: float | None) -> str:
+    """``+38%`` against the cheapest total, ``cheapest`` for the cheapest itself, ``—`` when unknown."""
+    total = option.get("total_monthly_usd")
+    if cheapest is None or not is_number(total):
+        return "—"
+    if float(total) == cheapest:
+        return "cheapest"
+    if cheapest <= 0:
+        return f"+{fmt_usd(float(total) - cheapest)}"
+    return f"+{(float(total) / cheapest - 1) * 100:.0f}%"
+
+
+def sorted_findings(findings: Iterable[Any]) -> list[Mapping[str, Any]]:
+    """Findings by severity (blockers first), then by share of cost and of calls, descending."""
+
+    def key(finding: Mapping[str, Any]) -> tuple[int, float, float, str]:
+        cost = finding.get("share_cost")
+        calls = finding.get("share_calls")
+        return (
+            SEVERITY_ORDER.get(str(finding.get("severity")), len(SEVERITY_ORDER)),
+            -float(cost) if is_number(cost) else 0.0,
+            -float(calls) if is_number(calls) else 0.0,
+            str(finding.get("id", "")),
+        )
+
+    return sorted((f for f in findings if isinstance(f, Mapping)), key=key)
+
+
+def window_text(report: Mapping[str, Any]) -> str:
+    """Where the observation window came from: ``1h from snapshots (two snapshots 1 h apart)``."""
+    window = section(report, "window")
+    seconds = window.get("seconds")
+    if not is_number(seconds):
+        return "window unknown"
+    from costmodel.timebase import format_duration
+
+    text = f"{format_duration(float(seconds))} from {window.get('source') or 'unknown source'}"
+    if window.get("detail"):
+        text += f" ({window['detail']})"
+    return text
+
+
+def crossover_lines(report: Mapping[str, Any]) -> list[str]:
+    """One sentence per break-even crossover."""
+    lines = []
+    for cross in items(section(report, "break_even").get("crossovers")):
+        lines.append(
+            f"{cross.get('a')} and {cross.get('b')} cross at {fmt_multiplier(cross.get('multiplier'))} "
+            f"today's load ({fmt_usd(cross.get('monthly_usd'), 2)}/month)"
+        )
+    return lines
+
+
+def warning_lines(report: Mapping[str, Any]) -> list[str]:
+    """Every warning a reader must see, in a fixed order: report warnings, per-option warnings,
+    unconfirmed prices, missing signals, input notes, exclusions, parse problems, shown literals,
+    and where the observation window came from."""
+    lines: list[str] = [str(w) for w in items(report.get("warnings"))]
+    for option in option_list(report):
+        lines.extend(f"{option.get('name')}: {w}" for w in items(option.get("warnings")))
+    prices = section(report, "prices")
+    as_of = section(prices, "as_of")
+    for ref in items(prices.get("unconfirmed")):
+        date = as_of.get(ref)
+        lines.append(f"unconfirmed price used: {ref}" + (f" (as of {date})" if date else ""))
+    for override in items(prices.get("overrides")):
+        lines.append(f"prices overridden from {override}")
+    inputs = section(report, "inputs")
+    lines.extend(f"signal missing: {signal}" for signal in items(inputs.get("missing_signals")))
+    lines.extend(str(note) for note in items(inputs.get("notes")))
+    for reason, count in sorted(section(inputs, "excluded").items()):
+        lines.append(f"{count} statement(s) excluded: {reason}")
+    for key, label in (
+        ("parse_errors", "could not be parsed"),
+        ("truncated", "have truncated query text"),
+        ("unclassifiable", "could not be classified"),
+    ):
+        count = inputs.get(key)
+        if is_number(count) and count:
+            lines.append(f"{count} statement(s) {label}")
+    if inputs.get("literals") == "shown":
+        lines.append("query texts show literal values (--show-literals): do not share this report")
+    lines.append(f"observation window: {window_text(report)}")
+    return lines
+
+
+def assumption_value(value: Any) -> str:
+    """An assumption value for people: numbers plain, lists joined, mappings as key=value."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if is_number(value):
+        return plain_number(value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={assumption_value(v)}" for k, v in value.items())
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return ", ".join(assumption_value(v) for v in value)
+    return "" if value is None else str(value)
+
+
+def joined(values: Any, sep: str = "; ") -> str:
+    """A list field joined for a single cell; scalars as text; None as empty."""
+    if values is None:
+        return ""
+    if isinstance(values, list | tuple):
+        return sep.join(str(v) for v in values)
+    return str(values)

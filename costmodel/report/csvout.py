@@ -1,0 +1,314 @@
+"""The report as spreadsheet-style CSV: one file per table, made to be opened in Excel or LibreOffice.
+
+Format (documented in ``docs/report-contract.md`` § CSV export):
+
+- RFC 4180: a header row, comma separator, CRLF line ends, fields quoted only when they hold a
+  comma, quote or line break (quotes doubled). Query texts keep their line breaks inside quotes.
+- UTF-8 **with a byte-order mark** by default. Why: Excel opens a BOM-less CSV in the ANSI code
+  page and garbles ``Größe`` or ``→``; LibreOffice and pandas (``encoding="utf-8-sig"``) read the
+  BOM correctly; ``bom=False`` writes plain UTF-8 for tools that choke on it.
+- Units in column names (``monthly_usd``, ``unit_price_usd``, ``calls_per_month``,
+  ``quantity_per_month`` with a ``unit`` column next to it); numbers plain (``0.000008``: no
+  exponent, currency symbol or grouping), booleans ``TRUE``/``FALSE``, dates ISO 8601, fractions
+  0–1, lists joined with ``; ``.
+- Formula-injection safe (:mod:`costmodel.report.safe`): text cells that could start a formula get
+  a leading ``'``; numeric columns stay numbers.
+- Stable column order; statement keys the contract does not name are appended (sorted) before
+  ``query`` so a newer builder's columns are not lost.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from costmodel.errors import ReportError
+from costmodel.report.common import (
+    cheapest_total,
+    check_report,
+    is_number,
+    is_unconfirmed,
+    items,
+    option_list,
+    section,
+)
+from costmodel.report.safe import CellKind, cell, neutralise, writer
+
+Row = Mapping[str, Any]
+
+TEXT = CellKind.TEXT
+NUM = CellKind.NUMBER
+BOOL = CellKind.BOOL
+AUTO = CellKind.AUTO
+ID = CellKind.ID
+
+
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its header, how its cells are written, and how a value is read from a row."""
+
+    name: str
+    kind: CellKind
+    get: Callable[[Row], Any]
+
+
+def _key(name: str) -> Callable[[Row], Any]:
+    return lambda row: row.get(name)
+
+
+def _col(name: str, kind: CellKind, source: str | None = None) -> Column:
+    return Column(name, kind, _key(source or name))
+
+
+OPTION_COLUMNS: tuple[Column, ...] = (
+    _col("option", TEXT, "name"),
+    _col("kind", TEXT),
+    _col("title", TEXT),
+    _col("total_monthly_usd", NUM),
+    _col("usage_based_monthly_usd", NUM),
+    _col("fixed_monthly_usd", NUM),
+    _col("above_cheapest_monthly_usd", NUM),
+    _col("above_cheapest_fraction", NUM),
+    _col("recommended", BOOL),
+    _col("cheapest", BOOL),
+    _col("line_item_count", NUM),
+    _col("unconfirmed_line_item_count", NUM),
+    _col("warnings", TEXT),
+)
+
+LINE_ITEM_COLUMNS: tuple[Column, ...] = (
+    _col("option", TEXT),
+    _col("component", TEXT),
+    _col("region", TEXT),
+    _col("quantity_per_month", NUM, "quantity"),
+    _col("unit", TEXT),
+    _col("unit_price_usd", NUM),
+    _col("monthly_usd", NUM),
+    _col("usage_based", BOOL),
+    _col("confidence", TEXT),
+    _col("unconfirmed", BOOL),
+    _col("price_ref", TEXT),
+    _col("note", TEXT),
+)
+
+_STATEMENT_KNOWN: tuple[Column, ...] = (
+    _col("stmt_id", ID),
+    _col("kind", TEXT),
+    _col("is_write", BOOL),
+    _col("parse_status", TEXT),
+    _col("key_shape", TEXT),
+    _col("calls_observed", NUM, "calls"),
+    _col("calls_per_month", NUM, "calls_month"),
+    _col("mean_exec_ms", NUM),
+    _col("rows_per_call", NUM),
+    _col("read_bytes_per_call", NUM),
+    _col("write_bytes_per_call", NUM),
+    _col("cpu_seconds_per_month", NUM, "cpu_seconds_month"),
+    _col("conflict_probability", NUM),
+    _col("dsql_compute_dpu_per_call", NUM),
+    _col("dsql_read_dpu_per_call", NUM),
+    _col("dsql_write_dpu_per_call", NUM),
+    _col("dsql_dpu_per_call", NUM),
+    _col("dsql_dpu_per_month", NUM, "dsql_dpu_month"),
+    _col("dsql_monthly_usd", NUM),
+    _col("tables_read", TEXT),
+    _col("tables_written", TEXT),
+    _col("findings", TEXT),
+)
+_STATEMENT_SOURCES = {"calls", "calls_month", "cpu_seconds_month", "dsql_dpu_month"} | {
+    c.name for c in _STATEMENT_KNOWN
+}
+QUERY_COLUMN = _col("query", TEXT)
+
+FINDING_COLUMNS: tuple[Column, ...] = (
+    _col("finding_id", TEXT, "id"),
+    _col("severity", TEXT),
+    _col("source", TEXT),
+    _col("effort", TEXT),
+    _col("since", TEXT),
+    _col("calls_fraction", NUM, "share_calls"),
+    _col("exec_time_fraction", NUM, "share_exec_time"),
+    _col("cost_fraction", NUM, "share_cost"),
+    Column("statement_count", NUM, lambda row: len(items(row.get("statements")))),
+    _col("statements", ID),
+    _col("message", TEXT),
+    _col("remediation", TEXT),
+    _col("sample_query", TEXT),
+)
+
+ASSUMPTION_COLUMNS: tuple[Column, ...] = (
+    _col("key", TEXT),
+    _col("value", AUTO),
+    _col("unit", TEXT),
+    _col("source", TEXT),
+    _col("description", TEXT),
+)
+
+CROSSOVER_COLUMNS: tuple[Column, ...] = (
+    _col("option_a", TEXT, "a"),
+    _col("option_b", TEXT, "b"),
+    _col("load_multiplier", NUM, "multiplier"),
+    _col("monthly_usd", NUM),
+)
+
+HOT_SPOT_COLUMNS: tuple[Column, ...] = (
+    _col("stmt_id", ID),
+    _col("table", TEXT),
+    _col("key_shape", TEXT),
+    _col("key_space_keys", NUM, "key_space"),
+    _col("writes_per_second", NUM, "rate_per_s"),
+    _col("conflict_probability", NUM),
+    _col("extra_dpu_per_month", NUM, "extra_dpu_month"),
+    _col("query", TEXT),
+)
+
+CSV_FILES: tuple[str, ...] = (
+    "options.csv",
+    "line_items.csv",
+    "statements.csv",
+    "findings.csv",
+    "assumptions.csv",
+    "break_even.csv",
+    "crossovers.csv",
+    "hot_spots.csv",
+)
+"""The files :func:`write_csv` writes, in this order."""
+
+
+def csv_tables(report: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """Every table as (header, rows of cell strings), keyed by file name, ready to write."""
+    check_report(report)
+    tables = {
+        "options.csv": _table(OPTION_COLUMNS, _option_rows(report)),
+        "line_items.csv": _table(LINE_ITEM_COLUMNS, _line_item_rows(report)),
+        "statements.csv": _table(*_statement_table(report)),
+        "findings.csv": _table(FINDING_COLUMNS, _mappings(section(report, "readiness").get("findings"))),
+        "assumptions.csv": _table(ASSUMPTION_COLUMNS, _mappings(report.get("assumptions"))),
+        "break_even.csv": _break_even_table(report),
+        "crossovers.csv": _table(
+            CROSSOVER_COLUMNS, _mappings(section(report, "break_even").get("crossovers"))
+        ),
+        "hot_spots.csv": _table(HOT_SPOT_COLUMNS, _mappings(section(report, "contention").get("hot_spots"))),
+    }
+    return tables
+
+
+def write_csv(report: Mapping[str, Any], out_dir: Path, *, bom: bool = True) -> list[Path]:
+    """Write one CSV per table into ``out_dir`` (created if missing) and return the paths written.
+
+    Raises :class:`ReportError` when the directory cannot be created or a file cannot be written.
+    """
+    tables = csv_tables(report)
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(
+            f"cannot create the CSV output directory: {exc.strerror or exc}",
+            file=str(out_dir),
+            hint="give --out a directory you can write to",
+        ) from exc
+    written: list[Path] = []
+    encoding = "utf-8-sig" if bom else "utf-8"
+    for name in CSV_FILES:
+        header, rows = tables[name]
+        path = out_dir / name
+        try:
+            with path.open("w", encoding=encoding, newline="") as handle:
+                writer = csv.writer(handle, lineterminator="\r\n")
+                writer.writerow(header)
+                writer.writerows(rows)
+        except OSError as exc:
+            raise ReportError(
+                f"cannot write {name}: {exc.strerror or exc}",
+                file=str(path),
+                hint="give --out a directory you can write to",
+            ) from exc
+        written.append(path)
+    return written
+
+
+def _table(columns: Sequence[Column], rows: Iterable[Row]) -> tuple[list[str], list[list[str]]]:
+    header = [neutralise(c.name) for c in columns]
+    plan = [(c.get, writer(c.kind)) for c in columns]
+    body = [[write(get(row)) for get, write in plan] for row in rows]
+    return header, body
+
+
+def _mappings(value: Any) -> list[Row]:
+    return [v for v in items(value) if isinstance(v, Mapping)]
+
+
+def _option_rows(report: Mapping[str, Any]) -> Iterator[Row]:
+    verdict = section(report, "verdict")
+    cheapest = cheapest_total(report)
+    for option in option_list(report):
+        line_items = _mappings(option.get("line_items"))
+        usage = [
+            i["monthly_usd"]
+            for i in line_items
+            if i.get("usage_based", True) and is_number(i.get("monthly_usd"))
+        ]
+        fixed = [
+            i["monthly_usd"]
+            for i in line_items
+            if not i.get("usage_based", True) and is_number(i.get("monthly_usd"))
+        ]
+        total = option.get("total_monthly_usd")
+        above = above_fraction = None
+        if cheapest is not None and is_number(total):
+            above = round(float(total) - cheapest, 2)
+            above_fraction = round(float(total) / cheapest - 1, 4) if cheapest > 0 else None
+        yield {
+            **option,
+            "usage_based_monthly_usd": round(sum(float(v) for v in usage), 4),
+            "fixed_monthly_usd": round(sum(float(v) for v in fixed), 4),
+            "above_cheapest_monthly_usd": above,
+            "above_cheapest_fraction": above_fraction,
+            "recommended": option.get("name") == verdict.get("recommended"),
+            "cheapest": option.get("name") == verdict.get("cheapest"),
+            "line_item_count": len(line_items),
+            "unconfirmed_line_item_count": sum(1 for i in line_items if is_unconfirmed(i)),
+            "warnings": items(option.get("warnings")),
+        }
+
+
+def _line_item_rows(report: Mapping[str, Any]) -> Iterator[Row]:
+    for option in option_list(report):
+        for item in _mappings(option.get("line_items")):
+            yield {"option": option.get("name"), **item, "unconfirmed": is_unconfirmed(item)}
+
+
+def _statement_table(report: Mapping[str, Any]) -> tuple[list[Column], list[Row]]:
+    rows = _mappings(report.get("statements"))
+    extra: set[str] = set()
+    for row in rows:
+        extra.update(str(k) for k in row if k not in _STATEMENT_SOURCES and k != "query")
+    columns = [*_STATEMENT_KNOWN]
+    for name in sorted(extra):
+        sample = next((r[name] for r in rows if r.get(name) is not None), None)
+        kind = NUM if is_number(sample) else BOOL if isinstance(sample, bool) else TEXT
+        columns.append(_col(name, kind))
+    columns.append(QUERY_COLUMN)
+    return columns, rows
+
+
+def _break_even_table(report: Mapping[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """Wide form, ready to chart: one row per load multiplier, one ``<option>_monthly_usd`` column per option."""
+    break_even = section(report, "break_even")
+    multipliers = items(break_even.get("multipliers"))
+    costs = section(break_even, "costs")
+    names = [str(o.get("name")) for o in option_list(report) if o.get("name") in costs]
+    names += sorted(str(n) for n in costs if n not in names)
+    header = [neutralise(h) for h in ["load_multiplier", *(f"{n}_monthly_usd" for n in names)]]
+    rows: list[list[str]] = []
+    for index, multiplier in enumerate(multipliers):
+        row = [cell(multiplier, NUM)]
+        for name in names:
+            series = items(costs.get(name))
+            row.append(cell(series[index] if index < len(series) else None, NUM))
+        rows.append(row)
+    return header, rows

@@ -1,0 +1,289 @@
+"""Plotly figures of a report: pure functions from the report dict to a ``plotly.graph_objects.Figure``.
+
+Shared by the HTML report and the dashboard, so both draw the same charts from the same dict. No
+I/O, no global state, deterministic output (a fixed small template instead of plotly's default
+theme, so the figure JSON does not change when plotly updates its themes).
+
+Every text taken from the report is HTML-escaped before it reaches plotly: plotly.js renders a
+subset of HTML in labels and hover texts (``<b>``, ``<br>``, ``<a href>``), so a query text or name
+must not be able to add markup or links. Statement ids go on category axes (``type="category"``),
+because ids such as ``7017`` would otherwise make plotly draw a numeric axis.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+import plotly.graph_objects as go
+
+from costmodel.report.common import (
+    component_totals,
+    components,
+    fmt_multiplier,
+    fmt_share,
+    fmt_usd,
+    is_number,
+    items,
+    one_line,
+    option_has_unconfirmed,
+    option_list,
+    section,
+    sorted_findings,
+)
+
+COLORWAY = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
+SEVERITY_COLORS = {"blocker": "#d62728", "warning": "#ff7f0e", "info": "#1f77b4"}
+TEMPLATE = go.layout.Template(
+    layout={
+        "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
+        "colorway": list(COLORWAY),
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "xaxis": {"gridcolor": "#e5e5e5", "zerolinecolor": "#999", "automargin": True},
+        "yaxis": {"gridcolor": "#e5e5e5", "zerolinecolor": "#999", "automargin": True},
+        "legend": {"bgcolor": "rgba(255,255,255,0.8)"},
+        "hoverlabel": {"align": "left"},
+        "margin": {"l": 60, "r": 30, "t": 60, "b": 50},
+    }
+)
+"""A small fixed theme: deterministic JSON, readable in light mode."""
+TOP_N = 10
+MAX_FINDINGS = 12
+LABEL_CHARS = 40
+HOVER_QUERY_CHARS = 300
+
+
+def label(value: Any, limit: int | None = LABEL_CHARS) -> str:
+    """Report text for a plotly label or hover text: one line, cut at ``limit``, HTML-escaped."""
+    return html.escape(one_line(value, limit), quote=False)
+
+
+def cost_by_option_figure(report: Mapping[str, Any]) -> go.Figure:
+    """Stacked bars: one bar per option, one segment per billed component; the total above each bar
+    (``*`` when it includes an unconfirmed price). Credits (free tiers) stack below zero."""
+    options = option_list(report)
+    names = [label(o.get("name")) for o in options]
+    totals = [component_totals(o) for o in options]
+    fig = go.Figure()
+    for component in components(report):
+        values = [t.get(component) for t in totals]
+        fig.add_trace(
+            go.Bar(
+                name=label(component),
+                x=names,
+                y=values,
+                hovertext=[
+                    f"{label(o.get('name'))}<br>{label(component)}: {html.escape(fmt_usd(v))}/month"
+                    for o, v in zip(options, values, strict=True)
+                ],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    for name, option in zip(names, options, strict=True):
+        total = option.get("total_monthly_usd")
+        if not is_number(total):
+            continue
+        top = sum(v for v in component_totals(option).values() if v > 0)
+        mark = "*" if option_has_unconfirmed(option) else ""
+        fig.add_annotation(
+            x=name,
+            y=max(float(total), top),
+            text=f"<b>{html.escape(fmt_usd(total, 2))}{mark}</b>",
+            showarrow=False,
+            yshift=12,
+        )
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": "Monthly cost by option and component"},
+        barmode="relative",
+        xaxis={"type": "category", "title": {"text": "option"}},
+        yaxis={"title": {"text": "USD per month"}, "tickprefix": "$", "separatethousands": True},
+        legend={"title": {"text": "component"}},
+        height=460,
+    )
+    return fig
+
+
+def break_even_figure(report: Mapping[str, Any]) -> go.Figure:
+    """Monthly cost of each option as the load multiplier grows (log axes), with the crossovers
+    marked and a dotted line at today's load (×1)."""
+    break_even = section(report, "break_even")
+    multipliers = [float(m) for m in items(break_even.get("multipliers")) if is_number(m)]
+    costs = section(break_even, "costs")
+    fig = go.Figure()
+    all_costs: list[float] = []
+    for option in option_list(report):
+        series = items(costs.get(str(option.get("name"))))
+        if not series:
+            continue
+        y = [float(v) if is_number(v) else None for v in series[: len(multipliers)]]
+        all_costs += [v for v in y if v is not None]
+        fig.add_trace(
+            go.Scatter(
+                name=label(option.get("name")),
+                x=multipliers,
+                y=y,
+                mode="lines",
+                hovertext=[
+                    f"{label(option.get('name'))}<br>{html.escape(fmt_multiplier(m))} load: "
+                    f"{html.escape(fmt_usd(v, 2))}/month"
+                    for m, v in zip(multipliers, y, strict=False)
+                ],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    crossovers = [c for c in items(break_even.get("crossovers")) if isinstance(c, Mapping)]
+    crossovers = [c for c in crossovers if is_number(c.get("multiplier")) and is_number(c.get("monthly_usd"))]
+    if crossovers:
+        fig.add_trace(
+            go.Scatter(
+                name="crossover",
+                x=[float(c["multiplier"]) for c in crossovers],
+                y=[float(c["monthly_usd"]) for c in crossovers],
+                mode="markers",
+                marker={"symbol": "x", "size": 11, "color": "black"},
+                hovertext=[
+                    f"{label(c.get('a'))} = {label(c.get('b'))}<br>at {html.escape(fmt_multiplier(c['multiplier']))}"
+                    f" load: {html.escape(fmt_usd(c['monthly_usd'], 2))}/month"
+                    for c in crossovers
+                ],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    log_y = bool(all_costs) and min(all_costs) > 0
+    if all_costs and multipliers and min(multipliers) <= 1 <= max(multipliers):
+        fig.add_trace(
+            go.Scatter(
+                name="today (×1)",
+                x=[1.0, 1.0],
+                y=[min(all_costs), max(all_costs)],
+                mode="lines",
+                line={"dash": "dot", "color": "#7f7f7f", "width": 1},
+                hoverinfo="skip",
+            )
+        )
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": "Break-even: monthly cost as load grows"},
+        xaxis={"type": "log", "title": {"text": "load multiplier (× observed load × growth)"}},
+        yaxis={
+            "type": "log" if log_y else "linear",
+            "title": {"text": "USD per month"},
+            "tickprefix": "$",
+            "separatethousands": True,
+        },
+        height=460,
+    )
+    if not multipliers:
+        _empty(fig, "Break-even was not computed.")
+    return fig
+
+
+def top_statements_figure(report: Mapping[str, Any], option: str | None = None, n: int = TOP_N) -> go.Figure:
+    """Horizontal bars of the ``n`` statements that cost most under ``option`` (default: the
+    recommended option), largest on top; the hover shows the (redacted) query text."""
+    chosen = _pick_option(report, option)
+    top = [s for s in items(chosen.get("top_statements") if chosen else None)[:n] if isinstance(s, Mapping)]
+    fig = go.Figure(
+        go.Bar(
+            orientation="h",
+            y=[label(s.get("stmt_id")) for s in top],
+            x=[float(s["monthly_usd"]) if is_number(s.get("monthly_usd")) else None for s in top],
+            marker={"color": COLORWAY[0]},
+            hovertext=[
+                f"{label(s.get('stmt_id'))}: {html.escape(fmt_usd(s.get('monthly_usd')))}/month, "
+                f"{html.escape(fmt_share(s.get('share')))} of the option<br>{label(s.get('query'), HOVER_QUERY_CHARS)}"
+                for s in top
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    )
+    name = label(chosen.get("name")) if chosen else "—"
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": f"Top {len(top)} statements by monthly cost — {name}"},
+        xaxis={"title": {"text": "USD per month"}, "tickprefix": "$", "separatethousands": True},
+        yaxis={"type": "category", "autorange": "reversed", "title": {"text": "statement"}},
+        height=max(260, 90 + 34 * len(top)),
+        showlegend=False,
+    )
+    if not top:
+        _empty(fig, "No statement costs in this report.")
+    return fig
+
+
+def readiness_figure(report: Mapping[str, Any], n: int = MAX_FINDINGS) -> go.Figure:
+    """Findings (blockers first) with the share of calls, execution time and cost each touches."""
+    readiness = section(report, "readiness")
+    findings = sorted_findings(items(readiness.get("findings")))[:n]
+    labels = [
+        f'{label(f.get("id"))} <span style="color:{SEVERITY_COLORS.get(str(f.get("severity")), "#444")}">'
+        f"({label(f.get('severity'))})</span>"
+        for f in findings
+    ]
+    fig = go.Figure()
+    for key, title in (
+        ("share_calls", "calls"),
+        ("share_exec_time", "execution time"),
+        ("share_cost", "cost"),
+    ):
+        values = [float(f[key]) * 100 if is_number(f.get(key)) else None for f in findings]
+        fig.add_trace(
+            go.Bar(
+                name=f"share of {title}",
+                orientation="h",
+                y=labels,
+                x=values,
+                hovertext=[
+                    f"{lab}<br>{html.escape(fmt_share(f.get(key)))} of {title}<br>{label(f.get('message'), 200)}"
+                    for lab, f in zip(labels, findings, strict=True)
+                ],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    verdict = label(readiness.get("verdict") or "—")
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": f"Readiness: {verdict} (DSQL as of {label(readiness.get('as_of') or '—')})"},
+        barmode="group",
+        xaxis={"title": {"text": "% of the workload"}, "ticksuffix": "%"},
+        yaxis={"type": "category", "autorange": "reversed"},
+        height=max(260, 110 + 54 * len(findings)),
+    )
+    if not findings:
+        _empty(fig, "No findings: nothing blocks the migration.")
+    return fig
+
+
+def _pick_option(report: Mapping[str, Any], name: str | None) -> Mapping[str, Any] | None:
+    options = option_list(report)
+    wanted = name or section(report, "verdict").get("recommended")
+    for option in options:
+        if option.get("name") == wanted:
+            return option
+    return options[0] if options and name is None else None
+
+
+def _empty(fig: go.Figure, message: str) -> None:
+    fig.add_annotation(
+        text=message,
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+        showarrow=False,
+        font={"size": 15, "color": "#666"},
+    )

@@ -1,0 +1,401 @@
+"""The report as one self-contained HTML file: tables plus plotly charts, readable offline.
+
+Self-contained on purpose: reports are mailed and attached to tickets, often opened where the
+network is restricted. plotly.js is embedded inline once in ``<head>`` (the same bundle
+``include_plotlyjs=True`` writes, ~4.8 MB), styles are inline, and there is no ``src``/``href`` to
+any other host; the charts come from :mod:`costmodel.report.figures`, the same functions the
+dashboard uses.
+
+Every text from the report is HTML-escaped (:func:`esc`); figure data goes through plotly's JSON
+encoder, which escapes ``<`` and ``/`` so a query text cannot close the ``<script>`` element.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from costmodel.report import figures
+from costmodel.report.common import (
+    assumption_value,
+    cheapest_total,
+    check_report,
+    component_totals,
+    components,
+    crossover_lines,
+    fmt_multiplier,
+    fmt_price,
+    fmt_qty,
+    fmt_share,
+    fmt_usd,
+    is_number,
+    is_unconfirmed,
+    items,
+    one_line,
+    option_has_unconfirmed,
+    option_list,
+    section,
+    sorted_findings,
+    vs_cheapest,
+    warning_lines,
+)
+from costmodel.timebase import HOURS_PER_MONTH
+
+QUERY_CHARS = 200
+"""Query texts are cut here in tables; the full (redacted) text is in the cell's tooltip."""
+PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
+PLOTLYJS_ID = "plotlyjs"
+"""``id`` of the ``<script>`` holding the inline plotly.js bundle (tests strip it to compare goldens)."""
+
+_CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1200px;
+padding:1rem 1.5rem;color:#1d1d1f;line-height:1.45}
+h1{font-size:1.6rem;margin:.2rem 0}h2{margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+.meta{color:#666;font-size:.9rem}
+.verdict{border:1px solid #ccc;border-left:6px solid #2ca02c;border-radius:6px;padding:.6rem 1rem;margin:1rem 0}
+.verdict.changes-needed{border-left-color:#ff7f0e}.verdict.blocked{border-left-color:#d62728}
+.headline{font-size:1.2rem;font-weight:600}
+table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
+th,td{border-bottom:1px solid #e5e5e5;padding:.25rem .6rem;text-align:left;vertical-align:top}
+th{background:#f6f6f6}td.num,th.num{text-align:right;white-space:nowrap}
+tr.total td{font-weight:700;border-top:2px solid #999}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.85em;background:#f3f3f3;
+padding:0 .2em;border-radius:3px;word-break:break-word}
+.unconfirmed{color:#9467bd}.neg{color:#2ca02c}
+.sev-blocker{color:#d62728;font-weight:700}.sev-warning{color:#c56a00}.sev-info{color:#1f77b4}
+.warnings li{color:#8a5a00}
+details{margin:.4rem 0}summary{cursor:pointer}
+.chart{margin:1rem 0}
+footer{margin-top:2rem;color:#666;font-size:.85rem}
+"""
+
+
+def esc(value: Any) -> str:
+    """Report text as HTML text or attribute content: one line, control characters visible, escaped."""
+    return html.escape(one_line(value), quote=True)
+
+
+@lru_cache(maxsize=1)
+def _plotlyjs() -> str:
+    return get_plotlyjs()
+
+
+def render_html(report: Mapping[str, Any]) -> str:
+    """The report as a complete, self-contained HTML document."""
+    check_report(report)
+    title = esc(report.get("title") or "dsqlcost report")
+    tool = section(report, "tool")
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f'<meta name="generator" content="{esc(tool.get("name", "dsqlcost"))} {esc(tool.get("version", ""))}">',
+        f"<title>{title}</title>",
+        f"<style>{_CSS}</style>",
+        "<script>window.PlotlyConfig = {MathJaxConfig: 'local'};</script>",
+        f'<script id="{PLOTLYJS_ID}">{_plotlyjs()}</script>',
+        "</head>",
+        "<body>",
+        _header(report),
+        _verdict(report),
+        _options(report),
+        _charts(report),
+        _line_items(report),
+        _drivers(report),
+        _readiness(report),
+        _contention(report),
+        _break_even(report),
+        _assumptions(report),
+        _warnings(report),
+        _footer(report),
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _num(text: str, css: str = "num") -> str:
+    return f'<td class="{css}">{html.escape(text)}</td>'
+
+
+def _money(value: Any, marked: bool = False, places: int | None = None) -> str:
+    css = "num neg" if is_number(value) and float(value) < 0 else "num"
+    mark = '<span class="unconfirmed" title="unconfirmed price">*</span>' if marked else ""
+    return f'<td class="{css}">{html.escape(fmt_usd(value, places))}{mark}</td>'
+
+
+def _code(value: Any, limit: int | None = QUERY_CHARS) -> str:
+    full = one_line(value)
+    if not full:
+        return "—"
+    shown = one_line(value, limit)
+    tip = f' title="{html.escape(full, quote=True)}"' if shown != full else ""
+    return f"<code{tip}>{html.escape(shown)}</code>"
+
+
+def _table(head: list[tuple[str, bool]], rows: list[str], css: str = "") -> str:
+    """A table; ``head`` is (label, numeric) per column; ``rows`` are ready ``<tr>`` strings."""
+    ths = "".join(f'<th class="num">{esc(h)}</th>' if num else f"<th>{esc(h)}</th>" for h, num in head)
+    klass = f' class="{css}"' if css else ""
+    return f"<table{klass}><thead><tr>{ths}</tr></thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>"
+
+
+def _header(report: Mapping[str, Any]) -> str:
+    tool = section(report, "tool")
+    inputs = section(report, "inputs")
+    scenario = section(report, "scenario")
+    meta = (
+        f"generated {report.get('generated_at', '?')} by {tool.get('name', 'dsqlcost')} {tool.get('version', '?')}"
+        f" · sources: {', '.join(str(s) for s in items(inputs.get('sources'))) or '—'}"
+        f" · {inputs.get('statements', '—')} statements · literals {inputs.get('literals', 'redacted')}"
+        f" · scenario {scenario.get('name', '—')} ({scenario.get('source', '—')})"
+    )
+    return f'<header><h1>{esc(report.get("title") or "dsqlcost report")}</h1><p class="meta">{esc(meta)}</p></header>'
+
+
+def _verdict(report: Mapping[str, Any]) -> str:
+    verdict = section(report, "verdict")
+    readiness = str(verdict.get("readiness") or section(report, "readiness").get("verdict") or "—")
+    css = "verdict " + readiness.replace(" ", "-")
+    reasons = "".join(f"<li>{esc(r)}</li>" for r in items(verdict.get("reasons")))
+    latency = "".join(f"<li>⏱ {esc(n)}</li>" for n in items(verdict.get("latency")))
+    return (
+        f'<section class="{esc(css)}" id="verdict">'
+        f'<div class="headline">{esc(verdict.get("headline") or "no verdict")}</div>'
+        f"<p>Recommended: <b>{esc(verdict.get('recommended') or '—')}</b> · "
+        f"Cheapest: {esc(verdict.get('cheapest') or '—')} · Readiness: <b>{esc(readiness)}</b></p>"
+        f"<ul>{reasons}{latency}</ul></section>"
+    )
+
+
+def _options(report: Mapping[str, Any]) -> str:
+    options = option_list(report)
+    recommended = section(report, "verdict").get("recommended")
+    cheapest = cheapest_total(report)
+    rows = []
+    for option in options:
+        name = f"<b>{esc(option.get('name'))}</b>" + (
+            " (recommended)" if option.get("name") == recommended else ""
+        )
+        rows.append(
+            f"<tr><td>{name}</td>{_money(option.get('total_monthly_usd'), option_has_unconfirmed(option), 2)}"
+            f"{_num(vs_cheapest(option, cheapest))}<td>{esc(option.get('title'))}</td></tr>"
+        )
+    summary = _table([("Option", False), ("Monthly", True), ("vs cheapest", True), ("What", False)], rows)
+    totals = [component_totals(o) for o in options]
+    matrix_rows = [
+        f"<tr><td>{esc(c)}</td>" + "".join(_money(t[c]) if c in t else _num("—") for t in totals) + "</tr>"
+        for c in components(report)
+    ]
+    matrix_rows.append(
+        '<tr class="total"><td>Total / month</td>'
+        + "".join(_money(o.get("total_monthly_usd"), option_has_unconfirmed(o), 2) for o in options)
+        + "</tr>"
+    )
+    matrix = _table([("Component", False), *((str(o.get("name")), True) for o in options)], matrix_rows)
+    note = ""
+    if any(option_has_unconfirmed(o) for o in options):
+        note = '<p class="unconfirmed">* includes an unconfirmed price (see Warnings)</p>'
+    return f'<section id="options"><h2>Options (USD per month)</h2>{summary}{note}<h3>By component</h3>{matrix}</section>'
+
+
+def _figure_html(fig: Any, div_id: str) -> str:
+    body = pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
+    return f'<div class="chart">{body}</div>'
+
+
+def _charts(report: Mapping[str, Any]) -> str:
+    charts = [
+        _figure_html(figures.cost_by_option_figure(report), "fig-cost-by-option"),
+        _figure_html(figures.break_even_figure(report), "fig-break-even"),
+        _figure_html(figures.top_statements_figure(report), "fig-top-statements"),
+        _figure_html(figures.readiness_figure(report), "fig-readiness"),
+    ]
+    return '<section id="charts"><h2>Charts</h2>' + "\n".join(charts) + "</section>"
+
+
+def _line_items(report: Mapping[str, Any]) -> str:
+    blocks = []
+    head = [
+        ("Component", False),
+        ("Region", False),
+        ("Quantity", True),
+        ("Unit", False),
+        ("Unit price", True),
+        ("Monthly", True),
+        ("Confidence", False),
+        ("Note", False),
+        ("Price reference", False),
+    ]
+    for option in option_list(report):
+        rows = []
+        line_items = [i for i in items(option.get("line_items")) if isinstance(i, Mapping)]
+        for item in line_items:
+            unconfirmed = is_unconfirmed(item)
+            confidence = esc(item.get("confidence"))
+            conf_css = ' class="unconfirmed"' if unconfirmed else ""
+            rows.append(
+                f"<tr><td>{esc(item.get('component'))}</td><td>{esc(item.get('region'))}</td>"
+                f"{_num(fmt_qty(item.get('quantity')))}<td>{esc(item.get('unit'))}</td>"
+                f"{_num(fmt_price(item.get('unit_price_usd')))}{_money(item.get('monthly_usd'), unconfirmed)}"
+                f"<td{conf_css}>{confidence}</td>"
+                f"<td>{esc(item.get('note'))}</td><td>{_code(item.get('price_ref'))}</td></tr>"
+            )
+        warnings = "".join(f"<li>{esc(w)}</li>" for w in items(option.get("warnings")))
+        summary = (
+            f"<b>{esc(option.get('name'))}</b> — {esc(fmt_usd(option.get('total_monthly_usd'), 2))}/month, "
+            f"{len(line_items)} line items"
+        )
+        blocks.append(
+            f"<details><summary>{summary}</summary>{_table(head, rows)}"
+            + (f'<ul class="warnings">{warnings}</ul>' if warnings else "")
+            + "</details>"
+        )
+    return '<section id="line-items"><h2>Line items</h2>' + "\n".join(blocks) + "</section>"
+
+
+def _drivers(report: Mapping[str, Any]) -> str:
+    recommended = section(report, "verdict").get("recommended")
+    blocks = []
+    for option in option_list(report):
+        top = [s for s in items(option.get("top_statements"))[: figures.TOP_N] if isinstance(s, Mapping)]
+        if not top:
+            continue
+        has_dpu = any(is_number(s.get("dpu_per_call")) for s in top)
+        head = [("#", True), ("Statement", False), ("Calls/month", True), ("Monthly", True), ("Share", True)]
+        head += [("DPU/call", True)] if has_dpu else []
+        head += [("Query", False)]
+        rows = []
+        for rank, stmt in enumerate(top, start=1):
+            dpu = _num(fmt_qty(stmt.get("dpu_per_call"))) if has_dpu else ""
+            rows.append(
+                f"<tr>{_num(str(rank))}<td>{_code(stmt.get('stmt_id'), None)}</td>"
+                f"{_num(fmt_qty(stmt.get('calls_month')))}{_money(stmt.get('monthly_usd'))}"
+                f"{_num(fmt_share(stmt.get('share')))}{dpu}<td>{_code(stmt.get('query'))}</td></tr>"
+            )
+        is_recommended = option.get("name") == recommended
+        summary = f"<b>{esc(option.get('name'))}</b>" + (" (recommended)" if is_recommended else "")
+        blocks.append(
+            f"<details{' open' if is_recommended else ''}><summary>{summary}</summary>{_table(head, rows)}</details>"
+        )
+    return '<section id="drivers"><h2>Top cost drivers</h2>' + "\n".join(blocks) + "</section>"
+
+
+def _readiness(report: Mapping[str, Any]) -> str:
+    readiness = section(report, "readiness")
+    meta = f"DSQL as of {readiness.get('as_of', '—')} · dsql-lint {readiness.get('dsql_lint_version', '—')}"
+    if readiness.get("summary"):
+        meta += f" · {readiness['summary']}"
+    findings = sorted_findings(items(readiness.get("findings")))
+    rows = []
+    for finding in findings:
+        severity = str(finding.get("severity") or "—")
+        rows.append(
+            f'<tr><td class="sev-{esc(severity)}">{esc(severity)}</td><td>{_code(finding.get("id"), None)}</td>'
+            f"{_num(fmt_share(finding.get('share_calls')))}{_num(fmt_share(finding.get('share_exec_time')))}"
+            f"{_num(fmt_share(finding.get('share_cost')))}<td>{esc(finding.get('effort') or '—')}</td>"
+            f"{_num(str(len(items(finding.get('statements')))))}<td>{esc(finding.get('message'))}</td>"
+            f"<td>{esc(finding.get('remediation'))}</td><td>{_code(finding.get('sample_query'))}</td></tr>"
+        )
+    head = [
+        ("Severity", False),
+        ("Finding", False),
+        ("Calls", True),
+        ("Exec time", True),
+        ("Cost", True),
+        ("Effort", False),
+        ("Statements", True),
+        ("What", False),
+        ("How to fix", False),
+        ("Example", False),
+    ]
+    body = _table(head, rows) if rows else "<p>No findings.</p>"
+    verdict = esc(readiness.get("verdict") or "—")
+    return f'<section id="readiness"><h2>Readiness: {verdict}</h2><p class="meta">{esc(meta)}</p>{body}</section>'
+
+
+def _contention(report: Mapping[str, Any]) -> str:
+    contention = section(report, "contention")
+    if not contention:
+        return '<section id="contention"><h2>OCC contention</h2><p>Not assessed.</p></section>'
+    rows = []
+    for spot in items(contention.get("hot_spots")):
+        if not isinstance(spot, Mapping):
+            continue
+        rows.append(
+            f"<tr><td>{esc(spot.get('table'))}</td><td>{_code(spot.get('stmt_id'), None)}</td>"
+            f"{_num(fmt_qty(spot.get('key_space')))}{_num(fmt_qty(spot.get('rate_per_s')))}"
+            f"{_num(fmt_share(spot.get('conflict_probability')))}{_num(fmt_qty(spot.get('extra_dpu_month')))}"
+            f"<td>{_code(spot.get('query'))}</td></tr>"
+        )
+    head = [
+        ("Table", False),
+        ("Statement", False),
+        ("Keys", True),
+        ("Writes/s", True),
+        ("P(conflict)", True),
+        ("Extra DPU/month", True),
+        ("Query", False),
+    ]
+    lead = (
+        f"<p>Predicted conflict rate <b>{esc(fmt_share(contention.get('predicted_conflict_rate')))}</b> "
+        f"(risk: <b>{esc(contention.get('risk') or '—')}</b>).</p>"
+    )
+    body = _table(head, rows) if rows else "<p>No hot spots.</p>"
+    return f'<section id="contention"><h2>OCC contention</h2>{lead}{body}</section>'
+
+
+def _break_even(report: Mapping[str, Any]) -> str:
+    break_even = section(report, "break_even")
+    if not break_even:
+        return '<section id="break-even"><h2>Break-even</h2><p>Not computed.</p></section>'
+    multipliers = [float(m) for m in items(break_even.get("multipliers")) if is_number(m)]
+    swept = (
+        f"<p>Load swept from {esc(fmt_multiplier(min(multipliers)))} to {esc(fmt_multiplier(max(multipliers)))}.</p>"
+        if multipliers
+        else ""
+    )
+    lines = crossover_lines(report)
+    body = (
+        "<ul>" + "".join(f"<li>{esc(line)}</li>" for line in lines) + "</ul>"
+        if lines
+        else "<p>No crossover.</p>"
+    )
+    return f'<section id="break-even"><h2>Break-even</h2>{swept}{body}</section>'
+
+
+def _assumptions(report: Mapping[str, Any]) -> str:
+    calibration = section(report, "calibration")
+    lead = ""
+    if calibration:
+        factors = ", ".join(f"{k} ×{assumption_value(v)}" for k, v in section(calibration, "factors").items())
+        text = f"Calibrated from {calibration.get('file', '—')} ({calibration.get('fitted_from', '—')}): {factors}"
+        lead = f'<p class="meta">{esc(text)}</p>'
+    rows = [
+        f"<tr><td>{_code(a.get('key'), None)}</td>{_num(one_line(assumption_value(a.get('value'))))}"
+        f"<td>{esc(a.get('unit'))}</td><td>{esc(a.get('source'))}</td><td>{esc(a.get('description'))}</td></tr>"
+        for a in items(report.get("assumptions"))
+        if isinstance(a, Mapping)
+    ]
+    head = [("Key", False), ("Value", True), ("Unit", False), ("Source", False), ("Meaning", False)]
+    body = _table(head, rows) if rows else "<p>None recorded.</p>"
+    return f'<section id="assumptions"><h2>Assumptions</h2>{lead}{body}</section>'
+
+
+def _warnings(report: Mapping[str, Any]) -> str:
+    lines = "".join(f"<li>{esc(line)}</li>" for line in warning_lines(report))
+    return f'<section id="warnings"><h2>Warnings</h2><ul class="warnings">{lines}</ul></section>'
+
+
+def _footer(report: Mapping[str, Any]) -> str:
+    dates = sorted({str(d) for d in section(section(report, "prices"), "as_of").values()})
+    prices = f"prices as of {dates[0]} to {dates[-1]}" if dates else "no price dates"
+    month = f"every amount is in USD per month of {HOURS_PER_MONTH:g} hours"
+    return f"<footer>{esc(prices)} · {esc(month)}</footer>"

@@ -1,0 +1,373 @@
+"""The report as GitHub-flavoured Markdown, for pull requests and tickets.
+
+Verdict first, then the options table; per-option detail (component split, line items, other
+options' cost drivers, assumptions) folds into ``<details>`` blocks so the comment stays short. It
+fits in a GitHub comment (65,536 characters) for any workload: only the top cost drivers are listed,
+never every statement.
+
+Escaping, because query texts and names come from the workload: inline text escapes Markdown
+punctuation and ``< > &`` (no link, emphasis or HTML can be injected); query texts go in code spans
+whose backtick fence is longer than any backtick run inside, with ``|`` escaped so a pipe cannot
+split a table cell; text inside ``<summary>`` is HTML-escaped. Newlines fold to spaces in cells.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from costmodel.report.common import (
+    assumption_value,
+    cheapest_total,
+    check_report,
+    component_totals,
+    components,
+    crossover_lines,
+    fmt_multiplier,
+    fmt_price,
+    fmt_qty,
+    fmt_share,
+    fmt_usd,
+    is_number,
+    is_unconfirmed,
+    items,
+    one_line,
+    option_has_unconfirmed,
+    option_list,
+    section,
+    sorted_findings,
+    vs_cheapest,
+    warning_lines,
+)
+
+QUERY_CHARS = 160
+"""Query texts longer than this are cut with ``…`` (the full text is in the JSON and CSV)."""
+TOP_N = 10
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$#])")
+_BLOCK_START = re.compile(r"^[-+>=]")
+_ORDERED_LIST = re.compile(r"^(\d+)([.)])(?=\s|$)")
+_BACKTICKS = re.compile(r"`+")
+
+
+def md_text(value: Any) -> str:
+    """Inline Markdown for untrusted text: one line; emphasis, code, link, table, strike-through and math
+    (``$``) punctuation backslash-escaped; ``< > &`` as entities; a leading list/quote/heading marker escaped."""
+    text = one_line(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    if _BLOCK_START.match(text):
+        return "\\" + text
+    return _ORDERED_LIST.sub(r"\1\\\2", text)
+
+
+def md_code(value: Any, limit: int | None = QUERY_CHARS) -> str:
+    """Untrusted text as a code span safe in a table cell (``—`` when empty)."""
+    text = one_line(value, limit)
+    if not text:
+        return "—"
+    runs = [len(run) for run in _BACKTICKS.findall(text)]
+    fence = "`" * (max(runs, default=0) + 1)
+    pad = " " if text[0] in "` " or text[-1] in "` " else ""
+    return f"{fence}{pad}{text.replace('|', chr(92) + '|')}{pad}{fence}"
+
+
+def html_text(value: Any) -> str:
+    """Untrusted text inside an HTML element of the Markdown (``<summary>``)."""
+    return html.escape(one_line(value), quote=True)
+
+
+def render_markdown(report: Mapping[str, Any]) -> str:
+    """The report as GitHub-flavoured Markdown, ending with a newline."""
+    check_report(report)
+    out: list[str] = []
+    out += _verdict(report)
+    out += _options(report)
+    out += _line_items(report)
+    out += _top_drivers(report)
+    out += _readiness(report)
+    out += _contention(report)
+    out += _break_even(report)
+    out += _assumptions(report)
+    out += _warnings(report)
+    out += _footer(report)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _row(*cells: str) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
+def _align(*spec: str) -> str:
+    return "|" + "|".join({"l": "---", "r": "---:", "c": ":---:"}[s] for s in spec) + "|"
+
+
+def _details(summary_html: str, body: list[str], *, open_: bool = False) -> list[str]:
+    """A ``<details>`` block; the blank lines let GitHub render the Markdown inside."""
+    return [
+        f"<details{' open' if open_ else ''}><summary>{summary_html}</summary>",
+        "",
+        *body,
+        "",
+        "</details>",
+        "",
+    ]
+
+
+def _money(value: Any, marked: bool = False, places: int | None = None) -> str:
+    return fmt_usd(value, places) + ("\\*" if marked else "")
+
+
+def _verdict(report: Mapping[str, Any]) -> list[str]:
+    verdict = section(report, "verdict")
+    readiness = verdict.get("readiness") or section(report, "readiness").get("verdict") or "—"
+    out = [f"# {md_text(report.get('title') or 'dsqlcost report')}", ""]
+    out.append(f"> **{md_text(verdict.get('headline') or 'no verdict')}**")
+    out.append(">")
+    out.append(
+        f"> Recommended: **{md_text(verdict.get('recommended') or '—')}** · "
+        f"Cheapest: {md_text(verdict.get('cheapest') or '—')} · Readiness: **{md_text(readiness)}**"
+    )
+    out.append("")
+    out += [f"- {md_text(reason)}" for reason in items(verdict.get("reasons"))]
+    latency = items(verdict.get("latency"))
+    if latency:
+        out.append("- Latency: " + "; ".join(md_text(note) for note in latency))
+    out.append("")
+    return out
+
+
+def _options(report: Mapping[str, Any]) -> list[str]:
+    options = option_list(report)
+    recommended = section(report, "verdict").get("recommended")
+    cheapest = cheapest_total(report)
+    out = ["## Options (USD per month)", ""]
+    if not options:
+        return [*out, "No options were priced.", ""]
+    out += [_row("Option", "Monthly", "vs cheapest", "What"), _align("l", "r", "r", "l")]
+    for option in options:
+        name = f"**{md_text(option.get('name'))}**"
+        if option.get("name") == recommended:
+            name += " (recommended)"
+        out.append(
+            _row(
+                name,
+                _money(option.get("total_monthly_usd"), option_has_unconfirmed(option), 2),
+                vs_cheapest(option, cheapest),
+                md_text(option.get("title")),
+            )
+        )
+    out.append("")
+    if any(option_has_unconfirmed(o) for o in options):
+        out += ["\\* includes an unconfirmed price (see Warnings)", ""]
+    totals = [component_totals(o) for o in options]
+    matrix = [
+        _row("Component", *(md_text(o.get("name")) for o in options)),
+        _align("l", *("r" for _ in options)),
+    ]
+    for component in components(report):
+        matrix.append(
+            _row(md_text(component), *(fmt_usd(t[component]) if component in t else "—" for t in totals))
+        )
+    out += _details("Cost by component", matrix)
+    return out
+
+
+def _line_items(report: Mapping[str, Any]) -> list[str]:
+    out = ["## Line items", ""]
+    for option in option_list(report):
+        line_items = [i for i in items(option.get("line_items")) if isinstance(i, Mapping)]
+        body = [
+            _row("Component", "Region", "Quantity", "Unit", "Unit price", "Monthly", "Confidence", "Note"),
+            _align("l", "l", "r", "l", "r", "r", "l", "l"),
+        ]
+        for item in line_items:
+            unconfirmed = is_unconfirmed(item)
+            body.append(
+                _row(
+                    md_text(item.get("component")),
+                    md_text(item.get("region")),
+                    fmt_qty(item.get("quantity")),
+                    md_text(item.get("unit")),
+                    fmt_price(item.get("unit_price_usd")),
+                    _money(item.get("monthly_usd"), unconfirmed),
+                    ("**" + md_text(item.get("confidence")) + "**")
+                    if unconfirmed
+                    else md_text(item.get("confidence")),
+                    md_text(item.get("note") or ""),
+                )
+            )
+        if items(option.get("warnings")):
+            body += ["", *(f"- {md_text(w)}" for w in items(option.get("warnings")))]
+        summary = (
+            f"<b>{html_text(option.get('name'))}</b> — {html_text(fmt_usd(option.get('total_monthly_usd'), 2))}"
+            f"/month, {len(line_items)} line items"
+        )
+        out += _details(summary, body)
+    return out
+
+
+def _drivers_table(top: list[Mapping[str, Any]]) -> list[str]:
+    has_dpu = any(is_number(s.get("dpu_per_call")) for s in top)
+    head = ["#", "Statement", "Calls/month", "Monthly", "Share", *(["DPU/call"] if has_dpu else []), "Query"]
+    rows = [_row(*head), _align("r", "l", "r", "r", "r", *(["r"] if has_dpu else []), "l")]
+    for rank, stmt in enumerate(top, start=1):
+        cells = [
+            str(rank),
+            md_code(stmt.get("stmt_id"), None),
+            fmt_qty(stmt.get("calls_month")),
+            fmt_usd(stmt.get("monthly_usd")),
+            fmt_share(stmt.get("share")),
+        ]
+        if has_dpu:
+            cells.append(fmt_qty(stmt.get("dpu_per_call")))
+        cells.append(md_code(stmt.get("query")))
+        rows.append(_row(*cells))
+    return rows
+
+
+def _top_drivers(report: Mapping[str, Any]) -> list[str]:
+    recommended = section(report, "verdict").get("recommended")
+    out = ["## Top cost drivers", ""]
+    ordered = sorted(option_list(report), key=lambda o: o.get("name") != recommended)
+    for option in ordered:
+        top = [s for s in items(option.get("top_statements"))[:TOP_N] if isinstance(s, Mapping)]
+        if not top:
+            continue
+        if option.get("name") == recommended:
+            out += [f"### {md_text(option.get('name'))} (recommended)", "", *_drivers_table(top), ""]
+        else:
+            out += _details(html_text(option.get("name")), _drivers_table(top))
+    return out
+
+
+def _readiness(report: Mapping[str, Any]) -> list[str]:
+    readiness = section(report, "readiness")
+    out = [f"## Readiness: {md_text(readiness.get('verdict') or '—')}", ""]
+    meta = f"DSQL as of {readiness.get('as_of', '—')} · dsql-lint {readiness.get('dsql_lint_version', '—')}"
+    if readiness.get("summary"):
+        meta += f" · {readiness['summary']}"
+    out += [md_text(meta), ""]
+    findings = sorted_findings(items(readiness.get("findings")))
+    if not findings:
+        return [*out, "No findings.", ""]
+    out += [
+        _row(
+            "Severity", "Finding", "Calls", "Exec time", "Cost", "Effort", "Statements", "What", "How to fix"
+        ),
+        _align("l", "l", "r", "r", "r", "l", "r", "l", "l"),
+    ]
+    for finding in findings:
+        severity = md_text(finding.get("severity") or "—")
+        out.append(
+            _row(
+                f"**{severity}**" if finding.get("severity") == "blocker" else severity,
+                md_code(finding.get("id"), None),
+                fmt_share(finding.get("share_calls")),
+                fmt_share(finding.get("share_exec_time")),
+                fmt_share(finding.get("share_cost")),
+                md_text(finding.get("effort") or "—"),
+                str(len(items(finding.get("statements")))),
+                md_text(finding.get("message") or ""),
+                md_text(finding.get("remediation") or ""),
+            )
+        )
+    out.append("")
+    return out
+
+
+def _contention(report: Mapping[str, Any]) -> list[str]:
+    contention = section(report, "contention")
+    out = ["## OCC contention", ""]
+    if not contention:
+        return [*out, "Not assessed.", ""]
+    out += [
+        f"Predicted conflict rate **{fmt_share(contention.get('predicted_conflict_rate'))}** "
+        f"(risk: **{md_text(contention.get('risk') or '—')}**).",
+        "",
+    ]
+    spots = [s for s in items(contention.get("hot_spots")) if isinstance(s, Mapping)]
+    if spots:
+        out += [
+            _row("Table", "Statement", "Keys", "Writes/s", "P(conflict)", "Extra DPU/month", "Query"),
+            _align("l", "l", "r", "r", "r", "r", "l"),
+        ]
+        for spot in spots:
+            out.append(
+                _row(
+                    md_text(spot.get("table")),
+                    md_code(spot.get("stmt_id"), None),
+                    fmt_qty(spot.get("key_space")),
+                    fmt_qty(spot.get("rate_per_s")),
+                    fmt_share(spot.get("conflict_probability")),
+                    fmt_qty(spot.get("extra_dpu_month")),
+                    md_code(spot.get("query")),
+                )
+            )
+        out.append("")
+    return out
+
+
+def _break_even(report: Mapping[str, Any]) -> list[str]:
+    break_even = section(report, "break_even")
+    out = ["## Break-even", ""]
+    if not break_even:
+        return [*out, "Not computed.", ""]
+    multipliers = [float(m) for m in items(break_even.get("multipliers")) if is_number(m)]
+    if multipliers:
+        out += [
+            f"Load swept from {fmt_multiplier(min(multipliers))} to {fmt_multiplier(max(multipliers))}.",
+            "",
+        ]
+    lines = crossover_lines(report)
+    out += [f"- {md_text(line)}" for line in lines] if lines else ["No crossover in the swept range."]
+    out.append("")
+    return out
+
+
+def _assumptions(report: Mapping[str, Any]) -> list[str]:
+    rows = [a for a in items(report.get("assumptions")) if isinstance(a, Mapping)]
+    out = ["## Assumptions", ""]
+    calibration = section(report, "calibration")
+    if calibration:
+        factors = ", ".join(f"{k} ×{assumption_value(v)}" for k, v in section(calibration, "factors").items())
+        out += [
+            md_text(
+                f"Calibrated from {calibration.get('file', '—')} ({calibration.get('fitted_from', '—')}): {factors}"
+            ),
+            "",
+        ]
+    if not rows:
+        return [*out, "None recorded.", ""]
+    body = [_row("Key", "Value", "Unit", "Source", "Meaning"), _align("l", "r", "l", "l", "l")]
+    for row in rows:
+        body.append(
+            _row(
+                md_code(row.get("key"), None),
+                md_text(assumption_value(row.get("value"))),
+                md_text(row.get("unit")),
+                md_text(row.get("source")),
+                md_text(row.get("description")),
+            )
+        )
+    sources = sorted({str(r.get("source")) for r in rows})
+    out += _details(html_text(f"{len(rows)} assumptions ({', '.join(sources)})"), body)
+    return out
+
+
+def _warnings(report: Mapping[str, Any]) -> list[str]:
+    return ["## Warnings", "", *(f"- {md_text(line)}" for line in warning_lines(report)), ""]
+
+
+def _footer(report: Mapping[str, Any]) -> list[str]:
+    tool = section(report, "tool")
+    inputs = section(report, "inputs")
+    dates = sorted({str(d) for d in section(section(report, "prices"), "as_of").values()})
+    prices = f"prices as of {dates[0]} to {dates[-1]}" if dates else "no price dates"
+    text = (
+        f"generated {report.get('generated_at', '?')} by {tool.get('name', 'dsqlcost')} {tool.get('version', '?')}"
+        f" · {inputs.get('statements', '—')} statements · literals {inputs.get('literals', 'redacted')} · {prices}"
+    )
+    return ["---", "", f"<sub>{html_text(text)}</sub>", ""]

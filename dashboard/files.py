@@ -1,0 +1,170 @@
+"""Files in and out: the export/bundle upload, and the downloads (CSV tables, scenario YAML, HTML).
+
+The upload callback stores the workload server-side (:class:`dashboard.state.UploadCache`) and puts
+only its key and label in the browser's ``app-session`` store. Downloads render from the same
+cached run the pages show, with the report renderers every other front end uses
+(:func:`costmodel.report.write_csv`, :func:`costmodel.report.render_html`,
+:func:`costmodel.scenario.scenario_to_yaml`). :func:`on_upload` and :func:`download` are the plain
+functions behind the callbacks.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tempfile
+import zipfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+
+from costmodel.errors import CostModelError
+from costmodel.report import render_html, write_csv
+from costmodel.scenario import scenario_to_yaml
+from costmodel.timebase import format_duration
+from dashboard import ui
+from dashboard.scenarios import from_store
+from dashboard.state import Entry, UploadCache
+from dashboard.uploads import EXPORT_SUFFIXES, MAX_UPLOAD_BYTES, MIB
+
+PREFIX = "files"
+DOWNLOADS = {
+    f"{PREFIX}-csv": "CSV tables (.zip)",
+    f"{PREFIX}-yaml": "Scenario (.yaml)",
+    f"{PREFIX}-html": "Report (.html)",
+}
+_SLUG = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def session_of(entry: Entry) -> dict[str, Any]:
+    """What the browser keeps about a loaded workload: its cache key and a label."""
+    window = entry.analysis.workload.window
+    return {
+        "key": entry.key,
+        "label": entry.label,
+        "statements": entry.statements,
+        "window": f"{format_duration(float(window.seconds))} ({window.source})" if window.seconds else "",
+    }
+
+
+def layout(window: str | None) -> html.Div:
+    """The upload box, the window field and the download buttons."""
+    accept = ",".join([*EXPORT_SUFFIXES, ".gz", ".zip", ".tar", ".tgz"])
+    return html.Div(
+        [
+            html.H3("Workload"),
+            html.Div(id=f"{PREFIX}-current", className="current"),
+            dcc.Upload(
+                html.Div(["Drop a pg_stat_statements export or a bundle (.zip, .tar.gz) here, or ", html.A("choose a file")]),
+                id=f"{PREFIX}-upload",
+                className="upload",
+                multiple=False,
+                accept=accept,
+            ),
+            ui.explain(f"Up to {MAX_UPLOAD_BYTES // MIB} MiB. Files are read as data, never run."),
+            html.Div(
+                [
+                    html.Label("Window (if the export has none)", className="field-label"),
+                    dcc.Input(id=f"{PREFIX}-window", type="text", value=window or "", placeholder="e.g. 1h, 90m, 7d", debounce=True),
+                ],
+                className="field",
+            ),
+            html.Div(id=f"{PREFIX}-message"),
+            html.H3("Downloads"),
+            html.Div(
+                [html.Button(text, id=button, n_clicks=0, className="button") for button, text in DOWNLOADS.items()],
+                className="buttons",
+            ),
+            html.Div(id=f"{PREFIX}-download-message"),
+            dcc.Download(id=f"{PREFIX}-download"),
+        ],
+        className="panel files-panel",
+    )
+
+
+def current_text(session: Any) -> str:
+    """The line naming the loaded workload."""
+    if not isinstance(session, Mapping) or not session.get("key"):
+        return ui.NO_WORKLOAD
+    window = f", window {session['window']}" if session.get("window") else ""
+    return f"{session.get('label')}: {session.get('statements', '?')} statements{window}"
+
+
+def on_upload(cache: UploadCache, contents: str | None, filename: str | None, window: str | None) -> tuple[Any, Any, Any]:
+    """(session, message, upload contents) after an upload; errors leave the session unchanged."""
+    if not contents:
+        return no_update, no_update, no_update
+    try:
+        entry = cache.add_upload(contents, filename or "upload.csv", window=(window or "").strip() or None)
+    except CostModelError as exc:
+        return no_update, ui.error_box(str(exc)), None
+    return session_of(entry), html.Div(f"Loaded {entry.label}.", className="ok"), None
+
+
+def _slug(text: str) -> str:
+    return _SLUG.sub("-", text).strip("-")[:60] or "dsqlcost"
+
+
+def csv_zip(report: Mapping[str, Any]) -> bytes:
+    """Every CSV table of the report (:func:`write_csv`), zipped."""
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="dsqlcost-csv-") as tmp:
+        paths = write_csv(report, Path(tmp))
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+            for path in sorted(paths):
+                zf.write(path, path.name)
+    return buffer.getvalue()
+
+
+def download(cache: UploadCache, trigger: str | None, session: Any, scenario_data: Any) -> tuple[Any, Any]:
+    """(dcc.Download data, message) for the download button ``trigger``."""
+    if trigger not in DOWNLOADS:
+        return no_update, no_update
+    try:
+        scenario = from_store(scenario_data)
+        if trigger == f"{PREFIX}-yaml":
+            name = f"{_slug(scenario.name)}.yaml"
+            return dcc.send_string(scenario_to_yaml(scenario), name), None
+        outcome = ui.run_for(cache, session, scenario_data)
+        if outcome.run is None:
+            return no_update, ui.error_box(outcome.error)
+        stem = f"{_slug(outcome.run.entry.label)}-{_slug(scenario.name)}"
+        if trigger == f"{PREFIX}-csv":
+            return dcc.send_bytes(csv_zip(outcome.run.report), f"{stem}-csv.zip"), None
+        return dcc.send_string(render_html(outcome.run.report), f"{stem}.html"), None
+    except CostModelError as exc:
+        return no_update, ui.error_box(str(exc))
+
+
+def register(app: Dash, cache: UploadCache) -> None:
+    """Wire the upload and the download buttons."""
+
+    @app.callback(
+        Output("app-session", "data"),
+        Output(f"{PREFIX}-message", "children"),
+        Output(f"{PREFIX}-upload", "contents"),
+        Input(f"{PREFIX}-upload", "contents"),
+        State(f"{PREFIX}-upload", "filename"),
+        State(f"{PREFIX}-window", "value"),
+        prevent_initial_call=True,
+    )
+    def _upload(contents: str | None, filename: str | None, window: str | None) -> tuple[Any, Any, Any]:
+        return on_upload(cache, contents, filename, window)
+
+    @app.callback(Output(f"{PREFIX}-current", "children"), Input("app-session", "data"))
+    def _current(session: Any) -> str:
+        return current_text(session)
+
+    @app.callback(
+        Output(f"{PREFIX}-download", "data"),
+        Output(f"{PREFIX}-download-message", "children"),
+        *[Input(button, "n_clicks") for button in DOWNLOADS],
+        State("app-session", "data"),
+        State("scenario-store", "data"),
+        prevent_initial_call=True,
+    )
+    def _download(*args: Any) -> tuple[Any, Any]:
+        session, scenario_data = args[-2:]
+        return download(cache, ctx.triggered_id, session, scenario_data)

@@ -1,0 +1,14 @@
+"""The dashboard's pages, in tab order. Each module exposes ``PREFIX`` (the prefix of all its
+component ids and its tab value), ``LABEL``, ``layout()``, ``render(cache, session, scenario, …)``
+(a plain function the tests and the benchmark call) and ``register(app, cache)`` (the callbacks)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from dashboard.pages import breakeven, cost, overview, readiness, statements, time
+
+PAGES: tuple[ModuleType, ...] = (overview, cost, time, breakeven, statements, readiness)
+"""Tab order."""
+
+__all__ = ["PAGES"]

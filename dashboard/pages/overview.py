@@ -1,0 +1,165 @@
+"""Overview: the verdict, the monthly cost of every option, and what drives it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import plotly.graph_objects as go
+from dash import Dash, Input, Output, dcc, html
+
+from costmodel.report import figures as report_figures
+from costmodel.report.common import (
+    cheapest_total,
+    component_totals,
+    fmt_share,
+    fmt_usd,
+    items,
+    option_list,
+    section,
+    vs_cheapest,
+    warning_lines,
+    window_text,
+)
+from dashboard import ui
+from dashboard.state import UploadCache
+
+PREFIX = "overview"
+LABEL = "Overview"
+
+
+def layout() -> html.Div:
+    """The page skeleton; :func:`render` fills it."""
+    return html.Div(
+        [
+            html.Div(id=f"{PREFIX}-error"),
+            html.Div(id=f"{PREFIX}-verdict", className="verdict"),
+            ui.explain(
+                "The verdict weighs monthly cost, DSQL readiness and OCC conflict risk. "
+                "It is an estimate from the observed workload and the assumptions listed below, not a quote."
+            ),
+            html.H3("Monthly cost per option"),
+            html.Div(id=f"{PREFIX}-cards", className="cards"),
+            dcc.Graph(id=f"{PREFIX}-cost-figure", config={"displaylogo": False}),
+            ui.explain(
+                "Each bar is one way to run this workload; its segments are the billed components "
+                "(DPU kinds for DSQL, ACU-hours, I/O and storage for Serverless v2). Free tiers show below zero."
+            ),
+            html.H3("What drives it"),
+            html.Ul(id=f"{PREFIX}-drivers"),
+            dcc.Graph(id=f"{PREFIX}-top-figure", config={"displaylogo": False}),
+            ui.explain(
+                "The statements that cost most under the recommended option: tuning or removing these "
+                "moves the bill most. Hover a bar for the (redacted) query text."
+            ),
+            html.Div(id=f"{PREFIX}-inputs", className="inputs"),
+            html.Details([html.Summary("Warnings"), html.Ul(id=f"{PREFIX}-warnings")]),
+        ]
+    )
+
+
+def _verdict(report: Mapping[str, Any]) -> list[Any]:
+    verdict = section(report, "verdict")
+    return [
+        html.H2(str(verdict.get("headline") or "—"), id=f"{PREFIX}-headline"),
+        html.Ul([html.Li(str(r)) for r in items(verdict.get("reasons"))]),
+        html.P(
+            [
+                html.Strong("DSQL readiness: "),
+                str(verdict.get("readiness") or "not assessed"),
+                " — ",
+                str(section(report, "readiness").get("summary") or ""),
+            ]
+        ),
+        html.P([html.Strong("Latency: "), "; ".join(str(x) for x in items(verdict.get("latency")))]),
+    ]
+
+
+def _cards(report: Mapping[str, Any]) -> list[html.Div]:
+    cheapest = cheapest_total(report)
+    recommended = section(report, "verdict").get("recommended")
+    cards = []
+    for option in option_list(report):
+        name = str(option.get("name"))
+        total = option.get("total_monthly_usd")
+        cards.append(
+            ui.metric(
+                str(option.get("title") or name),
+                f"{fmt_usd(total, 2)}/month",
+                f"{vs_cheapest(option, cheapest)}" + (" · recommended" if name == recommended else ""),
+                className="metric card" + (" recommended" if name == recommended else ""),
+                **{"data-option": name, "data-total": str(total)},
+            )
+        )
+    return cards
+
+
+def _drivers(report: Mapping[str, Any]) -> list[html.Li]:
+    """One line per option: its biggest billed component and its share of the option's total."""
+    lines = []
+    for option in option_list(report):
+        totals = {k: v for k, v in component_totals(option).items() if v > 0}
+        whole = sum(totals.values())
+        if not totals or whole <= 0:
+            continue
+        top, value = max(totals.items(), key=lambda kv: kv[1])
+        lines.append(
+            html.Li(
+                f"{option.get('title') or option.get('name')}: {top} is {fmt_share(value / whole)} of the bill "
+                f"({fmt_usd(value, 2)}/month)"
+            )
+        )
+    return lines
+
+
+def _inputs(report: Mapping[str, Any]) -> list[Any]:
+    inputs = section(report, "inputs")
+    scenario = section(report, "scenario")
+    return [
+        html.P(
+            f"{inputs.get('statements', '—')} statements from {', '.join(map(str, items(inputs.get('sources'))))}; "
+            f"window {window_text(report)}; scenario {scenario.get('name')} ({scenario.get('source')})."
+        ),
+        ui.explain(
+            "The window is how long the counters ran: monthly figures scale the observed calls by "
+            "(one month / window), then by the scenario's growth."
+        ),
+    ]
+
+
+def render(cache: UploadCache, session: Any, scenario_data: Any) -> tuple[Any, ...]:
+    """All outputs of the page for one (upload, scenario)."""
+    outcome = ui.run_for(cache, session, scenario_data)
+    if outcome.run is None:
+        blank = go.Figure()
+        return ui.error_box(outcome.error), None, [], blank, [], blank, None, []
+    report = outcome.run.report
+    return (
+        None,
+        _verdict(report),
+        _cards(report),
+        report_figures.cost_by_option_figure(report),
+        _drivers(report),
+        report_figures.top_statements_figure(report),
+        _inputs(report),
+        [html.Li(line) for line in warning_lines(report)],
+    )
+
+
+def register(app: Dash, cache: UploadCache) -> None:
+    """Wire :func:`render` to the session and scenario stores."""
+
+    @app.callback(
+        Output(f"{PREFIX}-error", "children"),
+        Output(f"{PREFIX}-verdict", "children"),
+        Output(f"{PREFIX}-cards", "children"),
+        Output(f"{PREFIX}-cost-figure", "figure"),
+        Output(f"{PREFIX}-drivers", "children"),
+        Output(f"{PREFIX}-top-figure", "figure"),
+        Output(f"{PREFIX}-inputs", "children"),
+        Output(f"{PREFIX}-warnings", "children"),
+        Input("app-session", "data"),
+        Input("scenario-store", "data"),
+    )
+    def _update(session: Any, scenario_data: Any) -> tuple[Any, ...]:
+        return render(cache, session, scenario_data)

@@ -1,0 +1,277 @@
+"""The server-side cache behind the dashboard: one :class:`Analysis` per upload, one run per scenario.
+
+Why a cache: reading an export, classifying 5,000 statements and running dsql-lint take seconds;
+a what-if (a slider moved) must answer in well under a second. So the expensive, scenario-free work
+happens once per upload (:meth:`UploadCache.add_file`/:meth:`UploadCache.add_upload`), keyed by a
+content hash (plus the window given), and kept in a bounded LRU; the browser holds only that key and
+the scenario (``dcc.Store``). A scenario run (:meth:`UploadCache.run`) is cached too, keyed by the
+upload key and the scenario's canonical JSON, so the several callbacks a change fires share one
+computation. Everything lives in a :class:`UploadCache` instance made by ``create_app`` — nothing at
+module level — so two apps (or two tests) never share state.
+
+Threads: Flask serves callbacks on several threads. A lock guards the dictionaries; each upload has
+its own lock so two runs on one :class:`Analysis` (whose readiness cache is a dict) never interleave,
+while different uploads run in parallel.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+import threading
+import weakref
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from costmodel.activity import WeekProfile, week_profile
+from costmodel.analysis import Analysis, RunResult
+from costmodel.errors import CostModelError
+from costmodel.ingest import load_workload
+from costmodel.pricing.catalog import PriceCatalog, load_catalog
+from costmodel.pricing.serverless_v2_capacity import CapacitySimulation, simulate_capacity
+from costmodel.report.model import build_report
+from costmodel.scenario import Scenario
+from dashboard import uploads
+from dashboard.scenarios import fingerprint
+
+MAX_UPLOADS = 6
+"""Workloads kept in memory at once (least recently used evicted first)."""
+MAX_RUNS = 24
+"""Scenario runs kept (report dict + run objects), across all uploads."""
+SWEEP_POINTS = 1_000
+"""Break-even sweep resolution in the dashboard (the CLI uses 10,000; crossovers are solved exactly
+either way, the points only draw the curve, and the report keeps 201 of them)."""
+
+
+def content_key(data: bytes, *extra: str) -> str:
+    """The cache key of an upload: SHA-256 of its bytes and the load options that change the result."""
+    digest = hashlib.sha256(data)
+    for part in extra:
+        digest.update(b"\0" + part.encode("utf-8"))
+    return digest.hexdigest()[:32]
+
+
+@dataclass(eq=False)
+class Entry:
+    """One loaded workload: its analysis, a display label and the directory its files live in."""
+
+    key: str
+    label: str
+    analysis: Analysis
+    directory: Path | None = None
+    """Temporary directory of an upload (deleted on eviction); None for files given on the command line."""
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def statements(self) -> int:
+        return len(self.analysis.workload.statements)
+
+
+class DashboardRun:
+    """One scenario priced on one upload: the run objects, the report dict, and derived views
+    (capacity simulation, week profile, statement table) built on first use and kept."""
+
+    def __init__(self, entry: Entry, result: RunResult, report: dict[str, Any]) -> None:
+        self.entry = entry
+        self.result = result
+        self.report = report
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.result.scenario
+
+    @cached_property
+    def profile(self) -> WeekProfile:
+        """The scenario's week of load (UTC minutes) for the hour-of-week heat map."""
+        return week_profile(
+            self.scenario, series=self.result.workload.series, assumptions=self.result.usage.assumptions
+        )
+
+    @cached_property
+    def capacity(self) -> CapacitySimulation:
+        """The Serverless v2 week simulation (primary cluster) for the ACU and pause timeline."""
+        return simulate_capacity(
+            self.result.usage, self.scenario, self.result.catalog, series=self.result.workload.series
+        )
+
+    @cached_property
+    def statements(self) -> pd.DataFrame:
+        """The report's statement rows as a frame, with $ per call added (for the Statements page)."""
+        frame = pd.DataFrame(self.report.get("statements") or [])
+        if frame.empty:
+            return frame
+        calls = pd.to_numeric(frame.get("calls_month"), errors="coerce")
+        usd = pd.to_numeric(frame.get("dsql_monthly_usd"), errors="coerce")
+        frame["dsql_usd_per_call"] = (usd / calls.where(calls > 0)).astype(float)
+        for column in ("tables_read", "tables_written", "findings"):
+            if column in frame:
+                frame[column] = frame[column].map(lambda v: ", ".join(map(str, v)) if isinstance(v, list) else v)
+        return frame
+
+
+class UploadCache:
+    """Bounded, thread-safe cache of loaded workloads and scenario runs (see the module docstring)."""
+
+    def __init__(
+        self,
+        catalog: PriceCatalog | None = None,
+        *,
+        max_uploads: int = MAX_UPLOADS,
+        max_runs: int = MAX_RUNS,
+        sweep_points: int = SWEEP_POINTS,
+    ) -> None:
+        self.catalog = catalog if catalog is not None else load_catalog()
+        self.max_uploads = max_uploads
+        self.max_runs = max_runs
+        self.sweep_points = sweep_points
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._runs: OrderedDict[tuple[str, str], DashboardRun] = OrderedDict()
+        self._lock = threading.Lock()
+        self._root = Path(tempfile.mkdtemp(prefix="dsqlcost-dashboard-"))
+        self._finalizer = weakref.finalize(self, uploads.remove_tree, self._root)
+
+    # -- uploads ------------------------------------------------------------------------------------
+
+    def get(self, key: str | None) -> Entry | None:
+        """The entry for ``key`` (and mark it recently used), or None if unknown or evicted."""
+        if not key:
+            return None
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def add_file(self, path: str | Path, *, window: str | None = None, label: str | None = None) -> Entry:
+        """Load an export or bundle from disk (the command line's argument) once."""
+        path = Path(path)
+        key = content_key(str(path.resolve()).encode("utf-8"), "path", window or "")
+        found = self.get(key)
+        if found is not None:
+            return found
+        workload = load_workload([path], window=window or None)
+        entry = Entry(key, label or path.name, Analysis(workload, self.catalog))
+        return self._store(entry)
+
+    def add_upload(self, contents: str, filename: str, *, window: str | None = None) -> Entry:
+        """Decode, store and load an upload (export file or bundle archive) once per content."""
+        name = uploads.safe_filename(filename)
+        data = uploads.decode_upload(contents, name)
+        key = content_key(data, name, window or "")
+        found = self.get(key)
+        if found is not None:
+            return found
+        directory = Path(tempfile.mkdtemp(prefix="upload-", dir=self._root))
+        try:
+            target = uploads.materialise(data, name, directory)
+            workload = load_workload([target], window=window or None)
+            entry = Entry(key, name, Analysis(workload, self.catalog), directory)
+        except CostModelError as exc:
+            uploads.remove_tree(directory)
+            raise _relabel(exc, directory, name) from None
+        except BaseException:
+            uploads.remove_tree(directory)
+            raise
+        return self._store(entry)
+
+    def _store(self, entry: Entry) -> Entry:
+        with self._lock:
+            self._entries[entry.key] = entry
+            self._entries.move_to_end(entry.key)
+            while len(self._entries) > self.max_uploads:
+                _, old = self._entries.popitem(last=False)
+                self._drop_runs(old.key)
+                if old.directory is not None:
+                    uploads.remove_tree(old.directory)
+        return entry
+
+    def _drop_runs(self, key: str) -> None:
+        for run_key in [k for k in self._runs if k[0] == key]:
+            del self._runs[run_key]
+
+    # -- runs ---------------------------------------------------------------------------------------
+
+    def run(self, key: str | None, scenario: Scenario) -> DashboardRun:
+        """Price ``scenario`` on the upload ``key`` (cached per scenario); errors are CostModelErrors."""
+        entry = self.get(key)
+        if entry is None:
+            raise UnknownUpload()
+        run_key = (entry.key, fingerprint(scenario))
+        with self._lock:
+            cached = self._runs.get(run_key)
+            if cached is not None:
+                self._runs.move_to_end(run_key)
+                return cached
+        with entry.lock:
+            with self._lock:  # another thread may have finished it while we waited
+                cached = self._runs.get(run_key)
+            if cached is not None:
+                return cached
+            try:
+                result = entry.analysis.run(scenario, sweep_points=self.sweep_points)
+                report = build_report(result, title=f"{entry.label}: DSQL vs Aurora Serverless v2")
+            except CostModelError as exc:
+                raise _relabel(exc, entry.directory, entry.label) from None
+            _hide_paths(report, entry)
+            done = DashboardRun(entry, result, report)
+        with self._lock:
+            self._runs[run_key] = done
+            while len(self._runs) > self.max_runs:
+                self._runs.popitem(last=False)
+        return done
+
+    def close(self) -> None:
+        """Delete every upload's files (also done when the cache is garbage-collected)."""
+        with self._lock:
+            self._entries.clear()
+            self._runs.clear()
+        self._finalizer()
+
+
+class UnknownUpload(CostModelError):
+    """The browser refers to an upload the server no longer holds (evicted or server restarted)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this workload is no longer loaded on the server",
+            hint="upload the export again (the server keeps the most recent uploads only)",
+        )
+
+
+def _relabel(exc: CostModelError, directory: Path | None, label: str) -> CostModelError:
+    """The same error with the server's temporary path replaced by the uploaded file's name."""
+    if directory is None:
+        return exc
+    prefix = str(directory)
+
+    def clean(text: str | None) -> str | None:
+        if text is None:
+            return None
+        return text.replace(prefix + "/", "").replace(prefix, label)
+
+    exc.file = clean(exc.file)
+    exc.message = clean(exc.message) or exc.message
+    exc.hint = clean(exc.hint)
+    if exc.args:
+        exc.args = (exc.message, *exc.args[1:])
+    return exc
+
+
+def _hide_paths(report: dict[str, Any], entry: Entry) -> None:
+    """Replace server-side temporary paths in ``inputs.sources`` by the upload's name."""
+    if entry.directory is None:
+        return
+    inputs = report.get("inputs")
+    if isinstance(inputs, dict) and isinstance(inputs.get("sources"), list):
+        inputs["sources"] = [entry.label for _ in inputs["sources"]]
+
+
+def report_json_size(report: dict[str, Any]) -> int:
+    """Bytes of the report as JSON (diagnostics for the benchmark)."""
+    return len(json.dumps(report, default=str))

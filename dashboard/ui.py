@@ -1,0 +1,91 @@
+"""Small building blocks shared by the pages: explanations, metric tiles, error boxes, tables.
+
+Every number the dashboard shows sits next to a sentence saying what it means (:func:`explain`,
+:func:`metric`); errors are the one-line :class:`~costmodel.errors.CostModelError` text
+(:func:`error_box`), never a traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dash import dash_table, html
+
+from costmodel.errors import CostModelError
+from dashboard.scenarios import from_store
+from dashboard.state import DashboardRun, UploadCache
+
+GENERIC_ERROR = (
+    "Something went wrong while computing this view. The server log has the details; "
+    "try another setting or reload the page."
+)
+"""Shown for an unexpected exception (a bug), instead of any stack trace."""
+NO_WORKLOAD = "No workload loaded yet: drop a pg_stat_statements export or a bundle archive on the upload box."
+
+
+def explain(text: str, **kwargs: Any) -> html.P:
+    """A plain-words explanation printed under a chart or number."""
+    return html.P(text, className="explain", **kwargs)
+
+
+def metric(title: str, value: str, explanation: str, *, className: str = "metric", **attrs: Any) -> html.Div:
+    """A labelled number with its explanation (``attrs`` adds e.g. ``id`` or ``data-*``)."""
+    return html.Div(
+        [html.Div(title, className="metric-title"), html.Div(value, className="metric-value"), explain(explanation)],
+        className=className,
+        **attrs,
+    )
+
+
+def error_box(message: str | None) -> html.Div | None:
+    """The error line shown at the top of a page, or None when there is none."""
+    if not message:
+        return None
+    return html.Div(message, className="error", role="alert")
+
+
+def data_table(table_id: str, columns: Sequence[Mapping[str, Any]], **kwargs: Any) -> dash_table.DataTable:
+    """A DataTable with the dashboard's look (compact, zebra rows, long text wrapped)."""
+    defaults: dict[str, Any] = {
+        "page_size": 25,
+        "style_table": {"overflowX": "auto"},
+        "style_cell": {
+            "fontFamily": "inherit",
+            "fontSize": "13px",
+            "padding": "4px 8px",
+            "textAlign": "left",
+            "whiteSpace": "normal",
+            "height": "auto",
+            "maxWidth": "420px",
+        },
+        "style_header": {"fontWeight": "600", "backgroundColor": "#f3f4f6"},
+        "style_data_conditional": [{"if": {"row_index": "odd"}, "backgroundColor": "#fafafa"}],
+    }
+    defaults.update(kwargs)
+    return dash_table.DataTable(id=table_id, columns=list(columns), **defaults)
+
+
+def money_format() -> dict[str, Any]:
+    """DataTable number format for USD with cents."""
+    return {"specifier": "$,.2f"}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A scenario run for a page, or the message saying why there is none."""
+
+    run: DashboardRun | None
+    error: str | None
+
+
+def run_for(cache: UploadCache, session: Any, scenario_data: Any) -> Outcome:
+    """Price the stored scenario on the session's upload, turning input errors into a message."""
+    key = session.get("key") if isinstance(session, Mapping) else None
+    if not key:
+        return Outcome(None, NO_WORKLOAD)
+    try:
+        return Outcome(cache.run(str(key), from_store(scenario_data)), None)
+    except CostModelError as exc:
+        return Outcome(None, str(exc))

@@ -1,0 +1,1 @@
+"""Workload drivers for ``make samples`` (one module per sample, shared pieces in :mod:`.common`)."""

@@ -1,0 +1,75 @@
+"""Shared pytest fixtures.
+
+PostgreSQL (``tests/pgserver.py``): one throw-away server per test session, started on first use.
+
+* ``pg_server`` (session): the running :class:`tests.pgserver.PgServer`; skips with a reason only
+  when no PostgreSQL ≥ 12 server binaries exist (``make test`` installs them).
+* ``pg_db`` (function): a fresh, empty database on it with pg_stat_statements created, as a
+  :class:`PgDatabase` (name, superuser DSN, server).
+
+Tests that use either fixture get the ``postgres`` marker automatically, so ``-m "not postgres"``
+deselects them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from tests.pgserver import PgServer, PgServerError, find_bindir
+
+PG_FIXTURES = frozenset({"pg_server", "pg_db"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if PG_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """A throw-away PostgreSQL with pg_stat_statements (track=all), stopped at session end."""
+    bindir = find_bindir()
+    if bindir is None:
+        pytest.skip("no PostgreSQL >= 12 server binaries found (run scripts/ensure_system.sh postgres)")
+    try:
+        server = PgServer.start_new(bindir)
+    except PgServerError as exc:
+        pytest.fail(f"throw-away PostgreSQL did not start: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@dataclass(frozen=True)
+class PgDatabase:
+    """A fresh database on the session server."""
+
+    name: str
+    dsn: str
+    """Superuser URL (with password): for the test's own setup only."""
+    server: PgServer
+
+
+_db_numbers = itertools.count(1)
+
+
+@pytest.fixture
+def pg_db(pg_server: PgServer) -> Iterator[PgDatabase]:
+    """An empty database with pg_stat_statements created; dropped after the test."""
+    name = f"t{next(_db_numbers)}"
+    dsn = pg_server.create_database(name)
+    yield PgDatabase(name=name, dsn=dsn, server=pg_server)
+    if pg_server.running:
+        force = " WITH (FORCE)" if pg_server.major >= 13 else ""
+        pg_server.execute(f'DROP DATABASE IF EXISTS "{name}"{force}')
+
+
+# Golden files for the report renderers: the ``--update-golden`` option and the ``golden`` fixture
+# live in tests/golden_plugin.py (owned by the report tests); this line only registers it.
+pytest_plugins = ["tests.golden_plugin"]

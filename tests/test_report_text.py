@@ -1,0 +1,175 @@
+"""Terminal report: order of sections, width handling, colour rules, literal display of report text."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from costmodel.errors import ReportError
+from costmodel.report import render
+from costmodel.report.text import render_text, want_color
+
+DATA = Path(__file__).parent / "data" / "report"
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def load(case: str) -> dict[str, Any]:
+    return json.loads((DATA / f"{case}.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def saas() -> dict[str, Any]:
+    return load("saas_full")
+
+
+def test_verdict_comes_first_then_the_sections_in_order(saas: dict[str, Any]) -> None:
+    out = render_text(saas, width=100, color=False)
+    marks = [
+        "Verdict",
+        "\nOptions (USD per month)",
+        "\nLine items — dsql-single-region",
+        "\nTop cost drivers — dsql-single-region",
+        "\nReadiness",
+        "\nOCC contention",
+        "\nBreak-even",
+        "\nAssumptions",
+        "\nWarnings",
+    ]
+    positions = [out.index(m) for m in marks]
+    assert positions == sorted(positions)
+    assert out.index(saas["verdict"]["headline"][:40]) < out.index("Options (USD per month)")
+
+
+def test_options_side_by_side_with_totals(saas: dict[str, Any]) -> None:
+    out = render_text(saas, width=120, color=False)
+    total_line = next(line for line in out.splitlines() if line.strip().startswith("Total / month"))
+    for option in saas["options"]:
+        assert f"${option['total_monthly_usd']:,.2f}" in total_line
+    assert "$522.15*" in total_line, "totals with an unconfirmed price carry the marker"
+    assert "* includes an unconfirmed price" in out
+
+
+def test_every_line_item_and_assumption_is_listed(saas: dict[str, Any]) -> None:
+    out = render_text(saas, width=300, color=False)
+    for option in saas["options"]:
+        assert option["title"] in out
+        for item in option["line_items"]:
+            assert item["price_ref"] in out  # wide terminals show the whole price reference
+    for assumption in saas["assumptions"]:
+        assert assumption["key"] in out
+    for source in ("default", "scenario", "measured", "calibration", "argument"):
+        assert source in out
+    assert "calibrated from calibration/explain-2026-11.txt" in out
+
+
+def test_top_ten_drivers_per_option(saas: dict[str, Any]) -> None:
+    out = render_text(saas, width=100, color=False)
+    section = out[
+        out.index("Top cost drivers — dsql-single-region") : out.index("Top cost drivers — dsql-multi-region")
+    ]
+    ranks = re.findall(r"^\s+(\d+)\s+[\d,]+\s+\$", section, flags=re.MULTILINE)
+    assert ranks == [str(i) for i in range(1, 11)]
+
+
+def test_warnings_mark_unconfirmed_prices_missing_signals_and_window(saas: dict[str, Any]) -> None:
+    out = render_text(saas, width=100, color=False)
+    warnings = out[out.index("\nWarnings") :]
+    assert "unconfirmed price used: aurora_dsql/us-east-2/dpu_per_million (as of 2026-07-27)" in warnings
+    assert "signal missing: wal_bytes" in warnings
+    assert "observation window: 1h from snapshots (two snapshots 1 h apart)" in warnings
+    assert "2 statement(s) could not be parsed" in warnings
+
+
+@pytest.mark.parametrize("width", [40, 60, 79, 80, 100, 132, 160, 200, 300])
+def test_no_line_exceeds_the_width(saas: dict[str, Any], width: int) -> None:
+    out = render_text(saas, width=width, color=False)
+    assert max(len(line) for line in out.splitlines()) <= width
+
+
+def test_narrow_terminals_get_records_not_squeezed_tables(saas: dict[str, Any]) -> None:
+    out = render_text(saas, width=60, color=False)
+    assert "18,867,380 DPU × $0.000008" in out
+    # no column collapsed to a single letter per line
+    assert not re.search(r"^\s*[A-Za-z]\s*$\n^\s*[A-Za-z]\s*$\n^\s*[A-Za-z]\s*$", out, flags=re.MULTILINE)
+    assert "Option" in out and "Total / month" in out
+
+
+def test_long_queries_are_cut_to_one_line(saas: dict[str, Any]) -> None:
+    out = render_text(saas, width=100, color=False)
+    assert "SELECT o.id, o.total, c.name" in out and "OFFSET $6" not in out
+    assert "…" in out
+    assert "-- fetch dashboard widgets SELECT w.*" in out, "newlines fold into spaces"
+
+
+def test_plain_when_asked_and_colour_when_forced(saas: dict[str, Any]) -> None:
+    assert not ANSI.search(render_text(saas, width=100, color=False))
+    coloured = render_text(saas, width=100, color=True)
+    assert ANSI.search(coloured)
+    assert ANSI.sub("", coloured) == render_text(saas, width=100, color=False)
+
+
+def test_colour_detection(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    assert want_color(None, Tty()) is True
+    assert want_color(None, io.StringIO()) is False, "piped output is plain"
+    assert want_color(False, Tty()) is False, "--no-color wins"
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert want_color(None, Tty()) is False
+    assert want_color(True, Tty()) is True, "an explicit --color wins over NO_COLOR"
+    monkeypatch.setenv("NO_COLOR", "")
+    monkeypatch.setenv("TERM", "dumb")
+    assert want_color(None, Tty()) is False
+
+
+def test_no_color_env_makes_default_rendering_plain(
+    saas: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert not ANSI.search(render_text(saas, width=100))
+
+
+def test_report_text_is_shown_literally() -> None:
+    hostile = load("hostile")
+    coloured = render_text(hostile, width=120, color=True)
+    plain = ANSI.sub("", coloured)
+    assert "[red]not markup[/red]" in plain, "rich markup in report text is not interpreted"
+    assert "SELECT \\x1b[31mred\\x1b[0m FROM t\\x07" in plain, "control characters are shown, not sent"
+    assert "\\u202eevil\\u202c" in plain, "bidi overrides are shown, not applied"
+    # the only escape sequences are rich's own colour codes
+    assert "\x07" not in coloured and "\u202e" not in coloured
+    for code in re.findall(r"\x1b\[[^m]*m", coloured):
+        assert re.fullmatch(r"\x1b\[[0-9;]*m", code)
+
+
+def test_minimal_report_renders_every_section() -> None:
+    out = render_text(load("minimal"), width=80, color=False)
+    for text in (
+        "Only one option was priced",
+        "No findings.",
+        "Not assessed.",
+        "Not computed.",
+        "None recorded.",
+    ):
+        assert text in out
+
+
+def test_bad_input_is_a_report_error() -> None:
+    with pytest.raises(ReportError):
+        render_text({"schema_version": 2, "options": []})
+    with pytest.raises(ReportError):
+        render_text({"schema_version": 1, "options": [{"title": "no name"}]})
+    with pytest.raises(ReportError):
+        render_text([])  # type: ignore[arg-type]
+    with pytest.raises(ReportError, match="unknown report format"):
+        render(load("minimal"), "pdf")
