@@ -14,7 +14,7 @@ system:
 
 ## The main job: the cost report on the bundled sample.
 report: setup
-	$(VENV)/bin/dsqlcost classify $(SAMPLE)
+	$(VENV)/bin/dsqlcost report $(SAMPLE)
 
 ## All tests (unit, golden, integration against a real PostgreSQL, browser, LibreOffice).
 test: setup system

@@ -37,7 +37,7 @@ vs ``id = $1``: constant vs parameter key; one vs three VALUES rows; ``$1::jsonb
 ``ISOLATION LEVEL SERIALIZABLE`` vs ``REPEATABLE READ``).
 
 The tree comes from ``json.loads(pglast.parser.parse_sql_json(text))`` and is walked as plain dicts
-(:mod:`costmodel.classify_walk`); the pglast Python AST is ~4× slower to build.
+(:mod:`costmodel.classify_statement`, :mod:`costmodel.classify_nodes`); the pglast Python AST is ~4× slower to build.
 """
 
 from __future__ import annotations
@@ -53,7 +53,7 @@ import pandas as pd
 from pglast import parser
 
 from costmodel.classify_names import LEADING_KEYWORD_KINDS, TRUNCATION_CAPS, TRUNCATION_MULTIBYTE_SLACK
-from costmodel.classify_walk import analyse, shallow_kind
+from costmodel.classify_statement import analyse, shallow_kind
 from costmodel.errors import ClassifyError
 from costmodel.profile import PROFILE_COLUMNS, KeyShape, ParseStatus, StatementKind
 from costmodel.workload import Workload
@@ -121,7 +121,7 @@ def _profile(values: dict[str, Any]) -> StatementProfile:
 
     The frozen dataclass ``__init__`` sets each of the 30 fields through ``object.__setattr__``,
     which costs as much as walking the parse tree; one ``__dict__.update`` does the same. Callers
-    always pass complete dicts (``_BLANK`` or :func:`~costmodel.classify_walk.analyse` output).
+    always pass complete dicts (``_BLANK`` or :func:`~costmodel.classify_statement.analyse` output).
     """
     profile = object.__new__(StatementProfile)
     profile.__dict__.update(values)
@@ -323,7 +323,14 @@ def _analysed(text: str, stmts: list[dict[str, Any]]) -> StatementProfile:
         fingerprint: str | None = parser.fingerprint(text)
     except parser.ParseError:  # pragma: no cover - parse_sql_json accepted the same text
         fingerprint = None
-    return _profile({"fingerprint": fingerprint, "parse_status": _OK, "parse_error": None, **analyse(stmts)})
+    try:
+        values = analyse(stmts)
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError) as exc:  # pragma: no cover
+        # A tree shape the walker does not expect must cost one statement its profile, not stop the
+        # classification of a whole workload; the message says it is the classifier's limit.
+        message = f"classifier could not read this parse tree ({exc!r}); please report the statement"
+        return _profile({**_BLANK, "parse_status": ParseStatus.PARSE_ERROR.value, "parse_error": message})
+    return _profile({"fingerprint": fingerprint, "parse_status": _OK, "parse_error": None, **values})
 
 
 def _truncated(kind: StatementKind, command: str | None, reason: str) -> StatementProfile:

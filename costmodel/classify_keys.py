@@ -18,7 +18,7 @@ calls both touch?" over SQL completeness:
   when there is none; plain reads → ``none``.
 
 Only node shapes of pglast's JSON tree are read here (dicts keyed by node type); the walker in
-:mod:`costmodel.classify_walk` decides which table is the target.
+:mod:`costmodel.classify_statement` decides which table is the target.
 """
 
 from __future__ import annotations

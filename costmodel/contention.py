@@ -374,7 +374,7 @@ def key_space(
 # --- the model ---------------------------------------------------------------------------------------
 
 
-def _targets(row: dict[str, Any]) -> list[tuple[str, str, tuple[str, ...], str | None]]:
+def _targets(row: dict[Any, Any]) -> list[tuple[str, str, tuple[str, ...], str | None]]:
     """(table, key shape, key columns, tenant column) this statement writes or locks; [] if none."""
     status = row.get("parse_status")
     if status is not None and status != ParseStatus.OK.value:

@@ -27,12 +27,14 @@ A missing binary is not an error: :func:`run_dsql_lint` returns a :class:`LintRu
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -152,9 +154,10 @@ def _parse_diagnostics(items: list[dict[str, Any]]) -> list[LintDiagnostic]:
 
 
 def _locate(line: int, spans: list[tuple[int, int, int]]) -> int | None:
-    for first, last, index in spans:
-        if first <= line <= last:
-            return index
+    """The text whose lines hold ``line`` (spans are sorted by first line), or None."""
+    pos = bisect_right(spans, (line, math.inf, math.inf)) - 1
+    if pos >= 0 and spans[pos][0] <= line <= spans[pos][1]:
+        return spans[pos][2]
     return None
 
 

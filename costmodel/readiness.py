@@ -447,7 +447,7 @@ def assess_readiness(
     if profile is None:
         notes.append("classification unavailable: only dsql-lint and counter checks ran")
     lintable = (
-        [i for i in range(len(distinct)) if profile.at[i, "parse_status"] == ParseStatus.OK.value]
+        [i for i, status in enumerate(profile["parse_status"]) if status == ParseStatus.OK.value]
         if profile is not None
         else list(range(len(distinct)))
     )

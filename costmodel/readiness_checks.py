@@ -350,6 +350,8 @@ class Subjects:
     lint_rules: list[frozenset[str]]
     values: dict[str, np.ndarray]
     """Object arrays for lock_strength, lock_wait, parse_status, command; float arrays for metrics."""
+    all_rules: frozenset[str] = frozenset()
+    """Every dsql-lint rule reported for any subject (most conditions match none: skip them fast)."""
 
 
 def prepare(subjects: pd.DataFrame) -> Subjects:
@@ -366,12 +368,14 @@ def prepare(subjects: pd.DataFrame) -> Subjects:
             values[name] = pd.to_numeric(subjects[name], errors="coerce").to_numpy(dtype=float)
         else:
             values[name] = np.full(len(subjects), np.nan)
+    lint_rules = list(subjects["lint_rules"])
     return Subjects(
         n=len(subjects),
         text=[t if isinstance(t, str) else None for t in subjects["text"]],
         features=list(subjects["features"]),
-        lint_rules=list(subjects["lint_rules"]),
+        lint_rules=lint_rules,
         values=values,
+        all_rules=frozenset().union(*lint_rules),
     )
 
 

@@ -226,6 +226,11 @@ class UploadCache:
                 self._runs.popitem(last=False)
         return done
 
+    def forget_runs(self) -> None:
+        """Drop every cached scenario run (uploads stay loaded); benchmarks use it to time cold runs."""
+        with self._lock:
+            self._runs.clear()
+
     def close(self) -> None:
         """Delete every upload's files (also done when the cache is garbage-collected)."""
         with self._lock:

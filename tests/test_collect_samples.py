@@ -71,11 +71,12 @@ def test_pgbench_sample_matches_pgbench_count() -> None:
     )
 
 
-def test_saas_hot_counter_counts_every_request() -> None:
-    requests = driver("saas")["totals"]["requests"]
+def test_saas_hot_counter_counts_the_sampled_requests() -> None:
+    totals = driver("saas")["totals"]
     counter = "UPDATE global_stats SET requests = requests + $1, updated_at = now() WHERE id = $2"
-    assert delta_calls("saas", counter) == requests
-    assert delta_calls("saas", "BEGIN") == requests
+    assert delta_calls("saas", counter) == totals["counter"]
+    assert 0 < totals["counter"] < totals["requests"]
+    assert delta_calls("saas", "BEGIN") == totals["requests"]
 
 
 def test_legacy_sample_shows_the_blockers() -> None:

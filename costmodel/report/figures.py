@@ -44,7 +44,19 @@ COLORWAY = (
     "#7f7f7f",
     "#bcbd22",
     "#17becf",
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#c7c7c7",
+    "#dbdb8d",
+    "#9edae5",
 )
+"""20 distinct colours (D3 category20 order: ten strong, then ten light), so the ~20 components of
+five options do not share a colour."""
 SEVERITY_COLORS = {"blocker": "#d62728", "warning": "#ff7f0e", "info": "#1f77b4"}
 TEMPLATE = go.layout.Template(
     layout={
@@ -178,12 +190,14 @@ def break_even_figure(report: Mapping[str, Any]) -> go.Figure:
     fig.update_layout(
         template=TEMPLATE,
         title={"text": "Break-even: monthly cost as load grows"},
-        xaxis={"type": "log", "title": {"text": "load multiplier (× observed load × growth)"}},
+        xaxis={"type": "log", "dtick": 1, "title": {"text": "load multiplier (× observed load × growth)"}},
         yaxis={
             "type": "log" if log_y else "linear",
             "title": {"text": "USD per month"},
             "tickprefix": "$",
             "separatethousands": True,
+            "exponentformat": "none",
+            **({"dtick": 1} if log_y else {}),
         },
         height=460,
     )

@@ -165,7 +165,7 @@ def _verdict(report: Mapping[str, Any]) -> str:
     readiness = str(verdict.get("readiness") or section(report, "readiness").get("verdict") or "—")
     css = "verdict " + readiness.replace(" ", "-")
     reasons = "".join(f"<li>{esc(r)}</li>" for r in items(verdict.get("reasons")))
-    latency = "".join(f"<li>⏱ {esc(n)}</li>" for n in items(verdict.get("latency")))
+    latency = "".join(f"<li>Latency: {esc(n)}</li>" for n in items(verdict.get("latency")))
     return (
         f'<section class="{esc(css)}" id="verdict">'
         f'<div class="headline">{esc(verdict.get("headline") or "no verdict")}</div>'

@@ -26,6 +26,7 @@ PAGE_SIZE = 25
 NUMBER = {"type": "numeric"}
 COLUMNS: tuple[dict[str, Any], ...] = (
     {"name": "statement", "id": "stmt_id"},
+    {"name": "query", "id": "query"},
     {"name": "kind", "id": "kind"},
     {"name": "write", "id": "is_write"},
     {"name": "key shape", "id": "key_shape"},
@@ -39,7 +40,6 @@ COLUMNS: tuple[dict[str, Any], ...] = (
     {"name": "DSQL $ / month", "id": "dsql_monthly_usd", **NUMBER, "format": {"specifier": "$,.2f"}},
     {"name": "conflict chance", "id": "conflict_probability", **NUMBER, "format": {"specifier": ".2%"}},
     {"name": "findings", "id": "findings"},
-    {"name": "query", "id": "query"},
 )
 COLUMN_IDS = frozenset(c["id"] for c in COLUMNS)
 NUMERIC_IDS = frozenset(c["id"] for c in COLUMNS if c.get("type") == "numeric")
@@ -78,6 +78,17 @@ def layout() -> html.Div:
                 sort_by=DEFAULT_SORT,
                 filter_query="",
                 tooltip_duration=None,
+                style_cell_conditional=[
+                    {
+                        "if": {"column_id": "query"},
+                        "maxWidth": "340px",
+                        "minWidth": "200px",
+                        "overflow": "hidden",
+                        "textOverflow": "ellipsis",
+                        "whiteSpace": "nowrap",
+                    },
+                    {"if": {"column_id": "stmt_id"}, "whiteSpace": "nowrap"},
+                ],
             ),
         ]
     )
@@ -172,6 +183,11 @@ def page_rows(frame: pd.DataFrame, page: int, size: int) -> list[dict[str, Any]]
     return records
 
 
+def tooltips(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The full (redacted) query text of each row, shown when hovering its cut-off cell."""
+    return [{"query": {"value": str(r.get("query") or ""), "type": "text"}} for r in rows]
+
+
 def render(
     cache: UploadCache,
     session: Any,
@@ -181,17 +197,18 @@ def render(
     sort_by: Sequence[Any] | None = None,
     filter_query: str | None = None,
 ) -> tuple[Any, ...]:
-    """Error, count line, page rows and page count for one (upload, scenario, table state)."""
+    """Error, count line, page rows, page count and tooltips for one (upload, scenario, table state)."""
     outcome = ui.run_for(cache, session, scenario_data)
     if outcome.run is None:
-        return ui.error_box(outcome.error), "", [], 1
+        return ui.error_box(outcome.error), "", [], 1, []
     frame = outcome.run.statements
     shown = apply_sort(apply_filter(frame, filter_query), sort_by)
     size = max(1, min(int(size or PAGE_SIZE), 500))
     pages = max(1, -(-len(shown) // size))
     page = min(max(0, int(page or 0)), pages - 1)
     count = f"{len(shown):,} of {len(frame):,} statements" + (" match the filter" if filter_query else "")
-    return None, count, page_rows(shown, page, size), pages
+    rows = page_rows(shown, page, size)
+    return None, count, rows, pages, tooltips(rows)
 
 
 def register(app: Dash, cache: UploadCache) -> None:
@@ -202,6 +219,7 @@ def register(app: Dash, cache: UploadCache) -> None:
         Output(f"{PREFIX}-count", "children"),
         Output(f"{PREFIX}-table", "data"),
         Output(f"{PREFIX}-table", "page_count"),
+        Output(f"{PREFIX}-table", "tooltip_data"),
         Input("app-session", "data"),
         Input("scenario-store", "data"),
         Input(f"{PREFIX}-table", "page_current"),

@@ -7,7 +7,8 @@
   temporary directory. Skips with a reason when Chromium or ChromeDriver is not installed
   (``scripts/ensure_system.sh chromium`` installs them).
 
-Every test here is marked ``browser`` (``-m "not browser"`` deselects the suite).
+Every test module here sets ``pytestmark = pytest.mark.browser`` (``-m "not browser"`` deselects the
+suite). Helpers shared with the unit tests (sample archives, small exports) are in ``support.py``.
 """
 
 from __future__ import annotations
@@ -43,13 +44,6 @@ CHROMIUM_FLAGS = (
     "--metrics-recording-only",
     "--window-size=1400,1000",
 )
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
 
 
 def free_port() -> int:

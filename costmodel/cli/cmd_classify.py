@@ -1,0 +1,156 @@
+"""``dsqlcost classify``: one row per statement with its pglast profile and its query text."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from typing import Any
+
+import pandas as pd
+
+from costmodel.cli.common import ProgressBar, add_workload_arguments, load_workload_from_args
+from costmodel.profile import PROFILE_COLUMNS
+
+COLUMNS: tuple[str, ...] = (
+    "stmt_id",
+    "calls",
+    "parse_status",
+    "kind",
+    "is_write",
+    "tables_read",
+    "tables_written",
+    "join_count",
+    "join_types",
+    "subquery_count",
+    "cte_count",
+    "aggregate_count",
+    "has_window",
+    "has_order_by",
+    "has_limit",
+    "lock_strength",
+    "lock_wait",
+    "is_upsert",
+    "has_returning",
+    "values_rows",
+    "key_shape",
+    "key_columns",
+    "tenant_column",
+    "features",
+    "parse_error",
+    "query",
+)
+"""Columns of the classify output, in order (``json`` adds every profile column)."""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``classify`` subcommand."""
+    parser = sub.add_parser(
+        "classify",
+        help="classify every statement (kind, tables, joins, locking, key shape, DSQL-relevant features)",
+        description=(
+            "Parse every statement text once with pglast and print one row per statement: kind, read/write, "
+            "tables read and written, joins, subqueries and CTEs, aggregates, ORDER BY/LIMIT, locking clause, "
+            "upsert, RETURNING, multi-row VALUES, the key shape of writes and point reads, and the features "
+            "that matter for DSQL. Unparsable or truncated texts get a status, not an error."
+        ),
+    )
+    add_workload_arguments(parser)
+    parser.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    parser.add_argument(
+        "--show-literals",
+        action="store_true",
+        help="print texts exactly as exported (by default literals become $n; normalised pgss texts are unchanged)",
+    )
+    parser.set_defaults(func=run)
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return ",".join(str(v) for v in value)
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return ""
+    return value
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_json_value(v) for v in value]
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def _csv_cell(value: Any) -> str:
+    """Spreadsheet-safe text, plain numbers (``6`` not ``6.0``), empty for unknown."""
+    from costmodel.report.safe import number_cell, text_cell
+
+    cell = _cell(value)
+    if isinstance(cell, bool):
+        return "true" if cell else "false"
+    if isinstance(cell, int | float) or hasattr(cell, "item"):
+        return number_cell(cell)
+    return text_cell(cell)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, classify, print."""
+    from costmodel.classify import classify
+    from costmodel.report.redact import redact_query
+
+    workload = load_workload_from_args(args)
+    with ProgressBar() as bar:
+        workload = classify(workload, progress=lambda done, total: bar.update("classifying", done, total))
+    frame = workload.statements.copy()
+    if not args.show_literals:
+        frame["query"] = [None if q is None or q is pd.NA else redact_query(str(q)) for q in frame["query"]]
+    if args.format == "json":
+        keys = ["stmt_id", "userid", "dbid", "queryid", "calls", *PROFILE_COLUMNS, "query"]
+        keys = [k for k in dict.fromkeys(keys) if k in frame]
+        rows = [{k: _json_value(row[k]) for k in keys} for _i, row in frame.iterrows()]
+        out = {"window": workload.window.describe(), "statements": rows}
+        sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
+        return 0
+    cols = [c for c in COLUMNS if c in frame]
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(cols)
+        for _i, row in frame.iterrows():
+            writer.writerow([_csv_cell(row[c]) for c in cols])
+        return 0
+    _table(frame, workload.window.describe())
+    return 0
+
+
+def _table(frame: pd.DataFrame, window: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    table = Table(title=f"{len(frame)} statements · window {window}", show_lines=False)
+    for name in ("stmt", "calls", "kind", "write", "tables", "joins", "key shape", "features", "query"):
+        table.add_column(
+            name,
+            overflow="ellipsis",
+            no_wrap=name in ("stmt", "query"),
+            max_width=80 if name == "query" else None,
+        )
+    for _i, row in frame.iterrows():
+        status = row.get("parse_status")
+        kind = str(row.get("kind")) if status == "ok" else f"{row.get('kind')} ({status})"
+        tables = sorted({*(row.get("tables_read") or ()), *(row.get("tables_written") or ())})
+        table.add_row(
+            str(row.get("stmt_id")),
+            f"{float(row['calls']):,.0f}" if pd.notna(row.get("calls")) else "?",
+            kind,
+            {True: "yes", False: "no"}.get(row.get("is_write"), "?"),
+            ",".join(tables),
+            str(row.get("join_count") or 0),
+            str(row.get("key_shape")),
+            ",".join(row.get("features") or ()),
+            str(row.get("query") if row.get("query") is not None else "<no text>"),
+        )
+    console.print(table)
