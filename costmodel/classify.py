@@ -17,8 +17,8 @@ A text that cannot be analysed is a *status*, never an exception (:class:`ParseS
   to parse *at its end*: "at end of input", an unterminated quote / comment / dollar-quote, or an
   error in its last token. pg_stat_statements only records statements the server parsed, so an
   error at the very end is far more likely a cut than bad SQL. A truncated text keeps its kind (from
-  the parse, or from its first keyword when it no longer parses) and ``is_write`` when the kind
-  implies it; tables, flags, features and key shape are left empty / ``unknown``, because a cut
+  the parse, or from the first word of its statements when it no longer parses) and ``is_write``
+  when the kind implies it; tables, flags, features and key shape are left empty / ``unknown``, because a cut
   text can parse into a different statement (``… FROM accoun``).
 * ``parse_error`` — any other parser error; ``parse_error`` keeps pglast's message.
 
@@ -37,7 +37,9 @@ vs ``id = $1``: constant vs parameter key; one vs three VALUES rows; ``$1::jsonb
 ``ISOLATION LEVEL SERIALIZABLE`` vs ``REPEATABLE READ``).
 
 The tree comes from ``json.loads(pglast.parser.parse_sql_json(text))`` and is walked as plain dicts
-(:mod:`costmodel.classify_statement`, :mod:`costmodel.classify_nodes`); the pglast Python AST is ~4× slower to build.
+(:mod:`costmodel.classify_statement` per statement, :mod:`costmodel.classify_nodes` per node); the
+pglast Python AST is ~5× slower to build. A multi-statement text (``BEGIN; …; COMMIT``) is one
+profile: kind, command and key shape of its first data statement, the union of the rest.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ import pandas as pd
 from pglast import parser
 
 from costmodel.classify_names import LEADING_KEYWORD_KINDS, TRUNCATION_CAPS, TRUNCATION_MULTIBYTE_SLACK
-from costmodel.classify_statement import analyse, shallow_kind
+from costmodel.classify_statement import analyse, primary_index, shallow_kind
 from costmodel.errors import ClassifyError
 from costmodel.profile import PROFILE_COLUMNS, KeyShape, ParseStatus, StatementKind
 from costmodel.workload import Workload
@@ -401,12 +403,12 @@ def _repair(text: str, error: parser.ParseError) -> tuple[str, str] | None:
 
 
 def _guess_kind(text: str) -> StatementKind:
-    match = _FIRST_WORD.match(text)
-    return (
-        LEADING_KEYWORD_KINDS.get(match.group(1).lower(), StatementKind.UNKNOWN)
-        if match
-        else StatementKind.UNKNOWN
-    )
+    """Kind of an unparsable cut text from the first word of each ``;``-separated part, chosen as
+    for parsed multi-statement texts (``BEGIN; UPDATE …; COMM`` is an update); words that name no
+    kind (``COMM``, ``WITH``) are left out."""
+    words = [match.group(1).lower() for match in map(_FIRST_WORD.match, text.split(";")) if match]
+    kinds = [LEADING_KEYWORD_KINDS[word] for word in words if word in LEADING_KEYWORD_KINDS]
+    return kinds[primary_index(kinds)] if kinds else StatementKind.UNKNOWN
 
 
 def _signature(text: str) -> str:

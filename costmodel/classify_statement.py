@@ -30,7 +30,7 @@ def analyse(stmts: list[Node]) -> dict[str, Any]:
     if len(results) == 1:
         kind, command, control, is_write, key = results[0]
     else:
-        kind, command, control, _, key = results[_primary([r[0] for r in results])]
+        kind, command, control, _, key = results[primary_index([r[0] for r in results])]
         writes = [r[3] for r in results]
         is_write = True if True in writes else (None if None in writes else False)
     reads, written = acc.reads, acc.written
@@ -76,7 +76,7 @@ def shallow_kind(stmts: list[Node]) -> tuple[StatementKind, str]:
     """Kind and command of the primary statement without walking (for truncated texts)."""
     heads = [_head(raw["stmt"]) for raw in stmts]
     kinds = [node_kind(t) for t, _ in heads]
-    ntype, node = heads[_primary(kinds)]
+    ntype, node = heads[primary_index(kinds)]
     return node_kind(ntype), _command(ntype, node)
 
 
@@ -92,9 +92,9 @@ def node_kind(ntype: str) -> StatementKind:
     return StatementKind.UTILITY
 
 
-def _primary(kinds: list[StatementKind]) -> int:
-    """Index of the statement that speaks for the text: first data statement, else first
-    non-transaction statement, else the first."""
+def primary_index(kinds: list[StatementKind]) -> int:
+    """Index of the statement that speaks for a multi-statement text: the first data statement,
+    else the first non-transaction statement, else the first."""
     for index, kind in enumerate(kinds):
         if kind in _DATA_KINDS:
             return index

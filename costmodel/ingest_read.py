@@ -269,9 +269,21 @@ def _array_element_lines(text: str, line_offset: int) -> list[int]:
         _, pos = decoder.raw_decode(text, pos)
 
 
+def _fast_json(text: str) -> Any:
+    """pandas' bundled ujson (about twice as fast as :mod:`json`, same values); None when unusable."""
+    try:
+        from pandas.io.json import ujson_loads
+
+        return ujson_loads(text, precise_float=True)
+    except Exception:  # not available, or anything unusual: the standard parser decides and explains
+        return None
+
+
 def _read_json_array(text: str, file: str, line_offset: int = 0) -> RawTable:
     try:
-        data = json.loads(text)
+        data = _fast_json(text)
+        if data is None:
+            data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise _json_decode_error(exc, text, file, line_offset) from None
     except RecursionError:

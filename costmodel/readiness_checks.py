@@ -404,8 +404,12 @@ def _mask(
     if kind == "feature":
         return np.fromiter((value in fs for fs in subjects.features), dtype=bool, count=n)
     if kind == "lint_rule":
+        if not any(_rule_matches(value, r) for r in subjects.all_rules):
+            return np.zeros(n, dtype=bool)
+        if not value.endswith("*"):
+            return np.fromiter((value in rules for rules in subjects.lint_rules), dtype=bool, count=n)
         return np.fromiter(
-            (any(_rule_matches(value, r) for r in rules) for rules in subjects.lint_rules),
+            (bool(rules) and any(_rule_matches(value, r) for r in rules) for rules in subjects.lint_rules),
             dtype=bool,
             count=n,
         )

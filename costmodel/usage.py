@@ -572,11 +572,10 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
     # --- Serverless v2 inputs ---------------------------------------------------------------------
     io_unit = facts.write_io_bytes
     ios_per_dirtied = float(assumptions.get("write_ios_per_dirtied_page"))
-    write_ios_call = np.where(
-        ~np.isnan(wal), np.ceil(np.nan_to_num(wal) / io_unit), dirtied * ios_per_dirtied
-    )
+    write_ios_call = np.where(~np.isnan(wal), np.nan_to_num(wal) / io_unit, dirtied * ios_per_dirtied)
     estimators["write_ios"] = (
-        f"ceil(wal_bytes per call / {io_unit:g}) x calls"
+        f"wal_bytes per call / {io_unit:g} (Aurora packs log records into {io_unit:g}-byte I/Os), at least one "
+        "I/O per write transaction shared by its write statements, x calls"
         if not np.isnan(wal).any()
         else f"wal_bytes unknown for {int(np.isnan(wal).sum())} statement(s): shared_blks_dirtied x "
         "write_ios_per_dirtied_page instead (NaN where that is unknown too)"
@@ -656,6 +655,13 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
     estimators["write_txns"] = (
         "min(transactions, write statement calls): each write statement in its own transaction until "
         "every transaction holds one (conservative for the write minimum)"
+    )
+    # Each commit flushes at least one log I/O: a statement that writes WAL costs at least its share of
+    # one I/O per write transaction, however few bytes it logs.
+    writes_per_txn = max(1.0, write_calls / write_txns) if write_txns > 0 else 1.0
+    io_floor = np.where(np.nan_to_num(wal) > 0, write_fraction / writes_per_txn, 0.0)
+    out["write_ios_month"] = (
+        np.where(~np.isnan(wal), np.maximum(write_ios_call, io_floor), write_ios_call) * calls_month
     )
 
     # --- storage ------------------------------------------------------------------------------------

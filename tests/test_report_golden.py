@@ -33,12 +33,33 @@ TEXT_WIDTHS = {"txt": 100, "narrow.txt": 60, "wide.txt": 160}
 _PLOTLYJS = re.compile(rf'(<script id="{PLOTLYJS_ID}">).*?(</script>)', re.DOTALL)
 
 
+VOLATILE: tuple[tuple[str, ...], ...] = (("readiness", "dsql_lint", "seconds"),)
+"""Measured durations inside the report: zeroed for goldens."""
+
+
 def normalise(report: dict[str, Any]) -> dict[str, Any]:
-    """The report with the fields that change on every run or release fixed."""
-    out = copy.deepcopy(report)
+    """The report with the fields that change on every run, machine or release fixed: the time and
+    tool version, measured durations, and absolute paths under this checkout."""
+    out = _relative_paths(copy.deepcopy(report))
     out["generated_at"] = FIXED_TIME
     out.setdefault("tool", {})["version"] = FIXED_VERSION
+    for path in VOLATILE:
+        node: Any = out
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict) and path[-1] in node:
+            node[path[-1]] = 0
     return out
+
+
+def _relative_paths(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.replace(str(ROOT) + "/", "")
+    if isinstance(value, dict):
+        return {k: _relative_paths(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_relative_paths(v) for v in value]
+    return value
 
 
 def strip_plotlyjs(page: str) -> str:

@@ -207,6 +207,30 @@ def test_write_fallbacks_dirtied_then_unknown() -> None:
     assert any("bytes written are unknown" in w for w in usage.warnings)
 
 
+def test_write_ios_count_at_least_one_flush_per_write_transaction() -> None:
+    # 10 single-row updates logging 100 B each, autocommit: each commit flushes one I/O of its own.
+    row = {
+        "calls": 10.0,
+        "total_exec_time": 1.0,
+        "rows": 10.0,
+        "wal_bytes": 1000.0,
+        "kind": "update",
+        "is_write": True,
+    }
+    got = one([row])
+    assert got["write_ios_month"] == pytest.approx(10.0)
+    # a SELECT that logged hint-bit WAL packs into shared I/Os: no per-commit floor
+    read = {
+        "calls": 10.0,
+        "total_exec_time": 1.0,
+        "rows": 10.0,
+        "wal_bytes": 1000.0,
+        "kind": "select",
+        "is_write": False,
+    }
+    assert one([read])["write_ios_month"] == pytest.approx(1000 / 4096)
+
+
 def test_serverless_v2_io_inputs() -> None:
     got = one(
         [
@@ -220,7 +244,8 @@ def test_serverless_v2_io_inputs() -> None:
         ]
     )
     assert got["read_ios_month"] == pytest.approx(40.0)
-    assert got["write_ios_month"] == pytest.approx(4 * 2)  # ceil(5,000 / 4,096) = 2 per call
+    # log records pack into 4 KiB I/Os: 20,000 B / 4,096 B (no write transactions: no per-commit floor)
+    assert got["write_ios_month"] == pytest.approx(20_000 / 4096)
     assert got["wal_bytes_month"] == pytest.approx(20_000.0)
     assert got["temp_bytes_per_call"] == pytest.approx(2 * 8192)
     unknown = usage_of([{"calls": 4.0, "total_exec_time": 1.0}])

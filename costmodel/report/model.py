@@ -221,8 +221,18 @@ def _statements(result: RunResult, show_literals: bool) -> list[dict[str, Any]]:
     return out
 
 
+SHORT_WINDOW_SECONDS = 3600.0
+"""Below an hour of observation, a monthly figure is a long extrapolation: the report says so."""
+
+
 def _warnings(result: RunResult) -> list[str]:
     seen: dict[str, None] = {}
+    seconds = result.workload.window.seconds
+    if seconds < SHORT_WINDOW_SECONDS:
+        seen[
+            f"the observation window is only {seconds:,.0f} s: monthly figures extrapolate it to 730 h at the "
+            "observed rate (shaped by the scenario's time profile); collect over hours or days for a budget"
+        ] = None
     for option in result.options:
         for w in option.warnings:
             seen.setdefault(w, None)
