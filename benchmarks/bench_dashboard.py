@@ -92,7 +92,7 @@ def _stats(samples: list[float]) -> dict[str, float]:
 
 def _change(kind: str, step: int, current: Any) -> dict[str, Any]:
     """The control values after one change of ``kind`` (``current`` is a ControlValues)."""
-    regions = ("us-east-2", "us-west-2", "eu-west-1", "us-east-1")
+    regions = ("us-east-2", "us-west-2", "us-east-1")
     values: dict[str, Any] = {
         "growth": {"growth": round(-0.9 + 0.37 * step, 2)},
         "region": {"region": regions[step % len(regions)]},

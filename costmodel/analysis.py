@@ -100,7 +100,12 @@ class Analysis:
         # OCC retries need DPU per call, and DPU with retries needs the conflict model: price once
         # without retries, run the model on that DPU, then price with the retry factors.
         plain = estimate_dsql(usage, scenario, self.catalog, multi_region=False, calibration=self.calibration)
-        dpu_per_call = plain.statements["total_dpu_per_call"] if plain.statements is not None else None
+        # An aborted attempt bills its compute and reads (writes are only billed when a commit lands).
+        dpu_per_call = (
+            plain.statements["compute_dpu_per_call"] + plain.statements["read_dpu_per_call"]
+            if plain.statements is not None
+            else None
+        )
         contention = assess_contention(
             self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
         )

@@ -255,7 +255,12 @@ def activity_series(
         top = delta[delta["toplevel"].fillna(True).to_numpy(dtype=bool)] if "toplevel" in delta else delta
         record = {"seconds": (ltime - etime).total_seconds()}
         for column in SERIES_COLUMNS:
-            record[column] = float(top[column].sum(min_count=1)) if column in pl else float("nan")
+            if column not in pl:
+                record[column] = float("nan")  # the export lacks the counter: unknown
+            elif top.empty:
+                record[column] = 0.0  # no statement ran in the interval: idle, which scale-to-zero needs to see
+            else:
+                record[column] = float(top[column].sum(min_count=1))
         records.append(record)
         starts.append(etime)
     index = pd.DatetimeIndex(pd.to_datetime(starts, utc=True), name="start")

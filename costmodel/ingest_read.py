@@ -272,9 +272,9 @@ def _array_element_lines(text: str, line_offset: int) -> list[int]:
 def _fast_json(text: str) -> Any:
     """pandas' bundled ujson (about twice as fast as :mod:`json`, same values); None when unusable."""
     try:
-        from pandas.io.json import ujson_loads
+        from pandas.io import json as pandas_json
 
-        return ujson_loads(text, precise_float=True)
+        return pandas_json.ujson_loads(text, precise_float=True)  # type: ignore[attr-defined]
     except Exception:  # not available, or anything unusual: the standard parser decides and explains
         return None
 

@@ -28,6 +28,11 @@ A migration question is never "does DSQL support X?" but "how much of *my* workl
 Checks are dated: a check applies when ``since <= as_of < until`` (foreign keys block before
 2026-08-26 and are an info finding after). ``as_of`` defaults to the newest DSQL change the checks
 encode, and every output says "DSQL as of <date>".
+
+Modules: the checks as data (:mod:`costmodel.readiness_checks`), the statements they look at
+(:mod:`costmodel.readiness_subjects`), the finding builder (:mod:`costmodel.readiness_findings`),
+the result types (:mod:`costmodel.readiness_model`) and the three renderings
+(:mod:`costmodel.readiness_render`); user documentation in ``docs/readiness.md``.
 """
 
 from __future__ import annotations

@@ -17,9 +17,6 @@ import pandas as pd
 from costmodel.estimate import Assumption
 from costmodel.readiness_checks import FindingSource, Severity
 
-SAMPLE_CHARS = 240
-"""Sample query texts are cut to this many characters."""
-
 
 class Verdict(StrEnum):
     """The overall answer (rules in the module docstring)."""

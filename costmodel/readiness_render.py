@@ -157,7 +157,7 @@ def render_text(doc: Mapping[str, Any]) -> str:
         inp = doc["inputs"]
         out.append(
             f"Workload: {_sources(inp['sources'])}: {inp['statements']:,} statements over "
-            f"{format_duration(inp['window_seconds'])} (window from {inp['window_source']})"
+            f"{format_duration(round(inp['window_seconds']))} (window from {inp['window_source']})"
         )
     if doc.get("schema_file"):
         out.append(f"Schema: {doc['schema_file']} ({lint['schema_statements']} statements)")

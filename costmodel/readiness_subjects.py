@@ -12,7 +12,6 @@ every statement with that text.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -223,8 +222,3 @@ def subjects_frame(
         },
         index=index,
     )
-
-
-def nan_to_none(value: float) -> float | None:
-    """JSON-friendly: NaN becomes None."""
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else value

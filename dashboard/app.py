@@ -145,8 +145,9 @@ def create_app(
         enable_mcp=False,
     )
     app.layout = lambda: shell(session, initial, cache.catalog, window)
+    # the shell already holds the first page; the others are only mounted when their tab is chosen
     app.validation_layout = html.Div(
-        [shell(session, initial, cache.catalog, window), *[p.layout() for p in PAGES]]
+        [shell(session, initial, cache.catalog, window), *[p.layout() for p in PAGES[1:]]]
     )
 
     @app.callback(Output("app-page", "children"), Input("app-tabs", "value"), prevent_initial_call=True)

@@ -269,12 +269,15 @@ def _relabel(exc: CostModelError, directory: Path | None, label: str) -> CostMod
 
 
 def _hide_paths(report: dict[str, Any], entry: Entry) -> None:
-    """Replace server-side temporary paths in ``inputs.sources`` by the upload's name."""
+    """Replace server-side temporary paths in ``inputs.sources`` by the upload's name and the path inside it."""
     if entry.directory is None:
         return
     inputs = report.get("inputs")
     if isinstance(inputs, dict) and isinstance(inputs.get("sources"), list):
-        inputs["sources"] = [entry.label for _ in inputs["sources"]]
+        prefix = str(entry.directory) + "/"
+        inputs["sources"] = [
+            f"{entry.label}: {s[len(prefix):]}" if str(s).startswith(prefix) else entry.label for s in inputs["sources"]
+        ]
 
 
 def report_json_size(report: dict[str, Any]) -> int:

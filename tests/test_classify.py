@@ -189,11 +189,17 @@ def test_classify_workload_without_query_column_is_a_typed_error() -> None:
                                        "CREATE TABLE t (id bigserial PRIMARY KEY, r bigint REFERENCES x(id))",
                                        "WITH w AS (DELETE FROM q WHERE id = $1 RETURNING *) SELECT * FROM w"])  # fmt: skip
 def test_every_prefix_is_a_status_not_an_exception(statement: str) -> None:
-    """Texts cut anywhere classify without raising; cut DML keeps its kind when recognisable."""
+    """Texts cut anywhere classify without raising; a cut text keeps the kind its first word names."""
+    full = classify_text(statement)
+    first_word = statement.split(" ", 1)[0]
+    guessed = full.kind if first_word.lower() not in ("with",) else StatementKind.UNKNOWN.value
     for end in range(len(statement) + 1):
         profile = classify_text(statement[:end])
         assert profile.parse_status in {s.value for s in ParseStatus}
         assert profile.kind in {k.value for k in StatementKind}
+        if profile.parse_status == ParseStatus.TRUNCATED.value and end > len(first_word):
+            assert profile.kind == guessed, statement[:end]
+            assert profile.tables_read == profile.tables_written == profile.features == ()
 
 
 @settings(max_examples=200, deadline=None)

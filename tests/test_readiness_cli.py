@@ -148,6 +148,11 @@ def test_legacy_sample_is_blocked(capsys: pytest.CaptureFixture[str]) -> None:
     assert doc["verdict"] == "blocked"
     ids = {f["id"] for f in doc["findings"]}
     assert {"trigger", "plpgsql", "savepoint", "listen_notify", "truncate", "temp_table"} <= ids
+    assert doc["schema_file"].endswith("schema.sql")  # the bundle's schema is checked by default
+    code, out, _ = run(capsys, str(sample("legacy")), "--format", "json", "--no-schema")
+    without = json.loads(out)
+    assert code == 0 and without["schema_file"] is None
+    assert "trigger" not in {f["id"] for f in without["findings"]}  # the trigger lives in the schema only
 
 
 def test_pgbench_sample_is_high_occ_risk(capsys: pytest.CaptureFixture[str]) -> None:

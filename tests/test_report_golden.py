@@ -133,7 +133,15 @@ SAMPLES = _sample_dirs()
     ids=[p.name for p in SAMPLES] or ["no-samples"],
 )
 def test_sample_goldens(bundle: Path | None, golden: Any, tmp_path: Path) -> None:
+    """Until a sample's goldens are recorded (``pytest --update-golden``), the sample is skipped, so
+    a pipeline still in flux does not fail everyone's run; once recorded, they are compared."""
     if not _pipeline_ready():
         pytest.skip("costmodel.report.model.build_report does not exist yet")
     assert bundle is not None
-    check_all_formats(golden, f"sample-{bundle.name}", normalise(sample_report(bundle)), tmp_path)
+    prefix = f"sample-{bundle.name}"
+    if not golden.update and not any(golden.directory.glob(f"{prefix}.*")):
+        pytest.skip(
+            f"no goldens recorded for sample_stats/{bundle.name}: "
+            "run `pytest tests/test_report_golden.py --update-golden` and review them"
+        )
+    check_all_formats(golden, prefix, normalise(sample_report(bundle)), tmp_path)

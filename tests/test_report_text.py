@@ -173,3 +173,46 @@ def test_bad_input_is_a_report_error() -> None:
         render_text([])  # type: ignore[arg-type]
     with pytest.raises(ReportError, match="unknown report format"):
         render(load("minimal"), "pdf")
+
+
+def vertical_text(text: str, run: int = 4) -> int | None:
+    """Line number where a table column collapsed to one character (letters stacked vertically)."""
+    lines = text.splitlines()
+    for start in range(len(lines) - run + 1):
+        block = lines[start : start + run]
+        width = min(len(line) for line in block)
+        for col in range(width):
+            if (
+                all(
+                    line[col].isalpha()
+                    and (col == 0 or line[col - 1] == " ")
+                    and (col + 1 >= len(line) or line[col + 1] == " ")
+                    for line in block
+                )
+                and len({line[col] for line in block}) > 1
+            ):
+                return start + 1
+    return None
+
+
+GOLDEN_TEXTS = sorted((Path(__file__).parent / "golden").glob("*.txt"))
+
+
+@pytest.mark.parametrize("path", GOLDEN_TEXTS, ids=[p.name for p in GOLDEN_TEXTS])
+def test_no_column_collapses_to_one_character(path: Path) -> None:
+    """Applies to every golden text, including the bundled samples' real reports."""
+    line = vertical_text(path.read_text(encoding="utf-8"))
+    assert line is None, f"{path.name}:{line}: a column is one character wide"
+
+
+@pytest.mark.parametrize("width", [40, 50, 60, 79, 80, 90, 100, 120, 130, 160])
+@pytest.mark.parametrize("case", ["saas_full", "hostile"])
+def test_no_collapsed_columns_at_any_width(case: str, width: int) -> None:
+    assert vertical_text(render_text(load(case), width=width, color=False)) is None
+
+
+def test_collapsed_column_detector_sees_stacked_letters() -> None:
+    collapsed = "\n".join(f" key_{i}   128   default   {ch} " for i, ch in enumerate("Meaning"))
+    assert vertical_text(collapsed) == 1
+    rows = " ComputeDPU   0 \n ReadDPU      0 \n WriteDPU     0 \n Storage      0 "
+    assert vertical_text(rows) is None, "a column of zeros is fine"

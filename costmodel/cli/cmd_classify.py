@@ -125,6 +125,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _yes_no(value: Any) -> str:
+    if value is True:
+        return "yes"
+    if value is False:
+        return "no"
+    return "?"
+
+
 def _table(frame: pd.DataFrame, window: str) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -146,7 +154,7 @@ def _table(frame: pd.DataFrame, window: str) -> None:
             str(row.get("stmt_id")),
             f"{float(row['calls']):,.0f}" if pd.notna(row.get("calls")) else "?",
             kind,
-            {True: "yes", False: "no"}.get(row.get("is_write"), "?"),
+            _yes_no(row.get("is_write")),
             ",".join(tables),
             str(row.get("join_count") or 0),
             str(row.get("key_shape")),

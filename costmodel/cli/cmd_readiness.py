@@ -98,29 +98,20 @@ def _as_of(text: str | None) -> date | None:
 
 
 def _schema_path(args: argparse.Namespace) -> Path | None:
-    if args.schema:
-        path = Path(args.schema)
-        if not path.is_file():
-            raise CostModelError(
-                "schema file not found", file=str(path), hint="pass a pg_dump --schema-only file"
-            )
-        return path
-    if args.no_schema or len(args.exports) != 1:
+    """``--schema FILE`` checked to exist; None when not given (a bundle's own schema is found later)."""
+    if not args.schema:
         return None
-    root = Path(args.exports[0])
-    bundle = root / "bundle.yaml"
-    if root.is_dir() and bundle.is_file():
-        import yaml
-
-        meta = yaml.safe_load(bundle.read_text(encoding="utf-8")) or {}
-        name = meta.get("schema") if isinstance(meta, dict) else None
-        candidate = root / str(name or "schema.sql")
-        return candidate if candidate.is_file() else None
-    return None
+    path = Path(args.schema)
+    if not path.is_file():
+        raise CostModelError(
+            "schema file not found", file=str(path), hint="pass a pg_dump --schema-only file"
+        )
+    return path
 
 
 def run(args: argparse.Namespace) -> int:
     """Load, classify, price, assess; print; exit 1 when ``--fail-on`` findings exist."""
+    from costmodel.analysis import bundle_schema
     from costmodel.classify import classify
     from costmodel.contention import assess_contention
     from costmodel.readiness import assess_readiness
@@ -133,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     assumptions = scenario_assumptions(scenario)
     workload = classify(load_workload_from_args(args))
+    if schema is None and not args.no_schema:
+        schema = bundle_schema(workload)  # a single bundle's schema.sql, as the report checks it
     usage = compute_usage(workload, scenario, assumptions)
     notes: list[str] = []
     per_attempt, cost = _dsql_dpu_and_cost(usage, scenario, None, notes)

@@ -77,7 +77,7 @@ def diff_reports(
             }
         )
     la, lb = _lines(a), _lines(b)
-    lines = []
+    lines: list[dict[str, Any]] = []
     for key in sorted(set(la) | set(lb)):
         before, after = la.get(key, 0.0), lb.get(key, 0.0)
         if abs(after - before) < threshold_usd and (

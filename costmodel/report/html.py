@@ -6,13 +6,15 @@ network is restricted. plotly.js is embedded inline once in ``<head>`` (the same
 any other host; the charts come from :mod:`costmodel.report.figures`, the same functions the
 dashboard uses.
 
-Every text from the report is HTML-escaped (:func:`esc`); figure data goes through plotly's JSON
-encoder, which escapes ``<`` and ``/`` so a query text cannot close the ``<script>`` element.
+Every text from the report is HTML-escaped (:func:`esc`); figure JSON is written by
+:func:`script_json`, which escapes ``< > /`` like plotly's own ``to_html`` so a query text cannot
+close the ``<script>`` element, and keeps one line per list so golden diffs stay readable.
 """
 
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -206,9 +208,34 @@ def _options(report: Mapping[str, Any]) -> str:
     return f'<section id="options"><h2>Options (USD per month)</h2>{summary}{note}<h3>By component</h3>{matrix}</section>'
 
 
+_JS_UNSAFE = str.maketrans(
+    {"<": "\\u003c", ">": "\\u003e", "/": "\\u002f", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+)
+
+
+def script_json(value: Any, pad: str = "") -> str:
+    """JSON for inside ``<script>``: ``< > /`` escaped (as plotly's own ``to_html`` does), so no text
+    can close the element; objects indented, lists of plain values on one line (diffable goldens)."""
+    inner = pad + " "
+    if isinstance(value, dict) and value:
+        body = ",\n".join(f"{inner}{script_json(k)}: {script_json(v, inner)}" for k, v in value.items())
+        return "{\n" + body + "\n" + pad + "}"
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        return "[\n" + ",\n".join(inner + script_json(v, inner) for v in value) + "\n" + pad + "]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False).translate(_JS_UNSAFE)
+
+
 def _figure_html(fig: Any, div_id: str) -> str:
-    body = pio.to_html(fig, full_html=False, include_plotlyjs=False, div_id=div_id, config=PLOTLY_CONFIG)
-    return f'<div class="chart">{body}</div>'
+    """A chart: plotly's JSON of the figure (``pio.to_json`` validates and converts numpy) drawn by
+    ``Plotly.newPlot``; the page's single inline plotly.js provides ``Plotly``."""
+    spec = json.loads(pio.to_json(fig, validate=False))
+    height = spec.get("layout", {}).get("height", 450)
+    config = json.dumps(PLOTLY_CONFIG)
+    return (
+        f'<div class="chart"><div id="{div_id}" class="plotly-graph-div" style="height:{height}px; width:100%;"></div>\n'
+        f"<script>\n(function () {{\nvar figure = {script_json(spec)};\n"
+        f'Plotly.newPlot("{div_id}", figure.data, figure.layout, {config});\n}})();\n</script></div>'
+    )
 
 
 def _charts(report: Mapping[str, Any]) -> str:

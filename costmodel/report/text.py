@@ -69,6 +69,9 @@ MONEY_WIDTH = 10
 """Narrowest column that holds a monthly total such as ``$12,345.67*``."""
 TOP_N = 10
 """Cost drivers listed per option."""
+ASSUMPTION_TABLE_WIDTH = 130
+"""Assumptions are a table from this width on (key, value, unit, source and a readable meaning
+column need it), records below."""
 
 SEVERITY_STYLE = {"blocker": "bold red", "warning": "yellow", "info": "cyan"}
 READINESS_STYLE = {"ready": "bold green", "changes needed": "bold yellow", "blocked": "bold red"}
@@ -133,7 +136,7 @@ def _blocks(report: Mapping[str, Any], width: int) -> list[RenderableType]:
         _readiness(report, narrow),
         _contention(report, narrow),
         _break_even(report),
-        _assumptions(report, narrow),
+        _assumptions(report, width < ASSUMPTION_TABLE_WIDTH),
         _warnings(report),
     ]
     return blocks
@@ -540,7 +543,7 @@ def _break_even(report: Mapping[str, Any]) -> RenderableType:
     return Group(*parts)
 
 
-def _assumptions(report: Mapping[str, Any], narrow: bool) -> RenderableType:
+def _assumptions(report: Mapping[str, Any], as_records: bool) -> RenderableType:
     parts: list[RenderableType] = [Text("\nAssumptions", style="bold underline")]
     calibration = section(report, "calibration")
     if calibration:
@@ -551,7 +554,7 @@ def _assumptions(report: Mapping[str, Any], narrow: bool) -> RenderableType:
     if not rows:
         parts.append(Text("None recorded.", style="dim"))
         return Group(*parts)
-    if narrow:
+    if as_records:
         grid = _records()
         for row in rows:
             line = _t(row.get("key"), "bold")
@@ -564,11 +567,11 @@ def _assumptions(report: Mapping[str, Any], narrow: bool) -> RenderableType:
         parts.append(grid)
         return Group(*parts)
     table = _table(expand=True)
-    table.add_column("Key", overflow="fold", max_width=30)
+    table.add_column("Key", overflow="fold", max_width=36)
     table.add_column("Value", justify="right", overflow="fold", max_width=18)
-    table.add_column("Unit", overflow="fold", max_width=14)
-    table.add_column("Source", no_wrap=True)
-    table.add_column("Meaning", overflow="fold", ratio=1)
+    table.add_column("Unit", overflow="fold", max_width=20)
+    table.add_column("Source", overflow="fold", max_width=20)
+    table.add_column("Meaning", overflow="fold", ratio=1, min_width=30)
     for row in rows:
         table.add_row(
             _t(row.get("key")),
