@@ -17,6 +17,7 @@ cached. :func:`main` returns the figures.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import random
 import statistics
@@ -90,17 +91,18 @@ def _stats(samples: list[float]) -> dict[str, float]:
     return {"median_ms": round(statistics.median(ordered), 1), "p95_ms": round(p95, 1), "n": len(ordered)}
 
 
-def _change(kind: str, step: int, current: Any) -> dict[str, Any]:
-    """The control values after one change of ``kind`` (``current`` is a ControlValues)."""
-    regions = ("us-east-2", "us-west-2", "us-east-1")
-    values: dict[str, Any] = {
+def _change(kind: str, step: int) -> dict[str, Any]:
+    """The control values one change of ``kind`` sets (regions where every option is priced)."""
+    changes: dict[str, dict[str, Any]] = {
         "growth": {"growth": round(-0.9 + 0.37 * step, 2)},
-        "region": {"region": regions[step % len(regions)]},
+        "region": {"region": ("us-west-2", "eu-west-1")[step % 2]},
         "min_acu": {"min_acu": [0.5, 1.0, 0.0, 2.0, 4.0][step % 5]},
         "io_mode": {"io_mode": ["standard", "io-optimized", "cheaper"][step % 3]},
-        "time_profile": {"profile": ["business-hours", "nightly-batch", "always-on", "dev-sporadic"][step % 4]},
-    }[kind]
-    return values
+        "time_profile": {
+            "profile": ["business-hours", "nightly-batch", "always-on", "dev-sporadic"][step % 4]
+        },
+    }
+    return changes[kind]
 
 
 def main(statements: int = STATEMENTS, repeats: int = REPEATS) -> dict[str, Any]:
@@ -134,7 +136,7 @@ def main(statements: int = STATEMENTS, repeats: int = REPEATS) -> dict[str, Any]
     def one_change(kind: str, step: int) -> float:
         nonlocal store
         current = controls.ControlValues.of(controls.from_store(store))
-        values = replace(current, **_change(kind, step, current))
+        values = replace(current, **_change(kind, step))
         cache.forget_runs()
         t0 = time.perf_counter()
         out = controls.on_change(f"scenario-{kind}", None, None, None, values, store)
@@ -156,6 +158,11 @@ def main(statements: int = STATEMENTS, repeats: int = REPEATS) -> dict[str, Any]
         times = [one_change(kind, step + 1) for step in range(n)]
         samples += times
         results[kind] = _stats(times)
+        if kind == "region":  # back to us-east-1, where every option is priced (not timed)
+            current = controls.ControlValues.of(controls.from_store(store))
+            store = controls.on_change(None, None, None, None, replace(current, region="us-east-1"), store)[
+                "store"
+            ]
         flag = "ok" if results[kind]["median_ms"] <= TARGET_MS else "OVER"
         print(
             f"{kind:>13}: median {results[kind]['median_ms']:8.1f} ms   p95 {results[kind]['p95_ms']:8.1f} ms"
@@ -163,11 +170,13 @@ def main(statements: int = STATEMENTS, repeats: int = REPEATS) -> dict[str, Any]
             flush=True,
         )
     results["all"] = _stats(samples)
-    print(f"{'all changes':>13}: median {results['all']['median_ms']:8.1f} ms   p95 {results['all']['p95_ms']:8.1f} ms")
+    print(
+        f"{'all changes':>13}: median {results['all']['median_ms']:8.1f} ms   p95 {results['all']['p95_ms']:8.1f} ms"
+    )
 
     # where one change's time goes
-    current = controls.from_store(store)
-    fresh = replace(current, growth=current.growth * 1.01)
+    scenario_now = controls.from_store(store)
+    fresh = replace(scenario_now, growth=scenario_now.growth * 1.01)
     timings: dict[str, float] = {}
 
     def timed(label: str, func: Callable[[], Any]) -> Any:
@@ -182,7 +191,8 @@ def main(statements: int = STATEMENTS, repeats: int = REPEATS) -> dict[str, Any]
     cache.run(entry.key, fresh)
     fresh_store = to_store(fresh)
     for page in PAGES:
-        timed(f"page {page.PREFIX} (run cached)", lambda page=page: page.render(cache, session, fresh_store))
+        render: Callable[..., Any] = page.render
+        timed(f"page {page.PREFIX} (run cached)", functools.partial(render, cache, session, fresh_store))
     results["breakdown_ms"] = timings
     print("one change, broken down (ms):")
     for label, ms in timings.items():

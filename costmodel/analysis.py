@@ -11,7 +11,7 @@ classification and linting never happen in a callback.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -49,6 +49,8 @@ class RunResult:
     catalog: PriceCatalog
     calibration: Calibration | None
     assumptions: tuple[Assumption, ...]
+    curves: dict[str, CostCurve] = field(default_factory=dict)
+    """Monthly USD per option as a function of a load multiplier (fleet totals add them up)."""
 
     def option(self, name: str) -> OptionEstimate | None:
         """The option called ``name``, if priced."""
@@ -140,9 +142,8 @@ class Analysis:
             cost = options[0].statements["monthly_usd"].reindex(self.workload.statements.index)
             readiness = self._readiness_for(scenario, usage, cost)
 
-        sweep = break_even(
-            self._curves(options, pricers, scenario), points=sweep_points, notes=self._sweep_notes()
-        )
+        curves = self._curves(options, pricers, scenario)
+        sweep = break_even(curves, points=sweep_points, notes=self._sweep_notes())
         sv2_pick = next(
             (
                 o.details["io_mode_recommendation"]["option"]
@@ -174,6 +175,7 @@ class Analysis:
             catalog=self.catalog,
             calibration=self.calibration,
             assumptions=usage.assumptions.used(),
+            curves=curves,
         )
 
     def _curves(

@@ -188,15 +188,26 @@ def classify_text(sql: str | None) -> StatementProfile:
     return _Classifier().profile(sql)
 
 
-def classify_texts(texts: Sequence[str | None], progress: Progress | None = None) -> pd.DataFrame:
+def classify_texts(
+    texts: Sequence[str | None], progress: Progress | None = None, *, jobs: int = 1
+) -> pd.DataFrame:
     """One row of profile columns per text, in input order (RangeIndex).
 
     Equal texts are classified once, and texts equal up to parameter numbering and list lengths
     share one parse (see the module docstring). ``progress(done, total)`` is called every
-    :data:`PROGRESS_EVERY` rows and at the end.
+    :data:`PROGRESS_EVERY` rows and at the end. With ``jobs > 1`` and at least
+    :data:`PARALLEL_MIN_TEXTS` distinct texts, the distinct texts are spread over that many
+    processes (parsing is CPU-bound and holds the GIL).
     """
-    classifier = _Classifier()
     total = len(texts)
+    if jobs > 1:
+        distinct = list(dict.fromkeys(t for t in texts if isinstance(t, str)))
+        if len(distinct) >= PARALLEL_MIN_TEXTS:
+            by_text = _classify_parallel(distinct, jobs)
+            if progress is not None:
+                progress(total, total)
+            return profiles_frame([by_text[t] if isinstance(t, str) else NO_TEXT for t in texts])
+    classifier = _Classifier()
     profiles: list[StatementProfile] = []
     for done, text in enumerate(texts, start=1):
         profiles.append(classifier.cached(text))
@@ -205,7 +216,26 @@ def classify_texts(texts: Sequence[str | None], progress: Progress | None = None
     return profiles_frame(profiles)
 
 
-def classify(workload: Workload, progress: Progress | None = None) -> Workload:
+PARALLEL_MIN_TEXTS = 20_000
+"""Distinct texts from which classification is spread over processes (below, a pool costs more)."""
+
+
+def _classify_chunk(texts: Sequence[str]) -> list[StatementProfile]:
+    classifier = _Classifier()
+    return [classifier.cached(t) for t in texts]
+
+
+def _classify_parallel(distinct: Sequence[str], jobs: int) -> dict[str, StatementProfile]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    size = -(-len(distinct) // (jobs * 4))
+    chunks = [distinct[i : i + size] for i in range(0, len(distinct), size)]
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        results = pool.map(_classify_chunk, chunks)
+        return {t: p for chunk, profiles in zip(chunks, results) for t, p in zip(chunk, profiles)}
+
+
+def classify(workload: Workload, progress: Progress | None = None, *, jobs: int = 1) -> Workload:
     """The workload with the profile columns added (replaced if present) to ``statements``.
 
     Rows flagged ``unclassifiable`` by ingest get ``parse_status = no_text``. Counts of unparsable
@@ -222,7 +252,7 @@ def classify(workload: Workload, progress: Progress | None = None) -> Workload:
     if "unclassifiable" in statements.columns:
         flags = statements["unclassifiable"].eq(True)  # NA counts as classifiable
         texts = [None if flag else text for text, flag in zip(texts, flags)]
-    profile = classify_texts(texts, progress)
+    profile = classify_texts(texts, progress, jobs=jobs)
     profile.index = statements.index
     kept = statements.drop(columns=[c for c in PROFILE_COLUMNS if c in statements.columns])
     notes = tuple(n for n in workload.notes if not n.startswith(_NOTE_PREFIX))

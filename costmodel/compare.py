@@ -77,7 +77,29 @@ class BreakEven:
         }
 
 
-def dsql_cost_curve(option: OptionEstimate, *, free_tier_dpu: float) -> CostCurve:
+@dataclass(frozen=True)
+class DsqlCostCurve:
+    """Exact, picklable cost curve of a DSQL estimate (see :func:`dsql_cost_curve`)."""
+
+    fixed: float
+    linear: float
+    usage_dpu: tuple[tuple[str, float, float], ...]
+    """(region, DPU at multiplier 1, USD per DPU) in the order the free tier is spent."""
+    free_tier_dpu: float
+    discount_rate: float
+
+    def __call__(self, k: np.ndarray) -> np.ndarray:
+        k = np.asarray(k, dtype=float)
+        subtotal = self.fixed + self.linear * k
+        left = np.full_like(k, self.free_tier_dpu)
+        for _region, dpu, price in self.usage_dpu:
+            take = np.minimum(left, dpu * k)
+            subtotal = subtotal - take * price
+            left = left - take
+        return np.asarray(subtotal * (1.0 + self.discount_rate))
+
+
+def dsql_cost_curve(option: OptionEstimate, *, free_tier_dpu: float) -> DsqlCostCurve:
     """Exact cost curve of a DSQL estimate from its own line items.
 
     Usage-based DPU lines scale with the multiplier; storage and other fixed lines (including the
@@ -102,19 +124,13 @@ def dsql_cost_curve(option: OptionEstimate, *, free_tier_dpu: float) -> CostCurv
         else:
             fixed += float(item.monthly_usd)
     order = [r for r in option.details.get("active_regions", list(usage_dpu)) if r in usage_dpu]
-    linear = sum(usage_usd.values())
-
-    def curve(k: np.ndarray) -> np.ndarray:
-        k = np.asarray(k, dtype=float)
-        subtotal = fixed + linear * k
-        left = np.full_like(k, free_tier_dpu)
-        for region in order:
-            take = np.minimum(left, usage_dpu[region] * k)
-            subtotal = subtotal - take * unit_price[region]
-            left = left - take
-        return np.asarray(subtotal * (1.0 + discount_rate))
-
-    return curve
+    return DsqlCostCurve(
+        fixed=fixed,
+        linear=sum(usage_usd.values()),
+        usage_dpu=tuple((r, usage_dpu[r], unit_price[r]) for r in order),
+        free_tier_dpu=free_tier_dpu,
+        discount_rate=discount_rate,
+    )
 
 
 def break_even(
@@ -126,7 +142,9 @@ def break_even(
     notes: Sequence[str] = (),
 ) -> BreakEven:
     """Evaluate every curve on ``points`` log-spaced multipliers and find where pairs cross."""
-    multipliers = np.geomspace(low, high, points)
+    multipliers = np.geomspace(low, high, max(points, 0))
+    if points <= 0:  # no sweep asked for (e.g. per-cluster runs of a fleet): curves are kept, not evaluated
+        return BreakEven(multipliers, {name: np.empty(0) for name in curves}, (), tuple(notes))
     costs = {name: np.asarray(curve(multipliers), dtype=float) for name, curve in curves.items()}
     names = list(costs)
     found: list[Crossover] = []

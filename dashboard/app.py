@@ -55,7 +55,9 @@ def default_sample() -> Path:
     return Path(__file__).resolve().parents[1] / "sample_stats" / SAMPLE_BUNDLE
 
 
-def shell(session: dict[str, Any] | None, scenario: Scenario, catalog: PriceCatalog, window: str | None) -> html.Div:
+def shell(
+    session: dict[str, Any] | None, scenario: Scenario, catalog: PriceCatalog, window: str | None
+) -> html.Div:
     """The page around the tabs (rebuilt on each page load, so stores start from the initial state)."""
     return html.Div(
         [
@@ -74,17 +76,22 @@ def shell(session: dict[str, Any] | None, scenario: Scenario, catalog: PriceCata
             html.Div(id="app-error"),
             html.Div(
                 [
-                    html.Aside([files.layout(window), controls.layout(scenario, catalog)], className="sidebar"),
+                    html.Aside(
+                        [files.layout(window), controls.layout(scenario, catalog)], className="sidebar"
+                    ),
                     html.Main(
                         [
                             dcc.Tabs(
                                 id="app-tabs",
                                 value=PAGES[0].PREFIX,
                                 children=[
-                                    dcc.Tab(label=p.LABEL, value=p.PREFIX, id=f"app-tab-{p.PREFIX}") for p in PAGES
+                                    dcc.Tab(label=p.LABEL, value=p.PREFIX, id=f"app-tab-{p.PREFIX}")
+                                    for p in PAGES
                                 ],
                             ),
-                            dcc.Loading(html.Div(PAGES[0].layout(), id="app-page"), type="dot", delay_show=300),
+                            dcc.Loading(
+                                html.Div(PAGES[0].layout(), id="app-page"), type="dot", delay_show=300
+                            ),
                         ],
                         className="content",
                     ),
@@ -98,7 +105,7 @@ def shell(session: dict[str, Any] | None, scenario: Scenario, catalog: PriceCata
 
 def page_layout(tab: str | None) -> html.Div:
     """The layout of the page whose tab value is ``tab`` (the first page if unknown)."""
-    page = next((p for p in PAGES if p.PREFIX == tab), PAGES[0])
+    page = next((p for p in PAGES if tab == p.PREFIX), PAGES[0])
     return page.layout()
 
 
@@ -138,7 +145,7 @@ def create_app(
     app = Dash(
         __name__,
         title="dsqlcost dashboard",
-        update_title=None,
+        update_title="",  # keep the title while callbacks run
         assets_folder=str(ASSETS),
         serve_locally=True,
         on_error=on_error,
@@ -146,7 +153,7 @@ def create_app(
     )
     app.layout = lambda: shell(session, initial, cache.catalog, window)
     # the shell already holds the first page; the others are only mounted when their tab is chosen
-    app.validation_layout = html.Div(
+    app.validation_layout = html.Div(  # type: ignore[assignment]
         [shell(session, initial, cache.catalog, window), *[p.layout() for p in PAGES[1:]]]
     )
 

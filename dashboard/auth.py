@@ -72,7 +72,9 @@ def load_auth_file(path: str | Path) -> BasicAuth:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise DashboardConfigError(
-            f"cannot read the auth file: {exc.strerror}", file=file, hint="pass a file with user:password lines"
+            f"cannot read the auth file: {exc.strerror}",
+            file=file,
+            hint="pass a file with user:password lines",
         ) from None
     except UnicodeDecodeError:
         raise DashboardConfigError("the auth file is not UTF-8 text", file=file) from None
@@ -104,5 +106,8 @@ def install(server: Flask, auth: BasicAuth) -> None:
         return Response(
             "Authentication required.\n",
             401,
-            {"WWW-Authenticate": f'Basic realm="{auth.realm}", charset="UTF-8"', "Content-Type": "text/plain"},
+            {
+                "WWW-Authenticate": f'Basic realm="{auth.realm}", charset="UTF-8"',
+                "Content-Type": "text/plain",
+            },
         )

@@ -146,7 +146,8 @@ def _profile_options(current: str) -> list[dict[str, str]]:
 def _pause_options(current: int | None) -> list[dict[str, Any]]:
     choices = sorted({*AUTO_PAUSE_CHOICES, *([current] if current else [])})
     return [{"label": "never pause", "value": NEVER}] + [
-        {"label": f"after {s // 60} min" if s < 3600 else f"after {s / 3600:g} h", "value": s} for s in choices
+        {"label": f"after {s // 60} min" if s < 3600 else f"after {s / 3600:g} h", "value": s}
+        for s in choices
     ]
 
 
@@ -155,7 +156,9 @@ def _growth_text(growth: float) -> str:
 
 
 def _field(label: str, control: Any, explanation: str) -> html.Div:
-    return html.Div([html.Label(label, className="field-label"), control, ui.explain(explanation)], className="field")
+    return html.Div(
+        [html.Label(label, className="field-label"), control, ui.explain(explanation)], className="field"
+    )
 
 
 def layout(scenario: Scenario, catalog: PriceCatalog) -> html.Div:
@@ -171,7 +174,9 @@ def layout(scenario: Scenario, catalog: PriceCatalog) -> html.Div:
                 "Preset",
                 dcc.Dropdown(
                     id=f"{PREFIX}-preset",
-                    options=[{"label": n, "value": n, "title": descriptions.get(n, "")} for n in list_presets()],
+                    options=[
+                        {"label": n, "value": n, "title": descriptions.get(n, "")} for n in list_presets()
+                    ],
                     value=preset,
                     clearable=False,
                     placeholder="custom",
@@ -199,7 +204,11 @@ def layout(scenario: Scenario, catalog: PriceCatalog) -> html.Div:
             ),
             _field(
                 "DSQL witness region",
-                dcc.Dropdown(id=f"{PREFIX}-witness", options=sorted({*dsql, *sum(catalog.region_sets.values(), ())}), value=values.witness),
+                dcc.Dropdown(
+                    id=f"{PREFIX}-witness",
+                    options=sorted({*dsql, *sum(catalog.region_sets.values(), ())}),
+                    value=values.witness,
+                ),
                 "Holds the commit log for a two-peer cluster; billed for storage, not for work.",
             ),
             _field(
@@ -220,8 +229,13 @@ def layout(scenario: Scenario, catalog: PriceCatalog) -> html.Div:
                             value=values.growth,
                             marks=GROWTH_MARKS,
                             updatemode="mouseup",
+                            allow_direct_input=False,
                         ),
-                        html.Div(_growth_text(scenario.growth), id=f"{PREFIX}-growth-label", className="slider-value"),
+                        html.Div(
+                            _growth_text(scenario.growth),
+                            id=f"{PREFIX}-growth-label",
+                            className="slider-value",
+                        ),
                     ]
                 ),
                 "Multiplies every observed call: 2× means twice today's traffic.",
@@ -229,19 +243,38 @@ def layout(scenario: Scenario, catalog: PriceCatalog) -> html.Div:
             _field(
                 "Time profile",
                 dcc.Dropdown(
-                    id=f"{PREFIX}-profile", options=_profile_options(values.profile), value=values.profile, clearable=False
+                    id=f"{PREFIX}-profile",
+                    options=_profile_options(values.profile),
+                    value=values.profile,
+                    clearable=False,
                 ),
                 "When in the week the load happens; idle hours let Serverless v2 pause.",
             ),
             html.H4("Serverless v2"),
             _field(
                 "Min ACU",
-                dcc.Input(id=f"{PREFIX}-min-acu", type="number", min=0, max=256, step=0.5, value=values.min_acu, debounce=True),
+                dcc.Input(
+                    id=f"{PREFIX}-min-acu",
+                    type="number",
+                    min=0,
+                    max=256,
+                    step=0.5,
+                    value=values.min_acu,
+                    debounce=True,
+                ),
                 "Lowest capacity (1 ACU ≈ 2 GiB memory); 0 allows auto-pause.",
             ),
             _field(
                 "Max ACU",
-                dcc.Input(id=f"{PREFIX}-max-acu", type="number", min=0.5, max=256, step=0.5, value=values.max_acu, debounce=True),
+                dcc.Input(
+                    id=f"{PREFIX}-max-acu",
+                    type="number",
+                    min=0.5,
+                    max=256,
+                    step=0.5,
+                    value=values.max_acu,
+                    debounce=True,
+                ),
                 "Highest capacity; demand above it is throttled.",
             ),
             _field(
@@ -284,7 +317,20 @@ def on_change(
     store: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     """The callback as a plain function: outputs by name (``no_update`` where nothing changes)."""
-    out: dict[str, Any] = dict.fromkeys(("store", "message", "values", "profile_options", "pause_options", "pause_disabled", "growth_label", "upload", "preset"), no_update)
+    out: dict[str, Any] = dict.fromkeys(
+        (
+            "store",
+            "message",
+            "values",
+            "profile_options",
+            "pause_options",
+            "pause_disabled",
+            "growth_label",
+            "upload",
+            "preset",
+        ),
+        no_update,
+    )
     try:
         if trigger == f"{PREFIX}-upload":
             out["upload"] = None

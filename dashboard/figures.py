@@ -65,7 +65,8 @@ def cost_by_region_figure(report: Mapping[str, Any]) -> go.Figure:
                 x=names,
                 y=values,
                 hovertext=[
-                    f"{name}<br>{label(region)}: {html.escape(fmt_usd(v))}/month" for name, v in zip(names, values)
+                    f"{name}<br>{label(region)}: {html.escape(fmt_usd(v))}/month"
+                    for name, v in zip(names, values)
                 ],
                 hovertemplate="%{hovertext}<extra></extra>",
             )
@@ -95,6 +96,7 @@ def hour_of_week_figure(profile: WeekProfile) -> go.Figure:
             y=list(DAYS),
             colorscale="Blues",
             zmin=0,
+            zmax=max(float(hourly.max(initial=0.0)), 1.5),
             colorbar={"title": {"text": "× average"}},
             hovertemplate="%{y} %{x} UTC: %{z:.2f}× the average hour<extra></extra>",
         )
@@ -119,7 +121,9 @@ def capacity_timeline_figure(sim: CapacitySimulation, bucket: int = TIMELINE_BUC
     acu = np.asarray(sim.acu, dtype=float)[: n * bucket].reshape(n, bucket).max(axis=1)
     demand = np.asarray(sim.demand_acu, dtype=float)[: n * bucket].reshape(n, bucket).max(axis=1)
     paused = np.asarray(sim.paused, dtype=bool)[: n * bucket].reshape(n, bucket).all(axis=1)
-    top = float(max(acu.max(initial=0.0), demand.max(initial=0.0), sim.inputs.max_acu if paused.any() else 0.0))
+    top = float(
+        max(acu.max(initial=0.0), demand.max(initial=0.0), sim.inputs.max_acu if paused.any() else 0.0)
+    )
     top = top if top > 0 else 1.0
     fig = go.Figure()
     if paused.any():
@@ -192,7 +196,10 @@ def hot_spots_figure(report: Mapping[str, Any], n: int = 10) -> go.Figure:
         go.Bar(
             orientation="h",
             y=ylabels,
-            x=[float(s["conflict_probability"]) * 100 if is_number(s.get("conflict_probability")) else None for s in spots],
+            x=[
+                float(s["conflict_probability"]) * 100 if is_number(s.get("conflict_probability")) else None
+                for s in spots
+            ],
             marker={"color": COLORWAY[3]},
             hovertext=[
                 f"{lab}<br>conflict chance per commit: {html.escape(fmt_share(s.get('conflict_probability')))}"

@@ -57,7 +57,12 @@ def layout(window: str | None) -> html.Div:
             html.H3("Workload"),
             html.Div(id=f"{PREFIX}-current", className="current"),
             dcc.Upload(
-                html.Div(["Drop a pg_stat_statements export or a bundle (.zip, .tar.gz) here, or ", html.A("choose a file")]),
+                html.Div(
+                    [
+                        "Drop a pg_stat_statements export or a bundle (.zip, .tar.gz) here, or ",
+                        html.A("choose a file"),
+                    ]
+                ),
                 id=f"{PREFIX}-upload",
                 className="upload",
                 multiple=False,
@@ -67,14 +72,23 @@ def layout(window: str | None) -> html.Div:
             html.Div(
                 [
                     html.Label("Window (if the export has none)", className="field-label"),
-                    dcc.Input(id=f"{PREFIX}-window", type="text", value=window or "", placeholder="e.g. 1h, 90m, 7d", debounce=True),
+                    dcc.Input(
+                        id=f"{PREFIX}-window",
+                        type="text",
+                        value=window or "",
+                        placeholder="e.g. 1h, 90m, 7d",
+                        debounce=True,
+                    ),
                 ],
                 className="field",
             ),
             html.Div(id=f"{PREFIX}-message"),
             html.H3("Downloads"),
             html.Div(
-                [html.Button(text, id=button, n_clicks=0, className="button") for button, text in DOWNLOADS.items()],
+                [
+                    html.Button(text, id=button, n_clicks=0, className="button")
+                    for button, text in DOWNLOADS.items()
+                ],
                 className="buttons",
             ),
             html.Div(id=f"{PREFIX}-download-message"),
@@ -92,7 +106,9 @@ def current_text(session: Any) -> str:
     return f"{session.get('label')}: {session.get('statements', '?')} statements{window}"
 
 
-def on_upload(cache: UploadCache, contents: str | None, filename: str | None, window: str | None) -> tuple[Any, Any, Any]:
+def on_upload(
+    cache: UploadCache, contents: str | None, filename: str | None, window: str | None
+) -> tuple[Any, Any, Any]:
     """(session, message, upload contents) after an upload; errors leave the session unchanged."""
     if not contents:
         return no_update, no_update, no_update

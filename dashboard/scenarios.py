@@ -132,7 +132,11 @@ def apply_controls(scenario: Scenario, controls: Controls) -> Scenario:
     )
     data["dsql"]["free_tier"] = bool(controls.free_tier)
     updated = load_scenario(None, data)
-    source = scenario.source if scenario.source.endswith(CONTROLS_LABEL) else f"{scenario.source} + {CONTROLS_LABEL}"
+    source = (
+        scenario.source
+        if scenario.source.endswith(CONTROLS_LABEL)
+        else f"{scenario.source} + {CONTROLS_LABEL}"
+    )
     return replace(updated, source=source, assumption_sources=dict(scenario.assumption_sources))
 
 

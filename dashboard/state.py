@@ -106,12 +106,22 @@ class DashboardRun:
         frame = pd.DataFrame(self.report.get("statements") or [])
         if frame.empty:
             return frame
-        calls = pd.to_numeric(frame.get("calls_month"), errors="coerce")
-        usd = pd.to_numeric(frame.get("dsql_monthly_usd"), errors="coerce")
+        calls = (
+            pd.to_numeric(frame["calls_month"], errors="coerce")
+            if "calls_month" in frame
+            else pd.Series(float("nan"), index=frame.index)
+        )
+        usd = (
+            pd.to_numeric(frame["dsql_monthly_usd"], errors="coerce")
+            if "dsql_monthly_usd" in frame
+            else pd.Series(float("nan"), index=frame.index)
+        )
         frame["dsql_usd_per_call"] = (usd / calls.where(calls > 0)).astype(float)
         for column in ("tables_read", "tables_written", "findings"):
             if column in frame:
-                frame[column] = frame[column].map(lambda v: ", ".join(map(str, v)) if isinstance(v, list) else v)
+                frame[column] = frame[column].map(
+                    lambda v: ", ".join(map(str, v)) if isinstance(v, list) else v
+                )
         return frame
 
 
@@ -276,7 +286,8 @@ def _hide_paths(report: dict[str, Any], entry: Entry) -> None:
     if isinstance(inputs, dict) and isinstance(inputs.get("sources"), list):
         prefix = str(entry.directory) + "/"
         inputs["sources"] = [
-            f"{entry.label}: {s[len(prefix):]}" if str(s).startswith(prefix) else entry.label for s in inputs["sources"]
+            f"{entry.label}: {s[len(prefix) :]}" if str(s).startswith(prefix) else entry.label
+            for s in inputs["sources"]
         ]
 
 

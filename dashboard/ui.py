@@ -7,6 +7,7 @@ Every number the dashboard shows sits next to a sentence saying what it means (:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,7 +23,9 @@ GENERIC_ERROR = (
     "try another setting or reload the page."
 )
 """Shown for an unexpected exception (a bug), instead of any stack trace."""
-NO_WORKLOAD = "No workload loaded yet: drop a pg_stat_statements export or a bundle archive on the upload box."
+NO_WORKLOAD = (
+    "No workload loaded yet: drop a pg_stat_statements export or a bundle archive on the upload box."
+)
 
 
 def explain(text: str, **kwargs: Any) -> html.P:
@@ -33,7 +36,11 @@ def explain(text: str, **kwargs: Any) -> html.P:
 def metric(title: str, value: str, explanation: str, *, className: str = "metric", **attrs: Any) -> html.Div:
     """A labelled number with its explanation (``attrs`` adds e.g. ``id`` or ``data-*``)."""
     return html.Div(
-        [html.Div(title, className="metric-title"), html.Div(value, className="metric-value"), explain(explanation)],
+        [
+            html.Div(title, className="metric-title"),
+            html.Div(value, className="metric-value"),
+            explain(explanation),
+        ],
         className=className,
         **attrs,
     )
@@ -46,7 +53,7 @@ def error_box(message: str | None) -> html.Div | None:
     return html.Div(message, className="error", role="alert")
 
 
-def data_table(table_id: str, columns: Sequence[Mapping[str, Any]], **kwargs: Any) -> dash_table.DataTable:
+def data_table(table_id: str, columns: Sequence[Mapping[str, Any]], **kwargs: Any) -> Any:
     """A DataTable with the dashboard's look (compact, zebra rows, long text wrapped)."""
     defaults: dict[str, Any] = {
         "page_size": 25,
@@ -64,7 +71,9 @@ def data_table(table_id: str, columns: Sequence[Mapping[str, Any]], **kwargs: An
         "style_data_conditional": [{"if": {"row_index": "odd"}, "backgroundColor": "#fafafa"}],
     }
     defaults.update(kwargs)
-    return dash_table.DataTable(id=table_id, columns=list(columns), **defaults)
+    with warnings.catch_warnings():  # DataTable is deprecated in favour of dash-ag-grid (an extra package)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return dash_table.DataTable(id=table_id, columns=list(columns), **defaults)  # type: ignore[attr-defined]
 
 
 def money_format() -> dict[str, Any]:

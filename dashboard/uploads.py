@@ -49,9 +49,7 @@ def decode_upload(contents: str, filename: str, limit: int = MAX_UPLOAD_BYTES) -
     """The bytes of a ``dcc.Upload`` data URL, refusing more than ``limit`` bytes."""
     _, sep, payload = str(contents).partition(",")
     if not sep or ";base64" not in str(contents)[: str(contents).find(",")]:
-        raise IngestError(
-            "the upload is not a base64 data URL", file=filename, hint="upload the file again"
-        )
+        raise IngestError("the upload is not a base64 data URL", file=filename, hint="upload the file again")
     if len(payload) * 3 // 4 > limit + 3:
         raise IngestError(
             f"the upload is larger than the {limit // MIB} MiB limit",
@@ -61,7 +59,9 @@ def decode_upload(contents: str, filename: str, limit: int = MAX_UPLOAD_BYTES) -
     try:
         data = base64.b64decode(payload, validate=True)
     except (binascii.Error, ValueError):
-        raise IngestError("the upload is not valid base64", file=filename, hint="upload the file again") from None
+        raise IngestError(
+            "the upload is not valid base64", file=filename, hint="upload the file again"
+        ) from None
     if len(data) > limit:
         raise IngestError(
             f"the upload is {len(data) / MIB:.1f} MiB, above the {limit // MIB} MiB limit",
@@ -176,7 +176,9 @@ def extract_zip(data: bytes, root: Path, archive: str) -> None:
                 with zf.open(info) as source:
                     budget.copy(source, _target(root, rel))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError) as exc:
-        raise IngestError(f"not a readable zip archive ({exc})", file=archive, hint="zip the bundle directory again") from None
+        raise IngestError(
+            f"not a readable zip archive ({exc})", file=archive, hint="zip the bundle directory again"
+        ) from None
 
 
 def extract_tar(data: bytes, root: Path, archive: str) -> None:
@@ -203,7 +205,9 @@ def extract_tar(data: bytes, root: Path, archive: str) -> None:
     except (tarfile.TarError, EOFError, OSError) as exc:
         if isinstance(exc, IngestError):
             raise
-        raise IngestError(f"not a readable tar archive ({exc})", file=archive, hint="archive the bundle directory again") from None
+        raise IngestError(
+            f"not a readable tar archive ({exc})", file=archive, hint="archive the bundle directory again"
+        ) from None
 
 
 def _members(tf: tarfile.TarFile) -> Iterator[tarfile.TarInfo]:

@@ -261,7 +261,7 @@ def test_is_loopback(host: str, loopback: bool) -> None:
 
 def test_check_binding_rules() -> None:
     check_binding("127.0.0.1", False, None)
-    with pytest.raises(CostModelError, match="refusing to listen on 0.0.0.0"):
+    with pytest.raises(CostModelError, match=r"refusing to listen on 0\.0\.0\.0"):
         check_binding("0.0.0.0", False, None)
     with pytest.raises(CostModelError, match="needs --auth-file"):
         check_binding("0.0.0.0", True, None)
@@ -304,12 +304,24 @@ def test_command_serves_the_sample_on_loopback_by_default(monkeypatch: pytest.Mo
     assert store["scenario"]["time_profile"]["kind"] == "business-hours"
 
 
-def test_command_with_remote_access_requires_the_password(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_command_with_remote_access_requires_the_password(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     users = tmp_path / "users"
     users.write_text("ops:correct horse\n", encoding="utf-8")
     served: list[Any] = []
     monkeypatch.setattr(app_module, "serve", lambda app, host, port: served.append((app, host)))
-    argv = ["dashboard", str(SAMPLE), "--host", "0.0.0.0", "--allow-remote", "--auth-file", str(users), "--window", "1h"]
+    argv = [
+        "dashboard",
+        str(SAMPLE),
+        "--host",
+        "0.0.0.0",
+        "--allow-remote",
+        "--auth-file",
+        str(users),
+        "--window",
+        "1h",
+    ]
     assert cli_main(argv) == 0
     app, host = served[0]
     assert host == "0.0.0.0"
@@ -322,7 +334,15 @@ def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         cli_main(["dashboard", "--help"])
     out = capsys.readouterr().out
-    for option in ("--host", "--port", "--scenario", "--window", "--allow-remote", "--auth-file", "EXPORT_OR_BUNDLE"):
+    for option in (
+        "--host",
+        "--port",
+        "--scenario",
+        "--window",
+        "--allow-remote",
+        "--auth-file",
+        "EXPORT_OR_BUNDLE",
+    ):
         assert option in out
 
 

@@ -101,10 +101,14 @@ def _ids(component: Any) -> list[str]:
 def test_overview_shows_verdict_cards_and_drivers(loaded: tuple[Any, dict[str, Any]]) -> None:
     cache, session = loaded
     store = _store()
-    error, verdict, cards, cost_fig, drivers, top_fig, inputs, warnings = overview.render(cache, session, store)
+    _error, verdict, cards, cost_fig, drivers, _top_fig, inputs, warnings = overview.render(
+        cache, session, store
+    )
     report = cache.run(session["key"], from_store(store)).report
     assert report["verdict"]["headline"] in _text(verdict)
-    assert [c.to_plotly_json()["props"]["data-option"] for c in cards] == [o["name"] for o in option_list(report)]
+    assert [c.to_plotly_json()["props"]["data-option"] for c in cards] == [
+        o["name"] for o in option_list(report)
+    ]
     assert len(drivers) == len(option_list(report))
     assert {t.name for t in cost_fig.data} >= {"WriteDPU"}
     assert "statements from" in _text(inputs)
@@ -127,7 +131,7 @@ def test_cost_line_items_sum_to_option_totals(loaded: tuple[Any, dict[str, Any]]
 
 def test_time_page_simulates_pauses_for_sporadic_load(loaded: tuple[Any, dict[str, Any]]) -> None:
     cache, session = loaded
-    error, heatmap, metrics, timeline, notes = time.render(cache, session, _store("dev-sporadic"))
+    error, heatmap, metrics, timeline, _notes = time.render(cache, session, _store("dev-sporadic"))
     assert error is None
     z = np.asarray(heatmap.data[0].z, dtype=float)
     assert z.shape == (7, 24) and (z == 0).any() and z.max() > 1
@@ -166,14 +170,18 @@ def test_readiness_tables_follow_the_report(loaded: tuple[Any, dict[str, Any]]) 
 def test_statements_page_pages_sorts_and_filters(loaded: tuple[Any, dict[str, Any]]) -> None:
     cache, session = loaded
     store = _store()
-    error, count, rows, pages, tips = statements.render(cache, session, store, 0, 5, statements.DEFAULT_SORT, "")
+    error, count, rows, pages, tips = statements.render(
+        cache, session, store, 0, 5, statements.DEFAULT_SORT, ""
+    )
     total = len(cache.run(session["key"], from_store(store)).report["statements"])
     assert error is None and f"of {total} statements" in count
     assert len(rows) == min(5, total) and pages == -(-total // 5)
     usd = [r["dsql_monthly_usd"] for r in rows]
     assert usd == sorted(usd, reverse=True)
     assert len(tips) == len(rows) and tips[0]["query"]["value"] == rows[0]["query"]
-    _, count, selects, _, _ = statements.render(cache, session, store, 0, 100, None, "{kind} icontains select")
+    _, count, selects, _, _ = statements.render(
+        cache, session, store, 0, 100, None, "{kind} icontains select"
+    )
     assert selects and all(r["kind"] == "select" for r in selects)
     assert "match the filter" in count
 
@@ -230,13 +238,22 @@ def test_region_and_growth_changes_move_the_totals(loaded: tuple[Any, dict[str, 
     cache, session = loaded
     store = _store()
     values = ControlValues.of(from_store(store))
-    out = controls.on_change("scenario-region", None, None, None, ControlValues(**{**values.__dict__, "region": "eu-west-1"}), store)
+    out = controls.on_change(
+        "scenario-region",
+        None,
+        None,
+        None,
+        ControlValues(**{**values.__dict__, "region": "eu-west-1"}),
+        store,
+    )
     assert out["message"] is None and out["values"] is no_update
     moved = out["store"]
     assert moved["scenario"]["regions"]["primary"] == "eu-west-1"
     before, after = _totals(cache, session, store), _totals(cache, session, moved)
     assert before["dsql-single-region"] != after["dsql-single-region"]
-    grown = controls.on_change("scenario-growth", None, None, None, ControlValues(**{**values.__dict__, "growth": 1.0}), store)
+    grown = controls.on_change(
+        "scenario-growth", None, None, None, ControlValues(**{**values.__dict__, "growth": 1.0}), store
+    )
     assert grown["store"]["scenario"]["growth"] == 10.0
     assert grown["growth_label"] == "load × 10"
     assert _totals(cache, session, grown["store"])["dsql-single-region"] > before["dsql-single-region"]
@@ -245,7 +262,14 @@ def test_region_and_growth_changes_move_the_totals(loaded: tuple[Any, dict[str, 
 def test_invalid_controls_keep_the_scenario_and_say_why() -> None:
     store = _store()
     values = ControlValues.of(from_store(store))
-    out = controls.on_change("scenario-max-acu", None, None, None, ControlValues(**{**values.__dict__, "min_acu": 8, "max_acu": 2}), store)
+    out = controls.on_change(
+        "scenario-max-acu",
+        None,
+        None,
+        None,
+        ControlValues(**{**values.__dict__, "min_acu": 8, "max_acu": 2}),
+        store,
+    )
     assert out["store"] is no_update
     assert "max_acu 2 is below min_acu 8" in _text(out["message"])
 
@@ -314,11 +338,15 @@ def test_upload_callback_returns_session_or_error(tmp_path: Path) -> None:
 
     cache = UploadCache()
     try:
-        session, message, reset = files.on_upload(cache, data_url(export_csv(12), "text/csv"), "mine.csv", "2h")
+        session, message, reset = files.on_upload(
+            cache, data_url(export_csv(12), "text/csv"), "mine.csv", "2h"
+        )
         assert session["statements"] == 12 and session["label"] == "mine.csv" and reset is None
         assert "Loaded mine.csv" in _text(message)
         assert "mine.csv: 12 statements" in files.current_text(session)
-        session, message, _ = files.on_upload(cache, data_url(b"just,junk\n1,2\n", "text/csv"), "junk.csv", "1h")
+        session, message, _ = files.on_upload(
+            cache, data_url(b"just,junk\n1,2\n", "text/csv"), "junk.csv", "1h"
+        )
         assert session is no_update
         assert _text(message).startswith("junk.csv") and "fix:" in _text(message)
     finally:

@@ -67,7 +67,8 @@ def test_runs_are_cached_per_scenario(cache: UploadCache) -> None:
 
 def test_eviction_drops_the_oldest_upload_and_its_files(cache: UploadCache) -> None:
     entries = [
-        cache.add_upload(data_url(export_csv(10, seed=s), "text/csv"), f"e{s}.csv", window="1h") for s in (1, 2, 3)
+        cache.add_upload(data_url(export_csv(10, seed=s), "text/csv"), f"e{s}.csv", window="1h")
+        for s in (1, 2, 3)
     ]
     assert cache.get(entries[0].key) is None
     assert entries[0].directory is not None and not entries[0].directory.exists()
@@ -130,7 +131,12 @@ def test_apply_controls_changes_only_what_the_controls_say() -> None:
     controls = controls_of(base)
     same = apply_controls(base, controls)
     assert scenarios.fingerprint(dataclasses.replace(same, source=base.source)) == scenarios.fingerprint(base)
-    moved = apply_controls(base, dataclasses.replace(controls, primary="us-west-2", peers=("us-east-2",), witness="us-east-1", growth=2.0))
+    moved = apply_controls(
+        base,
+        dataclasses.replace(
+            controls, primary="us-west-2", peers=("us-east-2",), witness="us-east-1", growth=2.0
+        ),
+    )
     assert moved.regions.primary == "us-west-2"
     assert moved.regions.traffic_split == {}  # us-east-1 is no longer an active peer
     assert moved.growth == 2.0
@@ -139,10 +145,14 @@ def test_apply_controls_changes_only_what_the_controls_say() -> None:
 
 def test_min_acu_above_zero_switches_auto_pause_off() -> None:
     base = load_scenario(None)
-    scenario = apply_controls(base, dataclasses.replace(controls_of(base), min_acu=1.0, auto_pause_seconds=600))
+    scenario = apply_controls(
+        base, dataclasses.replace(controls_of(base), min_acu=1.0, auto_pause_seconds=600)
+    )
     assert scenario.serverless_v2.min_acu == 1.0
     assert scenario.serverless_v2.auto_pause_seconds is None
-    back = apply_controls(scenario, dataclasses.replace(controls_of(scenario), min_acu=0.0, auto_pause_seconds=900))
+    back = apply_controls(
+        scenario, dataclasses.replace(controls_of(scenario), min_acu=0.0, auto_pause_seconds=900)
+    )
     assert back.serverless_v2.auto_pause_seconds == 900
 
 

@@ -21,7 +21,7 @@ def _zip(members: dict[str, bytes], *, symlink: str | None = None) -> bytes:
             zf.writestr(name, data)
         if symlink:
             info = zipfile.ZipInfo(symlink)
-            info.external_attr = (0o120777 << 16)
+            info.external_attr = 0o120777 << 16
             zf.writestr(info, "/etc/passwd")
     return buffer.getvalue()
 
@@ -116,7 +116,17 @@ def test_bundle_at_the_archive_root_is_found(tmp_path: Path) -> None:
         (_zip({"a/bundle.yaml": b"x", "b/bundle.yaml": b"y"}), "2 bundles"),
         (b"PK\x03\x04 broken", "not a readable zip"),
     ],
-    ids=["zip-absolute", "zip-dotdot", "zip-symlink", "tar-absolute", "tar-dotdot", "tar-symlink", "no-bundle", "two-bundles", "corrupt"],
+    ids=[
+        "zip-absolute",
+        "zip-dotdot",
+        "zip-symlink",
+        "tar-absolute",
+        "tar-dotdot",
+        "tar-symlink",
+        "no-bundle",
+        "two-bundles",
+        "corrupt",
+    ],
 )
 def test_unsafe_or_wrong_archives_are_refused(tmp_path: Path, archive: bytes, message: str) -> None:
     name = "upload.zip" if archive[:2] == b"PK" else "upload.tar.gz"

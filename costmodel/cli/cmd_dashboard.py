@@ -116,7 +116,9 @@ def run(args: argparse.Namespace) -> int:
     """Check the binding, load the workload, serve until interrupted."""
     check_binding(args.host, args.allow_remote, args.auth_file)
     if not 0 < args.port < 65536:
-        raise DashboardArgumentError(f"port {args.port} is out of range", hint="use a port between 1 and 65535")
+        raise DashboardArgumentError(
+            f"port {args.port} is out of range", hint="use a port between 1 and 65535"
+        )
     from dashboard.app import create_app, serve
     from dashboard.auth import load_auth_file
 

@@ -27,7 +27,7 @@ account) and the scenario discount are their own negative line items.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import TYPE_CHECKING, Any
@@ -355,6 +355,84 @@ def _line(
     )
 
 
+def account_terms(
+    name: str,
+    items: Sequence[LineItem],
+    *,
+    active: Sequence[str],
+    dpu_by_region: Mapping[str, float],
+    storage_gb: float,
+    scenario: Scenario,
+    catalog: PriceCatalog,
+) -> tuple[list[LineItem], float, float]:
+    """The account-level lines of a DSQL bill: the free tier (once per account: DPU spent region by
+    region in ``active`` order, then 1 GB-month of storage) and the scenario discount applied to the
+    bill after the free tier. Returns the new lines, the free DPU and the free GB-months used.
+
+    Shared by single estimates and fleet totals, where the free tier applies once to the whole
+    fleet rather than once per cluster.
+    """
+    prices = {r: catalog.price(SERVICE, r, "dpu_per_million") for r in active}
+    storage_prices = {r: catalog.price(SERVICE, r, "storage_gb_month") for r in active}
+    plan_active = tuple(active)
+    by_region = dpu_by_region
+    new: list[LineItem] = []
+    free_dpu = free_storage = 0.0
+    if scenario.dsql.free_tier:
+        allowance = float(catalog.fact(SERVICE, "free_tier.dpu_per_month").value)
+        for region in plan_active:  # primary first: one allowance per account, spent where the DPU is
+            take = min(allowance - free_dpu, by_region[region])
+            if take > 0:
+                free_dpu += take
+                new.append(
+                    _line(
+                        name,
+                        "FreeTierDPU",
+                        region,
+                        -take,
+                        "DPU",
+                        prices[region],
+                        DPU_PER_MILLION,
+                        note=f"free tier: {allowance:,.0f} DPU per month, once per account (scope unconfirmed)",
+                    )
+                )
+        storage_allowance = float(catalog.fact(SERVICE, "free_tier.storage_gb_month").value)
+        free_storage = min(storage_allowance, storage_gb)
+        if free_storage > 0:
+            new.append(
+                _line(
+                    name,
+                    "FreeTierStorage",
+                    plan_active[0],
+                    -free_storage,
+                    "GB-month",
+                    storage_prices[plan_active[0]],
+                    Decimal(1),
+                    note=f"free tier: {storage_allowance:g} GB-month per month, once per account",
+                    usage_based=False,
+                )
+            )
+    if scenario.dsql.discount_pct:
+        subtotal = sum((i.monthly_usd for i in [*items, *new]), Decimal(0))
+        rate = -_dec(scenario.dsql.discount_pct) / Decimal(100)
+        new.append(
+            LineItem(
+                name,
+                "Discount",
+                plan_active[0],
+                subtotal,
+                "USD",
+                rate,
+                money(subtotal * rate),
+                f"scenario dsql.discount_pct = {scenario.dsql.discount_pct:g}",
+                True,
+                "scenario",
+                "applied to the DSQL bill after the free tier",
+            )
+        )
+    return new, free_dpu, free_storage
+
+
 def estimate_dsql(
     usage: Usage,
     scenario: Scenario,
@@ -443,59 +521,16 @@ def estimate_dsql(
                 usage_based=False,
             )
         )
-    free_dpu = free_storage = 0.0
-    if scenario.dsql.free_tier:
-        allowance = float(catalog.fact(SERVICE, "free_tier.dpu_per_month").value)
-        for region in plan.active:  # primary first: one allowance per account, spent where the DPU is
-            take = min(allowance - free_dpu, by_region[region])
-            if take > 0:
-                free_dpu += take
-                items.append(
-                    _line(
-                        name,
-                        "FreeTierDPU",
-                        region,
-                        -take,
-                        "DPU",
-                        prices[region],
-                        DPU_PER_MILLION,
-                        note=f"free tier: {allowance:,.0f} DPU per month, once per account (scope unconfirmed)",
-                    )
-                )
-        storage_allowance = float(catalog.fact(SERVICE, "free_tier.storage_gb_month").value)
-        free_storage = min(storage_allowance, usage.storage_gb)
-        if free_storage > 0:
-            items.append(
-                _line(
-                    name,
-                    "FreeTierStorage",
-                    plan.active[0],
-                    -free_storage,
-                    "GB-month",
-                    storage_prices[plan.active[0]],
-                    Decimal(1),
-                    note=f"free tier: {storage_allowance:g} GB-month per month, once per account",
-                    usage_based=False,
-                )
-            )
-    if scenario.dsql.discount_pct:
-        subtotal = sum((i.monthly_usd for i in items), Decimal(0))
-        rate = -_dec(scenario.dsql.discount_pct) / Decimal(100)
-        items.append(
-            LineItem(
-                name,
-                "Discount",
-                plan.active[0],
-                subtotal,
-                "USD",
-                rate,
-                money(subtotal * rate),
-                f"scenario dsql.discount_pct = {scenario.dsql.discount_pct:g}",
-                True,
-                "scenario",
-                "applied to the DSQL bill after the free tier",
-            )
-        )
+    extra, free_dpu, free_storage = account_terms(
+        name,
+        items,
+        active=plan.active,
+        dpu_by_region=by_region,
+        storage_gb=usage.storage_gb,
+        scenario=scenario,
+        catalog=catalog,
+    )
+    items += extra
     blended = sum(float(prices[r].value / DPU_PER_MILLION) * plan.split[r] for r in plan.active)
     statements = per_call.assign(monthly_usd=per_call["dpu_month"] * blended)
     used = [prices[r] for r in plan.active if plan.split[r] > 0] + list(storage_prices.values())

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,7 @@ import pandas as pd
 from costmodel import __version__
 from costmodel.analysis import RunResult
 from costmodel.estimate import Assumption, LineItem, OptionEstimate
+from costmodel.readiness import Readiness
 from costmodel.report.redact import redact_query
 from costmodel.scenario import scenario_to_yaml
 from costmodel.workload import Workload
@@ -174,51 +176,144 @@ def _inputs(workload: Workload, show_literals: bool) -> dict[str, Any]:
     }
 
 
-def _statements(result: RunResult, show_literals: bool) -> list[dict[str, Any]]:
+STATEMENT_ROUNDING: dict[str, int] = {
+    "calls": 3,
+    "calls_month": 3,
+    "mean_exec_ms": 6,
+    "rows_per_call": 4,
+    "read_bytes_per_call": 1,
+    "write_bytes_per_call": 1,
+    "cpu_seconds_month": 4,
+    "conflict_probability": 6,
+    "dsql_compute_dpu_per_call": 8,
+    "dsql_read_dpu_per_call": 8,
+    "dsql_write_dpu_per_call": 8,
+    "dsql_dpu_per_call": 8,
+    "dsql_dpu_month": 3,
+    "dsql_monthly_usd": 4,
+    "sv2_monthly_usd": 4,
+}
+"""Statement columns of the report and their decimals (text and tuple columns are kept as they are)."""
+_TUPLE_COLUMNS = ("tables_read", "tables_written", "findings")
+_DSQL_COLUMNS = {
+    "compute_dpu_per_call": "dsql_compute_dpu_per_call",
+    "read_dpu_per_call": "dsql_read_dpu_per_call",
+    "write_dpu_per_call": "dsql_write_dpu_per_call",
+    "total_dpu_per_call": "dsql_dpu_per_call",
+    "dpu_month": "dsql_dpu_month",
+    "monthly_usd": "dsql_monthly_usd",
+}
+
+
+def _database_column(df: pd.DataFrame) -> pd.Series:
+    """The database of each statement: ``datname`` where exported, else the ``dbid`` oid."""
+    if "datname" in df:
+        return df["datname"].astype(object).where(df["datname"].notna(), None)
+    if "dbid" in df:
+        return df["dbid"].astype(object).map(lambda v: None if v is pd.NA or v is None else f"oid {v}")
+    return pd.Series([None] * len(df), index=df.index, dtype=object)
+
+
+def _sv2_option(result: RunResult) -> OptionEstimate | None:
+    """The Serverless v2 option the verdict weighs (the recommended I/O mode), for per-statement cost."""
+    sv2 = [o for o in result.options if o.kind == "serverless-v2" and o.name != "serverless-v2-global"]
+    picked = next((o for o in sv2 if o.name in result.verdict.comparable), None)
+    return picked or (sv2[0] if sv2 else None)
+
+
+def statement_frame(result: RunResult) -> pd.DataFrame:
+    """One row per statement with the report's statement columns (numbers unrounded, text raw)."""
     df = result.workload.statements
-    usage = result.usage.statements
+    u = result.usage.statements
+    frame = pd.DataFrame(index=df.index)
+    frame["stmt_id"] = df["stmt_id"].astype(str) if "stmt_id" in df else df.index.astype(str)
+    frame["query"] = df.get("query")
+    frame["database"] = _database_column(df)
+    for col in (
+        "kind",
+        "is_write",
+        "parse_status",
+        "key_shape",
+        "fingerprint",
+        "tables_read",
+        "tables_written",
+    ):
+        frame[col] = df.get(col)
+    calls = df["calls"].astype(float)
+    frame["calls"] = calls
+    frame["calls_month"] = u["calls_month"]
+    frame["mean_exec_ms"] = (df["total_exec_time"].astype(float) / calls).where(calls > 0)
+    for col in ("rows_per_call", "read_bytes_per_call", "write_bytes_per_call", "cpu_seconds_month"):
+        frame[col] = u[col]
+    frame["conflict_probability"] = result.contention.conflict_probability.reindex(df.index)
     dsql = result.options[0].statements if result.options and result.options[0].kind == "dsql" else None
-    findings = result.readiness.statements["findings"] if result.readiness is not None else None
-    conflict = result.contention.conflict_probability
-    out = []
-    for idx in df.index:
-        row = df.loc[idx]
-        u = usage.loc[idx]
-        calls = _num(row.get("calls"), 3)
-        mean_ms = _num(row["total_exec_time"] / row["calls"], 6) if row.get("calls") else None
-        record: dict[str, Any] = {
-            "stmt_id": str(row.get("stmt_id", idx)),
-            "query": _query(row.get("query"), show_literals),
-            "kind": row.get("kind"),
-            "is_write": _clean(row.get("is_write")),
-            "parse_status": row.get("parse_status"),
-            "calls": calls,
-            "calls_month": _num(u.get("calls_month"), 3),
-            "mean_exec_ms": mean_ms,
-            "rows_per_call": _num(u.get("rows_per_call"), 4),
-            "tables_read": _clean(row.get("tables_read") or ()),
-            "tables_written": _clean(row.get("tables_written") or ()),
-            "key_shape": row.get("key_shape"),
-            "read_bytes_per_call": _num(u.get("read_bytes_per_call"), 1),
-            "write_bytes_per_call": _num(u.get("write_bytes_per_call"), 1),
-            "cpu_seconds_month": _num(u.get("cpu_seconds_month"), 4),
-            "conflict_probability": _num(conflict.get(idx), 6) if idx in conflict.index else None,
-        }
-        if dsql is not None and idx in dsql.index:
-            d = dsql.loc[idx]
-            record.update(
-                {
-                    "dsql_compute_dpu_per_call": _num(d.get("compute_dpu_per_call"), 8),
-                    "dsql_read_dpu_per_call": _num(d.get("read_dpu_per_call"), 8),
-                    "dsql_write_dpu_per_call": _num(d.get("write_dpu_per_call"), 8),
-                    "dsql_dpu_per_call": _num(d.get("total_dpu_per_call"), 8),
-                    "dsql_dpu_month": _num(d.get("dpu_month"), 3),
-                    "dsql_monthly_usd": _num(d.get("monthly_usd"), 4),
-                }
-            )
-        record["findings"] = list(findings.loc[idx]) if findings is not None and idx in findings.index else []
-        out.append(record)
-    return out
+    if dsql is not None:
+        for src, dst in _DSQL_COLUMNS.items():
+            frame[dst] = dsql[src].reindex(df.index)
+    sv2 = _sv2_option(result)
+    if sv2 is not None and sv2.statements is not None and "monthly_usd" in sv2.statements:
+        frame["sv2_monthly_usd"] = sv2.statements["monthly_usd"].reindex(df.index)
+    if result.readiness is not None:
+        frame["findings"] = result.readiness.statements["findings"].reindex(df.index)
+    else:
+        frame["findings"] = [()] * len(frame)
+    return frame
+
+
+def statement_records(frame: pd.DataFrame, *, show_literals: bool) -> list[dict[str, Any]]:
+    """JSON-ready statement rows: rounded numbers, None for unknown, lists for tuples, texts redacted.
+
+    Vectorised (a fleet has a million rows); each distinct text is redacted once.
+    """
+    out = frame.drop(columns=[c for c in ("fingerprint",) if c in frame]).copy()
+    for col, places in STATEMENT_ROUNDING.items():
+        if col in out:
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype(float).round(places)
+    if "query" in out:
+        cache: dict[str, str] = {}
+
+        def text(value: Any) -> str | None:
+            if not isinstance(value, str):
+                return None
+            if show_literals:
+                return value
+            if value not in cache:
+                cache[value] = redact_query(value)
+            return cache[value]
+
+        out["query"] = out["query"].map(text)
+    for col in _TUPLE_COLUMNS:
+        if col in out:
+            out[col] = out[col].map(lambda v: list(v) if isinstance(v, tuple | list) else [])
+    obj = out.astype(object)
+    obj = obj.where(out.notna() | out.columns.isin(_TUPLE_COLUMNS), None)
+    records = [{str(k): v for k, v in r.items()} for r in obj.to_dict("records")]
+    for record in records:
+        for key, value in record.items():
+            if isinstance(value, float) and not math.isfinite(value):
+                record[key] = None
+            elif isinstance(value, np.generic):
+                record[key] = value.item()
+    return records
+
+
+def database_breakdown(frame: pd.DataFrame, *, cluster: str | None = None) -> list[dict[str, Any]]:
+    """Monthly cost per database (DSQL and the weighed Serverless v2 option, by statement allocation)."""
+    if frame.empty:
+        return []
+    keys = frame["database"].fillna("(unknown)")
+    cols = {c: c for c in ("calls_month", "dsql_monthly_usd", "sv2_monthly_usd") if c in frame}
+    grouped = frame.assign(_db=keys).groupby("_db", sort=True)
+    sums = grouped[list(cols)].sum(min_count=1)
+    counts = grouped.size()
+    rows = []
+    for db in sums.index:
+        row: dict[str, Any] = {"cluster": cluster, "database": db, "statements": int(counts[db])}
+        for col in cols:
+            row[col] = _num(sums.loc[db, col], 4)
+        rows.append(row)
+    rows.sort(key=lambda r: -(r.get("dsql_monthly_usd") or 0.0))
+    return rows
 
 
 SHORT_WINDOW_SECONDS = 3600.0
@@ -261,6 +356,7 @@ def build_report(
         f"{', '.join(s.rstrip('/').split('/')[-1] for s in workload.sources)}: DSQL vs Aurora Serverless v2"
     )
     window = workload.window
+    frame = statement_frame(result)
     report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "dsqlcost", "version": __version__},
@@ -293,15 +389,37 @@ def build_report(
         "options": [_option(o, queries, show_literals) for o in result.options],
         "verdict": result.verdict.to_dict(),
         "break_even": result.break_even.to_dict(points=break_even_points),
-        "readiness": _clean(result.readiness.to_dict()) if result.readiness is not None else None,
+        "readiness": _readiness_dict(result.readiness),
         "contention": _clean(result.contention.to_dict()),
-        "statements": _statements(result, show_literals),
+        "statements": statement_records(frame, show_literals=show_literals),
+        "databases": database_breakdown(frame),
         "warnings": _warnings(result),
     }
     if not show_literals:
         _redact_nested(report["readiness"])
         _redact_nested(report["contention"])
     return report
+
+
+def _relative(path: str | None) -> str | None:
+    """A path relative to the working directory when it lies below it (reports are shared)."""
+    if not path:
+        return path
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return path
+
+
+def _readiness_dict(readiness: Readiness | None) -> dict[str, Any] | None:
+    """The readiness section, without run-to-run noise (lint wall time, absolute paths)."""
+    if readiness is None:
+        return None
+    out: dict[str, Any] = _clean(readiness.to_dict())
+    if isinstance(out.get("dsql_lint"), dict):
+        out["dsql_lint"].pop("seconds", None)
+    out["schema_file"] = _relative(out.get("schema_file"))
+    return out
 
 
 def _redact_nested(section: Any) -> None:

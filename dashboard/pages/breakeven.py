@@ -41,7 +41,9 @@ def render(cache: UploadCache, session: Any, scenario_data: Any) -> tuple[Any, .
     if outcome.run is None:
         return ui.error_box(outcome.error), go.Figure(), [], []
     report = outcome.run.report
-    lines = crossover_lines(report) or ["No crossover between 0.01× and 100× the load: the ranking holds throughout."]
+    lines = crossover_lines(report) or [
+        "No crossover between 0.01× and 100× the load: the ranking holds throughout."
+    ]
     notes = items(section(report, "break_even").get("notes"))
     return (
         None,

@@ -16,24 +16,37 @@ from dashboard.state import UploadCache
 PREFIX = "cost"
 LABEL = "Cost"
 
-LINE_ITEM_COLUMNS = (
+LINE_ITEM_COLUMNS: tuple[dict[str, Any], ...] = (
     {"name": "option", "id": "option"},
     {"name": "component", "id": "component"},
     {"name": "region", "id": "region"},
     {"name": "quantity / month", "id": "quantity", "type": "numeric", "format": {"specifier": ",.6~f"}},
     {"name": "unit", "id": "unit"},
-    {"name": "unit price (USD)", "id": "unit_price_usd", "type": "numeric", "format": {"specifier": "$,.8~f"}},
+    {
+        "name": "unit price (USD)",
+        "id": "unit_price_usd",
+        "type": "numeric",
+        "format": {"specifier": "$,.8~f"},
+    },
     {"name": "USD / month", "id": "monthly_usd", "type": "numeric", "format": {"specifier": "$,.2f"}},
     {"name": "price confidence", "id": "confidence"},
     {"name": "note", "id": "note"},
 )
 DETAIL_FIGURES: tuple[tuple[str, str, str], ...] = (
-    ("dpu_month_total", "DPU per month", "Distributed Processing Units DSQL bills: reads, writes, compute, retries."),
+    (
+        "dpu_month_total",
+        "DPU per month",
+        "Distributed Processing Units DSQL bills: reads, writes, compute, retries.",
+    ),
     ("storage_gb", "stored GB", "Data stored, billed per GB-month (per region for DSQL peers)."),
     ("acu_hours", "ACU-hours per month", "Serverless v2 capacity actually run, from the simulated week."),
     ("paused_hours", "paused hours per month", "Hours the Serverless v2 writer is paused (billed 0 ACU)."),
     ("resumes", "resumes per month", "Times a paused instance wakes up; each first request waits for it."),
-    ("io_share", "I/O share of the bill", "Share of the Standard bill that is I/O; above ~25% I/O-Optimized usually wins."),
+    (
+        "io_share",
+        "I/O share of the bill",
+        "Share of the Standard bill that is I/O; above ~25% I/O-Optimized usually wins.",
+    ),
 )
 
 
@@ -49,8 +62,14 @@ def layout() -> html.Div:
             ),
             html.Div(
                 [
-                    html.Div(dcc.Graph(id=f"{PREFIX}-component-figure", config={"displaylogo": False}), className="half"),
-                    html.Div(dcc.Graph(id=f"{PREFIX}-region-figure", config={"displaylogo": False}), className="half"),
+                    html.Div(
+                        dcc.Graph(id=f"{PREFIX}-component-figure", config={"displaylogo": False}),
+                        className="half",
+                    ),
+                    html.Div(
+                        dcc.Graph(id=f"{PREFIX}-region-figure", config={"displaylogo": False}),
+                        className="half",
+                    ),
                 ],
                 className="row",
             ),
@@ -71,6 +90,10 @@ def layout() -> html.Div:
                 sort_action="native",
                 filter_action="native",
                 page_size=50,
+                style_cell_conditional=[
+                    {"if": {"column_id": "option"}, "whiteSpace": "nowrap"},
+                    {"if": {"column_id": "note"}, "minWidth": "220px"},
+                ],
             ),
         ]
     )
@@ -82,7 +105,12 @@ def line_item_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     for option in option_list(report):
         for item in items(option.get("line_items")):
             if isinstance(item, Mapping):
-                rows.append({"option": option.get("name"), **{c["id"]: item.get(c["id"]) for c in LINE_ITEM_COLUMNS[1:]}})
+                rows.append(
+                    {
+                        "option": option.get("name"),
+                        **{c["id"]: item.get(c["id"]) for c in LINE_ITEM_COLUMNS[1:]},
+                    }
+                )
     return rows
 
 
@@ -109,7 +137,10 @@ def _details(report: Mapping[str, Any]) -> html.Table:
         if not any(is_number(v) for v in values):
             continue
         cells = [
-            html.Td(f"{float(v) * 100:.1f}%" if key == "io_share" and is_number(v) else fmt_qty(v), className="num")
+            html.Td(
+                f"{float(v) * 100:.1f}%" if key == "io_share" and is_number(v) else fmt_qty(v),
+                className="num",
+            )
             for v in values
         ]
         rows.append(html.Tr([html.Td(title), *cells, html.Td(meaning, className="explain")]))

@@ -16,20 +16,21 @@ from dashboard.state import UploadCache
 PREFIX = "readiness"
 LABEL = "Readiness"
 
-SHARE = {"type": "numeric", "format": {"specifier": ".1%"}}
-FINDING_COLUMNS = (
+SHARE: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".1%"}}
+FINDING_COLUMNS: tuple[dict[str, Any], ...] = (
     {"name": "severity", "id": "severity"},
     {"name": "finding", "id": "id"},
     {"name": "what", "id": "message"},
     {"name": "how to fix", "id": "remediation"},
     {"name": "effort", "id": "effort"},
     {"name": "statements", "id": "statement_count", "type": "numeric"},
+    {"name": "schema statements", "id": "schema_count", "type": "numeric"},
     {"name": "share of calls", "id": "share_calls", **SHARE},
     {"name": "share of time", "id": "share_exec_time", **SHARE},
     {"name": "share of cost", "id": "share_cost", **SHARE},
     {"name": "example", "id": "sample_query"},
 )
-HOT_SPOT_COLUMNS = (
+HOT_SPOT_COLUMNS: tuple[dict[str, Any], ...] = (
     {"name": "table", "id": "table"},
     {"name": "statement", "id": "stmt_id"},
     {"name": "key shape", "id": "key_shape"},
@@ -76,8 +77,9 @@ def finding_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     for f in sorted_findings(items(section(report, "readiness").get("findings"))):
         rows.append(
             {
-                **{c["id"]: f.get(c["id"]) for c in FINDING_COLUMNS if c["id"] != "statement_count"},
+                **{c["id"]: f.get(c["id"]) for c in FINDING_COLUMNS},
                 "statement_count": len(items(f.get("statements"))),
+                "schema_count": len(items(f.get("schema"))),
             }
         )
     return rows
@@ -98,7 +100,9 @@ def _verdict(report: Mapping[str, Any]) -> list[Any]:
         return [html.H2("Readiness not assessed")]
     return [
         html.H2(f"DSQL readiness: {r.get('verdict') or '—'}", id=f"{PREFIX}-headline"),
-        html.P(f"{r.get('summary') or ''} (DSQL as of {r.get('as_of') or '—'}, dsql-lint {r.get('dsql_lint_version') or '—'})"),
+        html.P(
+            f"{r.get('summary') or ''} (DSQL as of {r.get('as_of') or '—'}, dsql-lint {r.get('dsql_lint_version') or '—'})"
+        ),
     ]
 
 

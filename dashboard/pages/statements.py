@@ -175,7 +175,7 @@ def page_rows(frame: pd.DataFrame, page: int, size: int) -> list[dict[str, Any]]
     chunk = frame.iloc[start : start + size]
     columns = [c for c in (c["id"] for c in COLUMNS) if c in chunk]
     chunk = chunk[columns].astype(object).where(chunk[columns].notna(), None)
-    records = chunk.to_dict("records")
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in chunk.to_dict("records")]
     for row in records:
         for key, value in row.items():
             if isinstance(value, np.generic):

@@ -43,10 +43,29 @@ def _metrics(run: DashboardRun) -> list[html.Div]:
     s = run.capacity.summary()
     delay = float(s["resume_delay_seconds"])
     return [
-        ui.metric("ACU-hours / month", fmt_qty(s["acu_hours"]), "Capacity billed per month (writer and readers).", id=f"{PREFIX}-acu-hours"),
-        ui.metric("paused hours / month", fmt_qty(s["paused_hours"]), "Hours billed at 0 ACU because nothing ran for the auto-pause delay.", id=f"{PREFIX}-paused"),
-        ui.metric("resumes / month", fmt_qty(s["resumes"]), "Wake-ups after a pause; the first request waits for each one.", id=f"{PREFIX}-resumes"),
-        ui.metric("resume delay", f"~{delay:.0f} s" if s["resumes"] else "—", "How long that first request waits (longer after a pause of more than a day)."),
+        ui.metric(
+            "ACU-hours / month",
+            fmt_qty(s["acu_hours"]),
+            "Capacity billed per month (writer and readers).",
+            id=f"{PREFIX}-acu-hours",
+        ),
+        ui.metric(
+            "paused hours / month",
+            fmt_qty(s["paused_hours"]),
+            "Hours billed at 0 ACU because nothing ran for the auto-pause delay.",
+            id=f"{PREFIX}-paused",
+        ),
+        ui.metric(
+            "resumes / month",
+            fmt_qty(s["resumes"]),
+            "Wake-ups after a pause; the first request waits for each one.",
+            id=f"{PREFIX}-resumes",
+        ),
+        ui.metric(
+            "resume delay",
+            f"~{delay:.0f} s" if s["resumes"] else "—",
+            "How long that first request waits (longer after a pause of more than a day).",
+        ),
         ui.metric("peak ACU", fmt_qty(s["peak_acu"]), "Highest capacity the writer reaches in the week."),
         ui.metric(
             "capped minutes / month",
