@@ -5,11 +5,18 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from costmodel.cli.common import add_workload_arguments, load_workload_from_args
+from costmodel.cli.common import ProgressBar, add_workload_arguments, load_workload_from_args
 from costmodel.cli.output import add_output_arguments, emit_report
 from costmodel.cli.scenario_args import add_scenario_arguments, scenario_from_args
 from costmodel.errors import ReportError
+from costmodel.fleet import ClusterSource, expand_sources
+
+if TYPE_CHECKING:
+    from costmodel.calibrate import Calibration
+    from costmodel.pricing.catalog import PriceCatalog
+    from costmodel.scenario import Scenario
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,6 +52,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="FILE",
         help="schema dump (pg_dump --schema-only) checked for DSQL blockers; a bundle's schema.sql is used by default",
     )
+    fleet = parser.add_argument_group("fleets (several exports in one run)")
+    fleet.add_argument(
+        "--merge",
+        action="store_true",
+        help="read all EXPORTs as one workload (files of one cluster) instead of one cluster each",
+    )
+    fleet.add_argument(
+        "--jobs",
+        type=int,
+        metavar="N",
+        help="processes for reading, classifying and pricing many clusters (default: the number of cores)",
+    )
     add_output_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -62,9 +81,43 @@ def run(args: argparse.Namespace) -> int:
     schema = Path(args.schema) if args.schema else None
     if schema is not None and not schema.is_file():
         raise ReportError(f"schema file {args.schema!r} not found", hint="pass a pg_dump --schema-only file")
-    workload = load_workload_from_args(args)
-    analysis = Analysis(workload, catalog, calibration=calibration, schema=schema)
-    result = analysis.run(scenario)
-    report = build_report(result, show_literals=args.show_literals)
+    sources = expand_sources(args.exports)
+    if len(sources) > 1 and not args.merge:
+        report = _fleet_report(args, sources, scenario, catalog, calibration)
+    else:
+        workload = load_workload_from_args(args)
+        analysis = Analysis(workload, catalog, calibration=calibration, schema=schema)
+        report = build_report(analysis.run(scenario), show_literals=args.show_literals)
     emit_report(report, args, stream=sys.stdout)
     return 0
+
+
+def _fleet_report(
+    args: argparse.Namespace,
+    sources: list[ClusterSource],
+    scenario: Scenario,
+    catalog: PriceCatalog,
+    calibration: Calibration | None,
+) -> dict[str, Any]:
+    """Each export or bundle is one cluster: price each, total the fleet."""
+    from costmodel.fleet import FleetAnalysis, LoadOptions, load_fleet
+    from costmodel.report.model import build_fleet_report
+
+    if args.since:
+        raise ReportError(
+            "--since pairs two snapshots of one cluster",
+            hint="give one export with --since, or bundles (which carry their own snapshots) for a fleet",
+        )
+    if args.schema:
+        raise ReportError("--schema applies to one cluster", hint="bundles carry their own schema.sql")
+    options = LoadOptions(
+        window=args.window,
+        databases=tuple(args.databases),
+        users=tuple(args.users),
+        include_nested=args.include_nested,
+        group_by=args.group_by,
+    )
+    with ProgressBar() as bar:
+        clusters = load_fleet(sources, options, jobs=args.jobs, progress=bar.update)
+    fleet = FleetAnalysis(clusters, catalog, calibration=calibration, jobs=args.jobs).run(scenario)
+    return build_fleet_report(fleet, show_literals=args.show_literals)

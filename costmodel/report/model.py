@@ -21,9 +21,10 @@ import pandas as pd
 from costmodel import __version__
 from costmodel.analysis import RunResult
 from costmodel.estimate import Assumption, LineItem, OptionEstimate
+from costmodel.fleet import FleetResult
 from costmodel.readiness import Readiness
 from costmodel.report.redact import redact_query
-from costmodel.scenario import scenario_to_yaml
+from costmodel.scenario import Scenario, scenario_to_yaml
 from costmodel.workload import Workload
 
 SCHEMA_VERSION = 1
@@ -370,19 +371,7 @@ def build_report(
             "start": _clean(window.start),
             "end": _clean(window.end),
         },
-        "scenario": {
-            "name": scenario.name,
-            "source": scenario.source,
-            "yaml": scenario_to_yaml(scenario),
-            "regions": {
-                "primary": scenario.regions.primary,
-                "dsql_peers": list(scenario.regions.dsql_peers),
-                "dsql_witness": scenario.regions.dsql_witness,
-                "global_secondaries": list(scenario.regions.global_secondaries),
-            },
-            "growth": scenario.growth,
-            "time_profile": scenario.time_profile.kind,
-        },
+        "scenario": _scenario_dict(scenario),
         "prices": _prices(result.options, result.catalog.overrides),
         "calibration": _clean(result.calibration.summary()) if result.calibration is not None else None,
         "assumptions": [_assumption(a) for a in result.assumptions],
@@ -399,6 +388,22 @@ def build_report(
         _redact_nested(report["readiness"])
         _redact_nested(report["contention"])
     return report
+
+
+def _scenario_dict(scenario: Scenario) -> dict[str, Any]:
+    return {
+        "name": scenario.name,
+        "source": scenario.source,
+        "yaml": scenario_to_yaml(scenario),
+        "regions": {
+            "primary": scenario.regions.primary,
+            "dsql_peers": list(scenario.regions.dsql_peers),
+            "dsql_witness": scenario.regions.dsql_witness,
+            "global_secondaries": list(scenario.regions.global_secondaries),
+        },
+        "growth": scenario.growth,
+        "time_profile": scenario.time_profile.kind,
+    }
 
 
 def _relative(path: str | None) -> str | None:
@@ -433,3 +438,223 @@ def _redact_nested(section: Any) -> None:
     elif isinstance(section, list):
         for value in section:
             _redact_nested(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Fleet reports: the same contract, with totals over clusters and a ``fleet`` section.
+# --------------------------------------------------------------------------------------------------
+
+_FIRST_COLUMNS = (
+    "stmt_id",
+    "query",
+    "kind",
+    "is_write",
+    "parse_status",
+    "key_shape",
+    "tables_read",
+    "tables_written",
+)
+_SUM_COLUMNS = (
+    "calls",
+    "calls_month",
+    "cpu_seconds_month",
+    "dsql_dpu_month",
+    "dsql_monthly_usd",
+    "sv2_monthly_usd",
+)
+_PER_CALL_COLUMNS = (
+    "mean_exec_ms",
+    "rows_per_call",
+    "read_bytes_per_call",
+    "write_bytes_per_call",
+    "dsql_compute_dpu_per_call",
+    "dsql_read_dpu_per_call",
+    "dsql_write_dpu_per_call",
+    "dsql_dpu_per_call",
+)
+
+
+def deduplicate_statements(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per pglast fingerprint across clusters (the text, then the row, where none).
+
+    Counts and monthly figures are summed; per-call figures are averaged weighted by monthly
+    calls; ``clusters`` and ``databases`` count where the statement ran; the conflict
+    probability is the worst one; findings are united.
+    """
+    fingerprint = frame["fingerprint"] if "fingerprint" in frame else pd.Series(None, index=frame.index)
+    text = frame["query"].where(frame["query"].map(lambda v: isinstance(v, str)), None)
+    key = fingerprint.where(fingerprint.notna(), "text:" + text.fillna("")).astype(object)
+    no_key = fingerprint.isna() & text.isna()
+    key = key.where(~no_key, "row:" + frame["cluster"].astype(str) + ":" + frame["stmt_id"].astype(str))
+    work = frame.assign(_key=key.to_numpy())
+    grouped = work.groupby("_key", sort=False)
+    out = grouped[[c for c in _FIRST_COLUMNS if c in work]].first()
+    sums = [c for c in _SUM_COLUMNS if c in work]
+    out[sums] = grouped[sums].sum(min_count=1)
+    weight = work["calls_month"].astype(float).fillna(0.0)
+    per_call = [c for c in _PER_CALL_COLUMNS if c in work]
+    weighted = (
+        work[per_call]
+        .astype(float)
+        .mul(weight, axis=0)
+        .assign(_key=work["_key"])
+        .groupby("_key", sort=False)
+        .sum(min_count=1)
+    )
+    out[per_call] = weighted[per_call].div(out["calls_month"].replace(0.0, np.nan), axis=0)
+    out["clusters"] = grouped["cluster"].nunique()
+    out["databases"] = grouped["database"].nunique()
+    if "conflict_probability" in work:
+        out["conflict_probability"] = grouped["conflict_probability"].max()
+    out["findings"] = grouped["findings"].agg(_union_findings)
+    return out.reset_index(drop=True)
+
+
+def _union_findings(values: pd.Series) -> tuple[str, ...]:
+    return tuple(sorted({f for t in values for f in (t or ())}))
+
+
+def _fleet_top(frame: pd.DataFrame, column: str, show_literals: bool) -> list[dict[str, Any]]:
+    if column not in frame or frame.empty:
+        return []
+    usd = frame[column].astype(float).fillna(0.0)
+    total = float(usd.sum())
+    rows = []
+    for idx in usd.sort_values(ascending=False).index[:TOP_N]:
+        if usd[idx] <= 0:
+            break
+        row = frame.loc[idx]
+        rows.append(
+            {
+                "stmt_id": str(row["stmt_id"]),
+                "query": _query(row.get("query"), show_literals),
+                "calls_month": _num(row.get("calls_month"), 3),
+                "monthly_usd": _num(usd[idx], 4),
+                "share": _num(usd[idx] / total, 6) if total > 0 else None,
+                "dpu_per_call": _num(row.get("dsql_dpu_per_call"), 8)
+                if column == "dsql_monthly_usd"
+                else None,
+                "clusters": int(row.get("clusters") or 0),
+            }
+        )
+    return rows
+
+
+def build_fleet_report(
+    fleet: FleetResult,
+    *,
+    show_literals: bool = False,
+    title: str | None = None,
+    generated_at: dt.datetime | None = None,
+    break_even_points: int = BREAK_EVEN_POINTS,
+) -> dict[str, Any]:
+    """The report dict of a fleet: options are fleet totals, statements deduplicated by fingerprint,
+    and ``fleet`` lists every cluster (its window, totals and risk) and ``databases`` every database."""
+    scenario = fleet.scenario
+    when = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    frames = []
+    clusters: list[dict[str, Any]] = []
+    databases: list[dict[str, Any]] = []
+    for name, result in fleet.clusters:
+        frame = statement_frame(result).assign(cluster=name)
+        frames.append(frame)
+        databases += database_breakdown(frame, cluster=name)
+        w = result.workload
+        clusters.append(
+            {
+                "name": name,
+                "sources": [_relative(s.removesuffix("/bundle.yaml")) for s in w.sources[:1]],
+                "window_seconds": w.window.seconds,
+                "window_source": w.window.source,
+                "statements": len(w.statements),
+                "databases": int(frame["database"].nunique()),
+                "totals": {o.name: _num(o.total_monthly_usd, 2) for o in result.options},
+                "recommended_alone": result.verdict.recommended,
+                "predicted_conflict_rate": _num(result.contention.predicted_conflict_rate, 6),
+                "risk": result.contention.risk.value,
+                "storage_gb": _num(result.usage.storage_gb, 4),
+            }
+        )
+    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    dedup = deduplicate_statements(combined) if not combined.empty else combined
+    workloads = [r.workload for _n, r in fleet.clusters]
+    seconds = [w.window.seconds for w in workloads]
+    options = []
+    weighed = next(
+        (o.name for o in fleet.options if o.kind == "serverless-v2" and o.name in fleet.verdict.comparable),
+        None,
+    )
+    for option in fleet.options:
+        entry = _option(option, pd.Series(dtype=object), show_literals)
+        if option.name == "dsql-single-region":
+            entry["top_statements"] = _fleet_top(dedup, "dsql_monthly_usd", show_literals)
+        elif option.name == weighed:
+            entry["top_statements"] = _fleet_top(dedup, "sv2_monthly_usd", show_literals)
+        options.append(entry)
+    excluded: dict[str, int] = {}
+    for w in workloads:
+        for reason, count in w.excluded.items():
+            excluded[reason] = excluded.get(reason, 0) + count
+    status = combined["parse_status"] if "parse_status" in combined else pd.Series(dtype=str)
+    warnings = list(fleet.warnings)
+    short = [n for n, r in fleet.clusters if r.workload.window.seconds < SHORT_WINDOW_SECONDS]
+    if short:
+        warnings.append(
+            f"{len(short)} cluster(s) were observed for less than an hour ({', '.join(short[:5])}): their monthly "
+            "figures extrapolate a short window"
+        )
+    for option in fleet.options:
+        warnings += [w for w in option.warnings if w not in warnings]
+    report: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "dsqlcost", "version": __version__},
+        "generated_at": when.isoformat().replace("+00:00", "Z"),
+        "title": title or f"fleet of {len(clusters)} clusters: DSQL vs Aurora Serverless v2",
+        "inputs": {
+            "sources": [str(c["sources"][0]) for c in clusters if c["sources"]],
+            "generation": ", ".join(sorted({w.generation for w in workloads})),
+            "rows_read": sum(w.rows_read for w in workloads),
+            "statements": len(combined),
+            "excluded": excluded,
+            "missing_signals": sorted({s for w in workloads for s in w.missing_signals}),
+            "unclassifiable": sum(w.unclassifiable_count for w in workloads),
+            "parse_errors": int((status == "parse_error").sum()),
+            "truncated": int((status == "truncated").sum()),
+            "server": {"version": None, "extversion": None},
+            "notes": [f"{n}: {note}" for n, r in fleet.clusters for note in r.workload.notes],
+            "literals": "shown" if show_literals else "redacted",
+        },
+        "window": {
+            "seconds": min(seconds) if seconds else 0.0,
+            "source": "per cluster",
+            "detail": (
+                f"each cluster's counters cover its own window ({min(seconds):,.0f} s to {max(seconds):,.0f} s); "
+                "see fleet.clusters"
+                if seconds
+                else "no clusters"
+            ),
+            "start": None,
+            "end": None,
+        },
+        "scenario": _scenario_dict(scenario),
+        "prices": _prices(fleet.options, fleet.catalog.overrides),
+        "calibration": _clean(fleet.calibration.summary()) if fleet.calibration is not None else None,
+        "assumptions": [_assumption(a) for a in fleet.assumptions],
+        "options": options,
+        "verdict": fleet.verdict.to_dict(),
+        "break_even": fleet.break_even.to_dict(points=break_even_points),
+        "readiness": _readiness_dict(fleet.readiness),
+        "contention": _clean(fleet.contention),
+        "statements": statement_records(dedup, show_literals=show_literals),
+        "databases": databases,
+        "fleet": {
+            "clusters": clusters,
+            "statement_rows": len(combined),
+            "distinct_statements": len(dedup),
+        },
+        "warnings": warnings,
+    }
+    if not show_literals:
+        _redact_nested(report["readiness"])
+        _redact_nested(report["contention"])
+    return report
