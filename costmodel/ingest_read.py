@@ -177,8 +177,16 @@ def decode(data: bytes, file: str) -> tuple[str, str]:
         parts.append("utf-8 with BOM")
     else:
         parts.append("utf-8")
-    if b"\x00" in data[:8192]:
+    nul = data.find(b"\x00")
+    if 0 <= nul < 8192:
         raise IngestError("binary content (NUL bytes), not a text export", file=file, hint=EXPORT_HINT)
+    if nul >= 0:  # PostgreSQL text never holds NUL: a later one means damage, not a binary file
+        line = data.count(b"\n", 0, nul) + 1
+        raise IngestError(
+            f"NUL byte at line {line}: the file is damaged",
+            file=file,
+            hint="copy or export the file again",
+        )
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -589,10 +597,14 @@ def _fast_csv(
     Physical line numbers are computed only if an error needs one.
     """
     try:
-        first = next(csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True), None)
+        records = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
+        first = next(records, None)
+        second = next(records, None)
     except csv.Error:
         return None
-    if not first:
+    if not first or second is None or len(second) != len(first):
+        # A first data row wider than the header makes pandas take the extra leading fields as an
+        # index and silently shift every value under the wrong name: the exact path reports it.
         return None
     names = [_column_name(name) for name in first]
     if (

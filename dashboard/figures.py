@@ -121,10 +121,7 @@ def capacity_timeline_figure(sim: CapacitySimulation, bucket: int = TIMELINE_BUC
     acu = np.asarray(sim.acu, dtype=float)[: n * bucket].reshape(n, bucket).max(axis=1)
     demand = np.asarray(sim.demand_acu, dtype=float)[: n * bucket].reshape(n, bucket).max(axis=1)
     paused = np.asarray(sim.paused, dtype=bool)[: n * bucket].reshape(n, bucket).all(axis=1)
-    top = float(
-        max(acu.max(initial=0.0), demand.max(initial=0.0), sim.inputs.max_acu if paused.any() else 0.0)
-    )
-    top = top if top > 0 else 1.0
+    top = max(float(acu.max(initial=0.0)), float(demand.max(initial=0.0)), 1.0) * 1.1
     fig = go.Figure()
     if paused.any():
         fig.add_trace(

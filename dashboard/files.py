@@ -36,6 +36,7 @@ DOWNLOADS = {
     f"{PREFIX}-html": "Report (.html)",
 }
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
+WINDOW_TIP = "type how long the counters ran (e.g. 2h) in the Window field, then upload the file again."
 
 
 def session_of(entry: Entry) -> dict[str, Any]:
@@ -115,7 +116,10 @@ def on_upload(
     try:
         entry = cache.add_upload(contents, filename or "upload.csv", window=(window or "").strip() or None)
     except CostModelError as exc:
-        return no_update, ui.error_box(str(exc)), None
+        message = str(exc)
+        if "observation window" in message and not (window or "").strip():
+            message += f"\nIn this page: {WINDOW_TIP}"
+        return no_update, ui.error_box(message), None
     return session_of(entry), html.Div(f"Loaded {entry.label}.", className="ok"), None
 
 

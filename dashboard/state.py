@@ -17,7 +17,6 @@ while different uploads run in parallel.
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 import threading
 import weakref
@@ -102,7 +101,7 @@ class DashboardRun:
 
     @cached_property
     def statements(self) -> pd.DataFrame:
-        """The report's statement rows as a frame, with $ per call added (for the Statements page)."""
+        """The report's statement rows as a frame, with DSQL and Serverless v2 $ per call added (Statements page)."""
         frame = pd.DataFrame(self.report.get("statements") or [])
         if frame.empty:
             return frame
@@ -117,6 +116,9 @@ class DashboardRun:
             else pd.Series(float("nan"), index=frame.index)
         )
         frame["dsql_usd_per_call"] = (usd / calls.where(calls > 0)).astype(float)
+        if "sv2_monthly_usd" in frame:
+            sv2 = pd.to_numeric(frame["sv2_monthly_usd"], errors="coerce")
+            frame["sv2_usd_per_call"] = (sv2 / calls.where(calls > 0)).astype(float)
         for column in ("tables_read", "tables_written", "findings"):
             if column in frame:
                 frame[column] = frame[column].map(
@@ -289,8 +291,3 @@ def _hide_paths(report: dict[str, Any], entry: Entry) -> None:
             f"{entry.label}: {s[len(prefix) :]}" if str(s).startswith(prefix) else entry.label
             for s in inputs["sources"]
         ]
-
-
-def report_json_size(report: dict[str, Any]) -> int:
-    """Bytes of the report as JSON (diagnostics for the benchmark)."""
-    return len(json.dumps(report, default=str))

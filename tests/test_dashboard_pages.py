@@ -21,7 +21,7 @@ from costmodel.report.common import option_list
 from costmodel.scenario import load_scenario
 from dashboard import controls, figures, files, ui
 from dashboard.controls import ControlValues
-from dashboard.pages import PAGES, breakeven, cost, overview, readiness, statements, time
+from dashboard.pages import PAGES, breakeven, cost, overview, readiness, statements, timing
 from dashboard.scenarios import from_store, to_store
 from tests.browser.support import ROOT, data_url, saas_cache
 
@@ -131,7 +131,7 @@ def test_cost_line_items_sum_to_option_totals(loaded: tuple[Any, dict[str, Any]]
 
 def test_time_page_simulates_pauses_for_sporadic_load(loaded: tuple[Any, dict[str, Any]]) -> None:
     cache, session = loaded
-    error, heatmap, metrics, timeline, _notes = time.render(cache, session, _store("dev-sporadic"))
+    error, heatmap, metrics, timeline, _notes = timing.render(cache, session, _store("dev-sporadic"))
     assert error is None
     z = np.asarray(heatmap.data[0].z, dtype=float)
     assert z.shape == (7, 24) and (z == 0).any() and z.max() > 1

@@ -70,7 +70,7 @@ def test_bom_crlf_and_rfc4180_quoting(saas_csv: dict[str, Path]) -> None:
     raw = saas_csv["statements.csv"].read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     text = raw.decode("utf-8-sig")
-    assert text.split("\r\n", 1)[0].startswith("stmt_id,kind,is_write,")
+    assert text.split("\r\n", 1)[0].startswith("stmt_id,database,kind,is_write,")
     assert text.endswith("\r\n")
     # a multi-line query stays in one quoted field, so the row count matches the report
     rows = read_rows(saas_csv["statements.csv"])

@@ -350,7 +350,13 @@ def judge_csv_text(text: str) -> Verdict:
     try:
         rows = [r for r in csv.reader(io.StringIO(body, newline=""), strict=True) if r]
     except csv.Error:
-        return invalid("malformed CSV")
+        try:
+            list(csv.reader(io.StringIO(body, newline=""), strict=False))
+        except csv.Error:
+            return invalid("malformed CSV")
+        # e.g. a quote inside a quoted field that is not doubled: pandas' C parser (ingest's fast
+        # path) reads it the lenient way, like csv with strict=False
+        return unsure("CSV that only a lenient parser reads")
     if not rows:
         return invalid("empty")
     header = rows[0]
@@ -372,11 +378,28 @@ def judge_json_text(text: str) -> Verdict:
     """Verdict for a JSON array (``json_agg``) text."""
     if not text.lstrip().startswith("["):
         return unsure("not an array")
+    constants: list[str] = []
     try:
-        data = json.loads(text)
+        data = json.loads(text, parse_constant=lambda c: constants.append(c) or float(c))
     except (json.JSONDecodeError, RecursionError):
-        return invalid("bad JSON")
+        return unsure("JSON that ujson may accept") if _lenient_json(text) else invalid("bad JSON")
+    if "NaN" in constants:
+        return unsure("a bare NaN: ujson reads it as null, json as a float")
     return _judge_objects(data if isinstance(data, list) else None)
+
+
+def _lenient_json(text: str) -> bool:
+    """Whether pandas' bundled ujson (which ingest tries first) accepts what :mod:`json` rejects.
+
+    ujson takes ``5.`` as a number, among other liberties; such files are not judged.
+    """
+    try:
+        from pandas.io import json as pandas_json
+
+        pandas_json.ujson_loads(text, precise_float=True)  # type: ignore[attr-defined]
+    except Exception:
+        return False
+    return True
 
 
 def judge_jsonl_text(text: str) -> Verdict:
@@ -448,7 +471,8 @@ def _text_table(text: str, delimiter: str = ",") -> Table:
     return Table(tuple(rows[0]), tuple(tuple(None if v == "" else v for v in r) for r in rows[1:]))
 
 
-def _json_table(objects: Sequence[dict[str, Any]]) -> Table:
+def objects_table(objects: Sequence[dict[str, Any]]) -> Table:
+    """A typed table from JSON objects (columns: the union of keys, first-seen order)."""
     names: dict[str, None] = {}
     for obj in objects:
         for key in obj:
@@ -497,10 +521,10 @@ def bases() -> tuple[Base, ...]:
         data = (pg15 / name).read_bytes()
         out.append(Base(f"pg15/{name}", "csv", data, _text_table(data.decode("utf-8"))))
     json_data = (pg15 / "json_agg.json").read_bytes()
-    out.append(Base("pg15/json_agg.json", "json", json_data, _json_table(json.loads(json_data))))
+    out.append(Base("pg15/json_agg.json", "json", json_data, objects_table(json.loads(json_data))))
     jsonl = (pg15 / "row_to_json.jsonl").read_bytes()
     objects = [json.loads(line) for line in jsonl.decode("utf-8").split("\n") if line.strip()]
-    out.append(Base("pg15/row_to_json.jsonl", "jsonl", jsonl, _json_table(objects)))
+    out.append(Base("pg15/row_to_json.jsonl", "jsonl", jsonl, objects_table(objects)))
     for name in ("copy_text_header.tsv", "copy_text_noheader.tsv", "unaligned_pipe.txt"):
         out.append(Base(f"pg15/{name}", "other", (pg15 / name).read_bytes()))
     for gz in ("psql_csv.csv.gz", "json_agg.json.gz"):

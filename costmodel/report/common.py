@@ -249,6 +249,13 @@ def window_text(report: Mapping[str, Any]) -> str:
     """Where the observation window came from: ``1h from snapshots (two snapshots 1 h apart)``."""
     window = section(report, "window")
     seconds = window.get("seconds")
+    clusters = fleet_clusters(report)
+    lengths = [float(c["window_seconds"]) for c in clusters if is_number(c.get("window_seconds"))]
+    if lengths:  # a fleet: each cluster has its own window
+        low, high = short_duration(min(lengths)), short_duration(max(lengths))
+        span = low if low == high else f"{low} to {high}"
+        froms = sorted({str(c.get("window_source") or "unknown source") for c in clusters})
+        return f"per cluster, {span} from {', '.join(froms)} (see Clusters)"
     if not is_number(seconds):
         return "window unknown"
     from costmodel.timebase import format_duration
@@ -273,20 +280,36 @@ def crossover_lines(report: Mapping[str, Any]) -> list[str]:
 def warning_lines(report: Mapping[str, Any]) -> list[str]:
     """Every warning a reader must see, in a fixed order: report warnings, per-option warnings,
     unconfirmed prices, missing signals, input notes, exclusions, parse problems, shown literals,
-    and where the observation window came from."""
-    lines: list[str] = [str(w) for w in items(report.get("warnings"))]
+    and where the observation window came from.
+
+    A fact the report's own warnings already state (the builder copies option warnings, unconfirmed
+    prices and missing signals into them) is not repeated."""
+    lines: list[str] = list(dict.fromkeys(str(w) for w in items(report.get("warnings"))))
+    said = set(lines)
+
+    def stated(prefix: str) -> bool:
+        return any(line.startswith(prefix) for line in said)
+
     for option in option_list(report):
-        lines.extend(f"{option.get('name')}: {w}" for w in items(option.get("warnings")))
+        lines.extend(
+            f"{option.get('name')}: {w}" for w in items(option.get("warnings")) if str(w) not in said
+        )
     prices = section(report, "prices")
     as_of = section(prices, "as_of")
     for ref in items(prices.get("unconfirmed")):
+        if stated(f"unconfirmed price used: {ref} "):
+            continue
         date = as_of.get(ref)
         lines.append(f"unconfirmed price used: {ref}" + (f" (as of {date})" if date else ""))
     for override in items(prices.get("overrides")):
         lines.append(f"prices overridden from {override}")
     inputs = section(report, "inputs")
-    lines.extend(f"signal missing: {signal}" for signal in items(inputs.get("missing_signals")))
-    lines.extend(str(note) for note in items(inputs.get("notes")))
+    lines.extend(
+        f"signal missing: {signal}"
+        for signal in items(inputs.get("missing_signals"))
+        if not stated(f"signal missing from the export: {signal} ")
+    )
+    lines.extend(_grouped_notes(report))
     for reason, count in sorted(section(inputs, "excluded").items()):
         lines.append(f"{count} statement(s) excluded: {reason}")
     for key, label in (
@@ -301,6 +324,35 @@ def warning_lines(report: Mapping[str, Any]) -> list[str]:
         lines.append("query texts show literal values (--show-literals): do not share this report")
     lines.append(f"observation window: {window_text(report)}")
     return lines
+
+
+CLUSTERS_NAMED = 5
+"""A note shared by many clusters names this many of them, then counts the rest."""
+
+
+def _grouped_notes(report: Mapping[str, Any]) -> list[str]:
+    """Input notes; in a fleet, a note repeated per cluster (``<cluster>: <note>``) is written once
+    with the clusters it applies to, so a 1,000-cluster fleet does not repeat it 1,000 times."""
+    notes = [str(n) for n in items(section(report, "inputs").get("notes"))]
+    names = {str(c.get("name")) for c in fleet_clusters(report)}
+    if not names:
+        return notes
+    groups: dict[str, list[str]] = {}
+    for note in notes:
+        cluster, sep, rest = note.partition(": ")
+        key = rest if sep and cluster in names else note
+        groups.setdefault(key, [])
+        if sep and cluster in names:
+            groups[key].append(cluster)
+    out = []
+    for note, clusters in groups.items():
+        if not clusters:
+            out.append(note)
+            continue
+        shown = ", ".join(clusters[:CLUSTERS_NAMED])
+        more = f" and {len(clusters) - CLUSTERS_NAMED:,} more" if len(clusters) > CLUSTERS_NAMED else ""
+        out.append(f"{shown}{more}: {note}")
+    return out
 
 
 def assumption_value(value: Any) -> str:
@@ -323,3 +375,37 @@ def joined(values: Any, sep: str = "; ") -> str:
     if isinstance(values, list | tuple):
         return sep.join(str(v) for v in values)
     return str(values)
+
+
+# --- fleets and databases -------------------------------------------------------------------------
+
+
+def fleet_clusters(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The clusters of a fleet report (``fleet.clusters``), in report order; empty for one cluster."""
+    return [c for c in items(section(report, "fleet").get("clusters")) if isinstance(c, Mapping)]
+
+
+def is_fleet(report: Mapping[str, Any]) -> bool:
+    """True for a fleet report (several exports or bundles, each one cluster)."""
+    return bool(fleet_clusters(report))
+
+
+def short_duration(seconds: Any) -> str:
+    """A window length for a table cell, three significant digits: ``21s``, ``90m``, ``25h``, ``7d``."""
+    if not is_number(seconds):
+        return "—"
+    value = float(seconds)
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0)):
+        if value >= size:
+            return f"{value / size:.3g}{unit}"
+    return f"{value:.3g}s"
+
+
+def sources_text(report: Mapping[str, Any], limit: int = 6) -> str:
+    """The input sources for a header line; a fleet's long list is cut: ``a, b, c … (+997 more)``."""
+    sources = [str(s) for s in items(section(report, "inputs").get("sources"))]
+    if not sources:
+        return "—"
+    if len(sources) <= limit:
+        return ", ".join(sources)
+    return f"{', '.join(sources[:limit])} … (+{len(sources) - limit:,} more)"

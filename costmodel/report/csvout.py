@@ -29,12 +29,14 @@ from costmodel.errors import ReportError
 from costmodel.report.common import (
     cheapest_total,
     check_report,
+    fleet_clusters,
     is_number,
     is_unconfirmed,
     items,
     option_list,
     section,
 )
+from costmodel.report.fleetview import database_rows, fleet_option_names
 from costmodel.report.safe import CellKind, cell, neutralise, writer
 
 Row = Mapping[str, Any]
@@ -96,6 +98,7 @@ LINE_ITEM_COLUMNS: tuple[Column, ...] = (
 
 _STATEMENT_KNOWN: tuple[Column, ...] = (
     _col("stmt_id", ID),
+    _col("database", ID),
     _col("kind", TEXT),
     _col("is_write", BOOL),
     _col("parse_status", TEXT),
@@ -114,13 +117,25 @@ _STATEMENT_KNOWN: tuple[Column, ...] = (
     _col("dsql_dpu_per_call", NUM),
     _col("dsql_dpu_per_month", NUM, "dsql_dpu_month"),
     _col("dsql_monthly_usd", NUM),
+    _col("sv2_monthly_usd", NUM),
     _col("tables_read", TEXT),
     _col("tables_written", TEXT),
     _col("findings", TEXT),
 )
-_STATEMENT_SOURCES = {"calls", "calls_month", "cpu_seconds_month", "dsql_dpu_month"} | {
-    c.name for c in _STATEMENT_KNOWN
-}
+_STATEMENT_FLEET: tuple[Column, ...] = (
+    _col("cluster_count", NUM, "clusters"),
+    _col("database_count", NUM, "databases"),
+)
+"""Fleet statements are deduplicated across clusters and count where they ran; these columns follow
+``findings`` in fleet reports only."""
+_STATEMENT_SOURCES = {
+    "calls",
+    "calls_month",
+    "cpu_seconds_month",
+    "dsql_dpu_month",
+    "clusters",
+    "databases",
+} | {c.name for c in _STATEMENT_KNOWN}
 QUERY_COLUMN = _col("query", TEXT)
 
 FINDING_COLUMNS: tuple[Column, ...] = (
@@ -154,6 +169,8 @@ CROSSOVER_COLUMNS: tuple[Column, ...] = (
     _col("monthly_usd", NUM),
 )
 
+HOT_SPOT_CLUSTER = _col("cluster", ID)
+"""First column of ``hot_spots.csv`` in fleet reports (a hot spot is inside one cluster)."""
 HOT_SPOT_COLUMNS: tuple[Column, ...] = (
     _col("stmt_id", ID),
     _col("table", TEXT),
@@ -165,6 +182,31 @@ HOT_SPOT_COLUMNS: tuple[Column, ...] = (
     _col("query", TEXT),
 )
 
+CLUSTER_COLUMNS_BEFORE: tuple[Column, ...] = (
+    _col("cluster", ID, "name"),
+    _col("sources", TEXT),
+    _col("window_seconds", NUM),
+    _col("window_source", TEXT),
+    _col("statement_count", NUM, "statements"),
+    _col("database_count", NUM, "databases"),
+)
+"""``clusters.csv`` columns before the ``<option>_monthly_usd`` columns (one per option)."""
+CLUSTER_COLUMNS_AFTER: tuple[Column, ...] = (
+    _col("recommended_alone", TEXT),
+    _col("predicted_conflict_fraction", NUM, "predicted_conflict_rate"),
+    _col("occ_risk", TEXT, "risk"),
+    _col("storage_gb", NUM),
+)
+
+DATABASE_COLUMNS: tuple[Column, ...] = (
+    _col("cluster", ID),
+    _col("database", ID),
+    _col("statement_count", NUM, "statements"),
+    _col("calls_per_month", NUM, "calls_month"),
+    _col("dsql_monthly_usd", NUM),
+    _col("sv2_monthly_usd", NUM),
+)
+
 CSV_FILES: tuple[str, ...] = (
     "options.csv",
     "line_items.csv",
@@ -174,6 +216,8 @@ CSV_FILES: tuple[str, ...] = (
     "break_even.csv",
     "crossovers.csv",
     "hot_spots.csv",
+    "clusters.csv",
+    "databases.csv",
 )
 """The files :func:`write_csv` writes, in this order."""
 
@@ -191,7 +235,9 @@ def csv_tables(report: Mapping[str, Any]) -> dict[str, tuple[list[str], list[lis
         "crossovers.csv": _table(
             CROSSOVER_COLUMNS, _mappings(section(report, "break_even").get("crossovers"))
         ),
-        "hot_spots.csv": _table(HOT_SPOT_COLUMNS, _mappings(section(report, "contention").get("hot_spots"))),
+        "hot_spots.csv": _table(*_hot_spot_table(report)),
+        "clusters.csv": _table(_cluster_columns(report), fleet_clusters(report)),
+        "databases.csv": _table(DATABASE_COLUMNS, database_rows(report)),
     }
     return tables
 
@@ -288,6 +334,7 @@ def _statement_table(report: Mapping[str, Any]) -> tuple[list[Column], list[Row]
     for row in rows:
         extra.update(str(k) for k in row if k not in _STATEMENT_SOURCES and k != "query")
     columns = [*_STATEMENT_KNOWN]
+    columns += [c for c in _STATEMENT_FLEET if any(c.get(r) is not None for r in rows)]
     for name in sorted(extra):
         sample = next((r[name] for r in rows if r.get(name) is not None), None)
         kind = NUM if is_number(sample) else BOOL if isinstance(sample, bool) else TEXT
@@ -312,3 +359,23 @@ def _break_even_table(report: Mapping[str, Any]) -> tuple[list[str], list[list[s
             row.append(cell(series[index] if index < len(series) else None, NUM))
         rows.append(row)
     return header, rows
+
+
+def _hot_spot_table(report: Mapping[str, Any]) -> tuple[list[Column], list[Row]]:
+    """Hot spots; in a fleet report each one names its cluster in the first column."""
+    rows = _mappings(section(report, "contention").get("hot_spots"))
+    if any("cluster" in row for row in rows):
+        return [HOT_SPOT_CLUSTER, *HOT_SPOT_COLUMNS], rows
+    return list(HOT_SPOT_COLUMNS), rows
+
+
+def _cluster_columns(report: Mapping[str, Any]) -> list[Column]:
+    """One ``<option>_monthly_usd`` column per option (the cluster's own total, before account-level
+    lines), between the cluster's facts and its verdict; the header is stable for a given set of
+    options, so a single-cluster report writes the same header with no rows."""
+    totals = [Column(f"{name}_monthly_usd", NUM, _cluster_total(name)) for name in fleet_option_names(report)]
+    return [*CLUSTER_COLUMNS_BEFORE, *totals, *CLUSTER_COLUMNS_AFTER]
+
+
+def _cluster_total(option: str) -> Callable[[Row], Any]:
+    return lambda row: section(row, "totals").get(option)

@@ -21,6 +21,7 @@ import plotly.graph_objects as go
 from costmodel.report.common import (
     component_totals,
     components,
+    fleet_clusters,
     fmt_multiplier,
     fmt_share,
     fmt_usd,
@@ -32,6 +33,7 @@ from costmodel.report.common import (
     section,
     sorted_findings,
 )
+from costmodel.report.fleetview import cheapest_alone, cluster_weight, fleet_option_names, largest
 
 COLORWAY = (
     "#1f77b4",
@@ -74,6 +76,8 @@ TEMPLATE = go.layout.Template(
 """A small fixed theme: deterministic JSON, readable in light mode."""
 TOP_N = 10
 MAX_FINDINGS = 12
+MAX_CLUSTERS = 30
+"""Clusters drawn one by one in the fleet chart (the most expensive); the rest form one "other" group."""
 LABEL_CHARS = 40
 HOVER_QUERY_CHARS = 300
 
@@ -279,6 +283,57 @@ def readiness_figure(report: Mapping[str, Any], n: int = MAX_FINDINGS) -> go.Fig
     )
     if not findings:
         _empty(fig, "No findings: nothing blocks the migration.")
+    return fig
+
+
+def fleet_figure(report: Mapping[str, Any], n: int = MAX_CLUSTERS) -> go.Figure:
+    """Grouped bars: per cluster, each option's monthly total for that cluster on its own; a star
+    marks the cheapest option for the cluster alone. Beyond ``n`` clusters, the ``n`` most expensive
+    are drawn and the rest are summed into one "other clusters" group."""
+    clusters = fleet_clusters(report)
+    shown, hidden = largest(clusters, n, cluster_weight(report))
+    names = fleet_option_names(report)
+    rest = [c for c in clusters if not any(c is s for s in shown)]
+    labels = [label(c.get("name")) for c in shown]
+    if hidden:
+        labels.append(f"{hidden:,} other clusters")
+    fig = go.Figure()
+    for name in names:
+        values: list[float | None] = []
+        for cluster in shown:
+            value = section(cluster, "totals").get(name)
+            values.append(float(value) if is_number(value) else None)
+        marks = ["★" if cheapest_alone(c) == name else "" for c in shown]
+        if hidden:
+            parts = [section(c, "totals").get(name) for c in rest]
+            values.append(sum(float(v) for v in parts if is_number(v)))
+            marks.append("")
+        fig.add_trace(
+            go.Bar(
+                name=label(name),
+                x=labels,
+                y=values,
+                text=marks,
+                textposition="outside",
+                hovertext=[
+                    f"{lab}<br>{label(name)}: {html.escape(fmt_usd(v, 2))}/month"
+                    + ("<br>cheapest for this cluster alone" if mark else "")
+                    for lab, v, mark in zip(labels, values, marks, strict=True)
+                ],
+                hovertemplate="%{hovertext}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        template=TEMPLATE,
+        title={"text": "Monthly cost per cluster, each option on its own (★ cheapest)"},
+        barmode="group",
+        xaxis={"type": "category", "title": {"text": "cluster"}},
+        yaxis={"title": {"text": "USD per month"}, "tickprefix": "$", "separatethousands": True},
+        legend={"title": {"text": "option"}},
+        height=max(420, 300 + 4 * len(labels)),
+    )
+    if not clusters:
+        _empty(fig, "Not a fleet report: one cluster.")
     return fig
 
 

@@ -30,11 +30,13 @@ from costmodel.report.common import (
     component_totals,
     components,
     crossover_lines,
+    fleet_clusters,
     fmt_multiplier,
     fmt_price,
     fmt_qty,
     fmt_share,
     fmt_usd,
+    is_fleet,
     is_number,
     is_unconfirmed,
     items,
@@ -42,12 +44,29 @@ from costmodel.report.common import (
     option_has_unconfirmed,
     option_list,
     section,
+    short_duration,
     sorted_findings,
+    sources_text,
     vs_cheapest,
     warning_lines,
 )
+from costmodel.report.fleetview import (
+    cheapest_alone,
+    cluster_risk,
+    cluster_weight,
+    database_note,
+    database_rows,
+    database_weight,
+    fleet_option_names,
+    fleet_summary,
+    fleet_total_note,
+    largest,
+    show_databases,
+)
 from costmodel.timebase import HOURS_PER_MONTH
 
+MAX_ROWS = 500
+"""Clusters and databases listed at most (the most expensive); all are in the JSON and CSV."""
 QUERY_CHARS = 200
 """Query texts are cut here in tables; the full (redacted) text is in the cell's tooltip."""
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
@@ -71,6 +90,7 @@ padding:0 .2em;border-radius:3px;word-break:break-word}
 .unconfirmed{color:#9467bd}.neg{color:#2ca02c}
 .sev-blocker{color:#d62728;font-weight:700}.sev-warning{color:#c56a00}.sev-info{color:#1f77b4}
 .warnings li{color:#8a5a00}
+.risk-high{color:#d62728;font-weight:700}.risk-elevated{color:#c56a00}
 details{margin:.4rem 0}summary{cursor:pointer}
 .chart{margin:1rem 0}
 footer{margin-top:2rem;color:#666;font-size:.85rem}
@@ -108,6 +128,8 @@ def render_html(report: Mapping[str, Any]) -> str:
         _header(report),
         _verdict(report),
         _options(report),
+        _clusters(report),
+        _databases(report),
         _charts(report),
         _line_items(report),
         _drivers(report),
@@ -120,17 +142,20 @@ def render_html(report: Mapping[str, Any]) -> str:
         "</body>",
         "</html>",
     ]
-    return "\n".join(parts) + "\n"
+    return "\n".join(p for p in parts if p) + "\n"
 
 
 def _num(text: str, css: str = "num") -> str:
     return f'<td class="{css}">{html.escape(text)}</td>'
 
 
-def _money(value: Any, marked: bool = False, places: int | None = None) -> str:
+def _money(value: Any, marked: bool = False, places: int | None = None, *, strong: bool = False) -> str:
     css = "num neg" if is_number(value) and float(value) < 0 else "num"
     mark = '<span class="unconfirmed" title="unconfirmed price">*</span>' if marked else ""
-    return f'<td class="{css}">{html.escape(fmt_usd(value, places))}{mark}</td>'
+    amount = html.escape(fmt_usd(value, places))
+    if strong:
+        amount = f"<b>{amount}</b>"
+    return f'<td class="{css}">{amount}{mark}</td>'
 
 
 def _code(value: Any, limit: int | None = QUERY_CHARS) -> str:
@@ -155,7 +180,7 @@ def _header(report: Mapping[str, Any]) -> str:
     scenario = section(report, "scenario")
     meta = (
         f"generated {report.get('generated_at', '?')} by {tool.get('name', 'dsqlcost')} {tool.get('version', '?')}"
-        f" · sources: {', '.join(str(s) for s in items(inputs.get('sources'))) or '—'}"
+        f" · sources: {sources_text(report)}"
         f" · {inputs.get('statements', '—')} statements · literals {inputs.get('literals', 'redacted')}"
         f" · scenario {scenario.get('name', '—')} ({scenario.get('source', '—')})"
     )
@@ -208,6 +233,91 @@ def _options(report: Mapping[str, Any]) -> str:
     return f'<section id="options"><h2>Options (USD per month)</h2>{summary}{note}<h3>By component</h3>{matrix}</section>'
 
 
+def _clusters(report: Mapping[str, Any]) -> str:
+    """Fleet reports: per cluster its window, statements, each option's total alone (the cheapest in
+    bold), the option it would pick alone and its OCC risk; then the fleet row."""
+    if not is_fleet(report):
+        return ""
+    clusters = fleet_clusters(report)
+    shown, hidden = largest(clusters, MAX_ROWS, cluster_weight(report))
+    names = fleet_option_names(report)
+    marked = {str(o.get("name")) for o in option_list(report) if option_has_unconfirmed(o)}
+    by_name = {str(o.get("name")): o for o in option_list(report)}
+    verdict = section(report, "verdict")
+    contention = section(report, "contention")
+    rows = []
+    for cluster in shown:
+        alone = cheapest_alone(cluster)
+        totals = section(cluster, "totals")
+        cells = "".join(_money(totals.get(n), n in marked, 2, strong=n == alone) for n in names)
+        window = f"{short_duration(cluster.get('window_seconds'))} from {cluster.get('window_source') or '—'}"
+        rows.append(
+            f"<tr><td>{esc(cluster.get('name'))}</td><td>{esc(window)}</td>{_num(fmt_qty(cluster.get('statements')))}"
+            f"{cells}<td>{esc(alone or '—')}</td>"
+            f'<td class="risk-{esc(cluster.get("risk"))}">{esc(cluster_risk(cluster))}</td></tr>'
+        )
+    fleet_cells = "".join(
+        _money(by_name[n].get("total_monthly_usd"), n in marked, 2, strong=n == verdict.get("cheapest"))
+        if n in by_name
+        else _num("—")
+        for n in names
+    )
+    rows.append(
+        f'<tr class="total"><td>Fleet</td><td>per cluster</td>'
+        f"{_num(fmt_qty(section(report, 'fleet').get('statement_rows')))}{fleet_cells}"
+        f"<td>{esc(verdict.get('cheapest') or '—')}</td>"
+        f'<td class="risk-{esc(contention.get("risk"))}">{esc(cluster_risk(contention) if contention else "—")}</td></tr>'
+    )
+    head = [("Cluster", False), ("Window", False), ("Statements", True)]
+    head += [(n, True) for n in names]
+    head += [("Cheapest alone", False), ("OCC risk", False)]
+    notes = ["Bold: the cheapest option for each cluster on its own."]
+    if hidden:
+        notes.append(
+            f"{hidden:,} more cluster(s) not listed: the {len(shown)} most expensive are shown "
+            "(all are in clusters.csv and the JSON report)."
+        )
+    note = fleet_total_note(report)
+    if note:
+        notes.append(note)
+    if marked:
+        notes.append("* includes an unconfirmed price (see Warnings)")
+    return (
+        f'<section id="clusters"><h2>Clusters (USD per month)</h2><p class="meta">{esc(fleet_summary(report))}</p>'
+        f"{_table(head, rows)}<ul>{''.join(f'<li>{esc(n)}</li>' for n in notes)}</ul></section>"
+    )
+
+
+def _databases(report: Mapping[str, Any]) -> str:
+    """Monthly cost per database, for a fleet or a workload spanning several databases."""
+    if not show_databases(report):
+        return ""
+    shown, hidden = largest(database_rows(report), MAX_ROWS, database_weight)
+    with_cluster = any(r.get("cluster") is not None for r in shown)
+    rows = []
+    for row in shown:
+        cluster = f"<td>{esc(row.get('cluster') or '—')}</td>" if with_cluster else ""
+        rows.append(
+            f"<tr>{cluster}<td>{esc(row.get('database') or '—')}</td>{_num(fmt_qty(row.get('statements')))}"
+            f"{_num(fmt_qty(row.get('calls_month')))}{_money(row.get('dsql_monthly_usd'), places=2)}"
+            f"{_money(row.get('sv2_monthly_usd'), places=2)}</tr>"
+        )
+    head = [("Cluster", False)] if with_cluster else []
+    head += [("Database", False), ("Statements", True), ("Calls/month", True), ("DSQL", True)]
+    head += [("Serverless v2", True)]
+    notes = [database_note(report)]
+    if hidden:
+        notes.insert(
+            0,
+            f"{hidden:,} more database(s) not listed: the {len(shown)} most expensive are shown "
+            "(all are in databases.csv and the JSON report).",
+        )
+    return (
+        f'<section id="databases"><h2>Databases (USD per month)</h2>{_table(head, rows)}'
+        f"<ul>{''.join(f'<li>{esc(n)}</li>' for n in notes)}</ul></section>"
+    )
+
+
 _JS_UNSAFE = str.maketrans(
     {"<": "\\u003c", ">": "\\u003e", "/": "\\u002f", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 )
@@ -245,6 +355,8 @@ def _charts(report: Mapping[str, Any]) -> str:
         _figure_html(figures.top_statements_figure(report), "fig-top-statements"),
         _figure_html(figures.readiness_figure(report), "fig-readiness"),
     ]
+    if is_fleet(report):
+        charts.insert(1, _figure_html(figures.fleet_figure(report), "fig-fleet"))
     return '<section id="charts"><h2>Charts</h2>' + "\n".join(charts) + "</section>"
 
 
@@ -296,12 +408,15 @@ def _drivers(report: Mapping[str, Any]) -> str:
         if not top:
             continue
         has_dpu = any(is_number(s.get("dpu_per_call")) for s in top)
+        has_clusters = any(is_number(s.get("clusters")) for s in top)
         head = [("#", True), ("Statement", False), ("Calls/month", True), ("Monthly", True), ("Share", True)]
         head += [("DPU/call", True)] if has_dpu else []
+        head += [("Clusters", True)] if has_clusters else []
         head += [("Query", False)]
         rows = []
         for rank, stmt in enumerate(top, start=1):
             dpu = _num(fmt_qty(stmt.get("dpu_per_call"))) if has_dpu else ""
+            dpu += _num(fmt_qty(stmt.get("clusters"))) if has_clusters else ""
             rows.append(
                 f"<tr>{_num(str(rank))}<td>{_code(stmt.get('stmt_id'), None)}</td>"
                 f"{_num(fmt_qty(stmt.get('calls_month')))}{_money(stmt.get('monthly_usd'))}"
@@ -353,16 +468,18 @@ def _contention(report: Mapping[str, Any]) -> str:
     if not contention:
         return '<section id="contention"><h2>OCC contention</h2><p>Not assessed.</p></section>'
     rows = []
-    for spot in items(contention.get("hot_spots")):
-        if not isinstance(spot, Mapping):
-            continue
+    spots = [s for s in items(contention.get("hot_spots")) if isinstance(s, Mapping)]
+    with_cluster = any("cluster" in spot for spot in spots)
+    for spot in spots:
+        cluster = f"<td>{esc(spot.get('cluster') or '—')}</td>" if with_cluster else ""
         rows.append(
-            f"<tr><td>{esc(spot.get('table'))}</td><td>{_code(spot.get('stmt_id'), None)}</td>"
+            f"<tr>{cluster}<td>{esc(spot.get('table'))}</td><td>{_code(spot.get('stmt_id'), None)}</td>"
             f"{_num(fmt_qty(spot.get('key_space')))}{_num(fmt_qty(spot.get('rate_per_s')))}"
             f"{_num(fmt_share(spot.get('conflict_probability')))}{_num(fmt_qty(spot.get('extra_dpu_month')))}"
             f"<td>{_code(spot.get('query'))}</td></tr>"
         )
-    head = [
+    head = [("Cluster", False)] if with_cluster else []
+    head += [
         ("Table", False),
         ("Statement", False),
         ("Keys", True),

@@ -4,7 +4,7 @@ Why a canonical order: ``dsqlcost report --format json`` output is diffed betwee
 committed as a golden file, so the same report must always print the same bytes whatever order
 the builder inserted keys in. Known records (the top level, options, line items, statements,
 findings …) keep the order of ``docs/report-contract.md`` with ``schema_version`` first; keys the
-contract does not name follow, sorted; free-form mappings (``details``, ``costs``, ``as_of`` …)
+contract does not name follow, sorted; free-form mappings (``details``, ``costs``, ``totals``, ``as_of`` …)
 are sorted. Numbers stay numbers (``Decimal`` and numpy scalars become JSON numbers); a NaN or an
 infinity is a bug in the builder and raises :class:`ReportError` naming where it is.
 """
@@ -39,6 +39,8 @@ _ORDERS: dict[str, tuple[str, ...]] = {
         "readiness",
         "contention",
         "statements",
+        "databases",
+        "fleet",
         "warnings",
     ),
     "tool": ("name", "version"),
@@ -84,7 +86,7 @@ _ORDERS: dict[str, tuple[str, ...]] = {
         "confidence",
         "note",
     ),
-    "top_statement": ("stmt_id", "query", "calls_month", "monthly_usd", "share", "dpu_per_call"),
+    "top_statement": ("stmt_id", "query", "calls_month", "monthly_usd", "share", "dpu_per_call", "clusters"),
     "verdict": ("recommended", "cheapest", "headline", "reasons", "readiness", "latency"),
     "break_even": ("multipliers", "costs", "crossovers"),
     "crossover": ("a", "b", "multiplier", "monthly_usd"),
@@ -103,8 +105,10 @@ _ORDERS: dict[str, tuple[str, ...]] = {
         "share_exec_time",
         "share_cost",
     ),
-    "contention": ("predicted_conflict_rate", "risk", "hot_spots"),
+    "contention": ("predicted_conflict_rate", "risk", "clusters", "hot_spots"),
+    "contention_cluster": ("cluster", "predicted_conflict_rate", "risk"),
     "hot_spot": (
+        "cluster",
         "stmt_id",
         "query",
         "table",
@@ -117,6 +121,7 @@ _ORDERS: dict[str, tuple[str, ...]] = {
     "statement": (
         "stmt_id",
         "query",
+        "database",
         "kind",
         "is_write",
         "calls",
@@ -137,7 +142,25 @@ _ORDERS: dict[str, tuple[str, ...]] = {
         "dsql_dpu_per_call",
         "dsql_dpu_month",
         "dsql_monthly_usd",
+        "sv2_monthly_usd",
         "findings",
+        "clusters",
+        "databases",
+    ),
+    "database": ("cluster", "database", "statements", "calls_month", "dsql_monthly_usd", "sv2_monthly_usd"),
+    "fleet": ("clusters", "statement_rows", "distinct_statements"),
+    "fleet_cluster": (
+        "name",
+        "sources",
+        "window_seconds",
+        "window_source",
+        "statements",
+        "databases",
+        "totals",
+        "recommended_alone",
+        "predicted_conflict_rate",
+        "risk",
+        "storage_gb",
     ),
 }
 
@@ -156,6 +179,10 @@ _CHILDREN: dict[tuple[str, str], str] = {
     ("report", "readiness"): "readiness",
     ("report", "contention"): "contention",
     ("report", "statements"): "statement",
+    ("report", "databases"): "database",
+    ("report", "fleet"): "fleet",
+    ("fleet", "clusters"): "fleet_cluster",
+    ("contention", "clusters"): "contention_cluster",
     ("scenario", "regions"): "regions",
     ("option", "line_items"): "line_item",
     ("option", "top_statements"): "top_statement",
@@ -165,12 +192,18 @@ _CHILDREN: dict[tuple[str, str], str] = {
 }
 
 
+_ONE_LINE_RECORDS = frozenset({"statements", "databases"})
+"""Top-level lists written one record per line: they grow with the workload (a fleet has thousands
+of databases, a million statements), and a changed record is then a one-line diff."""
+
+
 def render_json(report: Mapping[str, Any], *, indent: int | None = 2) -> str:
     """The report dict as JSON text (UTF-8, not ASCII-escaped), ending with a newline.
 
     Objects are indented; lists of plain values (``multipliers``, ``tables_read``) stay on one
-    line, and each ``statements`` record is one line: a 5,000-statement report stays fast to write
-    and a changed statement is a one-line diff. ``indent=None`` writes everything on one line.
+    line, and each ``statements`` and ``databases`` record is one line: a 5,000-statement report
+    stays fast to write and a changed statement is a one-line diff. ``indent=None`` writes
+    everything on one line.
     ``json.loads(render_json(r))`` equals ``r`` for every JSON-compatible report dict.
     """
     check_report(report)
@@ -196,7 +229,7 @@ def _pretty(value: Any, pad: str, step: str, *, top: bool = False) -> str:
     if isinstance(value, dict) and value:
         parts = []
         for key, child in value.items():
-            if top and key == "statements" and isinstance(child, list) and child:
+            if top and key in _ONE_LINE_RECORDS and isinstance(child, list) and child:
                 rows = ",\n".join(inner + step + _compact(row) for row in child)
                 parts.append(f"{inner}{_compact(key)}: [\n{rows}\n{inner}]")
             else:

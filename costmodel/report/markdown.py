@@ -25,11 +25,13 @@ from costmodel.report.common import (
     component_totals,
     components,
     crossover_lines,
+    fleet_clusters,
     fmt_multiplier,
     fmt_price,
     fmt_qty,
     fmt_share,
     fmt_usd,
+    is_fleet,
     is_number,
     is_unconfirmed,
     items,
@@ -37,14 +39,33 @@ from costmodel.report.common import (
     option_has_unconfirmed,
     option_list,
     section,
+    short_duration,
     sorted_findings,
     vs_cheapest,
     warning_lines,
+)
+from costmodel.report.fleetview import (
+    cheapest_alone,
+    cluster_risk,
+    cluster_weight,
+    database_note,
+    database_rows,
+    database_weight,
+    fleet_option_names,
+    fleet_summary,
+    fleet_total_note,
+    largest,
+    show_databases,
 )
 
 QUERY_CHARS = 160
 """Query texts longer than this are cut with ``…`` (the full text is in the JSON and CSV)."""
 TOP_N = 10
+MAX_ROWS = 25
+"""Clusters and databases listed at most (the most expensive); the rest are counted (all are in the
+JSON and CSV), so a 1,000-cluster fleet still fits in one comment."""
+MAX_WARNINGS = 60
+"""Warnings listed at most, for the same reason; the text and JSON reports list every one."""
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]|~$#])")
 _BLOCK_START = re.compile(r"^[-+>=]")
@@ -85,6 +106,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     out: list[str] = []
     out += _verdict(report)
     out += _options(report)
+    out += _clusters(report)
+    out += _databases(report)
     out += _line_items(report)
     out += _top_drivers(report)
     out += _readiness(report)
@@ -175,6 +198,113 @@ def _options(report: Mapping[str, Any]) -> list[str]:
     return out
 
 
+def _clusters(report: Mapping[str, Any]) -> list[str]:
+    """Fleet reports: one row per cluster with each option's total for that cluster alone."""
+    if not is_fleet(report):
+        return []
+    clusters = fleet_clusters(report)
+    shown, hidden = largest(clusters, MAX_ROWS, cluster_weight(report))
+    names = fleet_option_names(report)
+    marked = {str(o.get("name")) for o in option_list(report) if option_has_unconfirmed(o)}
+    by_name = {str(o.get("name")): o for o in option_list(report)}
+    verdict = section(report, "verdict")
+    out = ["## Clusters (USD per month)", "", md_text(fleet_summary(report)), ""]
+    out += [
+        _row("Cluster", "Window", "Statements", *(md_text(n) for n in names), "Cheapest alone", "OCC risk"),
+        _align("l", "l", "r", *("r" for _ in names), "l", "l"),
+    ]
+    for cluster in shown:
+        alone = cheapest_alone(cluster)
+        totals = section(cluster, "totals")
+        cells = []
+        for name in names:
+            cell = _money(totals.get(name), name in marked, 2)
+            cells.append(f"**{cell}**" if name == alone and is_number(totals.get(name)) else cell)
+        window = short_duration(cluster.get("window_seconds"))
+        out.append(
+            _row(
+                md_text(cluster.get("name")),
+                md_text(f"{window} from {cluster.get('window_source') or '—'}"),
+                fmt_qty(cluster.get("statements")),
+                *cells,
+                md_text(alone or "—"),
+                md_text(cluster_risk(cluster)),
+            )
+        )
+    contention = section(report, "contention")
+    out.append(
+        _row(
+            "**Fleet**",
+            "per cluster",
+            fmt_qty(section(report, "fleet").get("statement_rows")),
+            *(_fleet_total(by_name.get(n), n in marked, n == verdict.get("cheapest")) for n in names),
+            md_text(verdict.get("cheapest") or "—"),
+            md_text(cluster_risk(contention)) if contention else "—",
+        )
+    )
+    out.append("")
+    notes = ["Bold: the cheapest option for each cluster on its own."]
+    if hidden:
+        notes.append(
+            f"{hidden:,} more cluster(s) not listed: the {len(shown)} most expensive are shown (all are in "
+            "clusters.csv and the JSON report)."
+        )
+    note = fleet_total_note(report)
+    if note:
+        notes.append(note)
+    out += [f"- {md_text(n)}" for n in notes]
+    if marked:
+        out.append("- \\* includes an unconfirmed price (see Warnings)")
+    return [*out, ""]
+
+
+def _fleet_total(option: Mapping[str, Any] | None, marked: bool, cheapest: bool) -> str:
+    if option is None:
+        return "—"
+    cell = _money(option.get("total_monthly_usd"), marked, 2)
+    return f"**{cell}**" if cheapest else cell
+
+
+def _databases(report: Mapping[str, Any]) -> list[str]:
+    """Monthly cost per database, for a fleet or a workload spanning several databases."""
+    if not show_databases(report):
+        return []
+    rows, hidden = largest(database_rows(report), MAX_ROWS, database_weight)
+    with_cluster = any(r.get("cluster") is not None for r in rows)
+    head = [
+        *(["Cluster"] if with_cluster else []),
+        "Database",
+        "Statements",
+        "Calls/month",
+        "DSQL",
+        "Serverless v2",
+    ]
+    out = [
+        "## Databases (USD per month)",
+        "",
+        _row(*head),
+        _align(*(["l"] if with_cluster else []), "l", "r", "r", "r", "r"),
+    ]
+    for row in rows:
+        cells = [md_text(row.get("cluster") or "—")] if with_cluster else []
+        cells += [
+            md_text(row.get("database") or "—"),
+            fmt_qty(row.get("statements")),
+            fmt_qty(row.get("calls_month")),
+            fmt_usd(row.get("dsql_monthly_usd"), 2),
+            fmt_usd(row.get("sv2_monthly_usd"), 2),
+        ]
+        out.append(_row(*cells))
+    out.append("")
+    if hidden:
+        out.append(
+            f"- {hidden:,} more database(s) not listed: the {len(rows)} most expensive are shown (all are in "
+            "databases.csv and the JSON report)."
+        )
+    out += [f"- {md_text(database_note(report))}", ""]
+    return out
+
+
 def _line_items(report: Mapping[str, Any]) -> list[str]:
     out = ["## Line items", ""]
     for option in option_list(report):
@@ -211,8 +341,10 @@ def _line_items(report: Mapping[str, Any]) -> list[str]:
 
 def _drivers_table(top: list[Mapping[str, Any]]) -> list[str]:
     has_dpu = any(is_number(s.get("dpu_per_call")) for s in top)
-    head = ["#", "Statement", "Calls/month", "Monthly", "Share", *(["DPU/call"] if has_dpu else []), "Query"]
-    rows = [_row(*head), _align("r", "l", "r", "r", "r", *(["r"] if has_dpu else []), "l")]
+    has_clusters = any(is_number(s.get("clusters")) for s in top)
+    extra = [*(["DPU/call"] if has_dpu else []), *(["Clusters"] if has_clusters else [])]
+    head = ["#", "Statement", "Calls/month", "Monthly", "Share", *extra, "Query"]
+    rows = [_row(*head), _align("r", "l", "r", "r", "r", *("r" for _ in extra), "l")]
     for rank, stmt in enumerate(top, start=1):
         cells = [
             str(rank),
@@ -223,6 +355,8 @@ def _drivers_table(top: list[Mapping[str, Any]]) -> list[str]:
         ]
         if has_dpu:
             cells.append(fmt_qty(stmt.get("dpu_per_call")))
+        if has_clusters:
+            cells.append(fmt_qty(stmt.get("clusters")))
         cells.append(md_code(stmt.get("query")))
         rows.append(_row(*cells))
     return rows
@@ -290,13 +424,15 @@ def _contention(report: Mapping[str, Any]) -> list[str]:
     ]
     spots = [s for s in items(contention.get("hot_spots")) if isinstance(s, Mapping)]
     if spots:
+        lead = ["Cluster"] if any("cluster" in spot for spot in spots) else []
         out += [
-            _row("Table", "Statement", "Keys", "Writes/s", "P(conflict)", "Extra DPU/month", "Query"),
-            _align("l", "l", "r", "r", "r", "r", "l"),
+            _row(*lead, "Table", "Statement", "Keys", "Writes/s", "P(conflict)", "Extra DPU/month", "Query"),
+            _align(*("l" for _ in lead), "l", "l", "r", "r", "r", "r", "l"),
         ]
         for spot in spots:
             out.append(
                 _row(
+                    *(md_text(spot.get("cluster") or "—") for _ in lead),
                     md_text(spot.get("table")),
                     md_code(spot.get("stmt_id"), None),
                     fmt_qty(spot.get("key_space")),
@@ -358,7 +494,11 @@ def _assumptions(report: Mapping[str, Any]) -> list[str]:
 
 
 def _warnings(report: Mapping[str, Any]) -> list[str]:
-    return ["## Warnings", "", *(f"- {md_text(line)}" for line in warning_lines(report)), ""]
+    lines = warning_lines(report)
+    out = ["## Warnings", "", *(f"- {md_text(line)}" for line in lines[:MAX_WARNINGS])]
+    if len(lines) > MAX_WARNINGS:
+        out.append(f"- … {len(lines) - MAX_WARNINGS:,} more warning(s): see the text or JSON report")
+    return [*out, ""]
 
 
 def _footer(report: Mapping[str, Any]) -> list[str]:

@@ -4,7 +4,9 @@ Order follows the reader's questions: what should I pick and why (verdict); what
 cost, side by side by component; what exactly is billed (line items, unconfirmed prices marked
 ``*``); which statements drive the cost; can I migrate (readiness) and will OCC hurt (contention);
 where the options cross over as load grows; which assumptions the numbers rest on; and every
-warning (unconfirmed prices, missing signals, where the observation window came from).
+warning (unconfirmed prices, missing signals, where the observation window came from). A fleet
+report adds its clusters side by side after the options, and a report spanning several databases
+the cost per database (both in :mod:`costmodel.report.textfleet`).
 
 Width-aware: from :data:`NARROW` columns on, sections are tables; below it they become short
 records (two lines per line item, statement or finding) instead of tables squeezed into one-letter
@@ -44,6 +46,7 @@ from costmodel.report.common import (
     fmt_qty,
     fmt_share,
     fmt_usd,
+    is_fleet,
     is_number,
     is_unconfirmed,
     items,
@@ -52,21 +55,33 @@ from costmodel.report.common import (
     option_list,
     section,
     sorted_findings,
+    sources_text,
     vs_cheapest,
     warning_lines,
+)
+from costmodel.report.fleetview import show_databases
+from costmodel.report.textfleet import clusters_section, databases_section
+from costmodel.report.textparts import (
+    MONEY_WIDTH,
+    NARROW,
+    RISK_STYLE,
+    UNCONFIRMED_MARK,
+    bullets,
+    heading,
+    lit,
+    money,
+    records,
+    simple_table,
+    wrap_name,
 )
 
 DEFAULT_WIDTH = 100
 """Width used when output is not a terminal and ``COLUMNS`` is unset."""
 MIN_WIDTH = 40
 """Narrower requests are rendered at this width."""
-NARROW = 80
-"""Below this width, sections are records instead of tables."""
 NOTE_MIN_WIDTH = 32
 """Line-item notes get their own column when it can be this wide; otherwise they become footnotes.
 The price reference is shown too when it then fits whole."""
-MONEY_WIDTH = 10
-"""Narrowest column that holds a monthly total such as ``$12,345.67*``."""
 TOP_N = 10
 """Cost drivers listed per option."""
 ASSUMPTION_TABLE_WIDTH = 130
@@ -75,8 +90,6 @@ column need it), records below."""
 
 SEVERITY_STYLE = {"blocker": "bold red", "warning": "yellow", "info": "cyan"}
 READINESS_STYLE = {"ready": "bold green", "changes needed": "bold yellow", "blocked": "bold red"}
-RISK_STYLE = {"low": "green", "elevated": "yellow", "high": "bold red"}
-UNCONFIRMED_MARK = "*"
 
 
 def want_color(color: bool | None, stream: Any = None) -> bool:
@@ -124,8 +137,12 @@ def render_text(report: Mapping[str, Any], *, width: int | None = None, color: b
 
 def _blocks(report: Mapping[str, Any], width: int) -> list[RenderableType]:
     narrow = width < NARROW
-    blocks: list[RenderableType] = [_header(report), _verdict(report), _heading("Options (USD per month)")]
+    blocks: list[RenderableType] = [_header(report), _verdict(report), heading("Options (USD per month)")]
     blocks.append(_side_by_side(report, width))
+    if is_fleet(report):
+        blocks.append(clusters_section(report, width))
+    if show_databases(report):
+        blocks.append(databases_section(report, width))
     for option in option_list(report):
         blocks.append(_line_items(option, width))
     for option in option_list(report):
@@ -145,46 +162,6 @@ def _blocks(report: Mapping[str, Any], width: int) -> list[RenderableType]:
 # --- small pieces -----------------------------------------------------------------------------------
 
 
-def _t(value: Any, style: str = "") -> Text:
-    """Report text as a rich Text: shown literally, control characters visible, tabs as spaces."""
-    return Text(display_text(value).replace("\t", " "), style=style)
-
-
-def _heading(title: str) -> Text:
-    return Text(f"\n{title}", style="bold underline")
-
-
-def _money(value: Any, marked: bool = False, places: int | None = None, style: str = "") -> Text:
-    text = Text(fmt_usd(value, places), style=style)
-    if marked:
-        text.append(UNCONFIRMED_MARK, style="magenta")
-    if is_number(value) and float(value) < 0:
-        text.stylize("green")
-    return text
-
-
-def _bullets(mark: str, lines: list[Any], style: str = "") -> Table:
-    """Lines with a hanging indent: wrapped text lines up after the mark."""
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True, style=style)
-    grid.add_column(overflow="fold", style=style)
-    for line in lines:
-        grid.add_row(mark, one_line(line))
-    return grid
-
-
-def _records() -> Table:
-    """A borderless two-column grid for narrow layouts: a right-aligned key, then the record."""
-    grid = Table.grid(padding=(0, 1), expand=True)
-    grid.add_column(justify="right", no_wrap=True)
-    grid.add_column(overflow="fold", ratio=1)
-    return grid
-
-
-def _table(expand: bool = False) -> Table:
-    return Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=expand)
-
-
 def _id_and_query(stmt_id: Any, query: Any) -> Text:
     """Statement id above its one-line query (cut with ``…`` by the column)."""
     label = Text(display_text(stmt_id), style="bold")
@@ -202,7 +179,7 @@ def _header(report: Mapping[str, Any]) -> Text:
     text = Text(display_text(report.get("title") or "dsqlcost report"), style="bold")
     meta = [
         f"generated {report.get('generated_at', '?')} by {tool.get('name', 'dsqlcost')} {tool.get('version', '?')}",
-        f"sources: {', '.join(str(s) for s in items(inputs.get('sources'))) or '—'}",
+        f"sources: {sources_text(report)}",
         f"statements: {inputs.get('statements', '—')} · literals {inputs.get('literals', 'redacted')}",
     ]
     if scenario:
@@ -223,24 +200,10 @@ def _verdict(report: Mapping[str, Any]) -> RenderableType:
     head.append(display_text(readiness), style=READINESS_STYLE.get(readiness, ""))
     parts: list[RenderableType] = [head]
     if items(verdict.get("reasons")):
-        parts.append(_bullets("•", items(verdict.get("reasons"))))
+        parts.append(bullets("•", items(verdict.get("reasons"))))
     if items(verdict.get("latency")):
-        parts.append(_bullets("⏱", items(verdict.get("latency")), "dim"))
+        parts.append(bullets("⏱", items(verdict.get("latency")), "dim"))
     return Panel(Group(*parts), title="Verdict", title_align="left", box=box.ROUNDED, expand=True)
-
-
-def _wrap_name(name: str, width: int) -> str:
-    """An option name broken after hyphens so it fits a ``width``-wide column header."""
-    lines: list[str] = []
-    current = ""
-    for part in name.replace("-", "-\0").split("\0"):
-        if current and len(current) + len(part) > width:
-            lines.append(current)
-            current = part
-        else:
-            current += part
-    lines.append(current)
-    return "\n".join(lines)
 
 
 def _side_by_side(report: Mapping[str, Any], width: int) -> RenderableType:
@@ -253,19 +216,19 @@ def _side_by_side(report: Mapping[str, Any], width: int) -> RenderableType:
     if column_width < MONEY_WIDTH:
         return _options_stacked(report)
     recommended = section(report, "verdict").get("recommended")
-    table = _table()
+    table = simple_table()
     table.add_column("Component", no_wrap=True)
     for option in options:
         style = "bold green" if option.get("name") == recommended else "bold"
-        header = _wrap_name(display_text(option.get("name")), column_width)
+        header = wrap_name(display_text(option.get("name")), column_width)
         table.add_column(Text(header, style=style), justify="right", overflow="fold")
     totals = [component_totals(o) for o in options]
     for component in components(report):
-        table.add_row(_t(component), *(_money(t[component]) if component in t else Text("—") for t in totals))
+        table.add_row(lit(component), *(money(t[component]) if component in t else Text("—") for t in totals))
     table.add_section()
     table.add_row(
         Text("Total / month", style="bold"),
-        *(_money(o.get("total_monthly_usd"), option_has_unconfirmed(o), 2, "bold") for o in options),
+        *(money(o.get("total_monthly_usd"), option_has_unconfirmed(o), 2, "bold") for o in options),
     )
     cheapest = cheapest_total(report)
     table.add_row(
@@ -279,14 +242,14 @@ def _options_stacked(report: Mapping[str, Any]) -> RenderableType:
     options = option_list(report)
     recommended = section(report, "verdict").get("recommended")
     cheapest = cheapest_total(report)
-    table = _table()
+    table = simple_table()
     table.add_column("Option", overflow="fold")
     table.add_column("Total / month", justify="right", no_wrap=True)
     table.add_column("vs cheapest", justify="right", no_wrap=True)
     for option in options:
         table.add_row(
-            _t(option.get("name"), "bold green" if option.get("name") == recommended else "bold"),
-            _money(option.get("total_monthly_usd"), option_has_unconfirmed(option), 2, "bold"),
+            lit(option.get("name"), "bold green" if option.get("name") == recommended else "bold"),
+            money(option.get("total_monthly_usd"), option_has_unconfirmed(option), 2, "bold"),
             Text(vs_cheapest(option, cheapest), style="dim"),
         )
     return Group(table, _option_titles(options))
@@ -333,9 +296,9 @@ def _line_items(option: Mapping[str, Any], width: int) -> RenderableType:
     footnotes.add_column(justify="right", no_wrap=True, style="dim")
     footnotes.add_column(overflow="fold")
     if narrow:
-        body = _records()
+        body = records()
     else:
-        body = _table(expand=inline)
+        body = simple_table(expand=inline)
         for name, justify in (
             ("Component", "left"),
             ("Region", "left"),
@@ -361,31 +324,31 @@ def _line_items(option: Mapping[str, Any], width: int) -> RenderableType:
         if narrow:
             line = Text(display_text(item.get("component")), style="bold")
             line.append(f" · {display_text(item.get('region'))}  ")
-            line.append_text(_money(item.get("monthly_usd"), unconfirmed))
+            line.append_text(money(item.get("monthly_usd"), unconfirmed))
             line.append(
-                f"\n{fmt_qty(item.get('quantity'))} {_t(item.get('unit')).plain}"
+                f"\n{fmt_qty(item.get('quantity'))} {lit(item.get('unit')).plain}"
                 f" × {fmt_price(item.get('unit_price_usd'))} {marker}".rstrip(),
                 style="dim",
             )
             body.add_row("", line)
             continue
         cells = [
-            _t(item.get("component")),
-            _t(item.get("region")),
+            lit(item.get("component")),
+            lit(item.get("region")),
             Text(fmt_qty(item.get("quantity"))),
-            _t(item.get("unit")),
+            lit(item.get("unit")),
             Text(fmt_price(item.get("unit_price_usd"))),
-            _money(item.get("monthly_usd"), unconfirmed),
+            money(item.get("monthly_usd"), unconfirmed),
             Text(note if inline else marker, style=note_style),
         ]
         if show_ref:
-            cells.append(_t(item.get("price_ref"), "dim"))
+            cells.append(lit(item.get("price_ref"), "dim"))
         body.add_row(*cells)
     parts: list[RenderableType] = [title, body]
     if footnotes.row_count:
         parts.append(footnotes)
     if items(option.get("warnings")):
-        parts.append(_bullets("!", items(option.get("warnings")), "yellow"))
+        parts.append(bullets("!", items(option.get("warnings")), "yellow"))
     return Group(*parts)
 
 
@@ -393,33 +356,40 @@ def _top_statements(option: Mapping[str, Any], top: list[Mapping[str, Any]], nar
     """Top drivers: figures first; the statement id above its one-line query gets the remaining width."""
     title = Text(f"\nTop cost drivers — {display_text(option.get('name'))}", style="bold underline")
     has_dpu = any(is_number(s.get("dpu_per_call")) for s in top)
+    has_clusters = any(is_number(s.get("clusters")) for s in top)
     if narrow:
-        grid = _records()
+        grid = records()
         for rank, stmt in enumerate(top, start=1):
-            line = _money(stmt.get("monthly_usd"))
+            line = money(stmt.get("monthly_usd"))
             line.append(f"  {fmt_share(stmt.get('share'))} · {fmt_qty(stmt.get('calls_month'))} calls/month")
             if is_number(stmt.get("dpu_per_call")):
                 line.append(f" · {fmt_qty(stmt.get('dpu_per_call'))} DPU/call")
+            if is_number(stmt.get("clusters")):
+                line.append(f" · {fmt_qty(stmt.get('clusters'))} cluster(s)")
             grid.add_row(f"{rank}.", line)
             grid.add_row("", _id_and_query(stmt.get("stmt_id"), stmt.get("query")))
         return Group(title, _cut_queries(grid))
-    table = _table(expand=True)
+    table = simple_table(expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Calls/month", justify="right", no_wrap=True)
     table.add_column("Monthly", justify="right", no_wrap=True)
     table.add_column("Share", justify="right", no_wrap=True)
     if has_dpu:
         table.add_column("DPU/call", justify="right", no_wrap=True)
+    if has_clusters:
+        table.add_column("Clusters", justify="right", no_wrap=True)
     table.add_column("Statement / query", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
     for rank, stmt in enumerate(top, start=1):
         cells = [
             Text(str(rank)),
             Text(fmt_qty(stmt.get("calls_month"))),
-            _money(stmt.get("monthly_usd")),
+            money(stmt.get("monthly_usd")),
             Text(fmt_share(stmt.get("share"))),
         ]
         if has_dpu:
             cells.append(Text(fmt_qty(stmt.get("dpu_per_call"))))
+        if has_clusters:
+            cells.append(Text(fmt_qty(stmt.get("clusters"))))
         cells.append(_id_and_query(stmt.get("stmt_id"), stmt.get("query")))
         table.add_row(*cells)
     return Group(title, table)
@@ -442,9 +412,9 @@ def _readiness(report: Mapping[str, Any], narrow: bool) -> RenderableType:
         meta += f" · {readiness['summary']}"
     findings = sorted_findings(items(readiness.get("findings")))
     if not findings:
-        return Group(title, _t(meta, "dim"), Text("No findings."))
+        return Group(title, lit(meta, "dim"), Text("No findings."))
     if narrow:
-        grid = _records()
+        grid = records()
         for finding in findings:
             severity = str(finding.get("severity") or "—")
             line = Text(display_text(finding.get("id")), style="bold")
@@ -456,9 +426,9 @@ def _readiness(report: Mapping[str, Any], narrow: bool) -> RenderableType:
             line.append("\n" + display_text(finding.get("message") or ""))
             if finding.get("remediation"):
                 line.append("\n→ " + display_text(finding["remediation"]), style="dim")
-            grid.add_row(_t(severity, SEVERITY_STYLE.get(severity, "")), line)
-        return Group(title, _t(meta, "dim"), grid)
-    table = _table(expand=True)
+            grid.add_row(lit(severity, SEVERITY_STYLE.get(severity, "")), line)
+        return Group(title, lit(meta, "dim"), grid)
+    table = simple_table(expand=True)
     table.add_column("Severity", no_wrap=True)
     table.add_column("Finding", overflow="fold", max_width=24)
     table.add_column("Calls", justify="right", no_wrap=True)
@@ -471,14 +441,14 @@ def _readiness(report: Mapping[str, Any], narrow: bool) -> RenderableType:
         if finding.get("remediation"):
             fix.append("\n→ " + display_text(finding["remediation"]), style="dim")
         table.add_row(
-            _t(severity, SEVERITY_STYLE.get(severity, "")),
-            _t(finding.get("id")),
+            lit(severity, SEVERITY_STYLE.get(severity, "")),
+            lit(finding.get("id")),
             Text(fmt_share(finding.get("share_calls"))),
             Text(fmt_share(finding.get("share_cost"))),
-            _t(finding.get("effort") or "—"),
+            lit(finding.get("effort") or "—"),
             fix,
         )
-    return Group(title, _t(meta, "dim"), table)
+    return Group(title, lit(meta, "dim"), table)
 
 
 def _contention(report: Mapping[str, Any], narrow: bool) -> RenderableType:
@@ -501,15 +471,20 @@ def _contention(report: Mapping[str, Any], narrow: bool) -> RenderableType:
         )
         for spot in spots
     ]
+    with_cluster = any("cluster" in spot for spot in spots)
     if narrow:
-        grid = _records()
+        grid = records()
         for spot, text in figures:
             line = Text(display_text(spot.get("table")), style="bold")
+            if with_cluster:
+                line = Text(display_text(spot.get("cluster") or "—") + " · ", style="bold").append_text(line)
             line.append(f"  {text}", style="dim")
             grid.add_row("", line)
             grid.add_row("", _id_and_query(spot.get("stmt_id"), spot.get("query")))
         return Group(title, _cut_queries(grid))
-    table = _table(expand=True)
+    table = simple_table(expand=True)
+    if with_cluster:
+        table.add_column("Cluster", overflow="fold", max_width=16)
     table.add_column("Table", overflow="fold", max_width=20)
     table.add_column("Keys", justify="right", no_wrap=True)
     table.add_column("Writes/s", justify="right", no_wrap=True)
@@ -518,7 +493,8 @@ def _contention(report: Mapping[str, Any], narrow: bool) -> RenderableType:
     table.add_column("Statement / query", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
     for spot, _ in figures:
         table.add_row(
-            _t(spot.get("table")),
+            *([lit(spot.get("cluster") or "—")] if with_cluster else []),
+            lit(spot.get("table")),
             Text(fmt_qty(spot.get("key_space"))),
             Text(fmt_qty(spot.get("rate_per_s"))),
             Text(fmt_share(spot.get("conflict_probability"))),
@@ -539,7 +515,7 @@ def _break_even(report: Mapping[str, Any]) -> RenderableType:
         swept = f"load swept from {fmt_multiplier(min(multipliers))} to {fmt_multiplier(max(multipliers))}"
         parts.append(Text(swept, style="dim"))
     lines = crossover_lines(report)
-    parts.append(_bullets("•", lines) if lines else Text("No crossover in the swept range."))
+    parts.append(bullets("•", lines) if lines else Text("No crossover in the swept range."))
     return Group(*parts)
 
 
@@ -549,15 +525,15 @@ def _assumptions(report: Mapping[str, Any], as_records: bool) -> RenderableType:
     if calibration:
         factors = ", ".join(f"{k} ×{assumption_value(v)}" for k, v in section(calibration, "factors").items())
         source = f"calibrated from {calibration.get('file', '—')} ({calibration.get('fitted_from', '—')})"
-        parts.append(_t(f"{source}: {factors}", "dim"))
+        parts.append(lit(f"{source}: {factors}", "dim"))
     rows = [a for a in items(report.get("assumptions")) if isinstance(a, Mapping)]
     if not rows:
         parts.append(Text("None recorded.", style="dim"))
         return Group(*parts)
     if as_records:
-        grid = _records()
+        grid = records()
         for row in rows:
-            line = _t(row.get("key"), "bold")
+            line = lit(row.get("key"), "bold")
             line.append(
                 f" = {display_text(assumption_value(row.get('value')))} {display_text(row.get('unit'))}"
             )
@@ -566,7 +542,7 @@ def _assumptions(report: Mapping[str, Any], as_records: bool) -> RenderableType:
             grid.add_row("", line)
         parts.append(grid)
         return Group(*parts)
-    table = _table(expand=True)
+    table = simple_table(expand=True)
     table.add_column("Key", overflow="fold", max_width=36)
     table.add_column("Value", justify="right", overflow="fold", max_width=18)
     table.add_column("Unit", overflow="fold", max_width=20)
@@ -574,15 +550,15 @@ def _assumptions(report: Mapping[str, Any], as_records: bool) -> RenderableType:
     table.add_column("Meaning", overflow="fold", ratio=1, min_width=30)
     for row in rows:
         table.add_row(
-            _t(row.get("key")),
-            _t(assumption_value(row.get("value"))),
-            _t(row.get("unit")),
-            _t(row.get("source"), "cyan"),
-            _t(row.get("description"), "dim"),
+            lit(row.get("key")),
+            lit(assumption_value(row.get("value"))),
+            lit(row.get("unit")),
+            lit(row.get("source"), "cyan"),
+            lit(row.get("description"), "dim"),
         )
     parts.append(table)
     return Group(*parts)
 
 
 def _warnings(report: Mapping[str, Any]) -> RenderableType:
-    return Group(Text("\nWarnings", style="bold underline"), _bullets("!", warning_lines(report), "yellow"))
+    return Group(Text("\nWarnings", style="bold underline"), bullets("!", warning_lines(report), "yellow"))

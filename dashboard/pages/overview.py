@@ -14,13 +14,14 @@ from costmodel.report.common import (
     component_totals,
     fmt_share,
     fmt_usd,
+    is_number,
     items,
     option_list,
     section,
     vs_cheapest,
     warning_lines,
-    window_text,
 )
+from costmodel.timebase import format_duration
 from dashboard import ui
 from dashboard.state import UploadCache
 
@@ -115,10 +116,16 @@ def _drivers(report: Mapping[str, Any]) -> list[html.Li]:
 def _inputs(report: Mapping[str, Any]) -> list[Any]:
     inputs = section(report, "inputs")
     scenario = section(report, "scenario")
+    window = section(report, "window")
+    sources = items(inputs.get("sources"))
+    label = str(report.get("title") or "").split(":")[0] or "the export"
+    seconds = window.get("seconds")
+    span = format_duration(float(seconds)) if is_number(seconds) else "unknown"
     return [
         html.P(
-            f"{inputs.get('statements', '—')} statements from {', '.join(map(str, items(inputs.get('sources'))))}; "
-            f"window {window_text(report)}; scenario {scenario.get('name')} ({scenario.get('source')})."
+            f"{inputs.get('statements', '—')} statements from {label} ({len(sources)} file(s)); observed for "
+            f"{span} (window from {window.get('source') or 'unknown source'}); scenario {scenario.get('name')} "
+            f"({scenario.get('source')})."
         ),
         ui.explain(
             "The window is how long the counters ran: monthly figures scale the observed calls by "

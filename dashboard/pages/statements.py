@@ -27,6 +27,7 @@ NUMBER = {"type": "numeric"}
 COLUMNS: tuple[dict[str, Any], ...] = (
     {"name": "statement", "id": "stmt_id"},
     {"name": "query", "id": "query"},
+    {"name": "database", "id": "database"},
     {"name": "kind", "id": "kind"},
     {"name": "write", "id": "is_write"},
     {"name": "key shape", "id": "key_shape"},
@@ -38,6 +39,8 @@ COLUMNS: tuple[dict[str, Any], ...] = (
     {"name": "DPU / call", "id": "dsql_dpu_per_call", **NUMBER, "format": {"specifier": ",.5~f"}},
     {"name": "DSQL $ / call", "id": "dsql_usd_per_call", **NUMBER, "format": {"specifier": "$,.8~f"}},
     {"name": "DSQL $ / month", "id": "dsql_monthly_usd", **NUMBER, "format": {"specifier": "$,.2f"}},
+    {"name": "SV2 $ / call", "id": "sv2_usd_per_call", **NUMBER, "format": {"specifier": "$,.8~f"}},
+    {"name": "SV2 $ / month", "id": "sv2_monthly_usd", **NUMBER, "format": {"specifier": "$,.2f"}},
     {"name": "conflict chance", "id": "conflict_probability", **NUMBER, "format": {"specifier": ".2%"}},
     {"name": "findings", "id": "findings"},
 )
@@ -62,8 +65,9 @@ def layout() -> html.Div:
             ui.explain(
                 "One row per distinct statement. Calls per month scale the observed calls to a month and apply "
                 "growth. DPU per call is DSQL's billing unit for one execution (reads + writes + compute, with "
-                "per-transaction minimums and OCC retries); DSQL $ per call and per month price it in the primary "
-                "region. Click a header to sort; type in the filter row (e.g. > 100, select, users) to filter."
+                "per-transaction minimums and OCC retries); DSQL $ prices it in the primary region. SV2 $ is the "
+                "statement's share of the compared Serverless v2 option's load-driven charges (ACU-hours by CPU "
+                "time, I/O by I/O). Click a header to sort; type in the filter row (e.g. > 100, select, users)."
             ),
             ui.data_table(
                 f"{PREFIX}-table",
