@@ -10,6 +10,8 @@ classification and linting never happen in a callback.
 
 from __future__ import annotations
 
+import copy
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -17,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from costmodel.assumptions import AssumptionSet
 from costmodel.calibrate import Calibration
 from costmodel.classify import classify
 from costmodel.compare import BreakEven, CostCurve, Verdict, break_even, decide, dsql_cost_curve
@@ -32,6 +35,8 @@ from costmodel.usage import Usage, compute_usage
 from costmodel.workload import Workload
 
 DEFAULT_SWEEP_POINTS = 10_000
+FRONT_CACHE_SIZE = 16
+"""Usage + contention results kept per Analysis (one per distinct load/regions/time shape)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,6 +81,7 @@ class Analysis:
         self.schema = schema if schema is not None else bundle_schema(self.workload)
         self.with_readiness = with_readiness
         self._readiness: dict[tuple[tuple[str, str], ...], Readiness] = {}
+        self._front: OrderedDict[str, tuple[Usage, Contention, AssumptionSet]] = OrderedDict()
 
     def _readiness_for(self, scenario: Scenario, usage: Usage, cost: pd.Series) -> Readiness:
         """Readiness is linted once per assumption set: the cost shares barely move between
@@ -95,22 +101,8 @@ class Analysis:
 
     def run(self, scenario: Scenario, *, sweep_points: int = DEFAULT_SWEEP_POINTS) -> RunResult:
         """Price ``scenario``: all options, contention, readiness, break-even and the verdict."""
-        assumptions = scenario_assumptions(scenario)
-        usage = compute_usage(self.workload, scenario, assumptions)
+        usage, contention = self._usage_and_contention(scenario)
         multi = bool(scenario.regions.dsql_peers)
-
-        # OCC retries need DPU per call, and DPU with retries needs the conflict model: price once
-        # without retries, run the model on that DPU, then price with the retry factors.
-        plain = estimate_dsql(usage, scenario, self.catalog, multi_region=False, calibration=self.calibration)
-        # An aborted attempt bills its compute and reads (writes are only billed when a commit lands).
-        dpu_per_call = (
-            plain.statements["compute_dpu_per_call"] + plain.statements["read_dpu_per_call"]
-            if plain.statements is not None
-            else None
-        )
-        contention = assess_contention(
-            self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
-        )
         retry = contention.retry_factors.reindex(usage.statements.index).fillna(0.0)
         options: list[OptionEstimate] = [
             estimate_dsql(
@@ -177,6 +169,48 @@ class Analysis:
             assumptions=usage.assumptions.used(),
             curves=curves,
         )
+
+    def _usage_and_contention(self, scenario: Scenario) -> tuple[Usage, Contention]:
+        """Usage and the OCC model, reused across what-ifs that change none of their inputs.
+
+        They read the load (growth, statements per transaction, stored GB, assumption overrides),
+        the region set (commit latency) and the time shape (peak rate); Serverless v2 capacity,
+        I/O mode, free tier or discount changes reuse them. The assumptions they recorded are
+        copied, so a later stage's records never leak into another run's report.
+        """
+        key = repr(
+            (
+                scenario.growth,
+                scenario.statements_per_txn,
+                scenario.storage,
+                sorted(scenario.assumption_overrides().items()),
+                scenario.regions,
+                scenario.time_profile,
+                scenario.background,
+            )
+        )
+        cached = self._front.get(key)
+        if cached is not None:
+            self._front.move_to_end(key)
+            usage, contention, recorded = cached
+            return replace(usage, assumptions=copy.deepcopy(recorded)), contention
+        usage = compute_usage(self.workload, scenario, scenario_assumptions(scenario))
+        # OCC retries need DPU per call, and DPU with retries needs the conflict model: price once
+        # without retries, run the model on that DPU, then price with the retry factors.
+        plain = estimate_dsql(usage, scenario, self.catalog, multi_region=False, calibration=self.calibration)
+        # An aborted attempt bills its compute and reads (writes are only billed when a commit lands).
+        dpu_per_call = (
+            plain.statements["compute_dpu_per_call"] + plain.statements["read_dpu_per_call"]
+            if plain.statements is not None
+            else None
+        )
+        contention = assess_contention(
+            self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
+        )
+        self._front[key] = (usage, contention, copy.deepcopy(usage.assumptions))
+        while len(self._front) > FRONT_CACHE_SIZE:
+            self._front.popitem(last=False)
+        return replace(usage, assumptions=copy.deepcopy(usage.assumptions)), contention
 
     def _curves(
         self, options: Sequence[OptionEstimate], pricers: dict[str, CostCurve], scenario: Scenario

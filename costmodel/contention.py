@@ -41,6 +41,7 @@ inferred from averages, not observed. The model ranks patterns and sizes the ris
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
@@ -160,9 +161,16 @@ class Contention:
         }
 
 
+def _dict_rows(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """Rows as dicts via column lists (``DataFrame.to_dict('records')`` is ~20× slower)."""
+    names = [str(c) for c in frame.columns]
+    for values in zip(*(frame[c].tolist() for c in frame.columns)):
+        yield dict(zip(names, values))
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     out = []
-    for row in frame.to_dict(orient="records"):
+    for row in _dict_rows(frame):
         clean: dict[str, Any] = {}
         for key, value in row.items():
             if isinstance(value, tuple):
@@ -423,7 +431,7 @@ def _groups(
     if "key_shape" not in df.columns:
         return members
     present = [c for c in _TARGET_COLUMNS if c in df.columns]
-    for pos, row in enumerate(df[present].to_dict("records")):
+    for pos, row in enumerate(_dict_rows(df[present])):
         if calls[pos] > 0:
             for table, shape, cols, tenant in _targets(row):
                 members.setdefault((table, shape, cols, tenant), []).append(pos)

@@ -152,8 +152,8 @@ def download(cache: UploadCache, trigger: str | None, session: Any, scenario_dat
             return no_update, ui.error_box(outcome.error)
         stem = f"{_slug(outcome.run.entry.label)}-{_slug(scenario.name)}"
         if trigger == f"{PREFIX}-csv":
-            return dcc.send_bytes(csv_zip(outcome.run.report), f"{stem}-csv.zip"), None
-        return dcc.send_string(render_html(outcome.run.report), f"{stem}.html"), None
+            return dcc.send_bytes(csv_zip(outcome.run.full_report), f"{stem}-csv.zip"), None
+        return dcc.send_string(render_html(outcome.run.full_report), f"{stem}.html"), None
     except CostModelError as exc:
         return no_update, ui.error_box(str(exc))
 

@@ -34,7 +34,7 @@ from costmodel.errors import CostModelError
 from costmodel.ingest import load_workload
 from costmodel.pricing.catalog import PriceCatalog, load_catalog
 from costmodel.pricing.serverless_v2_capacity import CapacitySimulation, simulate_capacity
-from costmodel.report.model import build_report
+from costmodel.report.model import build_report, statement_frame, statement_records
 from costmodel.scenario import Scenario
 from dashboard import uploads
 from dashboard.scenarios import fingerprint
@@ -100,9 +100,20 @@ class DashboardRun:
         )
 
     @cached_property
+    def statement_rows(self) -> list[dict[str, Any]]:
+        """The report's statement rows, built only when a page or a download needs them (a what-if
+        that only changes the Overview never pays for 5,000 rows)."""
+        return statement_records(statement_frame(self.result), show_literals=False)
+
+    @cached_property
+    def full_report(self) -> dict[str, Any]:
+        """The report with its statement rows, for downloads (CSV, HTML)."""
+        return {**self.report, "statements": self.statement_rows}
+
+    @cached_property
     def statements(self) -> pd.DataFrame:
         """The report's statement rows as a frame, with DSQL and Serverless v2 $ per call added (Statements page)."""
-        frame = pd.DataFrame(self.report.get("statements") or [])
+        frame = pd.DataFrame(self.statement_rows)
         if frame.empty:
             return frame
         calls = (
@@ -227,7 +238,9 @@ class UploadCache:
                 return cached
             try:
                 result = entry.analysis.run(scenario, sweep_points=self.sweep_points)
-                report = build_report(result, title=f"{entry.label}: DSQL vs Aurora Serverless v2")
+                report = build_report(
+                    result, title=f"{entry.label}: DSQL vs Aurora Serverless v2", include_statements=False
+                )
             except CostModelError as exc:
                 raise _relabel(exc, entry.directory, entry.label) from None
             _hide_paths(report, entry)

@@ -173,7 +173,7 @@ def test_statements_page_pages_sorts_and_filters(loaded: tuple[Any, dict[str, An
     error, count, rows, pages, tips = statements.render(
         cache, session, store, 0, 5, statements.DEFAULT_SORT, ""
     )
-    total = len(cache.run(session["key"], from_store(store)).report["statements"])
+    total = len(cache.run(session["key"], from_store(store)).statement_rows)
     assert error is None and f"of {total} statements" in count
     assert len(rows) == min(5, total) and pages == -(-total // 5)
     usd = [r["dsql_monthly_usd"] for r in rows]

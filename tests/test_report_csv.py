@@ -20,7 +20,14 @@ from hypothesis import strategies as st
 
 from costmodel.errors import ReportError
 from costmodel.report import CSV_FILES, write_csv
-from costmodel.report.csvout import LINE_ITEM_COLUMNS, OPTION_COLUMNS, csv_tables
+from costmodel.report.csvout import (
+    CLUSTER_COLUMNS_AFTER,
+    CLUSTER_COLUMNS_BEFORE,
+    DATABASE_COLUMNS,
+    LINE_ITEM_COLUMNS,
+    OPTION_COLUMNS,
+    csv_tables,
+)
 from costmodel.report.safe import (
     FORMULA_TRIGGERS,
     CellKind,
@@ -64,6 +71,12 @@ def test_one_file_per_table_in_fixed_order(saas_csv: dict[str, Path]) -> None:
         "assumptions.csv",
         "break_even.csv",
     )
+
+
+@pytest.fixture(scope="module")
+def fleet_csv(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    out = tmp_path_factory.mktemp("csv")
+    return {p.name: p for p in write_csv(load("fleet"), out)}
 
 
 def test_bom_crlf_and_rfc4180_quoting(saas_csv: dict[str, Path]) -> None:
@@ -246,3 +259,90 @@ def test_numbers_round_trip_exactly(value: float) -> None:
     text = number_cell(value)
     assert "e" not in text.lower()
     assert float(text) == float(value)
+
+
+# --- fleets and databases -------------------------------------------------------------------------
+
+
+def test_clusters_csv_has_one_monthly_column_per_option(fleet_csv: dict[str, Path]) -> None:
+    report = load("fleet")
+    header = next(csv.reader(io.StringIO(fleet_csv["clusters.csv"].read_text(encoding="utf-8-sig"))))
+    options = [f"{o['name']}_monthly_usd" for o in report["options"]]
+    assert header == [c.name for c in CLUSTER_COLUMNS_BEFORE] + options + [
+        c.name for c in CLUSTER_COLUMNS_AFTER
+    ]
+    assert header[:6] == [
+        "cluster",
+        "sources",
+        "window_seconds",
+        "window_source",
+        "statement_count",
+        "database_count",
+    ]
+    assert header[-4:] == ["recommended_alone", "predicted_conflict_fraction", "occ_risk", "storage_gb"]
+    rows = read_rows(fleet_csv["clusters.csv"])
+    assert [r["cluster"] for r in rows] == [c["name"] for c in report["fleet"]["clusters"]]
+    for row, cluster in zip(rows, report["fleet"]["clusters"], strict=True):
+        for name, total in cluster["totals"].items():
+            assert float(row[f"{name}_monthly_usd"]) == total
+        assert float(row["window_seconds"]) == cluster["window_seconds"]
+        assert int(row["statement_count"]) == cluster["statements"]
+        assert float(row["predicted_conflict_fraction"]) == cluster["predicted_conflict_rate"]
+        assert row["recommended_alone"] == cluster["recommended_alone"] and row["occ_risk"] == cluster["risk"]
+    frame = pd.read_csv(fleet_csv["clusters.csv"], encoding="utf-8-sig")
+    assert all(frame[o].dtype.kind == "f" for o in options)
+
+
+def test_databases_csv(fleet_csv: dict[str, Path], saas_csv: dict[str, Path]) -> None:
+    report = load("fleet")
+    rows = read_rows(fleet_csv["databases.csv"])
+    assert list(rows[0]) == [c.name for c in DATABASE_COLUMNS]
+    assert list(rows[0]) == [
+        "cluster",
+        "database",
+        "statement_count",
+        "calls_per_month",
+        "dsql_monthly_usd",
+        "sv2_monthly_usd",
+    ]
+    assert len(rows) == len(report["databases"])
+    for row, db in zip(rows, report["databases"], strict=True):
+        assert (row["cluster"], row["database"]) == (db["cluster"], db["database"])
+        assert float(row["dsql_monthly_usd"]) == db["dsql_monthly_usd"]
+        assert float(row["calls_per_month"]) == db["calls_month"]
+    single = read_rows(saas_csv["databases.csv"])
+    assert [r["database"] for r in single] == ["saas_analytics", "saas", "shop_de"]
+    assert all(r["cluster"] == "" for r in single), "one cluster: the cluster is empty"
+
+
+def test_single_cluster_report_writes_a_header_only_clusters_csv(saas_csv: dict[str, Path]) -> None:
+    text = saas_csv["clusters.csv"].read_text(encoding="utf-8-sig")
+    header = text.split("\r\n")[0].split(",")
+    assert "dsql-multi-region_monthly_usd" in header and read_rows(saas_csv["clusters.csv"]) == []
+
+
+def test_fleet_statement_and_hot_spot_columns(fleet_csv: dict[str, Path], saas_csv: dict[str, Path]) -> None:
+    statements = read_rows(fleet_csv["statements.csv"])
+    assert list(statements[0])[-3:] == ["cluster_count", "database_count", "query"]
+    assert {r["cluster_count"] for r in statements} == {"1"}
+    assert "sv2_monthly_usd" in statements[0] and "database" in statements[0]
+    assert "cluster_count" not in read_rows(saas_csv["statements.csv"])[0]
+    spots = read_rows(fleet_csv["hot_spots.csv"])
+    assert list(spots[0])[:2] == ["cluster", "stmt_id"] and spots[0]["cluster"] == "pgbench"
+    assert list(read_rows(saas_csv["hot_spots.csv"])[0])[0] == "stmt_id"
+
+
+def test_cluster_and_database_names_are_spreadsheet_safe(hostile_csv: dict[str, Path]) -> None:
+    clusters = read_rows(hostile_csv["clusters.csv"])
+    assert clusters[0]["cluster"] == "'=cmd|' /C calc'!A0"
+    assert clusters[0]["sources"] == "'=evil.csv"
+    assert clusters[0]["'=extra-option_monthly_usd"] == "", "not priced for this cluster: empty"
+    assert clusters[1]["'=extra-option_monthly_usd"] == "5", "an option only some clusters were priced for"
+    header = hostile_csv["clusters.csv"].read_text(encoding="utf-8-sig").split("\r\n")[0]
+    assert ",'=extra-option_monthly_usd," in header
+    databases = read_rows(hostile_csv["databases.csv"])
+    assert databases[0]["cluster"] == "'=cmd|' /C calc'!A0"
+    assert databases[1]["database"] == "'123456789012345678901", "a numeric-looking name stays text"
+    assert databases[2]["database"].startswith("'-db")
+    assert databases[2]["dsql_monthly_usd"] == "-1.5", "a negative number stays a number"
+    assert databases[1]["calls_per_month"] == "0.00000025"

@@ -20,8 +20,10 @@ from plotly.offline import get_plotlyjs
 
 from costmodel.report import render_html
 from costmodel.report.figures import (
+    MAX_CLUSTERS,
     break_even_figure,
     cost_by_option_figure,
+    fleet_figure,
     readiness_figure,
     top_statements_figure,
 )
@@ -29,6 +31,8 @@ from costmodel.report.html import PLOTLYJS_ID
 
 DATA = Path(__file__).parent / "data" / "report"
 FIGURE_IDS = ("fig-cost-by-option", "fig-break-even", "fig-top-statements", "fig-readiness")
+FLEET_FIGURE_ID = "fig-fleet"
+"""Drawn in fleet reports only (the hostile fixture is a fleet of two clusters)."""
 
 
 def load(case: str) -> dict[str, Any]:
@@ -108,12 +112,13 @@ def test_every_text_is_escaped(hostile_page: str) -> None:
     tags = parse(hostile_page)
     names = [t for t, _ in tags.tags]
     assert "img" not in names and "i" not in names
-    assert names.count("script") == 2 + len(FIGURE_IDS), "only plotly's scripts"
+    assert names.count("script") == 2 + len(FIGURE_IDS) + 1, "only plotly's scripts (and the fleet chart)"
     for tag, attrs in tags.tags:
         assert not [a for a in attrs if a.startswith("on")], f"event handler on <{tag}>"
     body = hostile_page[hostile_page.index("</head>") :]
     assert "&lt;img src=x onerror=alert(1)&gt;" in body
     assert "&lt;script&gt;alert(&quot;t&quot;)&lt;/script&gt;" in body
+    assert "[red]c2[/red] &lt;script&gt;alert(2)&lt;/script&gt;\\x1b[31m" in body, "cluster names are escaped"
     assert "\x1b" not in body and "\u202e" not in body
     for script in tags.scripts[2:]:
         assert "</script" not in script.lower() and "<script" not in script.lower()
@@ -187,6 +192,70 @@ def test_empty_sections_render_a_message() -> None:
     assert "<p>No findings.</p>" in page and "Not computed." in page
 
 
+def test_fleet_page_has_clusters_databases_and_the_fleet_chart() -> None:
+    report = load("fleet")
+    page = render_html(report)
+    for section in ("clusters", "databases"):
+        assert page.count(f'id="{section}"') == 1
+    assert page.index('id="options"') < page.index('id="clusters"') < page.index('id="databases"')
+    assert page.index('id="databases"') < page.index('id="charts"')
+    assert page.count(f'id="{FLEET_FIGURE_ID}"') == 1
+    assert page.count("Plotly.newPlot(") == len(FIGURE_IDS) + 1
+    clusters = page[page.index('id="clusters"') : page.index('id="databases"')]
+    for cluster in report["fleet"]["clusters"]:
+        assert f"<td>{cluster['name']}</td>" in clusters
+    # the cheapest option for each cluster alone is bold; the fleet row carries the fleet totals
+    assert "<b>$58.40</b>" in clusters and '<tr class="total"><td>Fleet</td>' in clusters
+    assert "$4,432.92" in clusters and "Fleet totals apply account-level lines once" in clusters
+    databases = page[page.index('id="databases"') : page.index('id="charts"')]
+    assert databases.count("<tr>") == 1 + len(report["databases"]), "a header row and one row per database"
+    assert "saas_reporting" in databases
+
+
+def test_single_cluster_page_has_no_fleet_sections() -> None:
+    page = render_html(load("minimal"))
+    assert 'id="clusters"' not in page and 'id="databases"' not in page and FLEET_FIGURE_ID not in page
+    saas = render_html(load("saas_full"))
+    assert 'id="clusters"' not in saas and 'id="databases"' in saas, "three databases: the table is shown"
+
+
+def test_fleet_figure_groups_options_per_cluster() -> None:
+    report = load("fleet")
+    fig = fleet_figure(report)
+    assert fig.layout.barmode == "group" and fig.layout.xaxis.type == "category"
+    assert [t.name for t in fig.data] == [o["name"] for o in report["options"]]
+    names = [c["name"] for c in report["fleet"]["clusters"]]
+    for trace in fig.data:
+        assert list(trace.x) == names
+        for cluster, value, mark in zip(report["fleet"]["clusters"], trace.y, trace.text, strict=True):
+            assert value == cluster["totals"][trace.name]
+            assert (mark == "★") == (cluster["recommended_alone"] == trace.name)
+
+
+def test_fleet_figure_groups_small_clusters_beyond_the_limit() -> None:
+    report = load("fleet")
+    base = report["fleet"]["clusters"][0]
+    report["fleet"]["clusters"] = [
+        {**base, "name": f"c{i:03d}", "totals": {k: float(i) for k in base["totals"]}}
+        for i in range(MAX_CLUSTERS + 12)
+    ]
+    fig = fleet_figure(report)
+    x = list(fig.data[0].x)
+    assert len(x) == MAX_CLUSTERS + 1 and x[-1] == "12 other clusters"
+    assert x[0] == f"c{MAX_CLUSTERS + 11:03d}", "the most expensive clusters are drawn first"
+    assert fig.data[0].y[-1] == sum(range(12)), "the rest are summed"
+
+
+def test_fleet_figure_escapes_names_and_is_empty_for_one_cluster() -> None:
+    fig = fleet_figure(load("hostile"))
+    dumped = fig.to_json()
+    assert "<script" not in dumped and "<img" not in dumped
+    assert fig.data[0].x[1].startswith("[red]c2[/red] &lt;script&gt;")
+    assert [t.name for t in fig.data][-1] == "=extra-option", "an option only a cluster was priced for"
+    single = fleet_figure(load("saas_full"))
+    assert any("Not a fleet report" in a.text for a in single.layout.annotations)
+
+
 @pytest.mark.browser
 def test_page_draws_offline_in_chromium(hostile_page: str, saas_page: str, tmp_path: Path) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -207,9 +276,10 @@ def test_page_draws_offline_in_chromium(hostile_page: str, saas_page: str, tmp_p
             path = tmp_path / f"{name}.html"
             path.write_text(page, encoding="utf-8")
             driver.get(path.as_uri())
+            ids = [*FIGURE_IDS, *([FLEET_FIGURE_ID] if name == "hostile" else [])]
             drawn = driver.execute_script(
                 "return arguments[0].map(id => document.querySelectorAll('#' + id + ' .main-svg').length);",
-                list(FIGURE_IDS),
+                ids,
             )
             assert all(count > 0 for count in drawn), f"{name}: charts not drawn {drawn}"
             assert driver.execute_script("return typeof window.Plotly") == "object"

@@ -33,7 +33,7 @@ def shuffled(value: Any, rng: random.Random) -> Any:
     return value
 
 
-@pytest.mark.parametrize("case", ["saas_full", "hostile", "minimal"])
+@pytest.mark.parametrize("case", ["saas_full", "hostile", "minimal", "fleet"])
 def test_round_trips(case: str) -> None:
     report = load(case)
     text = render_json(report)
@@ -106,3 +106,40 @@ def test_wrong_schema_version_is_rejected() -> None:
     report["schema_version"] = 2
     with pytest.raises(ReportError, match="schema_version"):
         render_json(report)
+
+
+def test_fleet_and_databases_in_contract_order() -> None:
+    report = load("fleet")
+    text = render_json(shuffled(report, random.Random(7)))
+    assert text == render_json(report)
+    out = json.loads(text)
+    top = list(out)
+    assert top.index("statements") < top.index("databases") < top.index("fleet") < top.index("warnings")
+    assert list(out["fleet"]) == ["clusters", "statement_rows", "distinct_statements"]
+    cluster = out["fleet"]["clusters"][0]
+    assert list(cluster)[:4] == ["name", "sources", "window_seconds", "window_source"]
+    assert list(cluster)[-4:] == ["recommended_alone", "predicted_conflict_rate", "risk", "storage_gb"]
+    assert list(cluster["totals"]) == sorted(cluster["totals"]), "a free-form mapping: sorted"
+    assert list(out["databases"][0]) == [
+        "cluster",
+        "database",
+        "statements",
+        "calls_month",
+        "dsql_monthly_usd",
+        "sv2_monthly_usd",
+    ]
+    assert list(out["contention"])[:4] == ["predicted_conflict_rate", "risk", "clusters", "hot_spots"]
+    assert list(out["contention"]["hot_spots"][0])[:2] == ["cluster", "stmt_id"]
+    assert list(out["options"][0]["top_statements"][0])[-1] == "clusters"
+    statement = out["statements"][0]
+    assert list(statement)[-3:] == ["findings", "clusters", "databases"]
+    assert list(statement).index("dsql_monthly_usd") + 1 == list(statement).index("sv2_monthly_usd")
+
+
+def test_each_database_is_one_line() -> None:
+    report = load("fleet")
+    lines = render_json(report).splitlines()
+    start = lines.index('  "databases": [')
+    rows = lines[start + 1 : start + 1 + len(report["databases"])]
+    assert [json.loads(r.rstrip(",")) for r in rows] == report["databases"]
+    assert lines[start + 1 + len(report["databases"])] == "  ],"

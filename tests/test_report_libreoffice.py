@@ -38,6 +38,8 @@ SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
 CSV_FILTER = "CSV:44,34,76,1,,1033,false,true,false,false,false,-1,true"
 TIMEOUT_S = 180
 NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+FLEET_FILES = ("clusters.csv", "databases.csv")
+"""The fleet fixture's tables read back (its other tables have the same shape as saas_full's)."""
 CONTROL = "formula,negative,text\r\n=1+1,-12.5,plain\r\n=SUM(2;3),-0.000008,=cmd|' /C calc'!A0\r\n"
 
 
@@ -144,9 +146,11 @@ def sheets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str,
         pytest.skip("LibreOffice is not installed (run scripts/ensure_system.sh libreoffice)")
     base = tmp_path_factory.mktemp("libreoffice")
     inputs: list[Path] = []
-    for case in ("saas_full", "hostile"):
+    for case in ("saas_full", "hostile", "fleet"):
         report = json.loads((DATA / f"{case}.json").read_text(encoding="utf-8"))
         for path in write_csv(report, base / case):
+            if case == "fleet" and path.name not in FLEET_FILES:
+                continue
             target = base / f"{case}-{path.name}"
             shutil.copy(path, target)
             inputs.append(target)
@@ -238,3 +242,30 @@ def test_unicode_ids_and_dates(sheets: dict[str, list[dict[str, Cell]]]) -> None
     assert dt.date(1899, 12, 30) + dt.timedelta(days=since.value) == dt.date(2024, 12, 3)
     header_cells = sheets["saas_full-options"][0]
     assert "option" in header_cells, "the BOM is not part of the first header"
+
+
+def test_fleet_tables_read_back_with_numbers_and_text(sheets: dict[str, list[dict[str, Cell]]]) -> None:
+    report = load("fleet")
+    rows = sheets["fleet-clusters"]
+    assert [r["cluster"].value for r in rows] == [c["name"] for c in report["fleet"]["clusters"]]
+    for row, cluster in zip(rows, report["fleet"]["clusters"], strict=True):
+        for option, total in cluster["totals"].items():
+            got = row[f"{option}_monthly_usd"]
+            assert got is not None and got.kind == "n" and got.value == total
+        assert row["window_seconds"] == Cell("n", cluster["window_seconds"], False, False)
+        assert row["statement_count"].value == cluster["statements"]
+        assert row["recommended_alone"].kind == "s" and row["occ_risk"].value == cluster["risk"]
+    databases = sheets["fleet-databases"]
+    assert len(databases) == len(report["databases"])
+    for row, db in zip(databases, report["databases"], strict=True):
+        assert row["database"].kind == "s" and row["database"].value == db["database"]
+        assert row["dsql_monthly_usd"].kind == "n" and row["dsql_monthly_usd"].value == db["dsql_monthly_usd"]
+
+
+def test_hostile_cluster_and_database_names_stay_text(sheets: dict[str, list[dict[str, Cell]]]) -> None:
+    clusters = sheets["hostile-clusters"]
+    assert clusters[0]["cluster"] == Cell("s", "'=cmd|' /C calc'!A0", False, False)
+    databases = sheets["hostile-databases"]
+    assert databases[1]["database"].kind == "s", "a 21-digit name is not rounded to a number"
+    assert databases[1]["database"].value == "'123456789012345678901"
+    assert databases[2]["dsql_monthly_usd"] == Cell("n", -1.5, False, False)

@@ -36,7 +36,7 @@ def tables(markdown: str) -> list[list[str]]:
     return out
 
 
-@pytest.mark.parametrize("case", ["saas_full", "hostile", "minimal"])
+@pytest.mark.parametrize("case", ["saas_full", "hostile", "minimal", "fleet"])
 def test_every_table_row_has_the_header_column_count(case: str) -> None:
     for table in tables(render_markdown(load(case))):
         counts = {len(UNESCAPED_PIPE.findall(row)) for row in table}
@@ -99,3 +99,48 @@ def test_inline_text_escapes() -> None:
     assert md_text("2.3% of calls") == "2.3% of calls"
     assert md_text("# not a heading") == "\\# not a heading"
     assert md_text("line\nbreak") == "line break"
+
+
+def test_fleet_sections() -> None:
+    report = load("fleet")
+    md = render_markdown(report)
+    order = ["## Options", "## Clusters (USD per month)", "## Databases (USD per month)", "## Line items"]
+    positions = [md.index(h) for h in order]
+    assert positions == sorted(positions)
+    clusters = md[md.index("## Clusters") : md.index("## Databases")]
+    header = next(line for line in clusters.splitlines() if line.startswith("| Cluster"))
+    for option in report["options"]:
+        assert f" {option['name']} |" in header
+    assert "| saas | 21s from snapshots | 14 | $972.70 | $124.70\\* | **$58.40\\*** |" in clusters
+    assert "| **Fleet** | per cluster | 80 | $4,432.92 |" in clusters
+    databases = md[md.index("## Databases") : md.index("## Line items")]
+    assert "| saas | saas\\_reporting | 3 | 128,679,163 | $291.81 | $11.68 |" in databases
+    assert "\n## Databases" not in render_markdown(load("minimal"))
+    assert "## Clusters" not in render_markdown(load("saas_full"))
+
+
+def test_hostile_cluster_and_database_names_are_escaped() -> None:
+    md = render_markdown(load("hostile"))
+    clusters = md[md.index("## Clusters") : md.index("## Line items")]
+    assert "<script>" not in clusters and "<img" not in clusters
+    assert "\\=cmd\\|' /C calc'!A0" in clusters, "a pipe in a name cannot split the table"
+    assert "\\[red\\]c2\\[/red\\] &lt;script&gt;" in clusters
+
+
+def test_a_large_fleet_still_fits_a_comment() -> None:
+    report = load("fleet")
+    base = report["fleet"]["clusters"][0]
+    report["fleet"]["clusters"] = [
+        {**base, "name": f"cluster-{i:04d}", "totals": {k: float(i) for k in base["totals"]}}
+        for i in range(2000)
+    ]
+    report["databases"] = [{**report["databases"][0], "cluster": f"cluster-{i:04d}"} for i in range(6000)]
+    shared = [f"cluster-{i:04d}: track_planning is off" for i in range(2000)]
+    report["inputs"]["notes"] = shared + [
+        f"cluster-{i:04d}: {i} table(s) never analyzed" for i in range(2000)
+    ]
+    md = render_markdown(report)
+    assert len(md) < 65536
+    assert "1,975 more cluster(s) not listed" in md and "5,975 more database(s) not listed" in md
+    assert "more warning(s): see the text or JSON report" in md
+    assert "cluster-0000, cluster-0001, cluster-0002, cluster-0003, cluster-0004 and 1,995 more: track" in md

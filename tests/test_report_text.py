@@ -216,3 +216,112 @@ def test_collapsed_column_detector_sees_stacked_letters() -> None:
     assert vertical_text(collapsed) == 1
     rows = " ComputeDPU   0 \n ReadDPU      0 \n WriteDPU     0 \n Storage      0 "
     assert vertical_text(rows) is None, "a column of zeros is fine"
+
+
+# --- fleets and databases ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fleet() -> dict[str, Any]:
+    return load("fleet")
+
+
+def test_fleet_sections_follow_the_options(fleet: dict[str, Any]) -> None:
+    out = render_text(fleet, width=130, color=False)
+    marks = ["\nOptions (USD per month)", "\nClusters (USD per month)", "\nDatabases (USD per month)"]
+    marks.append("\nLine items — dsql-single-region")
+    positions = [out.index(m) for m in marks]
+    assert positions == sorted(positions)
+    assert "4 clusters · 80 statement rows, 64 distinct statements (by fingerprint)" in out
+
+
+def test_clusters_table_lists_each_option_total_the_cheapest_alone_and_the_risk(
+    fleet: dict[str, Any],
+) -> None:
+    out = render_text(fleet, width=160, color=False)
+    section = out[out.index("\nClusters (") : out.index("\nDatabases (")]
+    rows = {line.split()[0]: line for line in section.splitlines() if line.strip()}
+    for cluster in fleet["fleet"]["clusters"]:
+        row = rows[cluster["name"]]
+        for total in cluster["totals"].values():
+            assert f"${total:,.2f}" in row
+        assert cluster["recommended_alone"] in row
+        assert cluster["risk"] in row
+    fleet_row = rows["Fleet"]
+    for option in fleet["options"]:
+        assert f"${option['total_monthly_usd']:,.2f}" in fleet_row
+    assert "high 50.3%" in fleet_row and "high 100.0%" in rows["pgbench"]
+    assert "1.5h" in rows["legacy"] and "argument" in section, "windows differ per cluster: source shown"
+    assert "Fleet totals apply account-level lines once" in section
+
+
+def test_databases_table(fleet: dict[str, Any]) -> None:
+    out = render_text(fleet, width=120, color=False)
+    section = out[out.index("\nDatabases (") : out.index("\nLine items")]
+    assert "saas_reporting" in section and "$291.81" in section and "$11.68" in section
+    assert "Cluster" in section, "a fleet names each database's cluster"
+    assert "each cluster's cheaper Serverless v2 I/O mode" in section
+    single = render_text(load("saas_full"), width=120, color=False)
+    databases = single[single.index("\nDatabases (") : single.index("\nLine items")]
+    assert "Cluster" not in databases and "shop_de" in databases
+    assert "serverless-v2-standard, load-driven cost allocated by statement" in databases
+    assert "\nDatabases (" not in render_text(load("minimal"), width=100, color=False)
+
+
+def test_fleet_becomes_records_on_narrow_terminals(fleet: dict[str, Any]) -> None:
+    out = render_text(fleet, width=60, color=False)
+    section = out[out.index("\nClusters (") : out.index("\nDatabases (")]
+    assert "  serverless-v2-io-optimized $58.40* ← cheapest alone" in section
+    assert "  serverless-v2-io-optimized $992.82* ← cheapest" in section
+    assert "saas / saas_reporting" in out
+
+
+@pytest.mark.parametrize("width", [40, 50, 60, 79, 80, 90, 100, 110, 120, 130, 160, 200])
+@pytest.mark.parametrize("case", ["fleet", "hostile"])
+def test_fleet_fits_every_width(case: str, width: int) -> None:
+    out = render_text(load(case), width=width, color=False)
+    assert max(len(line) for line in out.splitlines()) <= width
+    assert vertical_text(out) is None
+
+
+def test_at_most_forty_clusters_and_databases_are_listed(fleet: dict[str, Any]) -> None:
+    report = dict(fleet)
+    base = fleet["fleet"]["clusters"][0]
+    report["fleet"] = {
+        **fleet["fleet"],
+        "clusters": [
+            {**base, "name": f"c{i:03d}", "totals": {k: float(i) for k in base["totals"]}} for i in range(100)
+        ],
+    }
+    report["databases"] = [
+        {**fleet["databases"][0], "cluster": f"c{i:03d}", "dsql_monthly_usd": float(i)} for i in range(100)
+    ]
+    out = render_text(report, width=130, color=False)
+    clusters = out[out.index("\nClusters (") : out.index("\nDatabases (")]
+    assert " c099 " in clusters and " c060 " in clusters and " c059 " not in clusters, "the 40 most expensive"
+    assert "60 more cluster(s) not listed" in clusters
+    assert "60 more database(s) not listed" in out
+
+
+def test_fleet_warnings_name_the_clusters_once(fleet: dict[str, Any]) -> None:
+    out = render_text(fleet, width=200, color=False)
+    warnings = out[out.index("\nWarnings") :]
+    assert warnings.count("track_planning is off") == 1
+    assert "batch, legacy, pgbench, saas: pg_stat_statements.track_planning is off" in warnings
+    assert "saas: collect: avg_row_width unknown for 1 table(s)" in warnings
+    assert "observation window: per cluster, 21s to 1.5h from argument, snapshots (see Clusters)" in warnings
+
+
+def test_warnings_already_in_the_report_are_not_repeated(fleet: dict[str, Any]) -> None:
+    out = render_text(fleet, width=300, color=False)
+    warnings = out[out.index("\nWarnings") :]
+    ref = "aurora_serverless_v2/us-east-1/io_per_million"
+    assert warnings.count(ref) == 1, "builder warning, option warning and price list say it once"
+
+
+def test_hot_spots_and_top_statements_name_clusters(fleet: dict[str, Any]) -> None:
+    out = render_text(fleet, width=140, color=False)
+    contention = out[out.index("\nOCC contention") : out.index("\nBreak-even")]
+    assert "Cluster" in contention and "pgbench   pgbench_branches" in contention
+    drivers = out[out.index("\nTop cost drivers") : out.index("\nReadiness")]
+    assert "Clusters" in drivers

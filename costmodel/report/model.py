@@ -11,6 +11,7 @@ import datetime as dt
 import math
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import pandas as pd
 
 from costmodel import __version__
 from costmodel.analysis import RunResult
+from costmodel.contention import Contention
 from costmodel.estimate import Assumption, LineItem, OptionEstimate
 from costmodel.fleet import FleetResult
 from costmodel.readiness import Readiness
@@ -286,9 +288,15 @@ def statement_records(frame: pd.DataFrame, *, show_literals: bool) -> list[dict[
     for col in _TUPLE_COLUMNS:
         if col in out:
             out[col] = out[col].map(lambda v: list(v) if isinstance(v, tuple | list) else [])
-    obj = out.astype(object)
-    obj = obj.where(out.notna() | out.columns.isin(_TUPLE_COLUMNS), None)
-    records = [{str(k): v for k, v in r.items()} for r in obj.to_dict("records")]
+    columns: dict[str, list[Any]] = {}
+    for col in out.columns:
+        series = out[col]
+        if col in _TUPLE_COLUMNS:
+            columns[str(col)] = series.tolist()
+        else:
+            columns[str(col)] = series.astype(object).where(series.notna(), None).tolist()
+    keys = list(columns)
+    records = [dict(zip(keys, values)) for values in zip(*columns.values())]
     for record in records:
         for key, value in record.items():
             if isinstance(value, float) and not math.isfinite(value):
@@ -348,8 +356,13 @@ def build_report(
     title: str | None = None,
     generated_at: dt.datetime | None = None,
     break_even_points: int = BREAK_EVEN_POINTS,
+    include_statements: bool = True,
 ) -> dict[str, Any]:
-    """The report dict of ``result`` (schema_version 1); every query text redacted by default."""
+    """The report dict of ``result`` (schema_version 1); every query text redacted by default.
+
+    ``include_statements=False`` leaves ``statements`` empty (the dashboard adds them with
+    :func:`statement_records` only when a page or a download needs them).
+    """
     workload, scenario = result.workload, result.scenario
     queries = workload.statements["query"] if "query" in workload.statements else pd.Series(dtype=object)
     when = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
@@ -379,8 +392,8 @@ def build_report(
         "verdict": result.verdict.to_dict(),
         "break_even": result.break_even.to_dict(points=break_even_points),
         "readiness": _readiness_dict(result.readiness),
-        "contention": _clean(result.contention.to_dict()),
-        "statements": statement_records(frame, show_literals=show_literals),
+        "contention": _contention_dict(result.contention),
+        "statements": statement_records(frame, show_literals=show_literals) if include_statements else [],
         "databases": database_breakdown(frame),
         "warnings": _warnings(result),
     }
@@ -424,6 +437,22 @@ def _readiness_dict(readiness: Readiness | None) -> dict[str, Any] | None:
     if isinstance(out.get("dsql_lint"), dict):
         out["dsql_lint"].pop("seconds", None)
     out["schema_file"] = _relative(out.get("schema_file"))
+    return out
+
+
+PATTERNS_KEPT = 50
+"""Write patterns and hot spots listed in the report's contention section (the riskiest first; the
+``*_total`` counts say how many there are)."""
+
+
+def _contention_dict(contention: Contention) -> dict[str, Any]:
+    patterns = contention.patterns
+    if "conflict_probability" in patterns and len(patterns) > PATTERNS_KEPT:
+        patterns = patterns.sort_values("conflict_probability", ascending=False, kind="stable").head(
+            PATTERNS_KEPT
+        )
+    out: dict[str, Any] = _clean(replace(contention, patterns=patterns).to_dict())
+    out["patterns_total"] = len(contention.patterns)
     return out
 
 

@@ -1,0 +1,145 @@
+"""Fuzzed ingestion: mutated exports give the right workload or an IngestError, never anything else.
+
+The mutations and the oracle live in ``benchmarks/data/fuzz_mutations.py`` and ``fuzz_corpus.py``
+(shared with ``python -m benchmarks fuzz``, which runs 100,000 seeded inputs). Bases are the real
+exports in ``tests/data/ingest/pg15`` and ``sample_stats``, plus generated exports of every column
+generation 1.7–1.12 in CSV, TSV, JSON, JSON lines and COPY text. Families:
+
+* ``preserving`` — BOM, UTF-16, CRLF, CR, gzip, blank lines, old or upper-case column names: the
+  result must equal ingest's own parse of the base;
+* ``structure`` — columns reordered, added, removed, duplicated, renamed; header only; rows dropped
+  or repeated; cells set to huge, negative, textual, empty, NaN, out-of-range values; shifted rows;
+  written in any format: the oracle says which rows must come out, or which rule is broken;
+* ``bytes`` — flips, inserts, deletes, truncation at every position class (row boundary, after a
+  separator, inside a quoted multi-line text, mid-number), NUL bytes, invalid UTF-8, number edits;
+* ``garbage`` — random bytes, gzip of garbage or cut short, random JSON structures, empty files.
+
+Every example checks: a Workload or an ``IngestError`` (never another exception, never the
+``unexpected …`` last-resort net); errors are one line naming the file; a Workload never loses a
+row (rows read = statements + excluded = rows in the table); counters are finite and non-negative or
+NaN. Budget: 9,300 examples here plus 700 through the CLI (``test_fuzz_cli.py``), derandomized.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks.data.fuzz_corpus import Base, Table, base_named, bases, judge, judge_bytes
+from benchmarks.data.fuzz_mutations import HypothesisChooser, make_case, run_case
+from costmodel.errors import IngestError
+from costmodel.ingest import load_workload
+
+FUZZ = settings(
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    yield tmp_path_factory.mktemp("fuzz")
+
+
+def _assert_holds(data: st.DataObject, family: str, workdir: Path) -> None:
+    case = make_case(HypothesisChooser(data), (family,))
+    outcome = run_case(case, workdir)
+    assert not outcome.problems, f"{case.describe()}\n  -> {outcome.result}: {outcome.message}\n  " + "\n  ".join(
+        outcome.problems
+    )
+
+
+# --------------------------------------------------------------------------- the oracle itself
+
+
+def _oracle_bases() -> list[Base]:
+    return [b for b in bases() if b.fmt in ("csv", "json", "jsonl")]
+
+
+@pytest.mark.parametrize("base", _oracle_bases(), ids=lambda b: b.name)
+def test_every_base_is_valid_and_read_as_the_oracle_says(base: Base, tmp_path: Path) -> None:
+    """The starting points are valid, and the independent oracle agrees with ingest on them."""
+    verdict = judge_bytes(base.data, base.fmt)
+    assert verdict.kind == "valid", verdict.reason
+    path = tmp_path / "base.data"
+    path.write_bytes(base.data)
+    statements = load_workload([path], window="1h", include_nested=True).statements
+    assert len(statements) == len(verdict.rows)
+    assert statements["query"].tolist() == [r["query"] for r in verdict.rows]
+    assert statements["calls"].tolist() == [r["calls"] for r in verdict.rows]
+    assert statements["queryid"].astype(object).where(statements["queryid"].notna(), None).tolist() == [
+        r.get("queryid") for r in verdict.rows
+    ]
+
+
+def test_the_oracle_refuses_what_the_rules_refuse() -> None:
+    """A few hand-made tables: the oracle must not be a rubber stamp."""
+    header = ("query", "calls", "total_exec_time")
+    assert judge(Table(header, (("SELECT 1", "1", "2.5"),))).kind == "valid"
+    assert judge(Table(header, (("SELECT 1", "-1", "2.5"),))).kind == "invalid"
+    assert judge(Table(header, (("SELECT 1", "lots", "2.5"),))).kind == "invalid"
+    assert judge(Table(header, (("SELECT 1", "1e309", "2.5"),))).kind == "invalid"
+    assert judge(Table(header, (("SELECT 1", None, "2.5"),))).kind == "invalid"
+    assert judge(Table((*header, "calls"), (("SELECT 1", "1", "2", "1"),))).kind == "invalid"
+    assert judge(Table(("query", "calls"), (("SELECT 1", "1"),))).kind == "invalid"
+    assert judge(Table(header, ())).kind == "invalid"
+    assert judge_bytes(b"query,calls,total_exec_time\n\"SELECT 1,2,3\n", "csv").kind == "invalid"
+    assert judge_bytes(gzip.compress(b"x")[:-3], "csv").kind == "invalid"
+
+
+# --------------------------------------------------------------------------- the fuzz families
+
+
+@settings(FUZZ, max_examples=450)
+@given(data=st.data())
+def test_fuzz_preserving_changes_keep_the_workload(data: st.DataObject, workdir: Path) -> None:
+    _assert_holds(data, "preserving", workdir)
+
+
+@settings(FUZZ, max_examples=1_100)
+@given(data=st.data())
+def test_fuzz_structure_edits_are_read_or_refused_as_the_oracle_says(data: st.DataObject, workdir: Path) -> None:
+    _assert_holds(data, "structure", workdir)
+
+
+@settings(FUZZ, max_examples=4_000)
+@given(data=st.data())
+def test_fuzz_byte_edits_give_a_workload_or_an_ingest_error(data: st.DataObject, workdir: Path) -> None:
+    _assert_holds(data, "bytes", workdir)
+
+
+@settings(FUZZ, max_examples=3_750)
+@given(data=st.data())
+def test_fuzz_garbage_is_refused_cleanly(data: st.DataObject, workdir: Path) -> None:
+    _assert_holds(data, "garbage", workdir)
+
+
+# --------------------------------------------------------------------------- regressions found by fuzzing
+
+
+def test_first_data_row_wider_than_the_header_is_refused_not_shifted(tmp_path: Path) -> None:
+    """Regression: pandas' fast CSV path took the extra leading field of every row as an index and
+    silently shifted each value under the wrong column name (queryid 7 read as 1, etc.)."""
+    path = tmp_path / "wide.csv"
+    path.write_text("queryid,query,calls,total_exec_time\n7,1,SELECT 1,2,3.5\n8,2,SELECT 2,5,6.5\n")
+    with pytest.raises(IngestError, match=r"row has 5 fields, the header has 4 \(data row 1, line 2\)"):
+        load_workload([path], window="1h")
+
+
+def test_a_nul_byte_after_the_first_8_kib_is_refused_with_its_line(tmp_path: Path) -> None:
+    """Regression: only the first 8 KiB were checked for NUL, so a NUL later reached query texts
+    (where pglast silently stops parsing at it)."""
+    base = base_named("pg15/copy_text_header.tsv").data
+    at = base.index(b"long long", 8200)
+    path = tmp_path / "damaged.tsv"
+    path.write_bytes(base[:at] + b"\x00" + base[at:])
+    line = base.count(b"\n", 0, at) + 1
+    with pytest.raises(IngestError, match=rf"NUL byte at line {line}: the file is damaged"):
+        load_workload([path], window="1h")
