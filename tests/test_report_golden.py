@@ -5,8 +5,22 @@ Fixture reports live in ``tests/data/report/<case>.json``; outputs in ``tests/go
 (with the 4.8 MB plotly.js bundle replaced by a marker) and ``.<table>.csv`` per CSV file.
 ``generated_at`` and the tool version are normalised first, so a release does not touch goldens.
 
+Fixtures: ``saas_full`` (one cluster, every section, three databases), ``hostile`` (untrusted text
+everywhere, as a fleet of two clusters), ``minimal`` (optional sections absent) and ``fleet``: the
+fleet report of the bundled samples (``dsqlcost report sample_stats/ --format json``) with 25
+break-even points and its 20 costliest statements, edited for coverage: the ``saas`` cluster's
+database split in two (``saas_reporting``) and the ``legacy`` cluster read from an export with
+``--window 90m`` (windows from two sources).
+
 Bundled samples (``sample_stats/<name>/``) are picked up automatically once the pipeline exposes
-``costmodel.report.model.build_report``; their goldens are ``sample-<name>.*``.
+``costmodel.report.model.build_report``; their goldens are ``sample-<name>.*``. All samples together
+are also reported as one fleet (``build_fleet_report``), golden ``samples-fleet.*``.
+
+Determinism: everything that changes between runs, machines or releases is normalised by
+:func:`normalise` (time, tool version, the dsql-lint wall time, absolute paths under this
+checkout), and the samples' floats are compared at 12 significant digits (:func:`stable_floats`);
+the rest of the report is a pure function of the committed samples and prices. The
+fleet golden runs the clusters in this process (``jobs=1``); the parallel path gives the same dict.
 """
 
 from __future__ import annotations
@@ -14,6 +28,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
+import math
 import re
 from pathlib import Path
 from typing import Any
@@ -50,6 +65,24 @@ def normalise(report: dict[str, Any]) -> dict[str, Any]:
         if isinstance(node, dict) and path[-1] in node:
             node[path[-1]] = 0
     return out
+
+
+SIGNIFICANT_DIGITS = 12
+"""Pipeline-built reports keep some floats unrounded (option ``details``, contention figures), whose
+last bits depend on the order of float operations (numpy version, SIMD); their goldens compare
+floats at this many significant digits."""
+
+
+def stable_floats(value: Any) -> Any:
+    """``value`` with every float rounded to :data:`SIGNIFICANT_DIGITS` significant digits
+    (``3649.9999999999995`` → ``3650.0``), so float noise does not change a golden."""
+    if isinstance(value, float):
+        return float(f"{value:.{SIGNIFICANT_DIGITS}g}") if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {k: stable_floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [stable_floats(v) for v in value]
+    return value
 
 
 def _relative_paths(value: Any) -> Any:
@@ -124,7 +157,20 @@ def sample_report(bundle: Path) -> dict[str, Any]:
     return build_report(result)
 
 
+def sample_fleet_report(samples_dir: Path) -> dict[str, Any]:
+    """The fleet report of every bundled sample (each one cluster), default scenario and prices."""
+    from costmodel.fleet import FleetAnalysis, expand_sources, load_fleet
+    from costmodel.pricing.catalog import load_catalog
+    from costmodel.report.model import build_fleet_report
+    from costmodel.scenario import load_scenario
+
+    clusters = load_fleet(expand_sources([samples_dir]), jobs=1)
+    fleet = FleetAnalysis(clusters, load_catalog(), jobs=1).run(load_scenario())
+    return build_fleet_report(fleet)
+
+
 SAMPLES = _sample_dirs()
+FLEET_PREFIX = "samples-fleet"
 
 
 @pytest.mark.parametrize(
@@ -144,4 +190,17 @@ def test_sample_goldens(bundle: Path | None, golden: Any, tmp_path: Path) -> Non
             f"no goldens recorded for sample_stats/{bundle.name}: "
             "run `pytest tests/test_report_golden.py --update-golden` and review them"
         )
-    check_all_formats(golden, prefix, normalise(sample_report(bundle)), tmp_path)
+    check_all_formats(golden, prefix, stable_floats(normalise(sample_report(bundle))), tmp_path)
+
+
+def test_sample_fleet_goldens(golden: Any, tmp_path: Path) -> None:
+    """All bundled samples as one fleet report; skipped like the samples until recorded."""
+    if len(SAMPLES) < 2 or not _pipeline_ready():
+        pytest.skip("a fleet needs at least two bundled samples and the report pipeline")
+    if not golden.update and not any(golden.directory.glob(f"{FLEET_PREFIX}.*")):
+        pytest.skip(
+            f"no goldens recorded for the samples fleet: run `pytest {Path(__file__).name} --update-golden`"
+        )
+    report = stable_floats(normalise(sample_fleet_report(SAMPLES_DIR)))
+    assert [c["name"] for c in report["fleet"]["clusters"]] == [p.name for p in SAMPLES]
+    check_all_formats(golden, FLEET_PREFIX, report, tmp_path)

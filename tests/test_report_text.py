@@ -260,11 +260,11 @@ def test_databases_table(fleet: dict[str, Any]) -> None:
     section = out[out.index("\nDatabases (") : out.index("\nLine items")]
     assert "saas_reporting" in section and "$291.81" in section and "$11.68" in section
     assert "Cluster" in section, "a fleet names each database's cluster"
-    assert "each cluster's cheaper Serverless v2 I/O mode" in section
+    assert "Serverless v2: each cluster's cheaper I/O mode" in section
     single = render_text(load("saas_full"), width=120, color=False)
     databases = single[single.index("\nDatabases (") : single.index("\nLine items")]
     assert "Cluster" not in databases and "shop_de" in databases
-    assert "serverless-v2-standard, load-driven cost allocated by statement" in databases
+    assert "Serverless v2: serverless-v2-standard (the option the verdict weighs)" in databases
     assert "\nDatabases (" not in render_text(load("minimal"), width=100, color=False)
 
 

@@ -349,7 +349,9 @@ def judge_csv_text(text: str) -> Verdict:
     body = text.rstrip("\r\n")
     try:
         rows = [r for r in csv.reader(io.StringIO(body, newline=""), strict=True) if r]
-    except csv.Error:
+    except csv.Error as exc:
+        if "unexpected end of data" in str(exc):
+            return invalid("ends inside a quoted field")
         try:
             list(csv.reader(io.StringIO(body, newline=""), strict=False))
         except csv.Error:

@@ -75,6 +75,31 @@ class RandomChooser:
         return self.rng.randbytes(self.rng.randint(0, max_size))
 
 
+class ByteChooser:
+    """Choices read from one byte string, libFuzzer style: hypothesis draws the bytes once (cheap) and
+    shrinks them towards zeros, i.e. towards the first option of every choice and empty blobs."""
+
+    def __init__(self, buffer: bytes) -> None:
+        self.buffer = buffer
+        self.pos = 0
+
+    def _take(self, count: int) -> int:
+        chunk = self.buffer[self.pos : self.pos + count]
+        self.pos += count
+        return int.from_bytes(chunk, "big") if chunk else 0
+
+    def integer(self, low: int, high: int) -> int:
+        span = high - low + 1
+        width = 1 if span <= 256 else 2 if span <= 65536 else 4 if span <= 2**32 else 8
+        return low + self._take(width) % span
+
+    def blob(self, max_size: int) -> bytes:
+        size = min(self._take(1) % (max_size + 1), len(self.buffer) - self.pos)
+        chunk = self.buffer[self.pos : self.pos + max(size, 0)]
+        self.pos += len(chunk)
+        return chunk
+
+
 class HypothesisChooser:
     """Choices drawn from hypothesis (``st.data()``), so failures shrink."""
 
@@ -206,9 +231,9 @@ def _table_case(chooser: Chooser, base: Base, mutation: str, table: Table) -> Ca
 
 def _positions(data: bytes, kind: str) -> list[int]:
     if kind == "row boundary":
-        return [i + 1 for i, b in enumerate(data) if b == 0x0A]
+        return [m.end() for m in re.finditer(rb"\n", data)]
     if kind == "after delimiter":
-        return [i + 1 for i, b in enumerate(data) if b in (0x2C, 0x09, 0x7C)]
+        return [m.end() for m in re.finditer(rb"[,\t|]", data)]
     if kind == "in quoted multi-line text":
         spots: list[int] = []
         for match in re.finditer(rb'"[^"]*\n[^"]*"', data):
@@ -216,7 +241,7 @@ def _positions(data: bytes, kind: str) -> list[int]:
         return spots
     if kind == "mid-number":
         return [m.start() + 1 for m in re.finditer(rb"\d\d", data)]
-    return list(range(len(data) + 1))
+    return [len(data)]
 
 
 # --------------------------------------------------------------------------- families
@@ -278,7 +303,8 @@ def structure(chooser: Chooser, base: Base) -> Case:
     assert table is not None
     columns, rows = list(table.columns), [list(r) for r in table.rows]
     kinds = ("reorder", "extra column", "drop column", "duplicate column", "rename column", "header only",
-             "drop rows", "duplicate rows", "set cell", "set cell", "set cell", "swap cells", "shift row")  # fmt: skip
+             "drop rows", "duplicate rows", "set cell", "set cell", "set cell", "swap cells", "shift row",
+             "misaligned header")  # fmt: skip
     kind = pick(chooser, kinds)
     width = len(columns)
     if kind == "reorder":
@@ -323,12 +349,23 @@ def structure(chooser: Chooser, base: Base) -> Case:
         row = rows[chooser.integer(0, len(rows) - 1)]
         i, j = chooser.integer(0, width - 1), chooser.integer(0, width - 1)
         row[i], row[j] = row[j], row[i]
+    elif kind == "misaligned header":  # a header name lost or added, the rows untouched
+        if chance(chooser, 50):
+            del columns[chooser.integer(0, width - 1)]
+        else:
+            columns.insert(chooser.integer(0, width), pick(chooser, EXTRA_NAMES))
+        return _table_case(chooser, base, kind, _ragged(columns, rows, table.typed))
     else:  # shift row: a value went missing and everything after it moved left
         row = rows[chooser.integer(0, len(rows) - 1)]
         del row[chooser.integer(0, width - 1)]
         row.append(None)
     new = Table(tuple(columns), tuple(tuple(r) for r in rows), table.typed)
     return _table_case(chooser, base, kind, new)
+
+
+def _ragged(columns: list[str], rows: list[list[Any]], typed: bool) -> Table:
+    """A table whose header and rows differ in width (only text formats can carry that)."""
+    return Table(tuple(columns), tuple(tuple(r) for r in rows), typed)
 
 
 def _number_edit(chooser: Chooser, plain: bytes) -> bytes:
@@ -360,8 +397,8 @@ def bytes_level(chooser: Chooser, base: Base) -> Case:
         data = plain[:at] + plain[at + chooser.integer(1, 64) :]
     elif kind == "truncate":
         where = pick(chooser, ("anywhere", "row boundary", "after delimiter", "in quoted multi-line text", "mid-number"))
-        spots = _positions(plain, where) or [n]
-        cut = pick(chooser, spots)
+        spots = _positions(plain, where)
+        cut = chooser.integer(0, n) if where == "anywhere" else pick(chooser, spots or [n])
         data = plain[:cut]
         kind = f"truncate ({where})"
     elif kind == "nul":
@@ -458,14 +495,14 @@ FAMILIES: dict[str, Callable[[Chooser, Base], Case]] = {
 
 def make_case(chooser: Chooser, families: Sequence[str] = tuple(FAMILIES)) -> Case:
     """One case: a family, a base it applies to, the mutation, and the options to read it with."""
+    roll = chooser.integer(0, 99)
     family = pick(chooser, families)
     candidates = [b for b in bases() if family != "structure" or b.table is not None]
     base = pick(chooser, candidates)
     case = FAMILIES[family](chooser, base)
-    roll = chooser.integer(0, 99)
-    if roll < 8:
+    if roll >= 92:
         case = replace(case, window=None)
-    elif roll < 25:
+    elif roll >= 75:
         case = replace(case, include_nested=False)
     return case
 
@@ -523,8 +560,8 @@ def _compare(frame: pd.DataFrame, rows: Sequence[dict[str, Any]], *, texts: bool
         return [f"{len(frame)} statements, expected {len(rows)}"]
     problems: list[str] = []
     present = set().union(*(r.keys() for r in rows)) if rows else set()
-    columns = {c: frame[c].tolist() for c in frame.columns if c in present or c in NUMERIC}
-    records = [dict(zip(columns, values)) for values in zip(*columns.values())]
+    names = [c for c in frame.columns if c in present]
+    records = [dict(zip(names, values)) for values in frame[names].to_numpy(dtype=object).tolist()]
     for index, (got, want) in enumerate(zip(records, rows)):
         for name, value in want.items():
             if name == "query":
@@ -679,6 +716,7 @@ def run_cli_case(case: Case, directory: Path) -> Outcome:
 __all__ = [
     "FAMILIES",
     "GENERATIONS",
+    "ByteChooser",
     "Case",
     "Chooser",
     "HypothesisChooser",

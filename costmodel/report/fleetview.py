@@ -101,15 +101,16 @@ def weighed_sv2(report: Mapping[str, Any]) -> str | None:
 def database_note(report: Mapping[str, Any]) -> str:
     """What the per-database columns are, in words shared by every format."""
     sv2 = weighed_sv2(report)
-    which = (
-        "each cluster's cheaper Serverless v2 I/O mode"
-        if is_fleet(report)
-        else (sv2 or "the Serverless v2 option the verdict weighs")
-    )
+    if is_fleet(report):
+        which = "each cluster's cheaper I/O mode"
+    elif sv2:
+        which = f"{sv2} (the option the verdict weighs)"
+    else:
+        which = "the option the verdict weighs"
     return (
-        f"DSQL: per-statement usage cost; Serverless v2: {which}, load-driven cost allocated by statement. "
-        "Storage and account-level lines (free tier, discounts) are not allocated, so the columns need not "
-        "add up to the option totals."
+        f"DSQL: each statement's usage cost. Serverless v2: {which}, its load-driven cost allocated to "
+        "statements. Storage and account-level lines (free tier, discounts) are not allocated, so the "
+        "columns need not add up to the option totals."
     )
 
 

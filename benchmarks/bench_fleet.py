@@ -1,0 +1,113 @@
+"""Fleet benchmark: ``dsqlcost report DIR`` over many exports (issue target: 1,000,000 statements
+from 200 files, full report under 60 s and under 3 GiB peak memory on a 2-core machine).
+
+``python -m benchmarks fleet`` (or ``python -m benchmarks.bench_fleet [FILES] [ROWS]``) writes
+FILES pg_stat_statements exports of ROWS statements each into a temporary directory — every file a
+cluster, drawing its texts from one shared corpus so that, as in a real SaaS fleet, most texts
+repeat across clusters — then runs the real command line in a fresh process (so peak memory is the
+report's own) and prints wall time, peak RSS, statements per second and the ratio to the targets.
+A smaller size runs first to show how time grows with the fleet.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks.bench_dashboard import synthetic_rows
+
+TARGET_SECONDS = 60.0
+TARGET_GIB = 3.0
+SEED = 20261127
+SIZES: tuple[tuple[int, int], ...] = ((20, 5_000), (200, 5_000))
+"""(files, statements per file): 100,000 then 1,000,000 statements."""
+DISTINCT = 50_000
+"""Distinct statement texts across the fleet (each file draws its statements from them)."""
+
+
+def write_fleet(folder: Path, files: int, rows_per_file: int, distinct: int = DISTINCT) -> int:
+    """Write ``files`` exports with a one-hour window each; return the total number of rows."""
+    corpus = synthetic_rows(min(distinct, files * rows_per_file), SEED)
+    rng = random.Random(SEED)
+    fields = list(corpus[0])
+    total = 0
+    for n in range(files):
+        picked = rng.sample(corpus, rows_per_file)
+        path = folder / f"cluster{n:03d}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=fields, lineterminator="\n")
+            writer.writeheader()
+            for row in picked:
+                writer.writerow({**row, "calls": max(1, int(row["calls"] * rng.uniform(0.2, 3.0)))})
+        (folder / f"cluster{n:03d}.csv.meta.yaml").write_text("window: 1h\n", encoding="utf-8")
+        total += rows_per_file
+    return total
+
+
+def run_report(folder: Path, out: Path) -> tuple[float, float]:
+    """Run ``dsqlcost report FOLDER --format json`` in a child process: (seconds, peak GiB)."""
+    started = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "costmodel", "report", str(folder), "--format", "json", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"report failed ({proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, peak_kib / 1024 / 1024
+
+
+def main(sizes: tuple[tuple[int, int], ...] = SIZES) -> dict[str, Any]:
+    """Run every size; print and return the figures."""
+    results: dict[str, Any] = {}
+    base_rate = None
+    for files, rows in sizes:
+        with tempfile.TemporaryDirectory(prefix="dsqlcost-fleet-") as tmp:
+            folder = Path(tmp) / "exports"
+            folder.mkdir()
+            t0 = time.perf_counter()
+            total = write_fleet(folder, files, rows)
+            gen = time.perf_counter() - t0
+            seconds, peak_gib = run_report(folder, Path(tmp) / "report.json")
+        rate = total / seconds
+        base_rate = base_rate or rate
+        key = f"{files}x{rows}"
+        results[key] = {
+            "files": files,
+            "statements": total,
+            "distinct_texts": min(DISTINCT, total),
+            "generate_s": round(gen, 1),
+            "report_s": round(seconds, 1),
+            "statements_per_s": round(rate),
+            "peak_rss_gib_max_so_far": round(peak_gib, 2),
+            "time_per_statement_vs_first": round(base_rate / rate, 2),
+        }
+        print(
+            f"{files:4d} files x {rows:,} = {total:>9,} statements: report {seconds:6.1f} s "
+            f"({rate:,.0f} statements/s; per-statement cost x{base_rate / rate:.2f} vs the first size); "
+            f"peak RSS so far {peak_gib:.2f} GiB"
+        )
+    last = results[f"{sizes[-1][0]}x{sizes[-1][1]}"]
+    print(
+        f"target: {TARGET_SECONDS:.0f} s and {TARGET_GIB:.0f} GiB for 1,000,000 statements from 200 files; "
+        f"measured {last['report_s']} s ({last['report_s'] / TARGET_SECONDS:.2f}x the target) and "
+        f"{last['peak_rss_gib_max_so_far']} GiB"
+    )
+    return results
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3:
+        main(((int(sys.argv[1]), int(sys.argv[2])),))
+    else:
+        main()
