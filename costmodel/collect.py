@@ -65,8 +65,10 @@ Waiter = Callable[[float], None]
 
 # ---- secrets ------------------------------------------------------------------------------
 
-_URL_USERINFO = re.compile(r"(?P<scheme>\bpostgres(?:ql)?://)(?P<user>[^:@/?#\s]*):(?P<pw>[^@/?#\s]*)@", re.I)
-_KV_PASSWORD = re.compile(r"(?P<key>\bpassword\s*=\s*)(?P<val>'(?:[^'\\]|\\.)*'|[^\s&]*)", re.I)
+# The password runs to the *last* "@" of the authority: an unencoded "@" in it must not leave its tail
+# visible. ``sslpassword`` (the client key's passphrase) is a secret too.
+_URL_USERINFO = re.compile(r"(?P<scheme>\bpostgres(?:ql)?://)(?P<user>[^:@/?#\s]*):(?P<pw>[^/?#\s]*)@", re.I)
+_KV_PASSWORD = re.compile(r"(?P<key>\b(?:ssl)?password\s*=\s*)(?P<val>'(?:[^'\\]|\\.)*'|[^\s&]*)", re.I)
 
 
 def redact_dsn(dsn: str) -> str:
@@ -230,7 +232,8 @@ class _Conn:
                 hint="write postgresql://USER@HOST:5432/DBNAME or 'host=… dbname=… user=…', "
                 "and keep the password in PGPASSWORD or ~/.pgpass",
             ) from None
-        secrets = tuple(s for s in (str(params.get("password") or ""), env_pw, *raw_pw) if s)
+        given = (str(params.get("password") or ""), str(params.get("sslpassword") or ""))
+        secrets = tuple(s for s in (*given, env_pw, *raw_pw) if s)
         extra = f"-c default_transaction_read_only=on -c statement_timeout={int(options.statement_timeout_s * 1000)}"
         params["options"] = f"{params['options']} {extra}" if params.get("options") else extra
         params.setdefault("connect_timeout", str(options.connect_timeout_s))

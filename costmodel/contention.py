@@ -417,6 +417,30 @@ def _pair_probability(i: dict[str, Any], j: dict[str, Any], rows: float | None, 
     return min(1.0, n / (ki * kj))
 
 
+def _conflict_rates(group: list[dict[str, Any]], rows: float | None) -> np.ndarray:
+    """λ of every pattern of one table: Σ_b rate_b × :func:`_pair_probability` (a, b), as one matrix.
+
+    The same rules as :func:`_pair_probability`, vectorised: a table can carry hundreds of write
+    patterns, and the pairwise sum is quadratic in them.
+    """
+    m = len(group)
+    rate = np.array([p["rate_per_s"] for p in group], dtype=float)
+    if m == 1:
+        return rate * _pair_probability(group[0], group[0], rows, same=True)
+    k = np.array([float(p["key_space"]) for p in group], dtype=float)
+    whole = np.array([p["key_shape"] == KeyShape.WHOLE_TABLE.value for p in group], dtype=bool)
+    cols = [frozenset(p["key_columns"]) if p["key_columns"] else None for p in group]
+    codes = {c: i for i, c in enumerate(dict.fromkeys(c for c in cols if c is not None))}
+    col_id = np.array([codes[c] if c is not None else -1 - i for i, c in enumerate(cols)])
+    same_key = (col_id[:, None] == col_id[None, :]) | np.eye(m, dtype=bool)
+    kmax = np.maximum(k[:, None], k[None, :])
+    n = rows if rows else None
+    spread = np.minimum(1.0, (n if n is not None else kmax) / (k[:, None] * k[None, :]))
+    prob = np.where(same_key, 1.0 / kmax, spread)
+    prob = np.where(whole[:, None] | whole[None, :], 1.0, prob)
+    return np.asarray(prob @ rate)
+
+
 _TARGET_COLUMNS = (
     "parse_status", "kind", "key_shape", "key_columns", "tenant_column", "lock_strength", "tables_read",
     "tables_written",
@@ -496,13 +520,10 @@ def assess_contention(
     for k, pat in enumerate(pats):
         by_table.setdefault(pat["table"], []).append(k)
     for ks in by_table.values():
-        rows = pats[ks[0]]["table_rows"]
-        for a in ks:
-            lam = sum(
-                pats[b]["rate_per_s"] * _pair_probability(pats[a], pats[b], rows, same=a == b) for b in ks
-            )
-            pats[a]["conflict_rate_per_s"] = lam
-            pats[a]["conflict_probability"] = 1.0 - math.exp(-lam * pats[a]["txn_ms"] / MS_PER_SECOND)
+        lams = _conflict_rates([pats[k] for k in ks], pats[ks[0]]["table_rows"])
+        for a, lam in zip(ks, lams):
+            pats[a]["conflict_rate_per_s"] = float(lam)
+            pats[a]["conflict_probability"] = 1.0 - math.exp(-float(lam) * pats[a]["txn_ms"] / MS_PER_SECOND)
     for pat in pats:
         pos = pat["_members"]
         conflict_p[pos] = 1.0 - (1.0 - conflict_p[pos]) * (1.0 - pat["conflict_probability"])

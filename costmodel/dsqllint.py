@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import shutil
 import subprocess
@@ -36,6 +37,7 @@ import tempfile
 import time
 from bisect import bisect_right
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -178,6 +180,45 @@ def _invoke(executable: str, files: list[Path]) -> dict[str, Any]:
     return data
 
 
+CHUNK_TEXTS = 4000
+"""Above this many texts, dsql-lint runs on chunks in parallel processes (one per core): its time
+grows with the input, and a fleet has tens of thousands of distinct texts."""
+
+
+def _run_chunked(texts: Sequence[str], schema_sql: str | None, todo: list[int], exe: str) -> LintRun:
+    """Lint ``todo`` in chunks concurrently (the schema with the first) and merge the runs."""
+    chunks = [todo[i : i + CHUNK_TEXTS] for i in range(0, len(todo), CHUNK_TEXTS)]
+    jobs = max(1, min(len(chunks), os.cpu_count() or 1))
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # threads wait on dsql-lint processes
+        runs = list(
+            pool.map(
+                lambda n: run_dsql_lint(
+                    texts, schema_sql if n == 0 else None, include=chunks[n], executable=exe
+                ),
+                range(len(chunks)),
+            )
+        )
+    failed = next((r for r in runs if not r.available), None)
+    if failed is not None:
+        return failed
+    per_text: list[tuple[LintDiagnostic, ...]] = [() for _ in texts]
+    for run in runs:
+        for i, diags in enumerate(run.statements):
+            if diags:
+                per_text[i] = diags
+    return LintRun(
+        True,
+        runs[0].version,
+        exe,
+        tuple(per_text),
+        runs[0].schema,
+        seconds=time.perf_counter() - started,
+        invocations=sum(r.invocations for r in runs),
+        notes=tuple(n for r in runs for n in r.notes),
+    )
+
+
 def run_dsql_lint(
     texts: Sequence[str],
     schema_sql: str | None = None,
@@ -199,6 +240,8 @@ def run_dsql_lint(
     if version is None:
         return LintRun(False, None, exe, empty, error=f"{exe} --version failed")
     todo = list(range(len(texts)) if include is None else include)
+    if len(todo) > CHUNK_TEXTS:
+        return _run_chunked(texts, schema_sql, todo, exe)
     found: dict[int, list[LintDiagnostic]] = {}
     failed: dict[int, LintDiagnostic] = {}
     schema_diags: list[LintDiagnostic] = []

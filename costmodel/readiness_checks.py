@@ -19,7 +19,8 @@ conditions, ``classification`` for features, locks, commands, patterns and parse
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import lru_cache
@@ -352,6 +353,16 @@ class Subjects:
     """Object arrays for lock_strength, lock_wait, parse_status, command; float arrays for metrics."""
     all_rules: frozenset[str] = frozenset()
     """Every dsql-lint rule reported for any subject (most conditions match none: skip them fast)."""
+    factors: dict[str, tuple[np.ndarray, list[Any]]] = field(default_factory=dict)
+    """Per column (text, features, lint_rules, and the object values): codes and distinct values, so a
+    condition on text or profile is evaluated once per distinct value, not once per statement (a fleet
+    repeats the same texts across thousands of rows)."""
+
+    def lift(self, name: str, test: Callable[[Any], bool]) -> np.ndarray:
+        """``test`` applied to every row of column ``name``, computed once per distinct value."""
+        codes, uniques = self.factors[name]
+        per_value = np.fromiter((bool(test(u)) for u in uniques), dtype=bool, count=len(uniques))
+        return per_value[codes] if len(uniques) else np.zeros(self.n, dtype=bool)
 
 
 def prepare(subjects: pd.DataFrame) -> Subjects:
@@ -369,13 +380,26 @@ def prepare(subjects: pd.DataFrame) -> Subjects:
         else:
             values[name] = np.full(len(subjects), np.nan)
     lint_rules = list(subjects["lint_rules"])
+    text = [t if isinstance(t, str) else None for t in subjects["text"]]
+    features = list(subjects["features"])
+    columns: dict[str, Sequence[Any] | np.ndarray] = {
+        "text": text,
+        "features": features,
+        "lint_rules": lint_rules,
+    }
+    columns.update({name: values[name] for name in ("lock_strength", "lock_wait", "parse_status", "command")})
+    factors = {}
+    for name, column in columns.items():
+        codes, uniques = pd.factorize(pd.Series(list(column), dtype=object), use_na_sentinel=False)
+        factors[name] = (np.asarray(codes), list(uniques))
     return Subjects(
         n=len(subjects),
-        text=[t if isinstance(t, str) else None for t in subjects["text"]],
-        features=list(subjects["features"]),
+        text=text,
+        features=features,
         lint_rules=lint_rules,
         values=values,
         all_rules=frozenset().union(*lint_rules),
+        factors=factors,
     )
 
 
@@ -386,7 +410,7 @@ def evaluate(
     masks: dict[FindingSource, np.ndarray] = {}
     if subjects.n == 0:
         return masks
-    excluded = _search(subjects.text, check.except_pattern) if check.except_pattern is not None else None
+    excluded = _search(subjects, check.except_pattern) if check.except_pattern is not None else None
     for cond in check.when:
         mask = _mask(cond, subjects, catalog, assumptions)
         if excluded is not None:
@@ -402,33 +426,25 @@ def _mask(
 ) -> np.ndarray:
     kind, value, n = cond.kind, cond.value, subjects.n
     if kind == "feature":
-        return np.fromiter((value in fs for fs in subjects.features), dtype=bool, count=n)
+        return subjects.lift("features", lambda fs: value in fs)
     if kind == "lint_rule":
         if not any(_rule_matches(value, r) for r in subjects.all_rules):
             return np.zeros(n, dtype=bool)
         if not value.endswith("*"):
-            return np.fromiter((value in rules for rules in subjects.lint_rules), dtype=bool, count=n)
-        return np.fromiter(
-            (bool(rules) and any(_rule_matches(value, r) for r in rules) for rules in subjects.lint_rules),
-            dtype=bool,
-            count=n,
+            return subjects.lift("lint_rules", lambda rules: value in rules)
+        return subjects.lift(
+            "lint_rules", lambda rules: bool(rules) and any(_rule_matches(value, r) for r in rules)
         )
     if kind in ("lock_strength", "lock_wait", "parse_status"):
-        return np.fromiter((v == value for v in subjects.values[kind]), dtype=bool, count=n)
+        return subjects.lift(kind, lambda v: v == value)
     if kind == "command":
-        return np.fromiter(
-            (isinstance(c, str) and c.split(":")[0] == value for c in subjects.values["command"]),
-            dtype=bool,
-            count=n,
-        )
+        return subjects.lift("command", lambda c: isinstance(c, str) and c.split(":")[0] == value)
     if kind == "pattern":
-        return _search(subjects.text, re.compile(value, re.IGNORECASE))
+        return _search(subjects, re.compile(value, re.IGNORECASE))
     limit = threshold(cond, catalog, assumptions)
     metric = subjects.values[value]
     return np.nan_to_num(metric, nan=-np.inf) > limit
 
 
-def _search(texts: list[str | None], pattern: re.Pattern[str]) -> np.ndarray:
-    return np.fromiter(
-        (t is not None and pattern.search(t) is not None for t in texts), dtype=bool, count=len(texts)
-    )
+def _search(subjects: Subjects, pattern: re.Pattern[str]) -> np.ndarray:
+    return subjects.lift("text", lambda t: isinstance(t, str) and pattern.search(t) is not None)

@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 import yaml
 
-from costmodel.dsqllint import LintRun, dsql_lint_version, find_dsql_lint, run_dsql_lint, strip_meta_commands
+from costmodel.dsqllint import (
+    CHUNK_TEXTS,
+    LintRun,
+    dsql_lint_version,
+    find_dsql_lint,
+    run_dsql_lint,
+    strip_meta_commands,
+)
 
 CASES = Path(__file__).parent / "cases" / "readiness" / "dsqllint.yaml"
 
@@ -106,9 +113,9 @@ def test_missing_binary_is_reported_not_raised(tmp_path: Path) -> None:
     assert run.statements == ((),)
 
 
-def test_five_thousand_statements_in_one_run() -> None:
+def test_five_thousand_statements_in_parallel_chunks() -> None:
     texts = [f"UPDATE t{i % 50} SET a = $1 WHERE id = $2" for i in range(4990)] + ["TRUNCATE t"] * 10
     run = run_dsql_lint(texts)
-    assert run.invocations == 1
-    assert sum(1 for d in run.statements if d) == 10
+    assert run.invocations == -(-len(texts) // CHUNK_TEXTS)  # one process per chunk of texts
+    assert [i for i, d in enumerate(run.statements) if d] == list(range(4990, 5000))  # mapped back across chunks
     assert run.seconds < 10

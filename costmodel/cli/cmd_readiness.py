@@ -83,7 +83,32 @@ def register(subparsers: Any) -> None:
         help="exit 1 when a finding of this severity or worse touches the workload or the schema",
     )
     parser.add_argument("--out", metavar="FILE", help="write the output to FILE instead of stdout")
+    parser.add_argument(
+        "--show-literals",
+        action="store_true",
+        help="keep literals in query texts (by default they are replaced by $n: utility statements can carry passwords)",
+    )
     parser.set_defaults(func=run)
+
+
+def redact_document(section: Any) -> Any:
+    """Every ``query`` / ``sample_query`` text in the readiness document with its literals as ``$n``.
+
+    Why: pg_stat_statements keeps utility statements as written (``ALTER ROLE … PASSWORD '…'``),
+    and readiness output is pasted into tickets like the report, which redacts the same way.
+    """
+    from costmodel.report.redact import redact_query
+
+    if isinstance(section, dict):
+        return {
+            key: redact_query(value)
+            if key in ("query", "sample_query") and isinstance(value, str)
+            else redact_document(value)
+            for key, value in section.items()
+        }
+    if isinstance(section, list):
+        return [redact_document(value) for value in section]
+    return section
 
 
 def _as_of(text: str | None) -> date | None:
@@ -154,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
         },
         notes=notes,
     )
+    if not args.show_literals:
+        doc = redact_document(doc)
     if args.format == "json":
         text = json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
     elif args.format == "markdown":

@@ -3,13 +3,16 @@
 ``--out`` is checked before anything is written: a CSV export needs a directory (created when its
 parent exists), every other format a file path whose parent exists and which is not a directory.
 Files are written whole (to a temporary name, then renamed) so an interrupted run never leaves
-half a report behind.
+half a report behind; a CSV export is written into a temporary sibling directory and its files
+moved into ``--out`` only when all of them were written. A file-system refusal (name too long,
+read-only folder, disk full) is a one-line :class:`ReportError`, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,10 +45,21 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--width", type=int, metavar="COLUMNS", help="table width (default: the terminal's)")
 
 
+def _os_error(out: Path, exc: OSError) -> ReportError:
+    return ReportError(
+        f"cannot write --out {str(out)!r}: {exc.strerror or exc}",
+        hint="give --out a path you can write to (an existing folder, a name of a sane length)",
+    )
+
+
 def _check_file_target(path: Path) -> None:
-    if path.is_dir():
+    try:
+        is_dir, parent_is_dir = path.is_dir(), path.parent.is_dir()
+    except OSError as exc:
+        raise _os_error(path, exc) from None
+    if is_dir:
         raise ReportError(f"--out {str(path)!r} is a directory", hint="give a file name, e.g. report.html")
-    if not path.parent.is_dir():
+    if not parent_is_dir:
         raise ReportError(
             f"--out {str(path)!r}: folder {str(path.parent)!r} does not exist", hint="create it first"
         )
@@ -54,41 +68,97 @@ def _check_file_target(path: Path) -> None:
 def write_text_file(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename)."""
     _check_file_target(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:64]}.", dir=path.parent)
+    except OSError as exc:
+        raise _os_error(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _os_error(path, exc) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
 def csv_target(out: str | None) -> Path:
-    """The directory a CSV export goes to (created when its parent exists)."""
+    """The directory a CSV export goes to (checked, not created: :func:`write_csv_dir` creates it)."""
     if not out:
         raise ReportError("--format csv writes one file per table", hint="add --out DIR")
     path = Path(out)
-    if path.exists() and not path.is_dir():
+    try:
+        exists, is_dir, parent_is_dir = path.exists(), path.is_dir(), path.parent.is_dir()
+    except OSError as exc:
+        raise _os_error(path, exc) from None
+    if exists and not is_dir:
         raise ReportError(
             f"--out {out!r} is a file, not a directory", hint="give a directory for --format csv"
         )
-    if not path.exists():
-        if not path.parent.is_dir():
-            raise ReportError(
-                f"--out {out!r}: folder {str(path.parent)!r} does not exist", hint="create it first"
-            )
-        path.mkdir()
+    if not exists and not parent_is_dir:
+        raise ReportError(
+            f"--out {out!r}: folder {str(path.parent)!r} does not exist", hint="create it first"
+        )
     return path
+
+
+def write_csv_dir(report: Mapping[str, Any], out: Path) -> list[Path]:
+    """Write the CSV tables into ``out`` all or nothing.
+
+    Every file is first written into a temporary directory beside ``out``; only when all were
+    written are they moved in (a file of the same name is replaced, a directory in the way is an
+    error before anything moves). On failure nothing new is left: neither files, nor ``out`` itself
+    when this call created it.
+    """
+    from costmodel.report import write_csv
+
+    created = not out.exists()
+    staging: Path | None = None
+    moved: list[Path] = []
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name[:64]}.", dir=out.parent))
+        written = write_csv(report, staging)
+        if created:
+            out.mkdir()
+        targets = [out / p.name for p in written]
+        blocked = [t for t in targets if t.is_dir() or (t.exists() and not t.is_file())]
+        if blocked:
+            raise ReportError(
+                f"cannot write {blocked[0].name}: a directory of that name is in the way",
+                file=str(blocked[0]),
+                hint="give --out a directory you can write to",
+            )
+        for source, target in zip(written, targets):
+            os.replace(source, target)
+            moved.append(target)
+        return targets
+    except OSError as exc:
+        _undo(moved, out, created)
+        raise _os_error(out, exc) from None
+    except BaseException:
+        _undo(moved, out, created)
+        raise
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def _undo(moved: list[Path], out: Path, created: bool) -> None:
+    for path in moved:
+        path.unlink(missing_ok=True)
+    if created:
+        shutil.rmtree(out, ignore_errors=True)
 
 
 def emit_report(report: Mapping[str, Any], args: argparse.Namespace, *, stream: IO[str]) -> None:
     """Render ``report`` in ``args.format`` to ``args.out`` or ``stream``."""
-    from costmodel.report import render, write_csv
+    from costmodel.report import render
 
     fmt = args.format
     if fmt == "csv":
-        paths = write_csv(report, csv_target(args.out))
+        paths = write_csv_dir(report, csv_target(args.out))
         stream.write("".join(f"{p}\n" for p in paths))
         return
     text = render(

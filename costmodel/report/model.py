@@ -535,12 +535,12 @@ def deduplicate_statements(frame: pd.DataFrame) -> pd.DataFrame:
     out["databases"] = grouped["database"].nunique()
     if "conflict_probability" in work:
         out["conflict_probability"] = grouped["conflict_probability"].max()
-    out["findings"] = grouped["findings"].agg(_union_findings)
+    union: dict[Any, set[str]] = {}
+    for key_value, found in zip(work["_key"].tolist(), work["findings"].tolist()):
+        if found:
+            union.setdefault(key_value, set()).update(found)
+    out["findings"] = [tuple(sorted(union.get(k, ()))) for k in out.index]
     return out.reset_index(drop=True)
-
-
-def _union_findings(values: pd.Series) -> tuple[str, ...]:
-    return tuple(sorted({f for t in values for f in (t or ())}))
 
 
 def _fleet_top(frame: pd.DataFrame, column: str, show_literals: bool) -> list[dict[str, Any]]:

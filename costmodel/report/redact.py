@@ -56,6 +56,8 @@ def redact_query(text: str) -> str:
         normalised = pg_parser.normalize(text)
     except Exception:  # ParseError, or anything odd in the C layer: fall back to the scanner
         return scrub_literals(text, numbers=True)
+    if "'" not in normalised and not _DOLLAR_TAG.search(normalised):
+        return normalised  # no quoted string left for the scanner to find (the common case)
     return scrub_literals(normalised, numbers=False)
 
 
