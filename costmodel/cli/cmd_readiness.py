@@ -91,26 +91,6 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def redact_document(section: Any) -> Any:
-    """Every ``query`` / ``sample_query`` text in the readiness document with its literals as ``$n``.
-
-    Why: pg_stat_statements keeps utility statements as written (``ALTER ROLE … PASSWORD '…'``),
-    and readiness output is pasted into tickets like the report, which redacts the same way.
-    """
-    from costmodel.report.redact import redact_query
-
-    if isinstance(section, dict):
-        return {
-            key: redact_query(value)
-            if key in ("query", "sample_query") and isinstance(value, str)
-            else redact_document(value)
-            for key, value in section.items()
-        }
-    if isinstance(section, list):
-        return [redact_document(value) for value in section]
-    return section
-
-
 def _as_of(text: str | None) -> date | None:
     if text is None:
         return None
@@ -141,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
     from costmodel.contention import assess_contention
     from costmodel.readiness import assess_readiness
     from costmodel.readiness_render import readiness_document, render_markdown, render_text
+    from costmodel.report.redact import redact_section
     from costmodel.scenario import load_scenario, scenario_assumptions, scenario_to_dict
     from costmodel.usage import compute_usage
 
@@ -180,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         notes=notes,
     )
     if not args.show_literals:
-        doc = redact_document(doc)
+        doc = redact_section(doc)
     if args.format == "json":
         text = json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
     elif args.format == "markdown":

@@ -25,7 +25,7 @@ from costmodel.contention import Contention
 from costmodel.estimate import Assumption, LineItem, OptionEstimate
 from costmodel.fleet import FleetResult
 from costmodel.readiness import Readiness
-from costmodel.report.redact import redact_query
+from costmodel.report.redact import redact_query, redact_section
 from costmodel.scenario import Scenario, scenario_to_yaml
 from costmodel.workload import Workload
 
@@ -398,8 +398,8 @@ def build_report(
         "warnings": _warnings(result),
     }
     if not show_literals:
-        _redact_nested(report["readiness"])
-        _redact_nested(report["contention"])
+        report["readiness"] = redact_section(report["readiness"])
+        report["contention"] = redact_section(report["contention"])
     return report
 
 
@@ -454,19 +454,6 @@ def _contention_dict(contention: Contention) -> dict[str, Any]:
     out: dict[str, Any] = _clean(replace(contention, patterns=patterns).to_dict())
     out["patterns_total"] = len(contention.patterns)
     return out
-
-
-def _redact_nested(section: Any) -> None:
-    """Redact every ``query`` / ``sample_query`` text inside a section built by another stage."""
-    if isinstance(section, dict):
-        for key, value in section.items():
-            if key in ("query", "sample_query") and isinstance(value, str):
-                section[key] = redact_query(value)
-            else:
-                _redact_nested(value)
-    elif isinstance(section, list):
-        for value in section:
-            _redact_nested(value)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -684,6 +671,6 @@ def build_fleet_report(
         "warnings": warnings,
     }
     if not show_literals:
-        _redact_nested(report["readiness"])
-        _redact_nested(report["contention"])
+        report["readiness"] = redact_section(report["readiness"])
+        report["contention"] = redact_section(report["contention"])
     return report

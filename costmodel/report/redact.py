@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from pglast import parser as pg_parser
 
@@ -158,3 +159,21 @@ def _quoted_end(text: str, i: int, quote: str, *, backslashes: bool = False) -> 
             return i + 1
         i += 1
     return length
+
+
+def redact_section(section: Any) -> Any:
+    """A copy of a nested dict/list section with every ``query`` and ``sample_query`` text redacted.
+
+    Stages other than the report builder (readiness, contention) put query texts in their own
+    sections; this is the one place that walks them.
+    """
+    if isinstance(section, dict):
+        return {
+            key: redact_query(value)
+            if key in ("query", "sample_query") and isinstance(value, str)
+            else redact_section(value)
+            for key, value in section.items()
+        }
+    if isinstance(section, list):
+        return [redact_section(value) for value in section]
+    return section
