@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from benchmarks.data.fuzz_mutations import FAMILIES, RandomChooser, make_case, run_case, run_cli_case
+from benchmarks.data.fuzz_checks import run_case, run_cli_case
+from benchmarks.data.fuzz_mutations import FAMILIES, RandomChooser, make_case
 
 INPUTS = 100_000
 START = 1_000_000
@@ -76,7 +77,9 @@ def reproduce(seed: int, families: tuple[str, ...]) -> int:
     finally:
         shutil.rmtree(directory, ignore_errors=True)
     print(f"seed {seed}: {case.describe()}")
-    print(f"verdict: {case.verdict.kind + ' (' + case.verdict.reason + ')' if case.verdict else 'same as the base'}")
+    print(
+        f"verdict: {case.verdict.kind + ' (' + case.verdict.reason + ')' if case.verdict else 'same as the base'}"
+    )
     print(f"bytes ({len(case.data)}): {case.data[:2000]!r}")
     print(f"load_workload: {outcome.result} {outcome.message}")
     print(f"dsqlcost ingest: {cli.result} {cli.message}")
@@ -103,7 +106,10 @@ def run(inputs: int, start: int, jobs: int, families: tuple[str, ...]) -> dict[s
             done += CHUNK
             if done % 10_000 < CHUNK:
                 rate = min(done, inputs) / (time.perf_counter() - started)
-                print(f"  {min(done, inputs):>7,} inputs, {len(failures)} failing, {rate:,.0f} inputs/s", flush=True)
+                print(
+                    f"  {min(done, inputs):>7,} inputs, {len(failures)} failing, {rate:,.0f} inputs/s",
+                    flush=True,
+                )
     seconds = time.perf_counter() - started
     failures.sort(key=lambda f: f["seed"])
     print(f"{inputs:,} inputs in {seconds:.1f} s ({inputs / seconds:,.0f} inputs/s on {jobs} processes)")
@@ -116,7 +122,9 @@ def run(inputs: int, start: int, jobs: int, families: tuple[str, ...]) -> dict[s
         only = f" --family {failure['family']}" if families != tuple(FAMILIES) else ""
         print(f"    reproduce: python -m benchmarks.bench_fuzz --seed {failure['seed']}{only}")
     if len(failures) > MAX_SHOWN:
-        print(f"… and {len(failures) - MAX_SHOWN} more failing seeds: {[f['seed'] for f in failures[MAX_SHOWN:]]}")
+        print(
+            f"… and {len(failures) - MAX_SHOWN} more failing seeds: {[f['seed'] for f in failures[MAX_SHOWN:]]}"
+        )
     print("no property broken" if not failures else f"{len(failures)} failing inputs")
     return {
         "inputs": inputs,
@@ -132,7 +140,9 @@ def run(inputs: int, start: int, jobs: int, families: tuple[str, ...]) -> dict[s
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     """Run the long fuzz (defaults when called by ``python -m benchmarks``)."""
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_fuzz", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench_fuzz", description=__doc__.split("\n")[0]
+    )
     parser.add_argument("--inputs", type=int, default=INPUTS, help=f"how many inputs (default {INPUTS:,})")
     parser.add_argument("--start", type=int, default=START, help=f"first seed (default {START:,})")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="worker processes")

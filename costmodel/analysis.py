@@ -82,6 +82,7 @@ class Analysis:
         self.with_readiness = with_readiness
         self._readiness: dict[tuple[tuple[str, str], ...], Readiness] = {}
         self._front: OrderedDict[str, tuple[Usage, Contention, AssumptionSet]] = OrderedDict()
+        self._base_usage: OrderedDict[str, tuple[Usage, AssumptionSet]] = OrderedDict()
 
     def _readiness_for(self, scenario: Scenario, usage: Usage, cost: pd.Series) -> Readiness:
         """Readiness is linted once per assumption set: the cost shares barely move between
@@ -194,7 +195,7 @@ class Analysis:
             self._front.move_to_end(key)
             usage, contention, recorded = cached
             return replace(usage, assumptions=copy.deepcopy(recorded)), contention
-        usage = compute_usage(self.workload, scenario, scenario_assumptions(scenario))
+        usage = self._usage(scenario)
         # OCC retries need DPU per call, and DPU with retries needs the conflict model: price once
         # without retries, run the model on that DPU, then price with the retry factors.
         plain = estimate_dsql(usage, scenario, self.catalog, multi_region=False, calibration=self.calibration)
@@ -211,6 +212,21 @@ class Analysis:
         while len(self._front) > FRONT_CACHE_SIZE:
             self._front.popitem(last=False)
         return replace(usage, assumptions=copy.deepcopy(usage.assumptions)), contention
+
+    def _usage(self, scenario: Scenario) -> Usage:
+        """Usage at the scenario's growth: computed once per load shape, then rescaled (it is linear)."""
+        key = repr(
+            (scenario.statements_per_txn, scenario.storage, sorted(scenario.assumption_overrides().items()))
+        )
+        cached = self._base_usage.get(key)
+        if cached is None or cached[0].growth <= 0:
+            usage = compute_usage(self.workload, scenario, scenario_assumptions(scenario))
+            self._base_usage[key] = (usage, copy.deepcopy(usage.assumptions))
+            while len(self._base_usage) > FRONT_CACHE_SIZE:
+                self._base_usage.popitem(last=False)
+            return usage
+        base, recorded = cached
+        return replace(base.scaled(scenario.growth), assumptions=copy.deepcopy(recorded))
 
     def _curves(
         self, options: Sequence[OptionEstimate], pricers: dict[str, CostCurve], scenario: Scenario

@@ -224,6 +224,13 @@ class _Conn:
     def from_options(cls, options: CollectOptions) -> _Conn:
         env_pw = os.environ.get("PGPASSWORD", "")
         raw_pw = tuple(m["pw"] for m in _URL_USERINFO.finditer(options.dsn))
+        if any("@" in pw for pw in raw_pw):
+            # libpq ends the password at the first "@" and takes the rest for the host name, which
+            # its errors would then print: refuse before connecting, without echoing anything.
+            raise CollectError(
+                "the password in --dsn holds an unencoded '@'",
+                hint="percent-encode it as %40, or keep the password in PGPASSWORD or ~/.pgpass",
+            )
         try:
             params = conninfo_to_dict(options.dsn) if options.dsn else {}
         except psycopg.Error as exc:

@@ -41,6 +41,7 @@ inferred from averages, not observed. The model ranks patterns and sizes the ris
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -462,6 +463,25 @@ def _groups(
     return members
 
 
+_GROUP_CACHE: dict[int, tuple[weakref.ref[pd.DataFrame], bytes, dict[Any, list[int]]]] = {}
+_GROUP_CACHE_SIZE = 8
+
+
+def _cached_groups(df: pd.DataFrame, calls: np.ndarray) -> dict[Any, list[int]]:
+    """:func:`_groups`, remembered per statement table: the write patterns depend only on the
+    classification and on which statements ran, not on the scenario, and the dashboard re-runs the
+    model on every what-if (the table is held by a weak reference and checked by identity)."""
+    ran = (calls > 0).tobytes()
+    hit = _GROUP_CACHE.get(id(df))
+    if hit is not None and hit[0]() is df and hit[1] == ran:
+        return hit[2]
+    members = _groups(df, calls)
+    _GROUP_CACHE[id(df)] = (weakref.ref(df), ran, members)
+    while len(_GROUP_CACHE) > _GROUP_CACHE_SIZE:
+        _GROUP_CACHE.pop(next(iter(_GROUP_CACHE)))
+    return members
+
+
 def assess_contention(
     workload: Workload,
     usage: Any,
@@ -513,7 +533,7 @@ def assess_contention(
         else np.full(len(df), np.nan)
     )
 
-    members = _groups(df, calls)
+    members = _cached_groups(df, calls)
     pats = _patterns(members, df, calls, exec_ms, per_call_rows, workload.catalog, d, ratio, extra_window)
     conflict_p = np.zeros(len(df))
     by_table: dict[str, list[int]] = {}

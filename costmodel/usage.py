@@ -30,7 +30,7 @@ Unknown counters stay NaN unless an estimator replaces them, and every replaceme
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
@@ -132,6 +132,17 @@ _IO_TIME_COLUMNS = (
 )
 
 
+MONTHLY_COLUMNS: tuple[str, ...] = (
+    "calls_month",
+    "exec_seconds_month",
+    "cpu_seconds_month",
+    "read_ios_month",
+    "write_ios_month",
+    "wal_bytes_month",
+)
+"""Per-statement columns that are monthly totals (they scale with growth); the others are per call."""
+
+
 @dataclass(frozen=True, eq=False)
 class Usage:
     """Monthly usage of a workload under a scenario: per statement plus workload totals.
@@ -165,6 +176,30 @@ class Usage:
     def calls_window(self) -> pd.Series:
         """Calls per statement in the observed window, without growth (for calibration against it)."""
         return self.statements["calls_window"]
+
+    def scaled(self, growth: float) -> Usage:
+        """This usage at another growth multiplier: every monthly quantity scales linearly.
+
+        Per-call figures, statements per transaction and storage do not depend on growth, so a
+        what-if that only moves the growth slider needs no new pass over the statements.
+        """
+        if growth == self.growth:
+            return self
+        if self.growth <= 0:
+            raise ValueError("cannot rescale a usage computed at growth 0")
+        k = growth / self.growth
+        statements = self.statements.copy()
+        for column in MONTHLY_COLUMNS:
+            if column in statements:
+                statements[column] = statements[column] * k
+        return replace(
+            self,
+            statements=statements,
+            txns_month=self.txns_month * k,
+            write_txns_month=self.write_txns_month * k,
+            growth=growth,
+            counts={key: (value * k if key.endswith("_month") else value) for key, value in self.counts.items()},
+        )
 
     @property
     def writes_per_write_txn(self) -> float:
@@ -642,8 +677,8 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
     elif explicit > 0:
         spt, spt_source = max(1.0, work_calls / explicit), "measured"
         spt_detail = (
-            f"{work_calls:,.0f} statement calls / {explicit:,.0f} explicit transactions (BEGIN/COMMIT "
-            "calls) per month; assumes every statement runs inside an explicit transaction"
+            f"statement calls / explicit transactions (BEGIN/COMMIT calls) = {spt:.4g}; assumes every "
+            "statement runs inside an explicit transaction"
         )
     else:
         spt, spt_source = 1.0, "default"

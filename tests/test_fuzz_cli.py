@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.data.fuzz_mutations import RandomChooser, make_case, run_cli_case
+from benchmarks.data.fuzz_checks import run_cli_case
+from benchmarks.data.fuzz_mutations import RandomChooser, make_case
 from costmodel.cli import main
 from tests.test_fuzz_ingest import ram_directory
 

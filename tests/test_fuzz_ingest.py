@@ -34,8 +34,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from benchmarks.data.fuzz_checks import run_case
 from benchmarks.data.fuzz_corpus import Base, Table, base_named, bases, judge, judge_bytes
-from benchmarks.data.fuzz_mutations import RandomChooser, make_case, run_case
+from benchmarks.data.fuzz_mutations import RandomChooser, make_case
 from costmodel.errors import IngestError
 from costmodel.ingest import load_workload
 
@@ -115,7 +116,7 @@ def test_the_oracle_refuses_what_the_rules_refuse() -> None:
     assert judge(Table((*header, "calls"), (("SELECT 1", "1", "2", "1"),))).kind == "invalid"
     assert judge(Table(("query", "calls"), (("SELECT 1", "1"),))).kind == "invalid"
     assert judge(Table(header, ())).kind == "invalid"
-    assert judge_bytes(b"query,calls,total_exec_time\n\"SELECT 1,2,3\n", "csv").kind == "invalid"
+    assert judge_bytes(b'query,calls,total_exec_time\n"SELECT 1,2,3\n', "csv").kind == "invalid"
     assert judge_bytes(gzip.compress(b"x")[:-3], "csv").kind == "invalid"
 
 
@@ -168,3 +169,25 @@ def test_a_nul_byte_after_the_first_8_kib_is_refused_with_its_line(tmp_path: Pat
     line = base.count(b"\n", 0, at) + 1
     with pytest.raises(IngestError, match=rf"NUL byte at line {line}: the file is damaged"):
         load_workload([path], window="1h")
+
+
+def test_the_header_check_reads_past_a_huge_first_record(tmp_path: Path) -> None:
+    """The fast path looks at the first records through a growing prefix (not a copy of the whole
+    export): a first query text longer than the prefix must still be read whole and exactly."""
+    import csv
+
+    from costmodel.ingest_read import _first_records
+
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # as ingest sets it before reading
+    huge = "SELECT '" + "x" * 300_000 + "',\n 1"
+    body = f'queryid,query,calls,total_exec_time\n1,"{huge}",2,3.5\n2,"SELECT 2",5,6.5'
+    assert _first_records(body, ",", 2) == [
+        ["queryid", "query", "calls", "total_exec_time"],
+        ["1", huge, "2", "3.5"],
+    ]
+    assert _first_records(body[: len(body) - 30], ",", 3) is None  # cut inside a quoted text
+    path = tmp_path / "huge.csv"
+    path.write_text(body, encoding="utf-8")
+    workload = load_workload([path], window="1h")
+    assert workload.statements["query"].tolist() == [huge, "SELECT 2"]
+    assert workload.info["files"][0]["format"] == "csv"

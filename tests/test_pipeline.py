@@ -80,7 +80,24 @@ def test_multi_region_and_global_options_appear_when_asked(analysis: Analysis) -
     assert multi is not None and single is not None
     comps = multi.by_component()
     # MultiRegionWriteDPU = WriteDPU per active peer (one peer besides the primary)
-    assert comps["MultiRegionWriteDPU"] == pytest.approx(comps["WriteDPU"], rel=1e-6)
+    assert float(comps["MultiRegionWriteDPU"]) == pytest.approx(float(comps["WriteDPU"]), rel=1e-6)
     storage_regions = {i.region for i in multi.line_items if i.component == "Storage"}
     assert storage_regions == {"us-east-1", "us-east-2"}
     assert result.verdict.recommended in ("dsql-multi-region", "serverless-v2-global")
+
+
+def test_rescaled_usage_equals_a_fresh_computation_at_that_growth(analysis: Analysis) -> None:
+    from costmodel.scenario import scenario_assumptions
+    from costmodel.usage import compute_usage
+
+    base = load_scenario("default")
+    analysis.run(base, sweep_points=10)  # caches the usage at growth 1
+    grown = with_growth(base, 3.5)
+    cached = analysis.run(grown, sweep_points=10)
+    fresh = compute_usage(analysis.workload, grown, scenario_assumptions(grown))
+    for column in ("calls_month", "cpu_seconds_month", "write_ios_month", "read_bytes_per_call"):
+        assert np.allclose(cached.usage.statements[column], fresh.statements[column], equal_nan=True), column
+    assert cached.usage.txns_month == pytest.approx(fresh.txns_month)
+    assert cached.usage.counts == pytest.approx(fresh.counts)
+    again = Analysis(analysis.workload, load_catalog()).run(grown, sweep_points=10)
+    assert [o.total_monthly_usd for o in cached.options] == [o.total_monthly_usd for o in again.options]

@@ -28,7 +28,6 @@ import csv
 import io
 import json
 import logging
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -119,7 +118,9 @@ def test_scrub_hides_known_secret_values_anywhere() -> None:
     ],
     ids=["url", "keyword", "malformed", "unencoded-at"],
 )
-def test_collect_errors_never_show_the_password(dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_collect_errors_never_show_the_password(
+    dsn: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PGPASSWORD", "Env-S3cret")
     out = tmp_path / "bundle"
     code, stdout, stderr = run_cli(["collect", "--dsn", dsn, "--out", str(out), "--once", "--no-schema"])
@@ -127,6 +128,15 @@ def test_collect_errors_never_show_the_password(dsn: str, tmp_path: Path, monkey
     for secret in ("Cli-S3cret", "S3cret", "Env-S3cret"):
         assert secret not in stdout + stderr
     assert not out.exists(), "a failed collection leaves no bundle directory behind"
+
+
+def test_an_unencoded_at_in_a_url_password_is_refused_before_connecting(tmp_path: Path) -> None:
+    """Regression: libpq cuts the password at the first '@' and prints the rest as the host name."""
+    dsn = "postgresql://app:first@tail-S3cret@127.0.0.1:5432/app"
+    code, stdout, stderr = run_cli(["collect", "--dsn", dsn, "--out", str(tmp_path / "b"), "--once"])
+    assert_one_line_error(code, stderr, "collect")
+    assert "unencoded '@'" in stderr and "%40" in stderr
+    assert "tail-S3cret" not in stderr + stdout and "first" not in stderr
 
 
 @pytest.fixture
@@ -216,7 +226,7 @@ SECRET_TEXTS = (
 )
 SECRETS = ("hunter2", "mapping-secret", "comment-secret", "6789-secret", "dollar-secret", "truncated-secret",
            "host-secret", "escaped")  # fmt: skip
-HOSTILE_DATABASES = ("@SUM(1+1)", "=HYPERLINK(\"http://x\")", "-db", "+db", "app")
+HOSTILE_DATABASES = ("@SUM(1+1)", '=HYPERLINK("http://x")', "-db", "+db", "app")
 
 
 @pytest.fixture(scope="module")
@@ -228,15 +238,28 @@ def hostile_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
         row["datname"] = HOSTILE_DATABASES[index % len(HOSTILE_DATABASES)]
         row["rolname"] = "=cmd|' /C calc'!A0" if index % 2 else "@rol"
     path = tmp_path_factory.mktemp("hostile") / "pgss.csv"
-    path.write_text(b.csv_text(rows), encoding="utf-8")
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\r\n")  # CR in a text is then quoted, as psql does
+        writer.writerow(list(rows[0]))
+        writer.writerows([b._text(v) for v in row.values()] for row in rows)
     return path
 
 
 @pytest.fixture(scope="module")
 def csv_report(hostile_export: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[list[str]]]:
     out = tmp_path_factory.mktemp("csv") / "report"
-    code, stdout, stderr = run_cli(
-        ["report", str(hostile_export), "--window", "1h", "--format", "csv", "--out", str(out), "--show-literals"]
+    code, _stdout, stderr = run_cli(
+        [
+            "report",
+            str(hostile_export),
+            "--window",
+            "1h",
+            "--format",
+            "csv",
+            "--out",
+            str(out),
+            "--show-literals",
+        ]
     )
     assert code == 0, stderr
     tables = {}
@@ -282,7 +305,7 @@ def test_hostile_texts_and_names_are_neutralised_not_dropped(csv_report: dict[st
     assert "SELECT id FROM accounts WHERE id = $1" in queries  # harmless text untouched
     cells = {cell for rows in csv_report.values() for row in rows for cell in row}
     assert "'@SUM(1+1)" in cells and "@SUM(1+1)" not in cells
-    assert "'=HYPERLINK(\"http://x\")" in cells
+    assert '\'=HYPERLINK("http://x")' in cells
 
 
 def test_numbers_stay_numbers_in_the_csv(csv_report: dict[str, list[list[str]]]) -> None:
@@ -308,8 +331,8 @@ def test_classify_csv_neutralises_formula_cells(hostile_export: Path) -> None:
         ["classify", str(hostile_export), "--window", "1h", "--format", "csv", "--show-literals"]
     )
     assert code == 0, stderr
-    rows = list(csv.reader(io.StringIO(stdout)))
-    assert len(rows) == 1 + len(HOSTILE_TEXTS) + len(SECRET_TEXTS)
+    rows = list(csv.reader(io.StringIO(stdout, newline="")))
+    assert len(rows) == 1 + len(HOSTILE_TEXTS) + len(SECRET_TEXTS)  # a bare CR in a text is quoted
     for row in rows:
         for cell in row:
             if _could_start_a_formula(cell):
@@ -355,7 +378,9 @@ def test_the_code_never_loads_yaml_unsafely_evaluates_code_or_unpickles() -> Non
                 problems.append(f"{where}: matches {pattern}")
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.Import | ast.ImportFrom):
-                names = [a.name for a in node.names] + ([node.module] if isinstance(node, ast.ImportFrom) else [])
+                names = [a.name for a in node.names] + (
+                    [node.module] if isinstance(node, ast.ImportFrom) else []
+                )
                 if any(str(n).split(".")[0] in UNSAFE_MODULES for n in names if n):
                     problems.append(f"{where}:{node.lineno}: imports {names}")
             if not isinstance(node, ast.Call):
@@ -363,9 +388,12 @@ def test_the_code_never_loads_yaml_unsafely_evaluates_code_or_unpickles() -> Non
             func = node.func
             if isinstance(func, ast.Name) and func.id in UNSAFE_NAMES:
                 problems.append(f"{where}:{node.lineno}: calls {func.id}()")
-            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name):
-                if (func.value.id, func.attr) in UNSAFE_CALLS:
-                    problems.append(f"{where}:{node.lineno}: calls {func.value.id}.{func.attr}()")
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and (func.value.id, func.attr) in UNSAFE_CALLS
+            ):
+                problems.append(f"{where}:{node.lineno}: calls {func.value.id}.{func.attr}()")
             for keyword in node.keywords:
                 if keyword.arg == "shell" and not (
                     isinstance(keyword.value, ast.Constant) and keyword.value.value is False
@@ -498,17 +526,13 @@ def test_hostile_yaml_through_the_report_command(option: str, name: str, tmp_pat
 
 
 def test_a_yaml_alias_bomb_is_refused_quickly(tmp_path: Path) -> None:
-    """Nested aliases (a 'billion laughs') must not be expanded: the shape check refuses them."""
+    """Nested aliases (a 'billion laughs', 9**8 values) are refused by the shape check, never expanded."""
     import time
 
-    levels = ["a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1]"]
-    for index, name in enumerate("bcdefgh"):
-        previous = "abcdefgh"[index]
-        levels.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
-    bomb = "time_profile:\n  kind: custom\n  hour_weights: [" + ", ".join(
-        f"&{line.split('&')[1]}" if i else line.split(": ", 1)[1].replace("[", "&a [", 1)
-        for i, line in enumerate(levels)
-    ) + "]\n"
+    items = ["&a [" + ", ".join(["1"] * 9) + "]"]
+    for previous, name in zip("abcdefg", "bcdefgh"):
+        items.append(f"&{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    bomb = "time_profile:\n  kind: custom\n  hour_weights: [" + ", ".join(items) + "]\n"
     started = time.perf_counter()
     with pytest.raises(CostModelError, match="hour_weights"):
         _load_scenario(tmp_path, bomb)
@@ -612,7 +636,7 @@ def test_an_out_symlink_is_replaced_not_followed(small_export: Path, tmp_path: P
     victim.write_text("precious")
     link = tmp_path / "report.json"
     link.symlink_to(victim)
-    code, stdout, stderr = _report(small_export, "--format", "json", "--out", str(link))
+    code, _stdout, stderr = _report(small_export, "--format", "json", "--out", str(link))
     assert code == 0, stderr
     assert victim.read_text() == "precious"
     assert not link.is_symlink()
@@ -625,9 +649,9 @@ def test_writing_over_an_existing_csv_export_replaces_its_files(small_export: Pa
     for _ in range(2):
         code, stdout, stderr = _report(small_export, "--format", "csv", "--out", str(out))
         assert code == 0, stderr
-    names = sorted(p.name for p in out.iterdir())
-    assert "statements.csv" in names and not any(n.startswith(".") for n in names)
-    assert stdout.splitlines() == [str(out / n) for n in stdout and [Path(x).name for x in stdout.splitlines()]]
+    listed = [Path(line) for line in stdout.splitlines()]
+    assert listed and all(p.parent == out and p.is_file() for p in listed)
+    assert sorted(p.name for p in out.iterdir()) == sorted(p.name for p in listed)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["csv"]
 
 
@@ -642,7 +666,18 @@ def report_texts(hostile_export: Path, tmp_path_factory: pytest.TempPathFactory)
     for fmt in ("table", "json", "markdown", "html"):
         out = tmp / f"report.{fmt}"
         code, _, stderr = run_cli(
-            ["report", str(hostile_export), "--window", "1h", "--format", fmt, "--out", str(out), "--width", "200"]
+            [
+                "report",
+                str(hostile_export),
+                "--window",
+                "1h",
+                "--format",
+                fmt,
+                "--out",
+                str(out),
+                "--width",
+                "200",
+            ]
         )
         assert code == 0, stderr
         texts[fmt] = out.read_text(encoding="utf-8")
@@ -682,6 +717,15 @@ def test_classify_redacts_literals_unless_asked(fmt: str, hostile_export: Path) 
     code, shown, stderr = run_cli([*base, "--show-literals"])
     assert code == 0, stderr
     assert "hunter2-secret" in shown
+
+
+def test_classify_redacts_the_text_quoted_in_parse_errors(hostile_export: Path) -> None:
+    """Regression: pglast's message quotes the text near the error (``at or near "'truncated-secret"``)."""
+    code, stdout, stderr = run_cli(["classify", str(hostile_export), "--window", "1h", "--format", "json"])
+    assert code == 0, stderr
+    errors = [s["parse_error"] for s in json.loads(stdout)["statements"] if s.get("parse_error")]
+    assert any('at or near "$1"' in e for e in errors), errors
+    assert not any("secret" in e for e in errors)
 
 
 @pytest.mark.parametrize("fmt", ["table", "json", "markdown"])

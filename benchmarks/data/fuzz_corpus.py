@@ -127,7 +127,8 @@ def _json_value(column: str, value: Any) -> Any:
 def json_objects(table: Table) -> list[dict[str, Any]]:
     """Rows as objects; a ``None`` cell of a typed table whose key was absent stays absent."""
     return [
-        {c: (v if table.typed else _json_value(c, v)) for c, v in zip(table.columns, row)} for row in table.rows
+        {c: (v if table.typed else _json_value(c, v)) for c, v in zip(table.columns, row)}
+        for row in table.rows
     ]
 
 
@@ -210,7 +211,7 @@ def _number(value: Any, required: bool) -> float:
         if required:
             raise _Invalid("empty required value")
         return math.nan
-    if isinstance(value, bool) or isinstance(value, (list, dict)):
+    if isinstance(value, (bool, list, dict)):
         raise _Invalid(f"{value!r} is not a number")
     if isinstance(value, (int, float)):
         number = float(value) if not isinstance(value, int) or abs(value) < 2**1023 else math.inf
@@ -272,7 +273,9 @@ def _timestamp(value: Any) -> None:
 
 def judge(table: Table, *, texts_exact: bool = True) -> Verdict:
     """The verdict for a table as the reader hands it over (names as written, cells as read)."""
-    names = [str(c).strip().lower() if table.typed else str(c).strip().strip('"').lower() for c in table.columns]
+    names = [
+        str(c).strip().lower() if table.typed else str(c).strip().strip('"').lower() for c in table.columns
+    ]
     if not any(n in KNOWN for n in names):
         return invalid("no known column")
     if len(set(names)) != len(names):
@@ -416,7 +419,11 @@ def judge_jsonl_text(text: str) -> Verdict:
             objects.append(json.loads(line))
         except (json.JSONDecodeError, RecursionError):
             return invalid("bad JSON line")
-    if len(objects) == 1 and isinstance(objects[0], dict) and not any(str(k).strip().lower() in KNOWN for k in objects[0]):
+    if (
+        len(objects) == 1
+        and isinstance(objects[0], dict)
+        and not any(str(k).strip().lower() in KNOWN for k in objects[0])
+    ):
         return invalid("an object")
     return _judge_objects(objects)
 
@@ -537,7 +544,9 @@ def bases() -> tuple[Base, ...]:
             data = snaps[-1].read_bytes()
             if snaps[-1].suffix == ".gz":
                 data = gzip.decompress(data)
-            out.append(Base(f"{sample.name}/{snaps[-1].name}", "csv", data, _text_table(data.decode("utf-8"))))
+            out.append(
+                Base(f"{sample.name}/{snaps[-1].name}", "csv", data, _text_table(data.decode("utf-8")))
+            )
     for version in GENERATIONS:
         typed = generated_table(version)
         for fmt, writer in WRITERS.items():

@@ -1,52 +1,36 @@
 """Mutations of valid exports, each with the answer ingest owes, and the check of that answer.
 
-A mutation draws its choices from a :class:`Chooser`: :class:`RandomChooser` (a seeded
-:class:`random.Random`, used by ``benchmarks/bench_fuzz.py``, where a failure is reproduced from its
-seed) or a hypothesis ``data`` object (the CI tests, which shrink a failure to its smallest choices).
+A mutation draws its choices from a :class:`Chooser`; :class:`RandomChooser` wraps a seeded
+:class:`random.Random`, so one integer reproduces a case. The CI tests draw that seed from hypothesis
+(``derandomize=True``); ``benchmarks/bench_fuzz.py`` walks seed ranges and prints failing seeds.
 :func:`make_case` turns the choices into a :class:`Case` (bytes, file name, options and the expected
-:class:`~benchmarks.data.fuzz_corpus.Verdict`); :func:`run_case` feeds it to ``load_workload`` (or the
-CLI) and returns the list of broken properties, empty when all hold:
-
-* the outcome is a Workload or an ``IngestError`` (a ``CostModelError``), never another exception,
-  and never the last-resort net (``unexpected …`` in the message);
-* an error is one line and names the file;
-* a Workload never loses a row: rows read = statements + excluded, and equals the rows the oracle
-  counted; counters are finite and non-negative or NaN (unknown), ``calls`` is always known;
-* where the oracle (or the unmutated base) says what the rows are, the statements are exactly those.
+:class:`~benchmarks.data.fuzz_corpus.Verdict`); :mod:`benchmarks.data.fuzz_checks` runs it and checks
+the properties.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import io
 import json
-import math
 import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-import numpy as np
-import pandas as pd
-
 from benchmarks.data.fuzz_corpus import (
-    GENERATIONS,
     KNOWN,
     NUMERIC,
     OLD_NAMES,
     WRITERS,
     Base,
-    base_named,
     Table,
     Verdict,
     bases,
     cells_as_read,
+    json_objects,
     judge,
     judge_bytes,
-    json_objects,
     objects_table,
     unsure,
 )
@@ -73,47 +57,6 @@ class RandomChooser:
 
     def blob(self, max_size: int) -> bytes:
         return self.rng.randbytes(self.rng.randint(0, max_size))
-
-
-class ByteChooser:
-    """Choices read from one byte string, libFuzzer style: hypothesis draws the bytes once (cheap) and
-    shrinks them towards zeros, i.e. towards the first option of every choice and empty blobs."""
-
-    def __init__(self, buffer: bytes) -> None:
-        self.buffer = buffer
-        self.pos = 0
-
-    def _take(self, count: int) -> int:
-        chunk = self.buffer[self.pos : self.pos + count]
-        self.pos += count
-        return int.from_bytes(chunk, "big") if chunk else 0
-
-    def integer(self, low: int, high: int) -> int:
-        span = high - low + 1
-        width = 1 if span <= 256 else 2 if span <= 65536 else 4 if span <= 2**32 else 8
-        return low + self._take(width) % span
-
-    def blob(self, max_size: int) -> bytes:
-        size = min(self._take(1) % (max_size + 1), len(self.buffer) - self.pos)
-        chunk = self.buffer[self.pos : self.pos + max(size, 0)]
-        self.pos += len(chunk)
-        return chunk
-
-
-class HypothesisChooser:
-    """Choices drawn from hypothesis (``st.data()``), so failures shrink."""
-
-    def __init__(self, data: Any) -> None:
-        from hypothesis import strategies as st
-
-        self.data = data
-        self.st = st
-
-    def integer(self, low: int, high: int) -> int:
-        return int(self.data.draw(self.st.integers(low, high)))
-
-    def blob(self, max_size: int) -> bytes:
-        return bytes(self.data.draw(self.st.binary(max_size=max_size)))
 
 
 def pick(chooser: Chooser, items: Sequence[T]) -> T:
@@ -160,7 +103,21 @@ NUMBER_VALUES: tuple[Any, ...] = (
     "NaN", "nan", "Infinity", "-inf", "0x10", "1_000", " 7 ", "\uff11\uff12", "1,5", "$5", "", "t",
     "+5", ".5", "5.", "0", "12345678901234567890123456789012345678901234567890", "١٢٣", "1e5", "2E-3",
 )  # fmt: skip
-TYPED_NUMBERS: tuple[Any, ...] = (True, False, [1], {"a": 1}, 1e308, -5, 2**64, 2**70, None, "5", 0, -0.0, 1.5)
+TYPED_NUMBERS: tuple[Any, ...] = (
+    True,
+    False,
+    [1],
+    {"a": 1},
+    1e308,
+    -5,
+    2**64,
+    2**70,
+    None,
+    "5",
+    0,
+    -0.0,
+    1.5,
+)
 QUERYID_VALUES: tuple[Any, ...] = (
     str(2**63), str(-(2**63) - 1), str(2**63 - 1), str(-(2**63)), "12abc", "1.5", "", "0x1F", " 42 ",
     "9007199254740993", "-0", "1e18",
@@ -216,11 +173,17 @@ def _table_case(chooser: Chooser, base: Base, mutation: str, table: Table) -> Ca
         re.search(r"\\[\\ntrbfvN0-7x]", text) is not None or re.search(r'(^|\t)"', text, re.M) is not None
     )
     # JSON is judged from its text: json and ujson differ on bare NaN, and the text oracle knows it
-    verdict = judge_bytes(text.encode("utf-8"), fmt) if fmt in ("json", "jsonl") else judge(cells, texts_exact=not ambiguous)
+    verdict = (
+        judge_bytes(text.encode("utf-8"), fmt)
+        if fmt in ("json", "jsonl")
+        else judge(cells, texts_exact=not ambiguous)
+    )
     if fmt in ("tsv", "copy-text") and verdict.kind == "invalid" and ambiguous:
         verdict = unsure(f"ambiguous {fmt}: {verdict.reason}")
-    if fmt in ("tsv", "copy-text") and verdict.kind == "valid" and any(
-        isinstance(v, str) and ("\r" in v or v.startswith('"')) for row in cells.rows for v in row
+    if (
+        fmt in ("tsv", "copy-text")
+        and verdict.kind == "valid"
+        and any(isinstance(v, str) and ("\r" in v or v.startswith('"')) for row in cells.rows for v in row)
     ):
         verdict = unsure(f"{fmt} with CR or a leading quote in a cell")
     data = text.encode("utf-8")
@@ -250,7 +213,9 @@ def _positions(data: bytes, kind: str) -> list[int]:
 def preserving(chooser: Chooser, base: Base) -> Case:
     """Changes that keep the export valid: the result must equal the base's parse."""
     plain = _plain(base)
-    kind = pick(chooser, ("bom", "utf16", "crlf", "cr", "gzip", "trailing blank lines", "leading spaces", "rename"))
+    kind = pick(
+        chooser, ("bom", "utf16", "crlf", "cr", "gzip", "trailing blank lines", "leading spaces", "rename")
+    )
     same_or_error = False
     ignore_cr = False
     suffix = pick(chooser, SUFFIXES)
@@ -391,12 +356,19 @@ def bytes_level(chooser: Chooser, base: Base) -> Case:
         value = INTERESTING_BYTES[chooser.integer(0, len(INTERESTING_BYTES) - 1)]
         data = plain[:at] + bytes([value]) + plain[at + 1 :]
     elif kind == "insert":
-        extra = chooser.blob(8) if chance(chooser, 50) else pick(chooser, (b'"', b",", b"\n", b'""', b"\r", b"\\"))
+        extra = (
+            chooser.blob(8)
+            if chance(chooser, 50)
+            else pick(chooser, (b'"', b",", b"\n", b'""', b"\r", b"\\"))
+        )
         data = plain[:at] + extra + plain[at:]
     elif kind == "delete":
         data = plain[:at] + plain[at + chooser.integer(1, 64) :]
     elif kind == "truncate":
-        where = pick(chooser, ("anywhere", "row boundary", "after delimiter", "in quoted multi-line text", "mid-number"))
+        where = pick(
+            chooser,
+            ("anywhere", "row boundary", "after delimiter", "in quoted multi-line text", "mid-number"),
+        )
         spots = _positions(plain, where)
         cut = chooser.integer(0, n) if where == "anywhere" else pick(chooser, spots or [n])
         data = plain[:cut]
@@ -433,7 +405,10 @@ def _json_value(chooser: Chooser, depth: int) -> Any:
         return pick(chooser, ("SELECT 1", "", "t", "12", "-3", "x" * 50, "2026-11-27 08:00:00+00", "\u0000"))
     if kind in (7, 8):
         return [_json_value(chooser, depth + 1) for _ in range(chooser.integer(0, 3))]
-    return {pick(chooser, ("a", "calls", "query")): _json_value(chooser, depth + 1) for _ in range(chooser.integer(0, 2))}
+    return {
+        pick(chooser, ("a", "calls", "query")): _json_value(chooser, depth + 1)
+        for _ in range(chooser.integer(0, 2))
+    }
 
 
 def _json_object(chooser: Chooser) -> dict[str, Any]:
@@ -472,11 +447,16 @@ def garbage(chooser: Chooser, base: Base) -> Case:
         data = json.dumps(value, indent=pick(chooser, (None, 1))).encode("utf-8")
         fmt = "json"
     elif kind == "random json lines":
-        lines = [_json_object(chooser) if chance(chooser, 85) else _json_value(chooser, 1) for _ in range(chooser.integer(1, 4))]
+        lines = [
+            _json_object(chooser) if chance(chooser, 85) else _json_value(chooser, 1)
+            for _ in range(chooser.integer(1, 4))
+        ]
         data = "".join(json.dumps(line) + "\n" for line in lines).encode("utf-8")
         fmt = "jsonl"
     elif kind == "empty":
-        data = pick(chooser, (b"", b"\n", b"  \r\n\t", b"\xef\xbb\xbf", gzip.compress(b""), b"null", b"[]", b"{}"))
+        data = pick(
+            chooser, (b"", b"\n", b"  \r\n\t", b"\xef\xbb\xbf", gzip.compress(b""), b"null", b"[]", b"{}")
+        )
     else:
         data = _plain(base).split(b"\n", 1)[0] + b"\n"
     verdict = judge_bytes(data, fmt) if fmt != "other" else judge_bytes(data, "csv")
@@ -507,222 +487,10 @@ def make_case(chooser: Chooser, families: Sequence[str] = tuple(FAMILIES)) -> Ca
     return case
 
 
-# --------------------------------------------------------------------------- running and checking
-
-
-@dataclass
-class Outcome:
-    """What happened to one case."""
-
-    case: Case
-    result: str  # "workload" or "error"
-    problems: list[str]
-    message: str = ""
-
-
-_REFERENCE: dict[str, Any] = {}
-
-
-def reference(base: Base, directory: Path) -> pd.DataFrame | None:
-    """Ingest's own parse of the unmutated base (cached per process); ``None`` when it is refused."""
-    from costmodel.errors import IngestError
-    from costmodel.ingest import load_workload
-
-    if base.name not in _REFERENCE:
-        path = directory / ("reference" + (".gz" if base.data[:2] == b"\x1f\x8b" else ".data"))
-        path.write_bytes(base.data)
-        try:
-            _REFERENCE[base.name] = load_workload([path], window="1h", include_nested=True).statements
-        except IngestError:  # a base that is refused on purpose (psql -A output with newlines)
-            _REFERENCE[base.name] = None
-    frame: pd.DataFrame | None = _REFERENCE[base.name]
-    return frame
-
-
-def _missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
-
-
-def _same(got: Any, want: Any) -> bool:
-    if _missing(want) or _missing(got):
-        return _missing(want) and _missing(got)
-    if isinstance(want, float) or isinstance(got, float):
-        return math.isclose(float(got), float(want), rel_tol=1e-12, abs_tol=0.0)
-    return bool(got == want)
-
-
-def _lines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _compare(frame: pd.DataFrame, rows: Sequence[dict[str, Any]], *, texts: bool, ignore_cr: bool) -> list[str]:
-    if len(frame) != len(rows):
-        return [f"{len(frame)} statements, expected {len(rows)}"]
-    problems: list[str] = []
-    present = set().union(*(r.keys() for r in rows)) if rows else set()
-    names = [c for c in frame.columns if c in present]
-    records = [dict(zip(names, values)) for values in frame[names].to_numpy(dtype=object).tolist()]
-    for index, (got, want) in enumerate(zip(records, rows)):
-        for name, value in want.items():
-            if name == "query":
-                if not texts:
-                    continue
-                g = got.get("query")
-                if ignore_cr and isinstance(g, str) and isinstance(value, str):
-                    g, value = _lines(g), _lines(value)
-                if g != value:
-                    problems.append(f"row {index + 1}: query {g!r:.80} != expected {value!r:.80}")
-            elif not _same(got.get(name), value):
-                problems.append(f"row {index + 1}: {name} = {got.get(name)!r}, expected {value!r}")
-        if len(problems) > 5:
-            break
-    absent = [c for c in frame.columns if c in NUMERIC and c not in present]
-    if absent and frame[absent].notna().to_numpy().any():
-        problems.append(f"a column the export lacks holds values instead of NaN: {absent}")
-    return problems
-
-
-_EXPECTED: dict[str, list[dict[str, Any]]] = {}
-
-
-def _expected_rows(name: str, frame: pd.DataFrame) -> list[dict[str, Any]]:
-    if name not in _EXPECTED:
-        _EXPECTED[name] = _expected_from_frame(frame)
-    return _EXPECTED[name]
-
-
-def _expected_from_frame(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    keys = ["query", "queryid", "userid", "dbid", "toplevel", *sorted(NUMERIC)]
-    keep = [k for k in keys if k in frame and not (k in NUMERIC and frame[k].isna().all())]
-    columns = {k: frame[k].tolist() for k in keep}
-    return [{k: (None if _missing(v) else v) for k, v in zip(columns, values)} for values in zip(*columns.values())]
-
-
-def check_workload(case: Case, workload: Any, directory: Path) -> list[str]:
-    """The properties of a successful read."""
-    problems: list[str] = []
-    s = workload.statements
-    excluded = sum(workload.excluded.values())
-    if workload.rows_read != len(s) + excluded:
-        problems.append(f"rows read {workload.rows_read} != {len(s)} statements + {excluded} excluded")
-    if len(s):
-        if s["stmt_id"].isna().any() or s["stmt_id"].duplicated().any():
-            problems.append("statement ids are missing or repeat")
-        if s["calls"].isna().any():
-            problems.append("calls unknown for a statement")
-        numeric = [name for name in s.columns if name in NUMERIC]
-        values = s[numeric].to_numpy(dtype=float)
-        known = values[~np.isnan(values)]
-        if (known < 0).any() or np.isinf(known).any():
-            problems.append("a counter holds a negative or infinite value")
-    verdict = case.verdict
-    if verdict is None:
-        frame = reference(base_named(case.base), directory)
-        if frame is None:
-            return problems  # the base itself is refused; a mutation may make it readable
-        want = _expected_rows(case.base, frame)
-        texts = True
-    elif verdict.kind == "valid":
-        want = list(verdict.rows)
-        texts = verdict.texts_exact
-        if workload.rows_read != len(want):
-            problems.append(f"rows read {workload.rows_read}, the table has {len(want)}")
-    else:
-        if verdict.kind == "invalid":
-            problems.append(f"read as a workload although the oracle says invalid ({verdict.reason})")
-        return problems
-    if not case.include_nested:
-        want = [r for r in want if r.get("toplevel") is not False]
-    # statement order is the source order; only nested rows are removed
-    problems += _compare(s, want, texts=texts, ignore_cr=case.ignore_cr)
-    return problems
-
-
-def check_error(case: Case, exc: BaseException, path: Path) -> list[str]:
-    """The properties of a refusal."""
-    from costmodel.errors import IngestError
-
-    problems: list[str] = []
-    if not isinstance(exc, IngestError):
-        return [f"raised {type(exc).__name__}: {exc!r}"[:400]]
-    text = str(exc)
-    if "unexpected" in exc.message:
-        problems.append(f"the last-resort net was hit: {text[:300]}")
-    if "\n" in text or "\r" in text:
-        problems.append(f"the error spans several lines: {text[:200]!r}")
-    if path.name not in text:
-        problems.append(f"the error does not name the file: {text[:200]}")
-    verdict = case.verdict
-    accept = verdict is None and (case.same_or_error or reference(base_named(case.base), path.parent) is None)
-    if case.window is None and "window" in text:
-        accept = True
-    if not accept and (verdict is None or verdict.kind == "valid"):
-        problems.append(f"refused although valid: {text[:300]}")
-    return problems
-
-
-def run_case(case: Case, directory: Path) -> Outcome:
-    """Read ``case`` with ``load_workload`` and check every property."""
-    from costmodel.ingest import load_workload
-
-    path = directory / f"fuzz{case.suffix}"
-    path.write_bytes(case.data)
-    try:
-        workload = load_workload(
-            [path], window=case.window, include_nested=case.include_nested
-        )
-    except Exception as exc:
-        return Outcome(case, "error", check_error(case, exc, path), str(exc))
-    return Outcome(case, "workload", check_workload(case, workload, directory))
-
-
-def run_cli_case(case: Case, directory: Path) -> Outcome:
-    """Read ``case`` through ``dsqlcost ingest`` and check exit code and output."""
-    from costmodel.cli import main
-
-    path = directory / f"fuzz{case.suffix}"
-    path.write_bytes(case.data)
-    argv = ["ingest", str(path)] + (["--window", case.window] if case.window else [])
-    argv += ["--include-nested"] if case.include_nested else []
-    out, err = io.StringIO(), io.StringIO()
-    problems: list[str] = []
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(argv)
-    except BaseException as exc:  # SystemExit included: the CLI must return, not raise
-        return Outcome(case, "error", [f"the CLI raised {type(exc).__name__}: {exc!r}"[:300]])
-    stderr = err.getvalue()
-    if "Traceback" in stderr or "Traceback" in out.getvalue():
-        problems.append("a traceback was printed")
-    if code == 0:
-        if not out.getvalue().startswith("Files:"):
-            problems.append("exit 0 without the summary")
-        if case.verdict is not None and case.verdict.kind == "invalid":
-            problems.append(f"exit 0 although the oracle says invalid ({case.verdict.reason})")
-        return Outcome(case, "workload", problems)
-    if code != 2:
-        problems.append(f"exit code {code}")
-    lines = stderr.splitlines()
-    if len(lines) != 1 or not lines[0].startswith("dsqlcost ingest: error: "):
-        problems.append(f"stderr is not one error line: {stderr[:300]!r}")
-    elif "unexpected" in lines[0]:
-        problems.append(f"the last-resort net was hit: {lines[0][:300]}")
-    verdict = case.verdict
-    if verdict is not None and verdict.kind == "valid" and not (case.window is None and "window" in stderr):
-        problems.append(f"exit 2 although valid: {stderr[:300]}")
-    return Outcome(case, "error", problems, stderr.strip())
-
-
 __all__ = [
     "FAMILIES",
-    "GENERATIONS",
-    "ByteChooser",
     "Case",
     "Chooser",
-    "HypothesisChooser",
-    "Outcome",
     "RandomChooser",
     "make_case",
-    "run_case",
-    "run_cli_case",
 ]

@@ -84,7 +84,9 @@ def _assignments(spec: ExportSpec, rng: np.random.Generator) -> tuple[np.ndarray
         if take == spec.distinct:
             chosen = rng.permutation(spec.distinct)
         else:
-            keys = log_weight + rng.gumbel(size=spec.distinct)  # Gumbel top-k = weighted sample w/o replacement
+            keys = log_weight + rng.gumbel(
+                size=spec.distinct
+            )  # Gumbel top-k = weighted sample w/o replacement
             chosen = np.argpartition(-keys, take - 1)[:take]
         dbs.append(np.full(take, db, dtype=np.int64))
         texts.append(chosen.astype(np.int64))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 from typing import Any
 
@@ -107,6 +108,8 @@ def run(args: argparse.Namespace) -> int:
     frame = workload.statements.copy()
     if not args.show_literals:
         frame["query"] = [None if q is None or q is pd.NA else redact_query(str(q)) for q in frame["query"]]
+        if "parse_error" in frame:  # pglast quotes the text near the error: it can be a literal
+            frame["parse_error"] = [redact_parse_error(m) for m in frame["parse_error"]]
     if args.format == "json":
         keys = ["stmt_id", "userid", "dbid", "queryid", "calls", *PROFILE_COLUMNS, "query"]
         keys = [k for k in dict.fromkeys(keys) if k in frame]
@@ -116,13 +119,27 @@ def run(args: argparse.Namespace) -> int:
         return 0
     cols = [c for c in COLUMNS if c in frame]
     if args.format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
+        # CRLF rows (RFC 4180, like the report's CSV): only then does csv quote a bare CR in a text,
+        # which a spreadsheet would otherwise take for the end of the row
+        writer = csv.writer(sys.stdout, lineterminator="\r\n")
         writer.writerow(cols)
         for _i, row in frame.iterrows():
             writer.writerow([_csv_cell(row[c]) for c in cols])
         return 0
     _table(frame, workload.window.describe())
     return 0
+
+
+_NEAR = re.compile(r'(at or near ")(.*?)(", at index \d+)', re.S)
+
+
+def redact_parse_error(message: Any) -> Any:
+    """A pglast message with the quoted source fragment (``at or near "'secret"``) redacted."""
+    from costmodel.report.redact import redact_query
+
+    if not isinstance(message, str):
+        return message
+    return _NEAR.sub(lambda m: m[1] + redact_query(m[2]) + m[3], message)
 
 
 def _yes_no(value: Any) -> str:

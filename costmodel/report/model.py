@@ -445,14 +445,30 @@ PATTERNS_KEPT = 50
 ``*_total`` counts say how many there are)."""
 
 
+IDS_KEPT = 20
+"""Statement ids listed per write pattern (``stmt_count`` gives the full number)."""
+
+
+def _short_ids(frame: pd.DataFrame) -> pd.DataFrame:
+    if "stmt_ids" not in frame or frame.empty:
+        return frame
+    return frame.assign(
+        stmt_count=frame["stmt_ids"].map(len),
+        stmt_ids=frame["stmt_ids"].map(lambda ids: tuple(ids)[:IDS_KEPT]),
+    )
+
+
 def _contention_dict(contention: Contention) -> dict[str, Any]:
-    patterns = contention.patterns
+    """The contention section: the riskiest write patterns and hot spots, each with a few statement ids."""
+    patterns, hot = contention.patterns, contention.hot_spots
     if "conflict_probability" in patterns and len(patterns) > PATTERNS_KEPT:
         patterns = patterns.sort_values("conflict_probability", ascending=False, kind="stable").head(
             PATTERNS_KEPT
         )
-    out: dict[str, Any] = _clean(replace(contention, patterns=patterns).to_dict())
+    shown = replace(contention, patterns=_short_ids(patterns), hot_spots=_short_ids(hot.head(PATTERNS_KEPT)))
+    out: dict[str, Any] = _clean(shown.to_dict())
     out["patterns_total"] = len(contention.patterns)
+    out["hot_spots_total"] = len(hot)
     return out
 
 
