@@ -10,7 +10,6 @@ classification and linting never happen in a callback.
 
 from __future__ import annotations
 
-import copy
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -194,7 +193,7 @@ class Analysis:
         if cached is not None:
             self._front.move_to_end(key)
             usage, contention, recorded = cached
-            return replace(usage, assumptions=copy.deepcopy(recorded)), contention
+            return replace(usage, assumptions=recorded.copy()), contention
         usage = self._usage(scenario)
         # OCC retries need DPU per call, and DPU with retries needs the conflict model: price once
         # without retries, run the model on that DPU, then price with the retry factors.
@@ -208,10 +207,10 @@ class Analysis:
         contention = assess_contention(
             self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
         )
-        self._front[key] = (usage, contention, copy.deepcopy(usage.assumptions))
+        self._front[key] = (usage, contention, usage.assumptions.copy())
         while len(self._front) > FRONT_CACHE_SIZE:
             self._front.popitem(last=False)
-        return replace(usage, assumptions=copy.deepcopy(usage.assumptions)), contention
+        return replace(usage, assumptions=usage.assumptions.copy()), contention
 
     def _usage(self, scenario: Scenario) -> Usage:
         """Usage at the scenario's growth: computed once per load shape, then rescaled (it is linear)."""
@@ -221,12 +220,12 @@ class Analysis:
         cached = self._base_usage.get(key)
         if cached is None or cached[0].growth <= 0:
             usage = compute_usage(self.workload, scenario, scenario_assumptions(scenario))
-            self._base_usage[key] = (usage, copy.deepcopy(usage.assumptions))
+            self._base_usage[key] = (usage, usage.assumptions.copy())
             while len(self._base_usage) > FRONT_CACHE_SIZE:
                 self._base_usage.popitem(last=False)
             return usage
         base, recorded = cached
-        return replace(base.scaled(scenario.growth), assumptions=copy.deepcopy(recorded))
+        return replace(base.scaled(scenario.growth), assumptions=recorded.copy())
 
     def _curves(
         self, options: Sequence[OptionEstimate], pricers: dict[str, CostCurve], scenario: Scenario

@@ -90,6 +90,14 @@ class AssumptionSet:
         """Record an assumption that is not a declared key (e.g. a per-table measured row width)."""
         self._used[key] = Assumption(key, value, unit, source, description)
 
+    def copy(self) -> AssumptionSet:
+        """An independent copy (overrides and records), sharing the immutable declarations."""
+        clone = AssumptionSet.__new__(AssumptionSet)
+        clone._specs = self._specs
+        clone._overrides = dict(self._overrides)
+        clone._used = dict(self._used)
+        return clone
+
     def used(self) -> tuple[Assumption, ...]:
         """Every assumption read so far, sorted by key."""
         return tuple(self._used[k] for k in sorted(self._used))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from decimal import Decimal
@@ -429,14 +430,22 @@ def _relative(path: str | None) -> str | None:
         return path
 
 
+_READINESS_DICTS: weakref.WeakKeyDictionary[Readiness, dict[str, Any]] = weakref.WeakKeyDictionary()
+"""Readiness sections already built: an Analysis reuses its Readiness across what-ifs."""
+
+
 def _readiness_dict(readiness: Readiness | None) -> dict[str, Any] | None:
     """The readiness section, without run-to-run noise (lint wall time, absolute paths)."""
     if readiness is None:
         return None
+    cached = _READINESS_DICTS.get(readiness)
+    if cached is not None:
+        return cached
     out: dict[str, Any] = _clean(readiness.to_dict())
     if isinstance(out.get("dsql_lint"), dict):
         out["dsql_lint"].pop("seconds", None)
     out["schema_file"] = _relative(out.get("schema_file"))
+    _READINESS_DICTS[readiness] = out
     return out
 
 
