@@ -192,9 +192,15 @@ def _print(results: list[dict[str, Any]]) -> None:
         f"{'rows per second':<22}"
         + "".join(f"{r['rows_read'] / r['total_seconds']:>14,.0f}" for r in results)
     )
-    print("peak RSS MiB after each stage (the child's ru_maxrss)")
-    for stage in STAGES:
-        print(f"  {stage:<20}" + "".join(f"{r['peak_after_mib'].get(stage, 0):>14,.0f}" for r in results))
+    analysis = ("ingest", "classify", "price", "contention", "readiness", "compare")
+    print(
+        f"{'without report+render':<22}"
+        + "".join(f"{sum(r['seconds'][s] for s in analysis):>14.2f}" for r in results)
+    )
+    print("peak RSS MiB after each stage (the child's ru_maxrss; price…compare run inside Analysis.run)")
+    for stage, label in (("ingest", "ingest"), ("classify", "classify"), ("compare", "price…compare"),
+                         ("report", "report"), ("render", "render")):  # fmt: skip
+        print(f"  {label:<20}" + "".join(f"{r['peak_after_mib'].get(stage, 0):>14,.0f}" for r in results))
     print(f"{'statements kept':<22}" + "".join(f"{r['statements']:>14,}" for r in results))
     print(f"{'distinct texts':<22}" + "".join(f"{r['distinct_texts']:>14,}" for r in results))
     print(f"{'export MB':<22}" + "".join(f"{r['export_mb']:>14,.1f}" for r in results))

@@ -51,6 +51,7 @@ from dataclasses import dataclass, fields
 from operator import attrgetter
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pglast import parser
 
@@ -262,15 +263,22 @@ def classify(workload: Workload, progress: Progress | None = None, *, jobs: int 
 def profiles_frame(profiles: Sequence[StatementProfile]) -> pd.DataFrame:
     """DataFrame of profiles with the column dtypes of :data:`_DTYPES` (shared by tests and benches)."""
     getter = attrgetter(*FIELDS)
-    rows_by_id: dict[int, tuple[Any, ...]] = {}
-    rows = []
-    for profile in profiles:
-        row = rows_by_id.get(id(profile))
-        if row is None:
-            row = rows_by_id[id(profile)] = getter(profile)
-        rows.append(row)
-    columns = list(zip(*rows)) if rows else [() for _ in FIELDS]
-    data = {name: pd.Series(list(values), dtype=_DTYPES[name]) for name, values in zip(FIELDS, columns)}
+    code_of: dict[int, int] = {}
+    distinct: list[tuple[Any, ...]] = []
+    codes = np.empty(len(profiles), dtype=np.intp)
+    for index, profile in enumerate(profiles):
+        code = code_of.get(id(profile))
+        if code is None:
+            code = code_of[id(profile)] = len(distinct)
+            distinct.append(getter(profile))
+        codes[index] = code
+    # Typed columns are built once per distinct profile, then repeated by position: a fleet export
+    # of 1,000,000 rows has some 50,000 distinct texts, so this is ~20x less conversion work.
+    columns = list(zip(*distinct)) if distinct else [() for _ in FIELDS]
+    data = {
+        name: pd.Series(list(values), dtype=_DTYPES[name]).take(codes).reset_index(drop=True)
+        for name, values in zip(FIELDS, columns)
+    }
     return pd.DataFrame(data, columns=list(FIELDS))
 
 

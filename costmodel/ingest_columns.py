@@ -427,7 +427,10 @@ def _timestamps(raw: RawTable, label: str, vals: Sequence[Any] | None, n: int) -
         if value is not None and not isinstance(value, str):
             raise raw.error(f"value {_show(value)} is not a timestamp", index, label, None)
     parsed = pd.to_datetime(pd.Series(cleaned, dtype=object), utc=True, format="ISO8601", errors="coerce")
-    bad = parsed.isna().to_numpy() & np.array([v is not None for v in cleaned], dtype=bool)
+    # pandas reads "-3" as the year -3; Python's datetime (and the window code) only holds 1..9999
+    years = parsed.dt.year.to_numpy(dtype=float, na_value=np.nan)
+    outside = (years < 1) | (years > 9999)
+    bad = (parsed.isna().to_numpy() & np.array([v is not None for v in cleaned], dtype=bool)) | outside
     if bad.any():
         index = int(np.flatnonzero(bad)[0])
         raise raw.error(

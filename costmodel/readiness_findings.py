@@ -283,9 +283,15 @@ def _rule_masks(ctx: Context, test: Any) -> tuple[Mask, Mask]:
 def _generic_lint(ctx: Context, catalog: CheckCatalog) -> list[tuple[Finding, Mask]]:
     """dsql-lint rules no check knows: one blocker finding per rule, fixable as dsql-lint says."""
     rules: dict[str, LintDiagnostic] = {}
+    covered: dict[str, bool] = {}  # per rule, not per diagnostic: a fleet export repeats each text
     for diags in [*ctx.diags, *ctx.schema_diags]:
         for d in diags:
-            if d.rule != "parse_error" and not any(c.covers_rule(d.rule) for c in catalog.checks):
+            if d.rule == "parse_error":
+                continue
+            hit = covered.get(d.rule)
+            if hit is None:
+                hit = covered[d.rule] = any(c.covers_rule(d.rule) for c in catalog.checks)
+            if not hit:
                 rules.setdefault(d.rule, d)
     out = []
     for rule, first in sorted(rules.items()):

@@ -191,3 +191,19 @@ def test_the_header_check_reads_past_a_huge_first_record(tmp_path: Path) -> None
     workload = load_workload([path], window="1h")
     assert workload.statements["query"].tolist() == [huge, "SELECT 2"]
     assert workload.info["files"][0]["format"] == "csv"
+
+
+@pytest.mark.parametrize("value", ["-3", "-1-11-27 08:00:00+00", "10000-01-01 00:00:00+00", "0000-06-01"])
+def test_a_timestamp_outside_years_1_to_9999_is_refused_not_the_net(value: str, tmp_path: Path) -> None:
+    """Regression (found by the 100,000-input run): pandas reads ``-3`` as the year -3, and the window
+    code then failed with ``ValueError: year -3 is out of range`` inside the last-resort net."""
+    path = tmp_path / "pgss.jsonl"
+    path.write_text(
+        f'{{"query": "SELECT 1", "calls": 5, "total_exec_time": 1.5, "stats_since": "{value}"}}\n',
+        encoding="utf-8",
+    )
+    for window in (None, "1h"):
+        with pytest.raises(IngestError) as caught:
+            load_workload([path], window=window)
+        assert "unexpected" not in caught.value.message
+        assert f"value {value!r} is not a timestamp" in str(caught.value)

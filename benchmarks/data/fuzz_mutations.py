@@ -169,17 +169,17 @@ def _table_case(chooser: Chooser, base: Base, mutation: str, table: Table) -> Ca
         table = cells_as_read(table, fmt)  # numbers typed as json_agg would
     text = WRITERS[fmt](table)
     cells = cells_as_read(table, fmt) if fmt not in ("json", "jsonl") else objects_table(json_objects(table))
-    ambiguous = fmt in ("tsv", "copy-text") and (
-        re.search(r"\\[\\ntrbfvN0-7x]", text) is not None or re.search(r'(^|\t)"', text, re.M) is not None
-    )
+    ambiguous = _ambiguous_tab_text(text, fmt)
     # JSON is judged from its text: json and ujson differ on bare NaN, and the text oracle knows it
     verdict = (
         judge_bytes(text.encode("utf-8"), fmt)
         if fmt in ("json", "jsonl")
         else judge(cells, texts_exact=not ambiguous)
     )
-    if fmt in ("tsv", "copy-text") and verdict.kind == "invalid" and ambiguous:
-        verdict = unsure(f"ambiguous {fmt}: {verdict.reason}")
+    if ambiguous:
+        verdict = unsure(
+            f"{fmt} the reader may take for another tab format: {verdict.reason or verdict.kind}"
+        )
     if (
         fmt in ("tsv", "copy-text")
         and verdict.kind == "valid"
@@ -190,6 +190,24 @@ def _table_case(chooser: Chooser, base: Base, mutation: str, table: Table) -> Ca
     if chance(chooser, 10):
         data = gzip.compress(data, mtime=0)
     return Case("structure", mutation, base.name, data, pick(chooser, SUFFIXES), verdict)
+
+
+def _ambiguous_tab_text(text: str, fmt: str) -> bool:
+    """Whether a tab-separated text can be read as another tab format than it was written in.
+
+    The reader tells quoted TSV, COPY text and plain TSV apart from content (README: a ``\\N``
+    cell means COPY text, a field starting with a quote means quoted TSV, backslash escapes
+    without quotes mean COPY text); a cell that happens to look like one of those signals
+    changes how the whole file is read.
+    """
+    if fmt not in ("tsv", "copy-text"):
+        return False
+    null_marker = re.search(r"(^|\t)\\N(\t|$)", text, re.M) is not None
+    quoted = re.search(r'(^|\t)"', text, re.M) is not None
+    escapes = re.search(r"\\[\\ntrbfv]", text) is not None
+    if fmt == "tsv":
+        return null_marker or (not quoted and escapes)
+    return not null_marker and quoted
 
 
 def _positions(data: bytes, kind: str) -> list[int]:

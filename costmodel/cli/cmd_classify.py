@@ -97,6 +97,11 @@ def _csv_cell(value: Any) -> str:
     return text_cell(cell)
 
 
+def _rows(frame: pd.DataFrame, columns: list[str]) -> Any:
+    """Row value tuples via column lists (``iterrows`` builds a Series per row: 50× slower)."""
+    return zip(*(frame[c].tolist() for c in columns))
+
+
 def run(args: argparse.Namespace) -> int:
     """Load, classify, print."""
     from costmodel.classify import classify
@@ -113,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         keys = ["stmt_id", "userid", "dbid", "queryid", "calls", *PROFILE_COLUMNS, "query"]
         keys = [k for k in dict.fromkeys(keys) if k in frame]
-        rows = [{k: _json_value(row[k]) for k in keys} for _i, row in frame.iterrows()]
+        rows = [dict(zip(keys, map(_json_value, values))) for values in _rows(frame, keys)]
         out = {"window": workload.window.describe(), "statements": rows}
         sys.stdout.write(json.dumps(out, indent=2, ensure_ascii=False) + "\n")
         return 0
@@ -123,8 +128,8 @@ def run(args: argparse.Namespace) -> int:
         # which a spreadsheet would otherwise take for the end of the row
         writer = csv.writer(sys.stdout, lineterminator="\r\n")
         writer.writerow(cols)
-        for _i, row in frame.iterrows():
-            writer.writerow([_csv_cell(row[c]) for c in cols])
+        for values in _rows(frame, cols):
+            writer.writerow([_csv_cell(v) for v in values])
         return 0
     _table(frame, workload.window.describe())
     return 0
