@@ -258,7 +258,9 @@ def activity_series(
             if column not in pl:
                 record[column] = float("nan")  # the export lacks the counter: unknown
             elif top.empty:
-                record[column] = 0.0  # no statement ran in the interval: idle, which scale-to-zero needs to see
+                record[column] = (
+                    0.0  # no statement ran in the interval: idle, which scale-to-zero needs to see
+                )
             else:
                 record[column] = float(top[column].sum(min_count=1))
         records.append(record)

@@ -198,7 +198,9 @@ class Usage:
             txns_month=self.txns_month * k,
             write_txns_month=self.write_txns_month * k,
             growth=growth,
-            counts={key: (value * k if key.endswith("_month") else value) for key, value in self.counts.items()},
+            counts={
+                key: (value * k if key.endswith("_month") else value) for key, value in self.counts.items()
+            },
         )
 
     @property

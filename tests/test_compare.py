@@ -11,8 +11,17 @@ from costmodel.compare import break_even, decide, dsql_cost_curve
 from costmodel.estimate import LineItem, OptionEstimate
 
 
-def _item(option: str, component: str, qty: float, price: str, usd: float, *, usage: bool = True, unit: str = "DPU",
-          region: str = "us-east-1") -> LineItem:
+def _item(
+    option: str,
+    component: str,
+    qty: float,
+    price: str,
+    usd: float,
+    *,
+    usage: bool = True,
+    unit: str = "DPU",
+    region: str = "us-east-1",
+) -> LineItem:
     return LineItem(option, component, region, Decimal(str(qty)), unit, Decimal(price), Decimal(str(usd)),
                     "test", usage_based=usage)  # fmt: skip
 
@@ -78,7 +87,10 @@ def test_verdict_picks_cheapest_comparable_option() -> None:
 
 
 def test_verdict_does_not_recommend_blocked_dsql_and_says_why() -> None:
-    options = [_opt("dsql-single-region", "dsql", "40"), _opt("serverless-v2-standard", "serverless-v2", "60")]
+    options = [
+        _opt("dsql-single-region", "dsql", "40"),
+        _opt("serverless-v2-standard", "serverless-v2", "60"),
+    ]
     v = decide(options, multi_region=False, readiness_verdict="blocked", readiness_summary="blockers touch 12% of calls",
                contention_risk="low", conflict_rate=0.0, sv2_recommended_mode=None)  # fmt: skip
     assert v.recommended == "serverless-v2-standard"

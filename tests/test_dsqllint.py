@@ -117,5 +117,7 @@ def test_five_thousand_statements_in_parallel_chunks() -> None:
     texts = [f"UPDATE t{i % 50} SET a = $1 WHERE id = $2" for i in range(4990)] + ["TRUNCATE t"] * 10
     run = run_dsql_lint(texts)
     assert run.invocations == -(-len(texts) // CHUNK_TEXTS)  # one process per chunk of texts
-    assert [i for i, d in enumerate(run.statements) if d] == list(range(4990, 5000))  # mapped back across chunks
+    assert [i for i, d in enumerate(run.statements) if d] == list(
+        range(4990, 5000)
+    )  # mapped back across chunks
     assert run.seconds < 10

@@ -59,16 +59,25 @@ def fleet_run(fleet_dir: Path):  # type: ignore[no-untyped-def]
     clusters = load_fleet(expand_sources([fleet_dir]), LoadOptions(), jobs=1)
     catalog = load_catalog()
     scenario = load_scenario("default")
-    return clusters, FleetAnalysis(clusters, catalog, jobs=1).run(scenario, sweep_points=400), catalog, scenario
+    return (
+        clusters,
+        FleetAnalysis(clusters, catalog, jobs=1).run(scenario, sweep_points=400),
+        catalog,
+        scenario,
+    )
 
 
 def test_fleet_totals_are_cluster_sums_with_one_free_tier(fleet_run) -> None:  # type: ignore[no-untyped-def]
     clusters, fleet, catalog, scenario = fleet_run
-    alone = {name: Analysis(w, catalog, with_readiness=False).run(scenario, sweep_points=0) for name, w in clusters}
+    alone = {
+        name: Analysis(w, catalog, with_readiness=False).run(scenario, sweep_points=0) for name, w in clusters
+    }
     dsql = next(o for o in fleet.options if o.name == "dsql-single-region")
     free = [i for i in dsql.line_items if i.component == "FreeTierDPU"]
     assert len(free) == 1 and free[0].quantity == Decimal("-100000.0000")  # once for the whole fleet
-    usage_dpu = sum(float(i.quantity) for i in dsql.line_items if i.usage_based and i.unit == "DPU" and i.quantity > 0)
+    usage_dpu = sum(
+        float(i.quantity) for i in dsql.line_items if i.usage_based and i.unit == "DPU" and i.quantity > 0
+    )
     per_cluster = sum(
         float(i.quantity)
         for r in alone.values()
@@ -84,7 +93,9 @@ def test_fleet_totals_are_cluster_sums_with_one_free_tier(fleet_run) -> None:  #
     # the 2-hour window halves the monthly volume of an identical export
     west = dict(fleet.clusters)["west"]
     east = dict(fleet.clusters)["east"]
-    assert west.usage.statements["calls_month"].sum() == pytest.approx(east.usage.statements["calls_month"].sum() / 2)
+    assert west.usage.statements["calls_month"].sum() == pytest.approx(
+        east.usage.statements["calls_month"].sum() / 2
+    )
 
 
 def test_fleet_break_even_curve_matches_the_totals_at_one(fleet_run) -> None:  # type: ignore[no-untyped-def]
@@ -132,7 +143,9 @@ def test_deduplicate_sums_calls_and_weights_per_call_figures() -> None:
     assert out.loc["a", "findings"] == ("x", "y")
 
 
-def test_report_command_runs_a_fleet_and_refuses_since(fleet_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_command_runs_a_fleet_and_refuses_since(
+    fleet_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["report", str(fleet_dir), "--format", "json", "--jobs", "1"]) == 0
     assert '"fleet"' in capsys.readouterr().out
     code = main(["report", str(fleet_dir / "east.csv"), str(fleet_dir / "west.csv"), "--since", str(SMALL)])

@@ -70,7 +70,13 @@ def test_literals_are_redacted_unless_asked(analysis: Analysis) -> None:
 def test_multi_region_and_global_options_appear_when_asked(analysis: Analysis) -> None:
     scenario = load_scenario(
         "default",
-        {"regions": {"dsql_peers": ["us-east-2"], "dsql_witness": "us-west-2", "global_secondaries": ["us-west-2"]}},
+        {
+            "regions": {
+                "dsql_peers": ["us-east-2"],
+                "dsql_witness": "us-west-2",
+                "global_secondaries": ["us-west-2"],
+            }
+        },
     )
     result = analysis.run(scenario, sweep_points=100)
     names = {o.name for o in result.options}

@@ -44,7 +44,9 @@ def test_readme_has_examples_for_every_format() -> None:
 
 
 @pytest.mark.parametrize("command", [c for _n, c in EXAMPLES], ids=[f"README.md:{n}" for n, _c in EXAMPLES])
-def test_readme_example_runs(command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_readme_example_runs(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(ROOT)
     args = shlex.split(command)[1:]
     if "--help" in args:
