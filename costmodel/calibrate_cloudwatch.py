@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from costmodel.errors import CalibrationError
+from costmodel.errors import CalibrationError, read_text
 
 METRICS: dict[str, str] = {
     "multiregionwritedpu": "MultiRegionWriteDPU",
@@ -185,12 +185,7 @@ def _from_csv(text: str, file: str) -> list[MetricSeries]:
 def read_metric_file(path: str | Path) -> list[MetricSeries]:
     """The metric series in one export file."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CalibrationError(f"cannot read: {exc.strerror}", file=file) from None
-    except UnicodeDecodeError:
-        raise CalibrationError("not UTF-8 text", file=file) from None
+    text = read_text(path, CalibrationError, "CloudWatch export")
     if text.lstrip()[:1] in ("{", "["):
         try:
             data = json.loads(text)

@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from costmodel.errors import CalibrationError
+from costmodel.errors import CalibrationError, read_text
 
 LABELS: dict[str, str] = {
     "Compute": "compute",
@@ -307,12 +307,7 @@ def parse_explain_records(text: str, file: str) -> list[DpuBlock]:
 def parse_explain_file(path: str | Path) -> list[DpuBlock]:
     """All blocks of one file (text, JSON or JSON lines, told apart by content)."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CalibrationError(f"cannot read: {exc.strerror}", file=file) from None
-    except UnicodeDecodeError:
-        raise CalibrationError("not UTF-8 text", file=file, hint="save the EXPLAIN output as UTF-8") from None
+    text = read_text(path, CalibrationError, "EXPLAIN file", hint="save the EXPLAIN output as UTF-8")
     head = text.lstrip()[:1]
     blocks = parse_explain_records(text, file) if head in ("{", "[") else parse_explain_text(text, file)
     if not blocks:

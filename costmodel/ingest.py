@@ -47,6 +47,7 @@ from costmodel.ingest_window import (
 from costmodel.workload import (
     COUNTER_COLUMNS,
     IDENTITY_COLUMNS,
+    IO_TIMING_COLUMNS,
     SIGNALS,
     TIMESTAMP_COLUMNS,
     ActivitySeries,
@@ -59,14 +60,6 @@ __all__ = ["GROUP_BY_CHOICES", "load_workload"]
 
 GROUP_BY_CHOICES: tuple[str, ...] = ("query",)
 INSUFFICIENT_PRIVILEGE = "<insufficient privilege>"
-IO_TIMING_COLUMNS = (
-    "shared_blk_read_time",
-    "shared_blk_write_time",
-    "local_blk_read_time",
-    "local_blk_write_time",
-    "temp_blk_read_time",
-    "temp_blk_write_time",
-)
 PLANNING_COLUMNS = (
     "plans",
     "total_plan_time",

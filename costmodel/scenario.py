@@ -27,7 +27,7 @@ from typing import Any
 import yaml
 
 from costmodel.assumptions import AssumptionSet, defaults
-from costmodel.errors import ScenarioError
+from costmodel.errors import ScenarioError, read_text
 
 
 class ProfileKind(StrEnum):
@@ -402,12 +402,7 @@ def _user_layer(name_or_path: str) -> _Layer:
     path = Path(name_or_path)
     if not path.is_file():
         raise _unknown_scenario(name_or_path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(f"cannot read scenario file: {exc.strerror}", file=str(path)) from None
-    except UnicodeDecodeError:
-        raise ScenarioError("scenario file is not UTF-8 text", file=str(path)) from None
+    text = read_text(path, ScenarioError, "scenario file")
     return _parse_yaml(text, str(path), f"file {path.name}", "user")
 
 

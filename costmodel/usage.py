@@ -42,7 +42,7 @@ from costmodel.errors import ScenarioError
 from costmodel.profile import KeyShape, ParseStatus, StatementKind
 from costmodel.scenario import Scenario
 from costmodel.timebase import SECONDS_PER_MONTH
-from costmodel.workload import CatalogFacts, Workload
+from costmodel.workload import IO_TIMING_COLUMNS, CatalogFacts, Workload
 
 BYTES_PER_GB = 1024**3
 """AWS meters DSQL storage in GiB-month (billing doc) and Aurora in GB-month of 2**30 bytes."""
@@ -122,14 +122,6 @@ _KEYED_SHAPES = [k.value for k in (KeyShape.CONSTANT, KeyShape.PARAMETER, KeySha
 """Key shapes of an UPDATE/DELETE that finds its rows by key equality: read by rows, not buffers,
 because a write's buffers also count the pages the write itself touches (new row versions, index
 insertions, pruning), which DSQL does not bill as reads."""
-_IO_TIME_COLUMNS = (
-    "shared_blk_read_time",
-    "shared_blk_write_time",
-    "local_blk_read_time",
-    "local_blk_write_time",
-    "temp_blk_read_time",
-    "temp_blk_write_time",
-)
 
 
 MONTHLY_COLUMNS: tuple[str, ...] = (
@@ -439,7 +431,7 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
         if planning_on
         else "planning time not tracked: CPU is execution only"
     )
-    io_cols = [_column(df, c) for c in _IO_TIME_COLUMNS]
+    io_cols = [_column(df, c) for c in IO_TIMING_COLUMNS]
     io_known = ~np.all([np.isnan(c) for c in io_cols], axis=0)
     timing = _setting(workload, "track_io_timing")
     reads_blocks = np.nansum(_column(df, "shared_blks_read")) > 0

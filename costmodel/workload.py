@@ -83,6 +83,16 @@ COUNTER_COLUMNS: tuple[str, ...] = (
 )
 """Numeric columns in pg_stat_statements 1.12 order (float64, NaN = unknown)."""
 
+IO_TIMING_COLUMNS: tuple[str, ...] = (
+    "shared_blk_read_time",
+    "shared_blk_write_time",
+    "local_blk_read_time",
+    "local_blk_write_time",
+    "temp_blk_read_time",
+    "temp_blk_write_time",
+)
+"""Time spent waiting for block I/O (ms; non-zero only with ``track_io_timing = on``)."""
+
 TIMESTAMP_COLUMNS: tuple[str, ...] = ("stats_since", "minmax_stats_since")
 
 CANONICAL_COLUMNS: tuple[str, ...] = IDENTITY_COLUMNS + COUNTER_COLUMNS + TIMESTAMP_COLUMNS

@@ -84,7 +84,7 @@ def test_cloudwatch_fit_from_the_cli(tmp_path: Path, capsys: pytest.CaptureFixtu
         ((), "nothing to calibrate from"),
         (("--explain", str(DATA / "aws_examples.txt"), "--out", "x.yaml"), "needs the workload"),
         (("--explain", str(DATA / "bad_cloudwatch.yaml")), "no 'Statement DPU Estimate:' block found"),
-        (("--explain", "/nonexistent/explain.txt"), "cannot read"),
+        (("--explain", "/nonexistent/explain.txt"), "EXPLAIN file not found"),
     ],
 )
 def test_bad_input_exits_2_with_one_line(

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from costmodel.errors import PricingError
+from costmodel.errors import PricingError, read_text
 
 PRICE_DIR = "costmodel/data/prices"
 SERVICE_FILES = {
@@ -303,13 +303,7 @@ def load_catalog(overrides: Sequence[str | Path] = ()) -> PriceCatalog:
     facts = dict(base.facts)
     for path in overrides:
         file = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise PricingError(f"cannot read price file: {exc.strerror}", file=file) from None
-        except UnicodeDecodeError:
-            raise PricingError("price file is not UTF-8 text", file=file) from None
-        data = _read_yaml(text, file)
+        data = _read_yaml(read_text(path, PricingError, "price file"), file)
         docs = data.get("overrides") if "overrides" in data else [data]
         if not isinstance(docs, list):
             raise PricingError("'overrides' must be a list of service blocks", file=file)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from costmodel.errors import ReportError
+from costmodel.errors import ReportError, read_text
 from costmodel.report.common import check_report
 
 Key = tuple[str, str, str]
@@ -22,14 +22,7 @@ Key = tuple[str, str, str]
 def load_report(path: str | Path) -> dict[str, Any]:
     """Read a JSON report written by ``dsqlcost report --format json``."""
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ReportError("report file not found", file=file) from None
-    except UnicodeDecodeError:
-        raise ReportError("report file is not UTF-8 JSON", file=file) from None
-    except OSError as exc:
-        raise ReportError(f"cannot read report: {exc.strerror}", file=file) from None
+    text = read_text(path, ReportError, "report file", hint="write it with `dsqlcost report --format json`")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
