@@ -112,7 +112,7 @@ def fmt_usd(value: Any, places: int | None = None) -> str:
 
 
 def fmt_price(value: Any) -> str:
-    """A unit price with all its significant digits and at least cents: ``$0.000008``, ``$0.10``."""
+    """A unit price with all its significant digits and at least cents: ``$0.0000123``, ``$0.50``."""
     if not is_number(value):
         return "—"
     text = plain_number(value)

@@ -8,7 +8,7 @@ Format (documented in ``docs/report-contract.md`` § CSV export):
   page and garbles ``Größe`` or ``→``; LibreOffice and pandas (``encoding="utf-8-sig"``) read the
   BOM correctly; ``bom=False`` writes plain UTF-8 for tools that choke on it.
 - Units in column names (``monthly_usd``, ``unit_price_usd``, ``calls_per_month``,
-  ``quantity_per_month`` with a ``unit`` column next to it); numbers plain (``0.000008``: no
+  ``quantity_per_month`` with a ``unit`` column next to it); numbers plain (``0.0000123``: no
   exponent, currency symbol or grouping), booleans ``TRUE``/``FALSE``, dates ISO 8601, fractions
   0–1, lists joined with ``; ``.
 - Formula-injection safe (:mod:`costmodel.report.safe`): text cells that could start a formula get

@@ -9,7 +9,7 @@ made to a text value. Only *text* columns are neutralised: a negative number in 
 (a free-tier credit of ``-12.5``) stays a number. Identifier columns (statement ids) are also
 quoted when they look like numbers, so a 19-digit queryid is not rounded to 15 digits.
 
-Numbers are written plainly (``0.000008``, never ``8e-06``, no grouping, no currency symbol), so
+Numbers are written plainly (``0.0000123``, never ``1.23e-05``, no grouping, no currency symbol), so
 every locale's CSV import reads the same value.
 """
 
