@@ -11,7 +11,7 @@ import datetime as dt
 import math
 import re
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -367,9 +367,7 @@ def build_report(
     workload, scenario = result.workload, result.scenario
     queries = workload.statements["query"] if "query" in workload.statements else pd.Series(dtype=object)
     when = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    name = title or (
-        f"{', '.join(s.rstrip('/').split('/')[-1] for s in workload.sources)}: DSQL vs Aurora Serverless v2"
-    )
+    name = title or f"{source_label(workload.sources)}: DSQL vs Aurora Serverless v2"
     window = workload.window
     frame = statement_frame(result)
     report: dict[str, Any] = {
@@ -402,6 +400,13 @@ def build_report(
         report["readiness"] = redact_section(report["readiness"])
         report["contention"] = redact_section(report["contention"])
     return report
+
+
+def source_label(sources: Sequence[str]) -> str:
+    """A short name for a workload's inputs: the bundle's folder, else the export file names."""
+    bundles = [Path(s).parent.name for s in sources if Path(s).name == "bundle.yaml"]
+    names = bundles or [Path(s).name for s in sources]
+    return ", ".join(names[:3]) + (f" (+{len(names) - 3} more)" if len(names) > 3 else "")
 
 
 def _scenario_dict(scenario: Scenario) -> dict[str, Any]:
