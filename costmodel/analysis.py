@@ -26,7 +26,7 @@ from costmodel.contention import Contention, assess_contention
 from costmodel.estimate import Assumption, OptionEstimate
 from costmodel.pricing.catalog import PriceCatalog
 from costmodel.pricing.dsql import SERVICE as DSQL_SERVICE
-from costmodel.pricing.dsql import estimate_dsql
+from costmodel.pricing.dsql import attempt_dpu, estimate_dsql
 from costmodel.pricing.serverless_v2 import serverless_v2_options
 from costmodel.readiness import Readiness, assess_readiness
 from costmodel.scenario import Scenario, scenario_assumptions
@@ -195,15 +195,8 @@ class Analysis:
             usage, contention, recorded = cached
             return replace(usage, assumptions=recorded.copy()), contention
         usage = self._usage(scenario)
-        # OCC retries need DPU per call, and DPU with retries needs the conflict model: price once
-        # without retries, run the model on that DPU, then price with the retry factors.
-        plain = estimate_dsql(usage, scenario, self.catalog, multi_region=False, calibration=self.calibration)
-        # An aborted attempt bills its compute and reads (writes are only billed when a commit lands).
-        dpu_per_call = (
-            plain.statements["compute_dpu_per_call"] + plain.statements["read_dpu_per_call"]
-            if plain.statements is not None
-            else None
-        )
+        # Retries bill what an aborted attempt bills; DSQL is priced with the retry factors in run().
+        dpu_per_call = attempt_dpu(usage, self.catalog, self.calibration)
         contention = assess_contention(
             self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
         )

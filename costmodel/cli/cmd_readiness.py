@@ -119,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
     from costmodel.analysis import bundle_schema
     from costmodel.classify import classify
     from costmodel.contention import assess_contention
+    from costmodel.pricing.catalog import load_catalog
+    from costmodel.pricing.dsql import attempt_dpu
     from costmodel.readiness import assess_readiness
     from costmodel.readiness_render import readiness_document, render_markdown, render_text
     from costmodel.report.redact import redact_section
@@ -134,10 +136,9 @@ def run(args: argparse.Namespace) -> int:
         schema = bundle_schema(workload)  # a single bundle's schema.sql, as the report checks it
     usage = compute_usage(workload, scenario, assumptions)
     notes: list[str] = []
-    per_attempt, cost = _dsql_dpu_and_cost(usage, scenario, None, notes)
+    per_attempt = attempt_dpu(usage, load_catalog())
     contention = assess_contention(workload, usage, scenario, assumptions, statement_dpu=per_attempt)
-    if per_attempt is not None:
-        _, cost = _dsql_dpu_and_cost(usage, scenario, contention.retry_factors, notes)
+    cost = _dsql_cost(usage, scenario, contention.retry_factors, notes)
     readiness = assess_readiness(
         workload,
         statement_cost=cost,
@@ -182,12 +183,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _dsql_dpu_and_cost(
-    usage: Any, scenario: Any, retry: pd.Series | None, notes: list[str]
-) -> tuple[pd.Series | None, pd.Series | None]:
-    """DPU per attempt (compute + reads: what an aborted attempt bills) and monthly USD per statement.
+def _dsql_cost(usage: Any, scenario: Any, retry: pd.Series, notes: list[str]) -> pd.Series | None:
+    """Monthly USD per statement on DSQL, retries included, for the cost shares.
 
-    Returns (None, None) with a note when DSQL cannot be priced for the scenario's regions.
+    Returns None with a note when DSQL cannot be priced for the scenario's regions (readiness still
+    works then, weighted by calls and execution time).
     """
     from costmodel.pricing.catalog import load_catalog
     from costmodel.pricing.dsql import estimate_dsql
@@ -198,13 +198,9 @@ def _dsql_dpu_and_cost(
             scenario,
             load_catalog(),
             multi_region=bool(scenario.regions.dsql_peers),
-            retry_factor=retry if retry is not None else 0.0,
+            retry_factor=retry,
         )
     except CostModelError as exc:
         notes.append(f"cost shares unavailable, DSQL could not be priced: {exc}")
-        return None, None
-    st = option.statements
-    if st is None:
-        return None, None
-    per_attempt = st["compute_dpu_per_call"].astype(float) + st["read_dpu_per_call"].astype(float)
-    return per_attempt, st["monthly_usd"].astype(float)
+        return None
+    return None if option.statements is None else option.statements["monthly_usd"].astype(float)

@@ -266,6 +266,23 @@ def _traffic_split(
     )
 
 
+def attempt_dpu(usage: Usage, catalog: PriceCatalog, calibration: Calibration | None = None) -> pd.Series:
+    """DPU one attempt of each statement bills: compute + reads (writes apply only at a commit).
+
+    The OCC model turns retry factors into extra DPU with it. It needs the formula constants, not
+    prices, so it works for any region set (no price lookup can fail here).
+    """
+    per = dpu_per_call(
+        usage,
+        DpuConstants.from_catalog(catalog),
+        active_peers=1,
+        compute_ratio=float(usage.assumptions.get("dsql_compute_ratio")),
+        factors=calibration.factors if calibration is not None else None,
+        retry_factor=np.zeros(len(usage.statements)),
+    )
+    return per["compute_dpu_per_call"] + per["read_dpu_per_call"]
+
+
 def dpu_per_call(
     usage: Usage,
     constants: DpuConstants,
