@@ -75,6 +75,8 @@ PROGRESS_EVERY = 500
 """Rows between two progress callbacks."""
 
 _NOTE_PREFIX = "classify: "
+NOTE_PREFIX = _NOTE_PREFIX
+"""Every classification note starts with this (reclassifying replaces them)."""
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,7 @@ def classify(workload: Workload, progress: Progress | None = None, *, jobs: int 
     profile.index = statements.index
     kept = statements.drop(columns=[c for c in PROFILE_COLUMNS if c in statements.columns])
     notes = tuple(n for n in workload.notes if not n.startswith(_NOTE_PREFIX))
-    return workload.with_statements(pd.concat([kept, profile], axis=1), notes=notes + _notes(profile))
+    return workload.with_statements(pd.concat([kept, profile], axis=1), notes=notes + classify_notes(profile))
 
 
 def profiles_frame(profiles: Sequence[StatementProfile]) -> pd.DataFrame:
@@ -282,7 +284,8 @@ def profiles_frame(profiles: Sequence[StatementProfile]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(FIELDS))
 
 
-def _notes(profile: pd.DataFrame) -> tuple[str, ...]:
+def classify_notes(profile: pd.DataFrame) -> tuple[str, ...]:
+    """Notes counting unparsable and truncated texts among ``profile`` rows (prefixed ``classify:``)."""
     counts = profile["parse_status"].value_counts()
     notes = []
     errors = int(counts.get(ParseStatus.PARSE_ERROR.value, 0))

@@ -690,3 +690,8 @@ def _patterns(
             }
         )
     return out
+
+
+def contention_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready rows of a pattern or hot-spot table (what :meth:`Contention.to_dict` lists)."""
+    return _records(frame)

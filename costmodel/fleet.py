@@ -13,6 +13,7 @@ the distinct texts, and the statement table is deduplicated by pglast fingerprin
 from __future__ import annotations
 
 import glob
+import multiprocessing as mp
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -24,17 +25,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from costmodel.analysis import Analysis, RunResult
 from costmodel.calibrate import Calibration
-from costmodel.classify import classify
 from costmodel.compare import BreakEven, Verdict, break_even, decide, dsql_cost_curve
 from costmodel.errors import IngestError
 from costmodel.estimate import Assumption, LineItem, OptionEstimate
+from costmodel.fleet_cluster import ClusterRun, run_cluster
+from costmodel.fleet_statements import deduplicate, fleet_rows, readiness_metrics, report_columns
 from costmodel.ingest import load_workload
 from costmodel.pricing.catalog import PriceCatalog
 from costmodel.pricing.dsql import SERVICE as DSQL_SERVICE
 from costmodel.pricing.dsql import account_terms
 from costmodel.pricing.serverless_v2 import cheaper_io_mode
+from costmodel.profile_table import ProfileTable
 from costmodel.readiness import Readiness, assess_readiness
 from costmodel.scenario import DsqlSettings, Scenario
 from costmodel.workload import Workload
@@ -129,17 +131,26 @@ def _jobs(jobs: int | None) -> int:
     return max(1, jobs if jobs is not None else (os.cpu_count() or 1))
 
 
+@dataclass(frozen=True, eq=False)
+class Fleet:
+    """Clusters as read (not yet classified) and the profile of every distinct text they hold."""
+
+    clusters: tuple[tuple[str, Workload], ...]
+    profiles: ProfileTable
+
+
 def load_fleet(
     sources: Sequence[ClusterSource],
     options: LoadOptions = LoadOptions(),
     *,
     jobs: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
-) -> list[tuple[str, Workload]]:
-    """Read every cluster (in parallel processes when there are many) and classify them together."""
+) -> Fleet:
+    """Read every cluster (in parallel processes when there are many) and classify their distinct
+    texts once, together: a text repeated across clusters is parsed once."""
     workers = _jobs(jobs)
     if workers > 1 and len(sources) >= PARALLEL_MIN_CLUSTERS:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with _pool(workers, None) as pool:
             loaded = list(pool.map(_load_one, sources, [options] * len(sources), chunksize=4))
     else:
         loaded = []
@@ -147,99 +158,102 @@ def load_fleet(
             loaded.append(_load_one(source, options))
             if progress is not None:
                 progress("reading exports", done, len(sources))
-    return list(zip([s.name for s in sources], classify_together(loaded, jobs=workers)))
+    table = ProfileTable.for_workloads(loaded, jobs=workers)
+    return Fleet(tuple(zip([s.name for s in sources], loaded)), table)
 
 
-def classify_together(workloads: Sequence[Workload], *, jobs: int = 1) -> list[Workload]:
-    """Classify all statement tables in one pass: a text repeated across clusters is parsed once."""
-    if not workloads:
-        return []
-    frames = [w.statements.assign(_cluster=i) for i, w in enumerate(workloads)]
-    combined = pd.concat(frames, ignore_index=True)
-    merged = classify(replace(workloads[0], statements=combined, notes=()), jobs=jobs)
-    out = []
-    for i, workload in enumerate(workloads):
-        part = merged.statements[merged.statements["_cluster"] == i].drop(columns="_cluster")
-        part.index = workload.statements.index
-        notes = tuple(n for n in merged.notes if n not in workload.notes)
-        out.append(workload.with_statements(part, notes=workload.notes + _cluster_notes(part, notes)))
-    return out
+_Shared = tuple[Fleet, PriceCatalog, "Calibration | None", Scenario]
+_SHARED: list[_Shared] = []
+"""What every pricing worker needs, set once per worker (inherited, not pickled, where processes fork)."""
 
 
-def _cluster_notes(part: pd.DataFrame, notes: tuple[str, ...]) -> tuple[str, ...]:
-    """Classification notes count texts; recount them for one cluster's share."""
-    status = part["parse_status"].value_counts()
-    kept = []
-    for note in notes:
-        if "did not parse" in note and not status.get("parse_error", 0):
-            continue
-        if "truncated" in note and not status.get("truncated", 0):
-            continue
-        kept.append(note)
-    return tuple(kept)
+def _share(shared: _Shared | None) -> None:
+    _SHARED.clear()
+    if shared is not None:
+        _SHARED.append(shared)
 
 
-def _run_one(
-    args: tuple[Workload, PriceCatalog, Calibration | None, Scenario],
-) -> RunResult:
-    workload, catalog, calibration, scenario = args
-    return Analysis(workload, catalog, calibration=calibration, with_readiness=False).run(
-        scenario, sweep_points=0
-    )
+def _pool(workers: int, shared: _Shared | None) -> ProcessPoolExecutor:
+    """Worker processes that start with ``shared`` in place: forked where the platform can (the
+    fleet's tables are then shared copy-on-write instead of pickled per task), else spawned."""
+    context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_share, initargs=(shared,))
+
+
+def _run_shared(index: int) -> ClusterRun:
+    fleet, catalog, calibration, scenario = _SHARED[0]
+    name, workload = fleet.clusters[index]
+    return run_cluster(name, workload, fleet.profiles, catalog, calibration, scenario)
 
 
 @dataclass(frozen=True, eq=False)
 class FleetResult:
     """Per-cluster runs and the fleet totals built from them."""
 
-    clusters: tuple[tuple[str, RunResult], ...]
+    clusters: tuple[ClusterRun, ...]
     options: tuple[OptionEstimate, ...]
     readiness: Readiness | None
     break_even: BreakEven
     verdict: Verdict
     contention: dict[str, Any]
     statements: pd.DataFrame
-    """All clusters' statements (unique index) with ``cluster``, usage and DSQL per-statement columns."""
+    """One row per statement across clusters (deduplicated by fingerprint), with ``findings``."""
+    statement_rows: int
+    """Statement rows over all clusters before deduplication."""
+    status_counts: dict[str, int]
+    """Statement rows per ``parse_status`` over all clusters."""
     scenario: Scenario
     catalog: PriceCatalog
     calibration: Calibration | None
     assumptions: tuple[Assumption, ...]
     warnings: tuple[str, ...] = field(default_factory=tuple)
 
+    def cluster(self, name: str) -> ClusterRun:
+        """The cluster called ``name``."""
+        return next(c for c in self.clusters if c.name == name)
+
 
 class FleetAnalysis:
-    """Classified clusters plus the pipeline run per cluster and summed for the fleet."""
+    """A loaded fleet plus the pipeline run per cluster and summed for the fleet."""
 
     def __init__(
         self,
-        clusters: Sequence[tuple[str, Workload]],
+        fleet: Fleet,
         catalog: PriceCatalog,
         *,
         calibration: Calibration | None = None,
         jobs: int | None = None,
         with_readiness: bool = True,
     ) -> None:
-        """``clusters`` are (name, classified workload) pairs, e.g. from :func:`load_fleet`."""
-        self.clusters = list(clusters)
+        """``fleet`` comes from :func:`load_fleet`."""
+        self.fleet = fleet
         self.catalog = catalog
         self.calibration = calibration
         self.jobs = _jobs(jobs)
         self.with_readiness = with_readiness
 
+    def _run_clusters(self, scenario: Scenario) -> list[ClusterRun]:
+        count = len(self.fleet.clusters)
+        if self.jobs > 1 and count >= PARALLEL_MIN_CLUSTERS:
+            with _pool(self.jobs, (self.fleet, self.catalog, self.calibration, scenario)) as pool:
+                return list(pool.map(_run_shared, range(count), chunksize=2))
+        table = self.fleet.profiles
+        return [run_cluster(n, w, table, self.catalog, self.calibration, scenario) for n, w in self.fleet.clusters]
+
     def run(self, scenario: Scenario, *, sweep_points: int = 10_000) -> FleetResult:
         """Price every cluster (free tier and discount off), then total them for the fleet."""
         per_cluster = replace(scenario, dsql=DsqlSettings(free_tier=False, discount_pct=0.0))
-        tasks = [(w, self.catalog, self.calibration, per_cluster) for _n, w in self.clusters]
-        if self.jobs > 1 and len(tasks) >= PARALLEL_MIN_CLUSTERS:
-            with ProcessPoolExecutor(max_workers=self.jobs) as pool:
-                results = list(pool.map(_run_one, tasks, chunksize=2))
+        runs = self._run_clusters(per_cluster)
+        options, curves, warnings = self._totals(runs, scenario)
+        deduped = deduplicate(fleet_rows(runs), self.fleet.profiles)
+        runs = [replace(r, statements=r.statements.iloc[0:0]) for r in runs]
+        readiness = self._readiness(runs, deduped.table) if self.with_readiness and runs else None
+        statements = report_columns(deduped.table)
+        if readiness is not None:
+            statements["findings"] = readiness.statements["findings"].to_numpy()
         else:
-            results = [_run_one(t) for t in tasks]
-        named = tuple(zip([n for n, _w in self.clusters], results))
-        options, curves, warnings = self._totals(named, scenario)
-        statements = self._statements(named)
-        readiness = self._readiness(named, statements) if self.with_readiness else None
-        contention = self._contention(named)
+            statements["findings"] = [()] * len(statements)
+        contention = self._contention(runs)
         sweep = break_even(curves, points=sweep_points, notes=_sweep_notes())
         verdict = decide(
             options,
@@ -249,35 +263,36 @@ class FleetAnalysis:
             contention_risk=contention["risk"],
             conflict_rate=contention["predicted_conflict_rate"],
             sv2_recommended_mode=_sv2_pick(options),
-            latency=results[0].verdict.latency if results else (),
+            latency=runs[0].latency if runs else (),
             crossovers=sweep.crossovers,
         )
-        assumptions = _merge_assumptions(results)
         return FleetResult(
-            clusters=named,
+            clusters=tuple(runs),
             options=tuple(options),
             readiness=readiness,
             break_even=sweep,
             verdict=verdict,
             contention=contention,
             statements=statements,
+            statement_rows=deduped.rows,
+            status_counts=deduped.status_counts,
             scenario=scenario,
             catalog=self.catalog,
             calibration=self.calibration,
-            assumptions=assumptions,
+            assumptions=_merge_assumptions(runs),
             warnings=tuple(warnings),
         )
 
     def _totals(
-        self, named: Sequence[tuple[str, RunResult]], scenario: Scenario
+        self, runs: Sequence[ClusterRun], scenario: Scenario
     ) -> tuple[list[OptionEstimate], dict[str, Any], list[str]]:
         """Sum each option's line items over clusters; add the account-level DSQL lines once."""
-        names = list(dict.fromkeys(o.name for _n, r in named for o in r.options))
+        names = list(dict.fromkeys(o.name for r in runs for o in r.options))
         options: list[OptionEstimate] = []
         curves: dict[str, Any] = {}
         warnings: list[str] = []
         for name in names:
-            parts = [(cluster, r.option(name)) for cluster, r in named]
+            parts = [(r.name, r.option(name)) for r in runs]
             missing = [cluster for cluster, o in parts if o is None]
             present = [o for _c, o in parts if o is not None]
             if missing:
@@ -324,72 +339,45 @@ class FleetAnalysis:
                 )
                 curves[name] = dsql_cost_curve(option, free_tier_dpu=allowance)
             else:
-                parts_curves = [r.curves[name] for _c, r in named if name in r.curves]
+                parts_curves = [r.curves[name] for r in runs if name in r.curves]
                 curves[name] = _sum_curve(parts_curves)
         return options, curves, warnings
 
     @staticmethod
-    def _statements(named: Sequence[tuple[str, RunResult]]) -> pd.DataFrame:
-        frames = []
-        for cluster, r in named:
-            frame = r.workload.statements.copy()
-            frame["cluster"] = cluster
-            u = r.usage.statements
-            frame["calls_month"] = u["calls_month"]
-            for col in ("rows_per_call", "read_bytes_per_call", "write_bytes_per_call", "cpu_seconds_month"):
-                frame[col] = u[col]
-            frame["rows_written_per_call"] = u["rows_written_per_call"]
-            dsql = r.options[0].statements if r.options and r.options[0].kind == "dsql" else None
-            if dsql is not None:
-                frame["dsql_dpu_per_call"] = dsql["total_dpu_per_call"]
-                frame["dsql_dpu_month"] = dsql["dpu_month"]
-                frame["dsql_monthly_usd"] = dsql["monthly_usd"]
-            frame["conflict_probability"] = r.contention.conflict_probability.reindex(frame.index)
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-
-    def _readiness(self, named: Sequence[tuple[str, RunResult]], statements: pd.DataFrame) -> Readiness:
-        """One readiness pass over the whole fleet (dsql-lint runs once over the distinct texts)."""
-        base = named[0][1].workload
+    def _readiness(runs: Sequence[ClusterRun], statements: pd.DataFrame) -> Readiness:
+        """One readiness pass over the deduplicated statements (dsql-lint runs once per distinct
+        text; quotas are checked on each statement's worst cluster)."""
+        base = runs[0].workload
         combined = replace(base, statements=statements, notes=(), catalog=None, series=None)
-        cost = statements.get("dsql_monthly_usd")
         return assess_readiness(
             combined,
-            statement_cost=cost,
-            assumptions=named[0][1].usage.assumptions,
-            rows_written_per_call=statements["rows_written_per_call"],
-            write_bytes_per_call=statements["write_bytes_per_call"],
+            statement_cost=statements.get("dsql_monthly_usd"),
+            assumptions=runs[0].usage_assumptions,
+            metrics=readiness_metrics(statements),
         )
 
     @staticmethod
-    def _contention(named: Sequence[tuple[str, RunResult]]) -> dict[str, Any]:
+    def _contention(runs: Sequence[ClusterRun]) -> dict[str, Any]:
         """Conflicts happen inside a cluster: the fleet rate weights each cluster by its transactions."""
-        txns = np.array([r.usage.txns_month for _c, r in named], dtype=float)
-        rates = np.array([r.contention.predicted_conflict_rate for _c, r in named], dtype=float)
+        txns = np.array([r.txns_month for r in runs], dtype=float)
+        rates = np.array([r.predicted_conflict_rate for r in runs], dtype=float)
         total = float(txns.sum())
         rate = float((txns * rates).sum() / total) if total > 0 else 0.0
-        low, high = named[0][1].contention.thresholds if named else (0.01, 0.05)
+        low, high = runs[0].thresholds if runs else (0.01, 0.05)
         risk = "high" if rate >= high else "elevated" if rate >= low else "low"
-        hot = []
-        for cluster, r in named:
-            for spot in r.contention.to_dict()["hot_spots"]:
-                hot.append({"cluster": cluster, **spot})
+        hot = [{"cluster": r.name, **spot} for r in runs for spot in r.hot_spots]
         hot.sort(key=lambda h: -(h.get("conflict_probability") or 0.0))
         return {
             "predicted_conflict_rate": rate,
             "risk": risk,
             "thresholds": {"elevated": low, "high": high},
             "clusters": [
-                {
-                    "cluster": c,
-                    "predicted_conflict_rate": r.contention.predicted_conflict_rate,
-                    "risk": r.contention.risk.value,
-                }
-                for c, r in named
+                {"cluster": r.name, "predicted_conflict_rate": r.predicted_conflict_rate, "risk": r.risk}
+                for r in runs
             ],
             "hot_spots": hot[:HOT_SPOTS_KEPT],
             "notes": [
-                f"{len(hot)} hot spot(s) across {len(named)} cluster(s); the {min(len(hot), HOT_SPOTS_KEPT)} worst are listed"
+                f"{len(hot)} hot spot(s) across {len(runs)} cluster(s); the {min(len(hot), HOT_SPOTS_KEPT)} worst are listed"
             ],
         }
 
@@ -455,7 +443,7 @@ def _sv2_pick(options: Sequence[OptionEstimate]) -> str | None:
     return None
 
 
-def _merge_assumptions(results: Sequence[RunResult]) -> tuple[Assumption, ...]:
+def _merge_assumptions(results: Sequence[ClusterRun]) -> tuple[Assumption, ...]:
     """Assumptions of every cluster; a key whose value differs between clusters is shown once per value."""
     seen: dict[tuple[str, str], Assumption] = {}
     for r in results:

@@ -80,13 +80,16 @@ def assess_readiness(
     assumptions: AssumptionSet | None = None,
     rows_written_per_call: pd.Series | None = None,
     write_bytes_per_call: pd.Series | None = None,
+    metrics: pd.DataFrame | None = None,
     lint_executable: str | None = None,
 ) -> Readiness:
     """Readiness of ``workload`` (and an optional schema dump) for Aurora DSQL as of ``as_of``.
 
     ``statement_cost`` is monthly USD per statement, indexed like ``workload.statements``;
     ``rows_written_per_call`` / ``write_bytes_per_call`` (from :mod:`costmodel.usage`) replace the
-    ``rows`` and ``wal_bytes`` counters per call when given. Classification runs here when the
+    ``rows`` and ``wal_bytes`` counters per call when given; ``metrics`` (the columns of
+    :data:`costmodel.readiness_checks.METRICS`, indexed like the statements) replaces all of them, e.g.
+    a fleet's worst value per statement over its clusters. Classification runs here when the
     workload has not been classified. dsql-lint missing is a finding, not an error.
     """
     catalog = load_checks()
@@ -132,9 +135,13 @@ def assess_readiness(
     )
     distinct_subjects = subjects_frame([*distinct, None], distinct_profile, per_text)
     subjects = distinct_subjects.iloc[text_index].set_index(stmts.index)
-    metrics = workload_metrics(
-        workload, aset, rows_written_per_call=rows_written_per_call, write_bytes_per_call=write_bytes_per_call
-    )
+    if metrics is None:
+        metrics = workload_metrics(
+            workload,
+            aset,
+            rows_written_per_call=rows_written_per_call,
+            write_bytes_per_call=write_bytes_per_call,
+        )
     subjects = pd.concat([subjects, metrics], axis=1)
     diags = [per_text[i] for i in text_index]
 

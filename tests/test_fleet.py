@@ -10,12 +10,16 @@ import numpy as np
 import pytest
 
 from costmodel.analysis import Analysis
+from costmodel.classify import classify
 from costmodel.cli import main
 from costmodel.errors import IngestError
-from costmodel.fleet import FleetAnalysis, LoadOptions, classify_together, expand_sources, load_fleet
+from costmodel.fleet import FleetAnalysis, LoadOptions, expand_sources, load_fleet
+from costmodel.fleet_statements import deduplicate, fleet_rows
 from costmodel.ingest import load_workload
 from costmodel.pricing.catalog import load_catalog
-from costmodel.report.model import build_fleet_report, deduplicate_statements
+from costmodel.profile_table import ProfileTable
+from costmodel.readiness_checks import METRICS
+from costmodel.report.model import build_fleet_report
 from costmodel.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,23 +49,28 @@ def test_expand_sources_reads_directories_bundles_and_globs(fleet_dir: Path) -> 
         expand_sources([str(fleet_dir / "nothing-*.csv")])
 
 
-def test_classify_together_parses_shared_texts_once_and_keeps_each_cluster(fleet_dir: Path) -> None:
+def test_profile_table_parses_shared_texts_once_and_keeps_each_cluster(fleet_dir: Path) -> None:
     a = load_workload([fleet_dir / "east.csv"])
     b = load_workload([fleet_dir / "west.csv"])
-    together = classify_together([a, b])
-    assert [len(w.statements) for w in together] == [len(a.statements), len(b.statements)]
-    assert list(together[0].statements.index) == list(a.statements.index)
-    assert (together[0].statements["kind"].to_numpy() == together[1].statements["kind"].to_numpy()).all()
+    table = ProfileTable.for_workloads([a, b])
+    assert len(table.texts) == a.statements["query"].nunique()  # the same texts: classified once
+    (ca, codes_a), (cb, _codes_b) = table.classify(a), table.classify(b)
+    assert len(ca.statements) == len(a.statements) and list(ca.statements.index) == list(a.statements.index)
+    assert (ca.statements["kind"].to_numpy() == cb.statements["kind"].to_numpy()).all()
+    alone = classify(a).statements
+    for col in ("kind", "parse_status", "fingerprint", "tables_read", "key_shape"):
+        assert ca.statements[col].tolist() == alone[col].tolist(), col
+    assert [table.texts[c] for c in codes_a[:3]] == a.statements["query"].tolist()[:3]
 
 
 @pytest.fixture(scope="module")
 def fleet_run(fleet_dir: Path):  # type: ignore[no-untyped-def]
-    clusters = load_fleet(expand_sources([fleet_dir]), LoadOptions(), jobs=1)
+    loaded = load_fleet(expand_sources([fleet_dir]), LoadOptions(), jobs=1)
     catalog = load_catalog()
     scenario = load_scenario("default")
     return (
-        clusters,
-        FleetAnalysis(clusters, catalog, jobs=1).run(scenario, sweep_points=400),
+        loaded.clusters,
+        FleetAnalysis(loaded, catalog, jobs=1).run(scenario, sweep_points=400),
         catalog,
         scenario,
     )
@@ -91,10 +100,14 @@ def test_fleet_totals_are_cluster_sums_with_one_free_tier(fleet_run) -> None:  #
         abs=0.05,
     )
     # the 2-hour window halves the monthly volume of an identical export
-    west = dict(fleet.clusters)["west"]
-    east = dict(fleet.clusters)["east"]
+    west = alone["west"]
+    east = alone["east"]
     assert west.usage.statements["calls_month"].sum() == pytest.approx(
         east.usage.statements["calls_month"].sum() / 2
+    )
+    totals = {c["name"]: c["totals"] for c in build_fleet_report(fleet)["fleet"]["clusters"]}
+    assert totals["west"]["serverless-v2-standard"] == pytest.approx(
+        float(west.option("serverless-v2-standard").total_monthly_usd)  # type: ignore[union-attr]
     )
 
 
@@ -119,28 +132,59 @@ def test_fleet_report_deduplicates_statements_and_lists_clusters(fleet_run) -> N
     assert any(h["cluster"] == "pgbench" for h in report["contention"]["hot_spots"])
 
 
-def test_deduplicate_sums_calls_and_weights_per_call_figures() -> None:
+def test_deduplicate_sums_calls_and_weights_per_call_figures(fleet_run) -> None:  # type: ignore[no-untyped-def]
+    _clusters, fleet, _catalog, _scenario = fleet_run
+    east = fleet.cluster("east")
+    assert east.statements.empty  # rows are dropped from the clusters once deduplicated
+    # the same export in two windows: every statement twice, monthly calls 1x and 0.5x
+    by_id = fleet.statements.set_index("stmt_id")
+    shared = by_id[by_id["clusters"] == 2]
+    assert len(shared) > 0 and (shared["databases"] == 1).all()
+    row = shared.iloc[0]
+    assert row["calls"] > 0 and row["calls_month"] > 0
+    # weighted mean of equal per-call figures is that figure
+    assert row["dsql_dpu_per_call"] == pytest.approx(row["dsql_dpu_month"] / row["calls_month"], rel=1e-6)
+
+
+def test_deduplicate_groups_by_fingerprint_and_weights_by_monthly_calls() -> None:
     import pandas as pd
 
-    frame = pd.DataFrame(
+    from costmodel.workload import Window, Workload
+
+    texts = ["SELECT 1", "SELECT 2", "select  1", "DELETE FROM t WHERE id = $1"]
+    workload = Workload(pd.DataFrame({"query": texts}), Window(3600.0, "given", "test"), ("x",), "test")
+    table = ProfileTable.for_workloads([workload])
+    codes = table.codes(workload)
+    rows = pd.DataFrame(
         {
-            "stmt_id": ["a", "b", "c"],
-            "query": ["SELECT 1", "SELECT 1", "SELECT 2"],
-            "fingerprint": ["f1", "f1", "f2"],
-            "cluster": ["x", "y", "x"],
-            "database": ["d", "d", "d"],
-            "calls": [10.0, 30.0, 5.0],
-            "calls_month": [100.0, 300.0, 50.0],
-            "dsql_dpu_per_call": [1.0, 2.0, 4.0],
-            "dsql_monthly_usd": [1.0, 3.0, 0.5],
-            "findings": [("x",), ("y",), ()],
+            "text_code": [codes[0], codes[2], codes[3], -1],
+            "stmt_id": ["a", "b", "c", "d"],
+            "database": ["d1", "d2", None, None],
+            "calls": [10.0, 30.0, 5.0, 1.0],
+            "calls_month": [100.0, 300.0, 50.0, 10.0],
+            "dsql_dpu_per_call": [1.0, 2.0, 4.0, 8.0],
+            "dsql_monthly_usd": [1.0, 3.0, 0.5, 0.1],
+            "conflict_probability": [0.1, 0.3, 0.0, None],
+            "total_exec_time": [1.0, 2.0, 3.0, 4.0],
+            **{f"metric_{m}": [1.0, 5.0, None, None] for m in METRICS},
+            "cluster": [0, 1, 0, 1],
         }
     )
-    out = deduplicate_statements(frame).set_index("stmt_id")
-    assert out.loc["a", "calls_month"] == 400.0
-    assert out.loc["a", "dsql_dpu_per_call"] == pytest.approx((100 * 1 + 300 * 2) / 400)
-    assert out.loc["a", "clusters"] == 2
-    assert out.loc["a", "findings"] == ("x", "y")
+    out = deduplicate(rows, table)
+    assert out.rows == 4 and out.status_counts == {"ok": 3, "no_text": 1}
+    by_id = out.table.set_index("stmt_id")
+    assert list(by_id.index) == ["a", "c", "d"]  # SELECT 1 and select  1 share a fingerprint
+    assert by_id.loc["a", "query"] == "SELECT 1" and by_id.loc["a", "kind"] == "select"
+    assert by_id.loc["a", "calls_month"] == 400.0 and by_id.loc["a", "calls"] == 40.0
+    assert by_id.loc["a", "dsql_dpu_per_call"] == pytest.approx((100 * 1 + 300 * 2) / 400)
+    assert by_id.loc["a", "clusters"] == 2 and by_id.loc["a", "databases"] == 2
+    assert by_id.loc["a", "conflict_probability"] == 0.3  # the worst cluster
+    assert by_id.loc["a", "metric_rows_written_per_call"] == 5.0  # a quota is checked on the worst
+    assert by_id.loc["a", "total_exec_time"] == 3.0
+    assert by_id.loc["d", "query"] is None and by_id.loc["d", "parse_status"] == "no_text"
+    assert by_id.loc["d", "databases"] == 0
+    empty = deduplicate(fleet_rows([]), table)
+    assert empty.rows == 0 and empty.table.empty
 
 
 def test_report_command_runs_a_fleet_and_refuses_since(
@@ -156,3 +200,25 @@ def test_report_command_runs_a_fleet_and_refuses_since(
                  "--format", "json"])  # fmt: skip
     assert code == 0
     assert '"fleet"' not in capsys.readouterr().out
+
+
+def test_worker_processes_give_the_same_report_as_one_process(tmp_path: Path) -> None:
+    """Four clusters reach the process pools (reading and pricing); the report must not change."""
+    for name in ("a", "b", "c"):
+        shutil.copy(SMALL, tmp_path / f"{name}.csv")
+        (tmp_path / f"{name}.csv.meta.yaml").write_text("window: 1h\n", encoding="utf-8")
+    shutil.copytree(SAMPLES / "saas", tmp_path / "saas")
+    catalog, scenario = load_catalog(), load_scenario()
+    sources = expand_sources([tmp_path])
+    assert len(sources) >= 4
+    reports = []
+    for jobs in (1, 2):
+        loaded = load_fleet(sources, jobs=jobs)
+        fleet = FleetAnalysis(loaded, catalog, jobs=jobs).run(scenario, sweep_points=200)
+        reports.append(build_fleet_report(fleet, generated_at=None))
+    for report in reports:
+        report.pop("generated_at")
+    assert reports[0] == reports[1]
+    assert reports[0]["fleet"]["statement_rows"] == 3 * len(load_workload([SMALL]).statements) + len(
+        load_workload([SAMPLES / "saas"]).statements
+    )

@@ -164,8 +164,8 @@ def sample_fleet_report(samples_dir: Path) -> dict[str, Any]:
     from costmodel.report.model import build_fleet_report
     from costmodel.scenario import load_scenario
 
-    clusters = load_fleet(expand_sources([samples_dir]), jobs=1)
-    fleet = FleetAnalysis(clusters, load_catalog(), jobs=1).run(load_scenario())
+    loaded = load_fleet(expand_sources([samples_dir]), jobs=1)
+    fleet = FleetAnalysis(loaded, load_catalog(), jobs=1).run(load_scenario())
     return build_fleet_report(fleet)
 
 

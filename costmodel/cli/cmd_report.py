@@ -118,6 +118,6 @@ def _fleet_report(
         group_by=args.group_by,
     )
     with ProgressBar() as bar:
-        clusters = load_fleet(sources, options, jobs=args.jobs, progress=bar.update)
-    fleet = FleetAnalysis(clusters, catalog, calibration=calibration, jobs=args.jobs).run(scenario)
+        loaded = load_fleet(sources, options, jobs=args.jobs, progress=bar.update)
+    fleet = FleetAnalysis(loaded, catalog, calibration=calibration, jobs=args.jobs).run(scenario)
     return build_fleet_report(fleet, show_literals=args.show_literals)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -24,11 +24,14 @@ from costmodel import __version__
 from costmodel.analysis import RunResult
 from costmodel.contention import Contention
 from costmodel.estimate import Assumption, LineItem, OptionEstimate
-from costmodel.fleet import FleetResult
+from costmodel.fleet_cluster import ClusterRun
 from costmodel.readiness import Readiness
 from costmodel.report.redact import redact_query, redact_section
 from costmodel.scenario import Scenario, scenario_to_yaml
 from costmodel.workload import Workload
+
+if TYPE_CHECKING:
+    from costmodel.fleet import FleetResult
 
 SCHEMA_VERSION = 1
 TOP_N = 10
@@ -490,75 +493,6 @@ def _contention_dict(contention: Contention) -> dict[str, Any]:
 # Fleet reports: the same contract, with totals over clusters and a ``fleet`` section.
 # --------------------------------------------------------------------------------------------------
 
-_FIRST_COLUMNS = (
-    "stmt_id",
-    "query",
-    "kind",
-    "is_write",
-    "parse_status",
-    "key_shape",
-    "tables_read",
-    "tables_written",
-)
-_SUM_COLUMNS = (
-    "calls",
-    "calls_month",
-    "cpu_seconds_month",
-    "dsql_dpu_month",
-    "dsql_monthly_usd",
-    "sv2_monthly_usd",
-)
-_PER_CALL_COLUMNS = (
-    "mean_exec_ms",
-    "rows_per_call",
-    "read_bytes_per_call",
-    "write_bytes_per_call",
-    "dsql_compute_dpu_per_call",
-    "dsql_read_dpu_per_call",
-    "dsql_write_dpu_per_call",
-    "dsql_dpu_per_call",
-)
-
-
-def deduplicate_statements(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per pglast fingerprint across clusters (the text, then the row, where none).
-
-    Counts and monthly figures are summed; per-call figures are averaged weighted by monthly
-    calls; ``clusters`` and ``databases`` count where the statement ran; the conflict
-    probability is the worst one; findings are united.
-    """
-    fingerprint = frame["fingerprint"] if "fingerprint" in frame else pd.Series(None, index=frame.index)
-    text = frame["query"].where(frame["query"].map(lambda v: isinstance(v, str)), None)
-    key = fingerprint.where(fingerprint.notna(), "text:" + text.fillna("")).astype(object)
-    no_key = fingerprint.isna() & text.isna()
-    key = key.where(~no_key, "row:" + frame["cluster"].astype(str) + ":" + frame["stmt_id"].astype(str))
-    work = frame.assign(_key=key.to_numpy())
-    grouped = work.groupby("_key", sort=False)
-    out = grouped[[c for c in _FIRST_COLUMNS if c in work]].first()
-    sums = [c for c in _SUM_COLUMNS if c in work]
-    out[sums] = grouped[sums].sum(min_count=1)
-    weight = work["calls_month"].astype(float).fillna(0.0)
-    per_call = [c for c in _PER_CALL_COLUMNS if c in work]
-    weighted = (
-        work[per_call]
-        .astype(float)
-        .mul(weight, axis=0)
-        .assign(_key=work["_key"])
-        .groupby("_key", sort=False)
-        .sum(min_count=1)
-    )
-    out[per_call] = weighted[per_call].div(out["calls_month"].replace(0.0, np.nan), axis=0)
-    out["clusters"] = grouped["cluster"].nunique()
-    out["databases"] = grouped["database"].nunique()
-    if "conflict_probability" in work:
-        out["conflict_probability"] = grouped["conflict_probability"].max()
-    union: dict[Any, set[str]] = {}
-    for key_value, found in zip(work["_key"].tolist(), work["findings"].tolist()):
-        if found:
-            union.setdefault(key_value, set()).update(found)
-    out["findings"] = [tuple(sorted(union.get(k, ()))) for k in out.index]
-    return out.reset_index(drop=True)
-
 
 def _fleet_top(frame: pd.DataFrame, column: str, show_literals: bool) -> list[dict[str, Any]]:
     if column not in frame or frame.empty:
@@ -586,6 +520,23 @@ def _fleet_top(frame: pd.DataFrame, column: str, show_literals: bool) -> list[di
     return rows
 
 
+def _fleet_cluster(run: ClusterRun) -> dict[str, Any]:
+    w = run.workload
+    return {
+        "name": run.name,
+        "sources": [_relative(s.removesuffix("/bundle.yaml")) for s in w.sources[:1]],
+        "window_seconds": w.window.seconds,
+        "window_source": w.window.source,
+        "statements": run.statement_count,
+        "databases": run.database_count,
+        "totals": {o.name: _num(o.total_monthly_usd, 2) for o in run.options},
+        "recommended_alone": run.recommended,
+        "predicted_conflict_rate": _num(run.predicted_conflict_rate, 6),
+        "risk": run.risk,
+        "storage_gb": _num(run.storage_gb, 4),
+    }
+
+
 def build_fleet_report(
     fleet: FleetResult,
     *,
@@ -598,32 +549,10 @@ def build_fleet_report(
     and ``fleet`` lists every cluster (its window, totals and risk) and ``databases`` every database."""
     scenario = fleet.scenario
     when = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    frames = []
-    clusters: list[dict[str, Any]] = []
-    databases: list[dict[str, Any]] = []
-    for name, result in fleet.clusters:
-        frame = statement_frame(result).assign(cluster=name)
-        frames.append(frame)
-        databases += database_breakdown(frame, cluster=name)
-        w = result.workload
-        clusters.append(
-            {
-                "name": name,
-                "sources": [_relative(s.removesuffix("/bundle.yaml")) for s in w.sources[:1]],
-                "window_seconds": w.window.seconds,
-                "window_source": w.window.source,
-                "statements": len(w.statements),
-                "databases": int(frame["database"].nunique()),
-                "totals": {o.name: _num(o.total_monthly_usd, 2) for o in result.options},
-                "recommended_alone": result.verdict.recommended,
-                "predicted_conflict_rate": _num(result.contention.predicted_conflict_rate, 6),
-                "risk": result.contention.risk.value,
-                "storage_gb": _num(result.usage.storage_gb, 4),
-            }
-        )
-    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    dedup = deduplicate_statements(combined) if not combined.empty else combined
-    workloads = [r.workload for _n, r in fleet.clusters]
+    clusters = [_fleet_cluster(run) for run in fleet.clusters]
+    databases = [row for run in fleet.clusters for row in run.databases]
+    dedup = fleet.statements
+    workloads = [run.workload for run in fleet.clusters]
     seconds = [w.window.seconds for w in workloads]
     options = []
     weighed = next(
@@ -641,9 +570,8 @@ def build_fleet_report(
     for w in workloads:
         for reason, count in w.excluded.items():
             excluded[reason] = excluded.get(reason, 0) + count
-    status = combined["parse_status"] if "parse_status" in combined else pd.Series(dtype=str)
     warnings = list(fleet.warnings)
-    short = [n for n, r in fleet.clusters if r.workload.window.seconds < SHORT_WINDOW_SECONDS]
+    short = [run.name for run in fleet.clusters if run.workload.window.seconds < SHORT_WINDOW_SECONDS]
     if short:
         warnings.append(
             f"{len(short)} cluster(s) were observed for less than an hour ({', '.join(short[:5])}): their monthly "
@@ -660,14 +588,14 @@ def build_fleet_report(
             "sources": [str(c["sources"][0]) for c in clusters if c["sources"]],
             "generation": ", ".join(sorted({w.generation for w in workloads})),
             "rows_read": sum(w.rows_read for w in workloads),
-            "statements": len(combined),
+            "statements": fleet.statement_rows,
             "excluded": excluded,
             "missing_signals": sorted({s for w in workloads for s in w.missing_signals}),
-            "unclassifiable": sum(w.unclassifiable_count for w in workloads),
-            "parse_errors": int((status == "parse_error").sum()),
-            "truncated": int((status == "truncated").sum()),
+            "unclassifiable": sum(run.unclassifiable for run in fleet.clusters),
+            "parse_errors": fleet.status_counts.get("parse_error", 0),
+            "truncated": fleet.status_counts.get("truncated", 0),
             "server": {"version": None, "extversion": None},
-            "notes": [f"{n}: {note}" for n, r in fleet.clusters for note in r.workload.notes],
+            "notes": [f"{run.name}: {note}" for run in fleet.clusters for note in run.workload.notes],
             "literals": "shown" if show_literals else "redacted",
         },
         "window": {
@@ -695,7 +623,7 @@ def build_fleet_report(
         "databases": databases,
         "fleet": {
             "clusters": clusters,
-            "statement_rows": len(combined),
+            "statement_rows": fleet.statement_rows,
             "distinct_statements": len(dedup),
         },
         "warnings": warnings,

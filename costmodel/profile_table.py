@@ -1,0 +1,93 @@
+"""Profiles of distinct statement texts, classified once and looked up by text.
+
+Why: a SaaS fleet repeats the same statements in hundreds of clusters (200 exports of 5,000 rows
+hold some 50,000 distinct texts), and a million-row table of profile columns costs gigabytes.
+:class:`ProfileTable` classifies every distinct text once (over the available cores) and keeps one
+row of typed profile columns per text; a cluster then gets its profile columns by position
+(:meth:`ProfileTable.profiles`), and fleet-wide tables carry only an integer text code per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from costmodel.classify import NO_TEXT, NOTE_PREFIX, classify_notes, classify_texts, profiles_frame
+from costmodel.workload import Workload
+
+NO_CODE = -1
+"""Text code of a row without a usable text (NULL, ``<insufficient privilege>``, unclassifiable)."""
+
+
+@dataclass(frozen=True, eq=False)
+class ProfileTable:
+    """``texts[i]`` has the profile row ``frame.iloc[i]``; the last row of ``frame`` is "no text"."""
+
+    texts: tuple[str, ...]
+    frame: pd.DataFrame
+    code_of: dict[str, int]
+
+    @classmethod
+    def build(cls, texts: Iterable[str | None], *, jobs: int = 1) -> ProfileTable:
+        """Classify the distinct texts among ``texts`` (in first-seen order)."""
+        distinct = tuple(dict.fromkeys(t for t in texts if isinstance(t, str)))
+        profiles = classify_texts(list(distinct), jobs=jobs)
+        no_text = profiles_frame([NO_TEXT])
+        frame = pd.concat([profiles, no_text], ignore_index=True)
+        return cls(distinct, frame, {t: i for i, t in enumerate(distinct)})
+
+    @classmethod
+    def for_workloads(cls, workloads: Sequence[Workload], *, jobs: int = 1) -> ProfileTable:
+        """The table of every classifiable text of ``workloads``."""
+        return cls.build((t for w in workloads for t in _texts(w)), jobs=jobs)
+
+    @property
+    def no_text_row(self) -> int:
+        """Position of the "no text" profile in :attr:`frame`."""
+        return len(self.texts)
+
+    def codes(self, workload: Workload) -> np.ndarray:
+        """Text code per statement row (:data:`NO_CODE` for rows without a usable text).
+
+        A text the table does not hold is an error in the caller (the table was built from
+        other workloads), so it raises ``KeyError`` rather than guessing a profile.
+        """
+        code_of = self.code_of
+        return np.fromiter(
+            (code_of[t] if isinstance(t, str) else NO_CODE for t in _texts(workload)),
+            dtype=np.int64,
+            count=len(workload.statements),
+        )
+
+    def profiles(self, codes: np.ndarray) -> pd.DataFrame:
+        """Profile columns for rows with these text codes (RangeIndex)."""
+        rows = np.where(codes == NO_CODE, self.no_text_row, codes)
+        return self.frame.take(rows).reset_index(drop=True)
+
+    def classify(self, workload: Workload) -> tuple[Workload, np.ndarray]:
+        """``workload`` with its profile columns (like :func:`costmodel.classify.classify`) and its codes."""
+        codes = self.codes(workload)
+        statements = workload.statements
+        profile = self.profiles(codes)
+        profile.index = statements.index
+        kept = statements.drop(columns=[c for c in profile.columns if c in statements.columns])
+        notes = tuple(n for n in workload.notes if not n.startswith(NOTE_PREFIX))
+        classified = workload.with_statements(
+            pd.concat([kept, profile], axis=1), notes=notes + classify_notes(profile)
+        )
+        return classified, codes
+
+
+def _texts(workload: Workload) -> list[str | None]:
+    """The texts :func:`costmodel.classify.classify` would classify (None for unclassifiable rows)."""
+    statements = workload.statements
+    if "query" not in statements.columns:
+        return [None] * len(statements)
+    texts: list[str | None] = [t if isinstance(t, str) else None for t in statements["query"]]
+    if "unclassifiable" in statements.columns:
+        flags = statements["unclassifiable"].eq(True).tolist()
+        texts = [None if flag else text for text, flag in zip(texts, flags)]
+    return texts
