@@ -32,6 +32,7 @@ from costmodel.readiness import Readiness, assess_readiness
 from costmodel.scenario import Scenario, scenario_assumptions
 from costmodel.usage import Usage, compute_usage
 from costmodel.workload import Workload
+from costmodel.yamlio import safe_load
 
 DEFAULT_SWEEP_POINTS = 10_000
 FRONT_CACHE_SIZE = 16
@@ -274,7 +275,7 @@ def bundle_schema(workload: Workload) -> Path | None:
     if len(bundles) != 1:
         return None
     try:
-        meta = yaml.safe_load(bundles[0].read_text(encoding="utf-8")) or {}
+        meta = safe_load(bundles[0].read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError):
         return None
     name = meta.get("schema") if isinstance(meta, dict) else None

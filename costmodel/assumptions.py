@@ -21,10 +21,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import yaml
-
 from costmodel.errors import ScenarioError
 from costmodel.estimate import Assumption
+from costmodel.yamlio import safe_load
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ def defaults() -> dict[str, AssumptionSpec]:
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if not entry.name.endswith(".yaml"):
             continue
-        data = yaml.safe_load(entry.read_text(encoding="utf-8")) or {}
+        data = safe_load(entry.read_text(encoding="utf-8")) or {}
         for key, spec in data.items():
             if key in specs:
                 raise ScenarioError(f"assumption {key!r} is declared twice", file=entry.name)

@@ -39,6 +39,7 @@ from costmodel.pricing.dsql import DpuConstants, dpu_per_call
 from costmodel.scenario import Scenario
 from costmodel.usage import Usage, compute_usage
 from costmodel.workload import Workload
+from costmodel.yamlio import safe_load
 
 FORMAT = "dsqlcost-calibration/1"
 FACTOR_KEYS = ("compute", "read", "write", "multi_region_write")
@@ -101,7 +102,7 @@ def load_calibration(path: str | Path) -> Calibration:
     """Read a calibration file; factors must be positive numbers (missing ones default to 1.0)."""
     file = str(path)
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = safe_load(Path(path).read_text(encoding="utf-8"))
     except OSError as exc:
         raise CalibrationError(f"cannot read calibration: {exc.strerror}", file=file) from None
     except yaml.YAMLError as exc:

@@ -51,7 +51,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from costmodel.assumptions import AssumptionSet
 from costmodel.errors import CostModelError
@@ -60,6 +59,7 @@ from costmodel.profile import KeyShape, LockStrength, ParseStatus, StatementKind
 from costmodel.scenario import Scenario
 from costmodel.timebase import SECONDS_PER_MONTH
 from costmodel.workload import CatalogFacts, TableFacts, Workload
+from costmodel.yamlio import safe_load
 
 COMMIT_LATENCY_FILE = "commit_latency.yaml"
 ASSUMPTION_KEYS = (
@@ -193,7 +193,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 @lru_cache(maxsize=1)
 def _latency_table() -> dict[str, Any]:
     text = (resources.files("costmodel") / "data" / COMMIT_LATENCY_FILE).read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = safe_load(text)
     return data
 
 

@@ -20,6 +20,7 @@ import yaml
 from costmodel.errors import CostModelError, IngestError
 from costmodel.timebase import parse_duration
 from costmodel.workload import CatalogFacts, IndexFacts, TableFacts
+from costmodel.yamlio import safe_load
 
 META_KEYS: frozenset[str] = frozenset(
     {
@@ -79,7 +80,7 @@ def load_yaml(path: Path, file: str) -> Any:
     except OSError as exc:
         raise IngestError(f"cannot read: {exc.strerror or exc}", file=file) from None
     try:
-        return yaml.safe_load(text)
+        return safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None

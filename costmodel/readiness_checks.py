@@ -29,11 +29,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from costmodel.assumptions import AssumptionSet
 from costmodel.errors import CostModelError
 from costmodel.profile import Feature, LockStrength, LockWait, ParseStatus
+from costmodel.yamlio import safe_load
 
 CHECKS_FILE = "checks.yaml"
 
@@ -300,7 +300,7 @@ def _check(raw: dict[str, Any], quotas: dict[str, Quota]) -> Check:
 def load_checks() -> CheckCatalog:
     """Read and validate ``costmodel/data/checks.yaml`` (cached)."""
     text = (resources.files("costmodel") / "data" / CHECKS_FILE).read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = safe_load(text)
     quotas = {
         key: Quota(key, float(q["value"]), str(q["unit"]), str(q["description"]), str(q["source_url"]))
         for key, q in data["quotas"].items()

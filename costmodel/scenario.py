@@ -28,6 +28,7 @@ import yaml
 
 from costmodel.assumptions import AssumptionSet, defaults
 from costmodel.errors import ScenarioError, read_text
+from costmodel.yamlio import safe_load
 
 
 class ProfileKind(StrEnum):
@@ -359,7 +360,7 @@ def _line_map(text: str) -> dict[str, int]:
 
 def _parse_yaml(text: str, file: str, label: str, source: str) -> _Layer:
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ScenarioError(

@@ -366,6 +366,18 @@ def _python_files() -> Iterator[Path]:
         yield from sorted((REPO / folder).rglob("*.py"))
 
 
+def test_the_shared_yaml_loader_is_a_safe_one() -> None:
+    """costmodel.yamlio builds its loader directly (no ``yaml.load`` call to grep for): check the class."""
+    from costmodel.yamlio import SAFE_LOADER, safe_load
+
+    assert SAFE_LOADER.__name__ in SAFE_LOADERS
+    assert issubclass(SAFE_LOADER, yaml.constructor.SafeConstructor)
+    assert not issubclass(SAFE_LOADER, yaml.constructor.FullConstructor)
+    with pytest.raises(yaml.constructor.ConstructorError):
+        safe_load("x: !!python/object/apply:os.system ['true']")
+    assert safe_load("a: [1, 2]\nb: {c: d}\n") == {"a": [1, 2], "b": {"c": "d"}}
+
+
 def test_the_code_never_loads_yaml_unsafely_evaluates_code_or_unpickles() -> None:
     files = list(_python_files())
     assert len(files) > 50

@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from costmodel.errors import PricingError, read_text
+from costmodel.yamlio import safe_load
 
 PRICE_DIR = "costmodel/data/prices"
 SERVICE_FILES = {
@@ -168,7 +169,7 @@ def _sources(value: Any) -> tuple[str, ...]:
 
 def _read_yaml(text: str, file: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         row = mark.line + 1 if mark is not None else None
