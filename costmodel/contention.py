@@ -258,9 +258,9 @@ def _rates(workload: Workload, usage: Any, scenario: Scenario) -> _Rates:
     kinds = _col(df, "kind")
     control = kinds.eq(StatementKind.TRANSACTION.value) | _col(df, "transaction_control").notna()
     if usage is not None:
-        st = usage.statements.reindex(df.index)
-        calls = pd.to_numeric(st["calls_month"], errors="coerce").fillna(0.0)
-        exec_ms = pd.to_numeric(st["exec_ms_per_call"], errors="coerce").fillna(0.0)
+        st = usage.statements  # reindex only the two columns read, not the whole usage table
+        calls = pd.to_numeric(st["calls_month"].reindex(df.index), errors="coerce").fillna(0.0)
+        exec_ms = pd.to_numeric(st["exec_ms_per_call"].reindex(df.index), errors="coerce").fillna(0.0)
         return _Rates(calls, exec_ms, float(usage.statements_per_txn), float(usage.txns_month), control)
     raw_calls = pd.to_numeric(df["calls"], errors="coerce").fillna(0.0)
     calls = raw_calls * (SECONDS_PER_MONTH / float(workload.window.seconds)) * float(scenario.growth)
@@ -383,24 +383,48 @@ def key_space(
 # --- the model ---------------------------------------------------------------------------------------
 
 
+_TARGET_COLUMNS = (
+    "parse_status", "kind", "key_shape", "key_columns", "tenant_column", "lock_strength", "tables_read",
+    "tables_written",
+)  # fmt: skip
+
+
+_OK = ParseStatus.OK.value
+_SELECT, _INSERT = StatementKind.SELECT.value, StatementKind.INSERT.value
+_FOR_UPDATE = LockStrength.FOR_UPDATE.value
+_UNKNOWN_SHAPE, _UPSERT = KeyShape.UNKNOWN.value, KeyShape.UPSERT.value
+"""Enum values read once: the per-statement rules below run on every writing statement."""
+
+
 def _targets(row: dict[Any, Any]) -> list[tuple[str, str, tuple[str, ...], str | None]]:
     """(table, key shape, key columns, tenant column) this statement writes or locks; [] if none."""
-    status = row.get("parse_status")
-    if status is not None and status != ParseStatus.OK.value:
+    return _row_targets(*(row.get(c) for c in _TARGET_COLUMNS))
+
+
+def _row_targets(
+    status: Any,
+    kind: Any,
+    key_shape: Any,
+    key_columns: Any,
+    tenant: Any,
+    lock: Any,
+    tables_read: Any,
+    tables_written: Any,
+) -> list[tuple[str, str, tuple[str, ...], str | None]]:
+    """:func:`_targets` on the values of :data:`_TARGET_COLUMNS`, in that order."""
+    if status is not None and status != _OK:
         return []
-    kind = row.get("kind")
-    shape = str(row.get("key_shape") or KeyShape.UNKNOWN.value)
-    cols = tuple(row.get("key_columns") or ())
-    tenant = row.get("tenant_column")
-    if kind == StatementKind.SELECT.value and row.get("lock_strength") == LockStrength.FOR_UPDATE.value:
-        tables = tuple(row.get("tables_read") or ())
-    elif kind in _WRITE_KINDS or (kind == StatementKind.INSERT.value and shape == KeyShape.UPSERT.value):
-        tables = tuple(row.get("tables_written") or ())
+    shape = str(key_shape or _UNKNOWN_SHAPE)
+    cols = tuple(key_columns or ())
+    if kind == _SELECT and lock == _FOR_UPDATE:
+        tables = tuple(tables_read or ())
+    elif kind in _WRITE_KINDS or (kind == _INSERT and shape == _UPSERT):
+        tables = tuple(tables_written or ())
     else:
         return []
     if len(tables) == 1:
         return [(tables[0], shape, cols, tenant)]
-    return [(t, KeyShape.UNKNOWN.value, (), None) for t in tables]
+    return [(t, _UNKNOWN_SHAPE, (), None) for t in tables]
 
 
 def _pair_probability(i: dict[str, Any], j: dict[str, Any], rows: float | None, *, same: bool) -> float:
@@ -424,13 +448,23 @@ def _conflict_rates(group: list[dict[str, Any]], rows: float | None) -> np.ndarr
     The same rules as :func:`_pair_probability`, vectorised: a table can carry hundreds of write
     patterns, and the pairwise sum is quadratic in them.
     """
-    m = len(group)
-    rate = np.array([p["rate_per_s"] for p in group], dtype=float)
+    return _table_rates(
+        np.array([p["rate_per_s"] for p in group], dtype=float),
+        np.array([float(p["key_space"]) for p in group], dtype=float),
+        np.array([p["key_shape"] == KeyShape.WHOLE_TABLE.value for p in group], dtype=bool),
+        [tuple(p["key_columns"]) for p in group],
+        rows,
+    )
+
+
+def _table_rates(
+    rate: np.ndarray, k: np.ndarray, whole: np.ndarray, columns: list[tuple[str, ...]], rows: float | None
+) -> np.ndarray:
+    """:func:`_conflict_rates` on columns (rate, key space, whole-table flag, key columns per pattern)."""
+    m = len(rate)
     if m == 1:
-        return rate * _pair_probability(group[0], group[0], rows, same=True)
-    k = np.array([float(p["key_space"]) for p in group], dtype=float)
-    whole = np.array([p["key_shape"] == KeyShape.WHOLE_TABLE.value for p in group], dtype=bool)
-    cols = [frozenset(p["key_columns"]) if p["key_columns"] else None for p in group]
+        return rate * (1.0 if whole[0] else 1.0 / max(float(k[0]), float(k[0])))
+    cols = [frozenset(c) if c else None for c in columns]
     codes = {c: i for i, c in enumerate(dict.fromkeys(c for c in cols if c is not None))}
     col_id = np.array([codes[c] if c is not None else -1 - i for i, c in enumerate(cols)])
     same_key = (col_id[:, None] == col_id[None, :]) | np.eye(m, dtype=bool)
@@ -442,10 +476,13 @@ def _conflict_rates(group: list[dict[str, Any]], rows: float | None) -> np.ndarr
     return np.asarray(prob @ rate)
 
 
-_TARGET_COLUMNS = (
-    "parse_status", "kind", "key_shape", "key_columns", "tenant_column", "lock_strength", "tables_read",
-    "tables_written",
-)  # fmt: skip
+def _may_target(df: pd.DataFrame) -> np.ndarray:
+    """Rows :func:`_targets` can give a target: writes, FOR UPDATE reads and upserts. A cheap
+    superset test on whole columns, so the per-row rules only run on the few writing statements."""
+    kind, lock, shape = _col(df, "kind"), _col(df, "lock_strength"), _col(df, "key_shape")
+    reads = kind.eq(StatementKind.SELECT.value) & lock.eq(LockStrength.FOR_UPDATE.value)
+    upserts = kind.eq(StatementKind.INSERT.value) & shape.eq(KeyShape.UPSERT.value)
+    return np.asarray((kind.isin(list(_WRITE_KINDS)) | reads | upserts).to_numpy(dtype=bool))
 
 
 def _groups(
@@ -455,11 +492,14 @@ def _groups(
     members: dict[tuple[str, str, tuple[str, ...], str | None], list[int]] = {}
     if "key_shape" not in df.columns:
         return members
-    present = [c for c in _TARGET_COLUMNS if c in df.columns]
-    for pos, row in enumerate(_dict_rows(df[present])):
-        if calls[pos] > 0:
-            for table, shape, cols, tenant in _targets(row):
-                members.setdefault((table, shape, cols, tenant), []).append(pos)
+    candidates = np.flatnonzero((calls > 0) & _may_target(df)).tolist()
+    if not candidates:
+        return members
+    absent = [None] * len(df)
+    values = [df[c].tolist() if c in df.columns else absent for c in _TARGET_COLUMNS]
+    for pos in candidates:
+        for target in _row_targets(*(column[pos] for column in values)):
+            members.setdefault(target, []).append(pos)
     return members
 
 
@@ -480,6 +520,46 @@ def _cached_groups(df: pd.DataFrame, calls: np.ndarray) -> dict[Any, list[int]]:
     while len(_GROUP_CACHE) > _GROUP_CACHE_SIZE:
         _GROUP_CACHE.pop(next(iter(_GROUP_CACHE)))
     return members
+
+
+_PW_UNROLL = 8
+_PW_BLOCK = 128
+"""numpy's float sum: sequential below 8 values, 8 interleaved partial sums up to 128, halves above."""
+
+
+def _group_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """``values[s:s+n].sum()`` for every (start, size), bit for bit, without a call per group.
+
+    Why not ``np.add.reduceat`` or ``bincount``: they add in another order than ``ndarray.sum``
+    (numpy's pairwise summation), and the patterns' figures must not move in the last bit when
+    computed at once. This replays that summation on all groups of a size class together.
+    """
+    out = np.zeros(len(sizes))
+    if not len(values):
+        return out
+    last = len(values) - 1
+    small = sizes < _PW_UNROLL
+    if small.any():
+        s, n = starts[small], sizes[small]
+        acc = np.zeros(len(s))
+        for j in range(int(n.max())):
+            acc = np.where(j < n, acc + values[np.minimum(s + j, last)], acc)
+        out[small] = acc
+    mid = ~small & (sizes <= _PW_BLOCK)
+    if mid.any():
+        s, n = starts[mid], sizes[mid]
+        lanes = s[:, None] + np.arange(_PW_UNROLL)
+        r = values[lanes]
+        full = n - n % _PW_UNROLL
+        for b in range(_PW_UNROLL, int(full.max()), _PW_UNROLL):
+            r = np.where((b < full)[:, None], r + values[np.minimum(lanes + b, last)], r)
+        acc = ((r[:, 0] + r[:, 1]) + (r[:, 2] + r[:, 3])) + ((r[:, 4] + r[:, 5]) + (r[:, 6] + r[:, 7]))
+        for j in range(_PW_UNROLL - 1):
+            acc = np.where(j < n - full, acc + values[np.minimum(s + full + j, last)], acc)
+        out[mid] = acc
+    for g in np.flatnonzero(sizes > _PW_BLOCK):
+        out[g] = values[starts[g] : starts[g] + sizes[g]].sum()
+    return out
 
 
 def assess_contention(
@@ -535,18 +615,23 @@ def assess_contention(
 
     members = _cached_groups(df, calls)
     pats = _patterns(members, df, calls, exec_ms, per_call_rows, workload.catalog, d, ratio, extra_window)
-    conflict_p = np.zeros(len(df))
+    lam = np.zeros(len(pats.keys))
     by_table: dict[str, list[int]] = {}
-    for k, pat in enumerate(pats):
-        by_table.setdefault(pat["table"], []).append(k)
+    for k, key in enumerate(pats.keys):
+        by_table.setdefault(key[0], []).append(k)
     for ks in by_table.values():
-        lams = _conflict_rates([pats[k] for k in ks], pats[ks[0]]["table_rows"])
-        for a, lam in zip(ks, lams):
-            pats[a]["conflict_rate_per_s"] = float(lam)
-            pats[a]["conflict_probability"] = 1.0 - math.exp(-float(lam) * pats[a]["txn_ms"] / MS_PER_SECOND)
-    for pat in pats:
-        pos = pat["_members"]
-        conflict_p[pos] = 1.0 - (1.0 - conflict_p[pos]) * (1.0 - pat["conflict_probability"])
+        lam[ks] = _table_rates(
+            pats.rate[ks],
+            pats.key_space[ks],
+            pats.whole[ks],
+            [pats.keys[k][2] for k in ks],
+            pats.table_rows[ks[0]],
+        )
+    probability = np.array(
+        [1.0 - math.exp(-x * t / MS_PER_SECOND) for x, t in zip(lam.tolist(), pats.txn_ms.tolist())],
+        dtype=float,
+    )
+    conflict_p = _combine(len(df), pats, probability)
 
     txns = rates.txns_month if rates.txns_month > 0 else total_work
     rate = min(1.0, float((calls * conflict_p).sum()) / txns) if txns > 0 else 0.0
@@ -562,22 +647,27 @@ def assess_contention(
     extra_units = retry * units
     total_extra = float(extra_units.sum())
     billed = float(units.sum()) + total_extra
-    caused = np.array([p["calls_month"] * p["conflict_probability"] for p in pats])
-    hot_pos: set[int] = set()
-    for k, pat in enumerate(pats):
-        if rates.spt > 1.0:  # a retry re-runs the whole transaction: split retry work by conflicts caused
-            extra = total_extra * caused[k] / float(caused.sum()) if float(caused.sum()) > 0 else 0.0
-        else:
-            extra = float(extra_units[pat["_members"]].sum())
-        pat["attempts"] = float(_attempts(np.array([pat["conflict_probability"]]), cap)[0])
-        pat["saturated"] = pat["attempts"] >= cap
-        pat["extra_dpu_month"] = extra if statement_dpu is not None else math.nan
-        pat["extra_share"] = extra / billed if billed > 0 else 0.0
-        pat["hot"] = pat["conflict_probability"] >= hot_p or pat["key_space"] <= hot_k
-        pat["conflicts_per_s"] = pat["rate_per_s"] * pat["conflict_probability"]
-        if pat["hot"]:
-            hot_pos.update(pat["_members"])
-    frame = _pattern_table(pats)
+    caused = pats.calls * probability
+    if rates.spt > 1.0:  # a retry re-runs the whole transaction: split retry work by conflicts caused
+        caused_total = float(caused.sum())
+        extra = total_extra * caused / caused_total if caused_total > 0 else np.zeros(len(caused))
+    else:
+        extra = _group_sums(extra_units[pats.flat], pats.starts, pats.sizes)
+    hot_flags = (probability >= hot_p) | (pats.key_space <= hot_k)
+    attempts = _attempts(probability, cap)
+    frame = _pattern_table(
+        pats,
+        {
+            "conflict_rate_per_s": lam,
+            "conflict_probability": probability,
+            "conflicts_per_s": pats.rate * probability,
+            "attempts": attempts,
+            "saturated": attempts >= cap,
+            "extra_dpu_month": extra if statement_dpu is not None else np.full(len(extra), math.nan),
+            "extra_share": extra / billed if billed > 0 else np.zeros(len(extra)),
+            "hot": hot_flags,
+        },
+    )
     saturated = int(frame["saturated"].sum()) if not frame.empty else 0
     if saturated:
         notes.append(
@@ -585,7 +675,7 @@ def assess_contention(
         )
     hot = frame[frame["hot"].astype(bool)].reset_index(drop=True) if not frame.empty else frame
     cold = np.ones(len(df), dtype=bool)
-    cold[list(hot_pos)] = False
+    cold[pats.flat[hot_flags[pats.gid]]] = False
     residual = min(1.0, float((calls * conflict_p)[cold].sum()) / txns) if txns > 0 else 0.0
     risk = Risk.HIGH if rate >= high else Risk.ELEVATED if rate >= elevated else Risk.LOW
     if statement_dpu is None:
@@ -610,6 +700,27 @@ def assess_contention(
     )
 
 
+def _combine(n: int, pats: _Patterns, probability: np.ndarray) -> np.ndarray:
+    """Per statement, the chance that any of its patterns conflicts: 1 − Π(1 − pᵢ) over its patterns,
+    multiplied in pattern order (a statement writing several tables is in several patterns)."""
+    conflict_p = np.zeros(n)
+    if not len(pats.flat):
+        return conflict_p
+    # one entry per (pattern, statement), in pattern order; a statement listed twice in one pattern
+    # counts once, as the fancy-indexed update it replaces did
+    pairs = np.unique(pats.gid * n + pats.flat)
+    pattern, pos = pairs // n, pairs % n
+    order = np.argsort(pos, kind="stable")
+    first = np.r_[True, pos[order][1:] != pos[order][:-1]]
+    starts = np.flatnonzero(first)
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    for level in range(int(rank.max()) + 1):
+        sel = order[rank == level]
+        p, k = pos[sel], pattern[sel]
+        conflict_p[p] = 1.0 - (1.0 - conflict_p[p]) * (1.0 - probability[k])
+    return conflict_p
+
+
 def _attempts(p: np.ndarray, cap: float) -> np.ndarray:
     """Expected attempts per commit, 1/(1 − p), capped."""
     return np.minimum(1.0 / np.maximum(1.0 - p, 1.0 / cap), cap)
@@ -632,14 +743,51 @@ _PATTERN_COLUMNS = (
 )  # fmt: skip
 
 
-def _pattern_table(pats: list[dict[str, Any]]) -> pd.DataFrame:
+def _pattern_table(pats: _Patterns, results: dict[str, np.ndarray]) -> pd.DataFrame:
     """The public patterns table, worst first (conflicts per second, then rate)."""
-    if not pats:
+    if not pats.keys:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in _PATTERN_COLUMNS})
-    frame = pd.DataFrame([{c: p[c] for c in _PATTERN_COLUMNS} for p in pats])
+    columns: dict[str, Any] = {
+        "table": [k[0] for k in pats.keys],
+        "key_shape": [k[1] for k in pats.keys],
+        "key_columns": [k[2] for k in pats.keys],
+        "tenant_column": [k[3] for k in pats.keys],
+        "stmt_id": pats.stmt_id,
+        "stmt_ids": pats.stmt_ids,
+        "query": pats.query,
+        "calls_month": pats.calls,
+        "rate_per_s": pats.rate,
+        "key_space": pats.key_space,
+        "key_space_basis": pats.key_space_basis,
+        "txn_ms": pats.txn_ms,
+        **results,
+    }
+    frame = pd.DataFrame({c: columns[c] for c in _PATTERN_COLUMNS})
     return frame.sort_values(["conflicts_per_s", "rate_per_s"], ascending=False, kind="stable").reset_index(
         drop=True
     )
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    """The write patterns as columns: one entry per pattern, plus the statements of each
+    (``flat`` holds their positions pattern after pattern; ``gid`` the pattern of each entry)."""
+
+    keys: list[tuple[str, str, tuple[str, ...], str | None]]
+    flat: np.ndarray
+    gid: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+    calls: np.ndarray
+    rate: np.ndarray
+    key_space: np.ndarray
+    key_space_basis: list[str]
+    whole: np.ndarray
+    txn_ms: np.ndarray
+    table_rows: list[float | None]
+    stmt_id: list[str]
+    stmt_ids: list[tuple[str, ...]]
+    query: list[Any]
 
 
 def _patterns(
@@ -652,44 +800,62 @@ def _patterns(
     d: _Defaults,
     ratio: float,
     extra_window: float,
-) -> list[dict[str, Any]]:
-    """One record per write pattern with its rate, key space and transaction window."""
-    ids = [str(v) for v in (df["stmt_id"] if "stmt_id" in df.columns else df.index)]
-    queries = list(df["query"]) if "query" in df.columns else [None] * len(df)
-    out = []
-    for (table, shape, cols, tenant), positions in members.items():
-        pos = np.array(positions)
-        c = calls[pos]
-        total = float(c.sum())
-        facts = catalog.table(table) if catalog is not None else None
-        rows = per_call_rows[pos]
-        known = ~np.isnan(rows)
-        rpc = (
-            float((rows[known] * c[known]).sum() / c[known].sum())
-            if known.any() and c[known].sum() > 0
-            else 1.0
-        )
-        space, basis = key_space(shape, cols, tenant, facts, rpc, d)
-        order = pos[np.argsort(-c, kind="stable")]
-        out.append(
-            {
-                "table": table,
-                "key_shape": shape,
-                "key_columns": cols,
-                "tenant_column": tenant,
-                "stmt_id": ids[order[0]],
-                "stmt_ids": tuple(ids[i] for i in order),
-                "query": queries[order[0]],
-                "calls_month": total,
-                "rate_per_s": total / SECONDS_PER_MONTH * ratio,
-                "key_space": space,
-                "key_space_basis": basis,
-                "txn_ms": float((exec_ms[pos] * c).sum() / total) + extra_window,
-                "table_rows": _rows(facts),
-                "_members": pos,
-            }
-        )
-    return out
+) -> _Patterns:
+    """Every write pattern's rate, key space and transaction window, computed for all patterns at
+    once (sums per pattern replay ``ndarray.sum`` exactly: see :func:`_group_sums`)."""
+    keys = list(members)
+    sizes = np.fromiter((len(v) for v in members.values()), dtype=np.intp, count=len(keys))
+    flat = np.fromiter(
+        (p for v in members.values() for p in v), dtype=np.intp, count=int(sizes.sum()) if len(keys) else 0
+    )
+    starts = np.cumsum(sizes) - sizes
+    gid = np.repeat(np.arange(len(keys)), sizes)
+    c = calls[flat]
+    total = _group_sums(c, starts, sizes)
+    rows = per_call_rows[flat]
+    known = ~np.isnan(rows)
+    row_calls = _group_sums(np.where(known, rows, 0.0) * c, starts, sizes)
+    rpc = np.divide(row_calls, total, out=np.ones(len(keys)), where=total > 0)
+    partial = np.flatnonzero(np.bincount(gid[~known], minlength=len(keys)) > 0)
+    for g in partial.tolist():  # some statements without a rows count: average over the others
+        part = slice(int(starts[g]), int(starts[g] + sizes[g]))
+        cg, rg, kg = c[part], rows[part], known[part]
+        rpc[g] = float((rg[kg] * cg[kg]).sum() / cg[kg].sum()) if kg.any() and cg[kg].sum() > 0 else 1.0
+    txn = _group_sums(exec_ms[flat] * c, starts, sizes) / np.where(total > 0, total, np.nan) + extra_window
+    order = flat[np.lexsort((-c, gid))]
+    ids = (df["stmt_id"] if "stmt_id" in df.columns else df.index).tolist()
+    ordered_ids = [str(ids[i]) for i in order.tolist()]  # only the writing statements' ids
+    queries = df["query"].tolist() if "query" in df.columns else [None] * len(df)
+    facts_of: dict[str, TableFacts | None] = {}
+    space, basis, table_rows, stmt_ids, top_query = [], [], [], [], []
+    for g, (table, shape, cols, tenant) in enumerate(keys):
+        if table not in facts_of:
+            facts_of[table] = catalog.table(table) if catalog is not None else None
+        facts = facts_of[table]
+        value, why = key_space(shape, cols, tenant, facts, float(rpc[g]), d)
+        space.append(value)
+        basis.append(why)
+        table_rows.append(_rows(facts))
+        first = int(starts[g])
+        stmt_ids.append(tuple(ordered_ids[first : first + int(sizes[g])]))
+        top_query.append(queries[int(order[first])])
+    return _Patterns(
+        keys=keys,
+        flat=flat,
+        gid=gid,
+        starts=starts,
+        sizes=sizes,
+        calls=total,
+        rate=total / SECONDS_PER_MONTH * ratio,
+        key_space=np.array(space, dtype=float),
+        key_space_basis=basis,
+        whole=np.array([k[1] == KeyShape.WHOLE_TABLE.value for k in keys], dtype=bool),
+        txn_ms=txn,
+        table_rows=table_rows,
+        stmt_id=[ids[0] for ids in stmt_ids],
+        stmt_ids=stmt_ids,
+        query=top_query,
+    )
 
 
 def contention_records(frame: pd.DataFrame) -> list[dict[str, Any]]:

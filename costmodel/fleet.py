@@ -177,7 +177,9 @@ def _pool(workers: int, shared: _Shared | None) -> ProcessPoolExecutor:
     """Worker processes that start with ``shared`` in place: forked where the platform can (the
     fleet's tables are then shared copy-on-write instead of pickled per task), else spawned."""
     context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_share, initargs=(shared,))
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_share, initargs=(shared,)
+    )
 
 
 def _run_shared(index: int) -> ClusterRun:
@@ -238,7 +240,9 @@ class FleetAnalysis:
             with _pool(self.jobs, (self.fleet, self.catalog, self.calibration, scenario)) as pool:
                 return list(pool.map(_run_shared, range(count), chunksize=2))
         table = self.fleet.profiles
-        return [run_cluster(n, w, table, self.catalog, self.calibration, scenario) for n, w in self.fleet.clusters]
+        return [
+            run_cluster(n, w, table, self.catalog, self.calibration, scenario) for n, w in self.fleet.clusters
+        ]
 
     def run(self, scenario: Scenario, *, sweep_points: int = 10_000) -> FleetResult:
         """Price every cluster (free tier and discount off), then total them for the fleet."""

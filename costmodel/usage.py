@@ -214,65 +214,60 @@ class _Defaults:
 
 
 @dataclass(frozen=True)
-class _TablesAgg:
-    """Per-call byte factors of one tuple of tables (computed once per distinct tuple)."""
+class _TableFactors:
+    """One table's byte factors (computed once per table name, then summed per tuple of tables)."""
 
-    n: int
-    width_sum: float
+    width: float
     insert_row: float
     update_row: float
     delete_row: float
     pk: float
-    index_entries: float
-    defaulted: tuple[str, ...]
+    indexes: float
+    defaulted: bool
 
 
-def _table_agg(names: tuple[str, ...], catalog: CatalogFacts | None, d: _Defaults) -> _TablesAgg:
-    """Why per tuple: a workload has thousands of statements but only dozens of table sets."""
+def _table_factors(name: str, catalog: CatalogFacts | None, d: _Defaults) -> _TableFactors:
     floor = d.entry_floor
-    width_sum = insert_row = update_row = delete_row = pk = entries = 0.0
-    defaulted: list[str] = []
-    for name in names or ("?",):
-        facts = catalog.table(name) if catalog is not None and name != "?" else None
-        width = facts.avg_row_width if facts is not None and facts.avg_row_width else None
-        if facts is None or width is None:
-            defaulted.append(name)
-        width = float(width) if width else d.width
-        if facts is not None and facts.secondary_index_count is not None:
-            indexes = float(facts.secondary_index_count)
-        elif facts is not None and facts.indexes:
-            indexes = float(sum(1 for ix in facts.indexes if not ix.primary))
-        else:
-            indexes = d.indexes
-        widths = facts.column_avg_width if facts is not None else {}
-        pk_width = (
-            sum(widths.get(c, np.nan) for c in facts.primary_key) if facts and facts.primary_key else np.nan
-        )
-        pk_width = float(pk_width) if np.isfinite(pk_width) and pk_width > 0 else d.pk
-        entry_sizes = []
-        for ix in facts.indexes if facts is not None else ():
-            if not ix.primary:
-                size = sum(widths.get(c, np.nan) for c in ix.columns) + pk_width
-                entry_sizes.append(
-                    max(float(size), floor) if np.isfinite(size) else max(d.index_entry, floor)
-                )
-        entry = float(np.mean(entry_sizes)) if entry_sizes else max(d.index_entry, floor)
-        row = max(width, floor)
-        width_sum += width
-        insert_row += row + indexes * entry
-        update_row += row + indexes * d.update_fraction * entry
-        delete_row += (1.0 + indexes) * d.delete_entry
-        pk += pk_width
-        entries += indexes
-    return _TablesAgg(
-        len(names or ("?",)), width_sum, insert_row, update_row, delete_row, pk, entries, tuple(defaulted)
+    facts = catalog.table(name) if catalog is not None and name != "?" else None
+    width = facts.avg_row_width if facts is not None and facts.avg_row_width else None
+    defaulted = facts is None or width is None
+    width = float(width) if width else d.width
+    if facts is not None and facts.secondary_index_count is not None:
+        indexes = float(facts.secondary_index_count)
+    elif facts is not None and facts.indexes:
+        indexes = float(sum(1 for ix in facts.indexes if not ix.primary))
+    else:
+        indexes = d.indexes
+    widths = facts.column_avg_width if facts is not None else {}
+    pk_width = (
+        sum(widths.get(c, np.nan) for c in facts.primary_key) if facts and facts.primary_key else np.nan
+    )
+    pk_width = float(pk_width) if np.isfinite(pk_width) and pk_width > 0 else d.pk
+    entry_sizes = []
+    for ix in facts.indexes if facts is not None else ():
+        if not ix.primary:
+            size = sum(widths.get(c, np.nan) for c in ix.columns) + pk_width
+            entry_sizes.append(max(float(size), floor) if np.isfinite(size) else max(d.index_entry, floor))
+    entry = float(np.mean(entry_sizes)) if entry_sizes else max(d.index_entry, floor)
+    row = max(width, floor)
+    return _TableFactors(
+        width=width,
+        insert_row=row + indexes * entry,
+        update_row=row + indexes * d.update_fraction * entry,
+        delete_row=(1.0 + indexes) * d.delete_entry,
+        pk=pk_width,
+        indexes=indexes,
+        defaulted=defaulted,
     )
 
 
 def _column(df: pd.DataFrame, name: str) -> np.ndarray:
     """A numeric column as float array; a missing column is all-NaN (unknown, never zero)."""
     if name in df.columns:
-        return pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        column = df[name]
+        if column.dtype == np.float64:  # the ingested counters: no conversion needed, only a copy
+            return np.array(column.to_numpy(), dtype=float)
+        return pd.to_numeric(column, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
     return np.full(len(df), np.nan)
 
 
@@ -299,7 +294,8 @@ def _table_keys(values: np.ndarray) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     return codes, keys
 
 
-_AGG_FIELDS = ("n", "width_sum", "insert_row", "update_row", "delete_row", "pk", "index_entries")
+_FACTOR_FIELDS = ("width", "insert_row", "update_row", "delete_row", "pk", "indexes")
+_AGG_FIELDS = ("width_sum", "insert_row", "update_row", "delete_row", "pk", "index_entries")
 
 
 def _agg_columns(
@@ -307,20 +303,41 @@ def _agg_columns(
     keys: list[tuple[str, ...]],
     catalog: CatalogFacts | None,
     d: _Defaults,
-    cache: dict[tuple[str, ...], _TablesAgg],
+    tables: dict[str, _TableFactors],
 ) -> dict[str, np.ndarray]:
-    """Per-statement table factors, computed once per distinct tuple of tables and broadcast."""
-    aggs = []
-    for key in keys:
-        if key not in cache:
-            cache[key] = _table_agg(key, catalog, d)
-        aggs.append(cache[key])
-    table = np.array([[getattr(a, f) for f in _AGG_FIELDS] for a in aggs], dtype=float).reshape(
-        -1, len(_AGG_FIELDS)
-    )
-    out = {f: table[codes, i] for i, f in enumerate(_AGG_FIELDS)}
+    """Per-statement table factors, summed once per distinct tuple of tables and broadcast.
+
+    Why per tuple: a workload has thousands of statements but only dozens of table sets, and a
+    few dozen tables (``tables`` caches each one's factors). A tuple's factors are the sums of its
+    tables' factors, added in the tuple's order (no tables: one defaulted table ``?``), done for
+    all tuples at once, one table position at a time.
+    """
+    names = [key or ("?",) for key in keys]
+    for tup in names:
+        for name in tup:
+            if name not in tables:
+                tables[name] = _table_factors(name, catalog, d)
+    index = {name: i for i, name in enumerate(tables)}
+    factors = np.array([[getattr(tables[t], f) for f in _FACTOR_FIELDS] for t in tables], dtype=float)
+    lengths = np.array([len(tup) for tup in names], dtype=np.intp)
+    flat = np.array([index[name] for tup in names for name in tup], dtype=np.intp)
+    starts = np.cumsum(lengths) - lengths
+    sums = np.zeros((len(names), len(_FACTOR_FIELDS)))
+    for j in range(int(lengths.max()) if len(names) else 0):
+        at = flat[np.minimum(starts + j, len(flat) - 1)]
+        sums = np.where((j < lengths)[:, None], sums + factors[at], sums)
+    out = {f: sums[codes, i] for i, f in enumerate(_AGG_FIELDS)}
+    out["n"] = lengths.astype(float)[codes]
     out["present"] = np.array([len(k) > 0 for k in keys], dtype=bool)[codes]
     return out
+
+
+def _any_of(values: np.ndarray, options: list[str]) -> np.ndarray:
+    """``np.isin`` for a few labels (plain comparisons: several times faster on text arrays)."""
+    out = values == options[0]
+    for option in options[1:]:
+        out = out | (values == option)
+    return np.asarray(out, dtype=bool)
 
 
 def _setting(workload: Workload, name: str) -> str | None:
@@ -393,7 +410,7 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
     is_delete = kind == StatementKind.DELETE.value
     is_merge = kind == StatementKind.MERGE.value
     is_select = kind == StatementKind.SELECT.value
-    is_dml = np.isin(kind, [k.value for k in _DML_WRITES])
+    is_dml = _any_of(kind, [k.value for k in _DML_WRITES])
     counter_based = ~(is_dml | is_select | is_ctl)
 
     # --- table facts --------------------------------------------------------------------------------
@@ -401,18 +418,25 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
     written_codes, written_keys = _table_keys(_objects(df, "tables_written"))
     scan_codes, scan_keys = read_codes.copy(), list(read_keys)
     position = {key: i for i, key in enumerate(scan_keys)}
-    for i in np.flatnonzero(is_update | is_delete | is_merge):  # they read the rows they change
-        key = tuple(dict.fromkeys(read_keys[read_codes[i]] + written_keys[written_codes[i]]))
-        if key not in position:
-            position[key] = len(scan_keys)
-            scan_keys.append(key)
-        scan_codes[i] = position[key]
-    cache: dict[tuple[str, ...], _TablesAgg] = {}
-    rd = _agg_columns(scan_codes, scan_keys, workload.catalog, d, cache)
-    wr = _agg_columns(written_codes, written_keys, workload.catalog, d, cache)
+    changing = np.flatnonzero(is_update | is_delete | is_merge)  # they read the rows they change
+    if len(changing):
+        pairs = read_codes[changing] * (len(written_keys) + 1) + written_codes[changing]
+        _, first, inverse = np.unique(pairs, return_index=True, return_inverse=True)
+        pair_code = np.empty(len(first), dtype=scan_codes.dtype)
+        for u in np.argsort(first, kind="stable").tolist():  # new keys in order of first appearance
+            i = changing[first[u]]
+            key = tuple(dict.fromkeys(read_keys[read_codes[i]] + written_keys[written_codes[i]]))
+            if key not in position:
+                position[key] = len(scan_keys)
+                scan_keys.append(key)
+            pair_code[u] = position[key]
+        scan_codes[changing] = pair_code[inverse.reshape(-1)]
+    tables: dict[str, _TableFactors] = {}
+    rd = _agg_columns(scan_codes, scan_keys, workload.catalog, d, tables)
+    wr = _agg_columns(written_codes, written_keys, workload.catalog, d, tables)
     has_source, has_written = rd["present"], wr["present"]
-    used_tables = {t for key in cache for t in key}
-    defaulted = sorted({t for key in cache for t in cache[key].defaulted if t != "?"})
+    used_tables = {t for key in (*scan_keys, *written_keys) for t in key}
+    defaulted = sorted(t for t in used_tables if tables[t].defaulted and t != "?")
     estimators["row_widths"] = (
         f"catalog facts for {len(used_tables) - len(defaulted)} table(s); defaults (row_width_bytes, "
         f"secondary_indexes_per_table, index_entry_bytes, pk_key_bytes) for {len(defaulted)}"
@@ -492,15 +516,15 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
     )
     read_bytes = np.select(
         [
-            np.isin(read_est, [ReadEstimator.NONE.value, ReadEstimator.NO_SIGNAL.value]),
-            np.isin(read_est, [ReadEstimator.ROWS.value, ReadEstimator.ROWS_ONLY.value]),
+            _any_of(read_est, [ReadEstimator.NONE.value, ReadEstimator.NO_SIGNAL.value]),
+            _any_of(read_est, [ReadEstimator.ROWS.value, ReadEstimator.ROWS_ONLY.value]),
         ],
         [0.0, rows_bytes],
         default=np.maximum(buffer_bytes, rows_bytes),
     )
     mean_width = width_sum / n_tables
     rows_scanned = np.where(
-        np.isin(read_est, [ReadEstimator.ROWS.value, ReadEstimator.ROWS_ONLY.value]),
+        _any_of(read_est, [ReadEstimator.ROWS.value, ReadEstimator.ROWS_ONLY.value]),
         np.nan_to_num(rows),
         read_bytes / mean_width,
     )
@@ -563,7 +587,7 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
     write_bytes = np.select(
         [
             write_est == WriteEstimator.NONE.value,
-            np.isin(write_est, [WriteEstimator.ROWS.value, WriteEstimator.VALUES_ROWS.value]),
+            _any_of(write_est, [WriteEstimator.ROWS.value, WriteEstimator.VALUES_ROWS.value]),
             write_est == WriteEstimator.WAL.value,
             write_est == WriteEstimator.DIRTIED.value,
         ],
@@ -573,7 +597,7 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
     write_fraction = np.select(
         [
             write_est == WriteEstimator.NONE.value,
-            np.isin(write_est, [WriteEstimator.ROWS.value, WriteEstimator.VALUES_ROWS.value]),
+            _any_of(write_est, [WriteEstimator.ROWS.value, WriteEstimator.VALUES_ROWS.value]),
             write_est == WriteEstimator.UNKNOWN.value,
         ],
         [0.0, np.clip(np.nan_to_num(rows_written), 0.0, 1.0), 1.0],

@@ -32,3 +32,22 @@ def test_matrix_sum_equals_the_pairwise_sum(seed: int, rows: float | None) -> No
         for i, a in enumerate(group)
     ]
     assert np.allclose(_conflict_rates(group, rows), expected, rtol=1e-12, atol=0)
+
+
+def test_group_sums_match_numpy_sums_for_every_group_size() -> None:
+    """The patterns' sums are computed for all groups at once; each must equal ``.sum()`` of its slice
+    (to the last bits where numpy sums pairwise as assumed; within rounding everywhere)."""
+    import numpy as np
+
+    from costmodel.contention import _group_sums
+
+    rng = np.random.default_rng(7)
+    sizes = np.concatenate([np.arange(1, 40), rng.integers(1, 400, 200), [1000, 2500]])
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    values = rng.lognormal(0.0, 3.0, int(sizes.sum())) * rng.choice([-1.0, 1.0], int(sizes.sum()))
+    got = _group_sums(values, starts, sizes)
+    want = np.array([values[s : s + n].sum() for s, n in zip(starts, sizes)])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    exact = np.mean(got == want)
+    assert exact > 0.99, f"only {exact:.1%} of the group sums are bit-identical to numpy's"
+    assert _group_sums(np.empty(0), np.empty(0, dtype=int), np.empty(0, dtype=int)).size == 0

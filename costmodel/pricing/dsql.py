@@ -272,15 +272,12 @@ def attempt_dpu(usage: Usage, catalog: PriceCatalog, calibration: Calibration | 
     The OCC model turns retry factors into extra DPU with it. It needs the formula constants, not
     prices, so it works for any region set (no price lookup can fail here).
     """
-    per = dpu_per_call(
-        usage,
-        DpuConstants.from_catalog(catalog),
-        active_peers=1,
-        compute_ratio=float(usage.assumptions.get("dsql_compute_ratio")),
-        factors=calibration.factors if calibration is not None else None,
-        retry_factor=np.zeros(len(usage.statements)),
+    constants = DpuConstants.from_catalog(catalog)
+    factors = calibration.factors if calibration is not None else None
+    compute, read_billed = _compute_and_reads(
+        usage, constants, float(usage.assumptions.get("dsql_compute_ratio")), _factors(factors)
     )
-    return per["compute_dpu_per_call"] + per["read_dpu_per_call"]
+    return pd.Series(compute + read_billed * float(constants.read_per_byte), index=usage.statements.index)
 
 
 def dpu_per_call(
@@ -295,17 +292,11 @@ def dpu_per_call(
 ) -> pd.DataFrame:
     """Vectorised DPU per call for every statement: raw (no minimums) and billed components."""
     s = usage.statements
-    f = {"compute": 1.0, "read": 1.0, "write": 1.0, "multi_region_write": 1.0, **(factors or {})}
+    f = _factors(factors)
     k_r, k_w = float(constants.read_per_byte), float(constants.write_per_byte)
     ctl = s["is_txn_control"].to_numpy(dtype=bool)
-    compute = s["cpu_ms_per_call"].to_numpy(dtype=float) / 1000.0 * float(constants.compute_per_cpu_second)
-    compute = np.nan_to_num(compute) * compute_ratio * f["compute"]  # unknown time: warned by estimate_dsql
-    read_raw = s["read_bytes_per_call"].to_numpy(dtype=float) + s["pk_check_bytes_per_call"].to_numpy(
-        dtype=float
-    )
-    read_raw = read_raw * f["read"]
-    read_floor = float(constants.read_min_bytes) / usage.statements_per_txn
-    read_billed = np.where(ctl, 0.0, np.maximum(read_raw, read_floor))
+    compute, read_billed = _compute_and_reads(usage, constants, compute_ratio, f)
+    read_raw = _read_raw(s, f)
     frac = s["write_call_fraction"].to_numpy(dtype=float)
     write_raw = np.nan_to_num(s["write_bytes_per_call"].to_numpy(dtype=float)) * f["write"]
     write_floor = float(constants.write_min_bytes) / usage.writes_per_write_txn
@@ -313,35 +304,63 @@ def dpu_per_call(
     write_billed = frac * np.maximum(per_writing_call, write_floor)
     peers = max(active_peers - 1, 0)
     mr_factor = float(constants.multi_region_write_per_peer) * peers * f["multi_region_write"]
-    out = pd.DataFrame(index=s.index)
-    out["stmt_id"] = s["stmt_id"]
-    out["calls_month"] = s["calls_month"]
-    out["compute_dpu_per_call"] = compute
-    out["read_dpu_raw_per_call"] = np.where(ctl, 0.0, read_raw * k_r)
-    out["write_dpu_raw_per_call"] = write_raw * k_w
-    out["read_dpu_per_call"] = read_billed * k_r
-    out["write_dpu_per_call"] = write_billed * k_w
-    out["mr_write_dpu_per_call"] = out["write_dpu_per_call"].to_numpy() * mr_factor
+    read_dpu = read_billed * k_r
+    write_dpu = write_billed * k_w
+    mr_write_dpu = write_dpu * mr_factor
     retry = (
         s["retry_factor"].to_numpy(dtype=float) if retry_factor is None else np.asarray(retry_factor, float)
     )
-    per_attempt = (
-        compute
-        + out["read_dpu_per_call"].to_numpy()
-        + retry_write_share * (out["write_dpu_per_call"].to_numpy() + out["mr_write_dpu_per_call"].to_numpy())
+    per_attempt = compute + read_dpu + retry_write_share * (write_dpu + mr_write_dpu)
+    components = {
+        "compute_dpu_per_call": compute,
+        "read_dpu_raw_per_call": np.where(ctl, 0.0, read_raw * k_r),
+        "write_dpu_raw_per_call": write_raw * k_w,
+        "read_dpu_per_call": read_dpu,
+        "write_dpu_per_call": write_dpu,
+        "mr_write_dpu_per_call": mr_write_dpu,
+        "occ_retry_dpu_per_call": np.nan_to_num(retry) * np.nan_to_num(per_attempt),
+    }
+    # one constructor call instead of a column insert per component (each insert copies the index)
+    out = pd.DataFrame(
+        {"stmt_id": s["stmt_id"], "calls_month": s["calls_month"], **components}, index=s.index
     )
-    out["occ_retry_dpu_per_call"] = np.nan_to_num(retry) * np.nan_to_num(per_attempt)
-    out["total_dpu_per_call"] = out[
-        [
-            "compute_dpu_per_call",
-            "read_dpu_per_call",
-            "write_dpu_per_call",
-            "mr_write_dpu_per_call",
-            "occ_retry_dpu_per_call",
-        ]
-    ].sum(axis=1, min_count=1)
+    billed = [
+        "compute_dpu_per_call",
+        "read_dpu_per_call",
+        "write_dpu_per_call",
+        "mr_write_dpu_per_call",
+        "occ_retry_dpu_per_call",
+    ]
+    out["total_dpu_per_call"] = out[billed].sum(axis=1, min_count=1)
     out["dpu_month"] = out["total_dpu_per_call"] * out["calls_month"]
     return out
+
+
+def _factors(factors: Mapping[str, float] | None) -> dict[str, float]:
+    """Calibration factors per DPU component (1 where none is given)."""
+    return {"compute": 1.0, "read": 1.0, "write": 1.0, "multi_region_write": 1.0, **(factors or {})}
+
+
+def _read_raw(s: pd.DataFrame, f: Mapping[str, float]) -> np.ndarray:
+    """Bytes read per call (rows read plus the INSERT primary-key check), calibrated."""
+    read_raw = s["read_bytes_per_call"].to_numpy(dtype=float) + s["pk_check_bytes_per_call"].to_numpy(
+        dtype=float
+    )
+    return np.asarray(read_raw * f["read"])
+
+
+def _compute_and_reads(
+    usage: Usage, constants: DpuConstants, compute_ratio: float, f: Mapping[str, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """ComputeDPU per call and billed read bytes per call (the per-transaction read minimum shared
+    by its statements; none for transaction control): what every attempt of a statement bills."""
+    s = usage.statements
+    ctl = s["is_txn_control"].to_numpy(dtype=bool)
+    compute = s["cpu_ms_per_call"].to_numpy(dtype=float) / 1000.0 * float(constants.compute_per_cpu_second)
+    compute = np.nan_to_num(compute) * compute_ratio * f["compute"]  # unknown time: warned by estimate_dsql
+    read_floor = float(constants.read_min_bytes) / usage.statements_per_txn
+    read_billed = np.where(ctl, 0.0, np.maximum(_read_raw(s, f), read_floor))
+    return compute, read_billed
 
 
 def _line(
