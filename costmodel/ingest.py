@@ -544,10 +544,11 @@ def _statement_ids(frame: pd.DataFrame) -> pd.Series:
     """``q<queryid>`` (``.N`` suffix when a queryid repeats), ``r<source row>`` without queryid."""
     if frame.empty:
         return pd.Series([], dtype=object)
-    queryids = [None if pd.isna(q) else q for q in frame["queryid"].tolist()]
-    rows = frame["source_row"].to_numpy()
+    queryids = frame["queryid"]
+    missing = queryids.isna().tolist()
+    rows = frame["source_row"].tolist()
     base = pd.Series(
-        [f"q{q}" if q is not None else f"r{r}" for q, r in zip(queryids, rows)],
+        [f"r{r}" if gone else f"q{q}" for q, gone, r in zip(queryids.tolist(), missing, rows)],
         index=frame.index,
         dtype=object,
     )
