@@ -346,3 +346,41 @@ def test_cluster_and_database_names_are_spreadsheet_safe(hostile_csv: dict[str, 
     assert databases[2]["database"].startswith("'-db")
     assert databases[2]["dsql_monthly_usd"] == "-1.5", "a negative number stays a number"
     assert databases[1]["calls_per_month"] == "0.00000025"
+
+
+def test_gc_pause_restores_the_collector_after_overlapping_writers() -> None:
+    """Two dashboard threads rendering at once: the collector comes back on when the last one ends."""
+    import gc
+    import threading
+
+    from costmodel.report.safe import gc_paused
+
+    assert gc.isenabled()
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with gc_paused():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with gc_paused():
+            second_in.set()
+            first_out.wait(5)
+            assert not gc.isenabled()  # the first writer left, this one still writes
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # a collector the caller had turned off stays off
+    finally:
+        gc.enable()

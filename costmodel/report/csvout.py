@@ -20,7 +20,9 @@ Format (documented in ``docs/report-contract.md`` § CSV export):
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+import operator
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +39,7 @@ from costmodel.report.common import (
     section,
 )
 from costmodel.report.fleetview import database_rows, fleet_option_names
-from costmodel.report.safe import CellKind, cell, neutralise, writer
+from costmodel.report.safe import CellKind, cell, column_cells, gc_paused, neutralise
 
 Row = Mapping[str, Any]
 
@@ -50,11 +52,13 @@ ID = CellKind.ID
 
 @dataclass(frozen=True)
 class Column:
-    """One CSV column: its header, how its cells are written, and how a value is read from a row."""
+    """One CSV column: its header, how its cells are written, and how a value is read from a row
+    (``key``, when set, names the row key ``get`` reads, so a whole column is read in one pass)."""
 
     name: str
     kind: CellKind
     get: Callable[[Row], Any]
+    key: str | None = None
 
 
 def _key(name: str) -> Callable[[Row], Any]:
@@ -62,7 +66,7 @@ def _key(name: str) -> Callable[[Row], Any]:
 
 
 def _col(name: str, kind: CellKind, source: str | None = None) -> Column:
-    return Column(name, kind, _key(source or name))
+    return Column(name, kind, _key(source or name), source or name)
 
 
 OPTION_COLUMNS: tuple[Column, ...] = (
@@ -224,22 +228,44 @@ CSV_FILES: tuple[str, ...] = (
 
 def csv_tables(report: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[str]]]]:
     """Every table as (header, rows of cell strings), keyed by file name, ready to write."""
+    tables = _column_tables(report)
+    with gc_paused():
+        return {name: (header, _rows(cells)) for name, (header, cells) in tables.items()}
+
+
+def _column_tables(report: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """Every table as (header, columns of cell strings): tables are built a column at a time."""
     check_report(report)
+    with gc_paused():
+        return _build_tables(report)
+
+
+def _build_tables(report: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[str]]]]:
     tables = {
-        "options.csv": _table(OPTION_COLUMNS, _option_rows(report)),
-        "line_items.csv": _table(LINE_ITEM_COLUMNS, _line_item_rows(report)),
+        "options.csv": _table(OPTION_COLUMNS, list(_option_rows(report))),
+        "line_items.csv": _table(LINE_ITEM_COLUMNS, list(_line_item_rows(report))),
         "statements.csv": _table(*_statement_table(report)),
         "findings.csv": _table(FINDING_COLUMNS, _mappings(section(report, "readiness").get("findings"))),
         "assumptions.csv": _table(ASSUMPTION_COLUMNS, _mappings(report.get("assumptions"))),
-        "break_even.csv": _break_even_table(report),
+        "break_even.csv": _columns_of(*_break_even_table(report)),
         "crossovers.csv": _table(
             CROSSOVER_COLUMNS, _mappings(section(report, "break_even").get("crossovers"))
         ),
         "hot_spots.csv": _table(*_hot_spot_table(report)),
-        "clusters.csv": _table(_cluster_columns(report), fleet_clusters(report)),
-        "databases.csv": _table(DATABASE_COLUMNS, database_rows(report)),
+        "clusters.csv": _table(_cluster_columns(report), list(fleet_clusters(report))),
+        "databases.csv": _table(DATABASE_COLUMNS, list(database_rows(report))),
     }
     return tables
+
+
+def _rows(columns: list[list[str]]) -> list[list[str]]:
+    return [list(row) for row in zip(*columns)]
+
+
+def _columns_of(header: list[str], rows: list[list[str]]) -> tuple[list[str], list[list[str]]]:
+    if not rows:
+        return header, [[] for _ in header]
+    return header, [list(column) for column in zip(*rows)]
 
 
 def write_csv(report: Mapping[str, Any], out_dir: Path, *, bom: bool = True) -> list[Path]:
@@ -247,7 +273,7 @@ def write_csv(report: Mapping[str, Any], out_dir: Path, *, bom: bool = True) -> 
 
     Raises :class:`ReportError` when the directory cannot be created or a file cannot be written.
     """
-    tables = csv_tables(report)
+    tables = _column_tables(report)
     out_dir = Path(out_dir)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -260,13 +286,18 @@ def write_csv(report: Mapping[str, Any], out_dir: Path, *, bom: bool = True) -> 
     written: list[Path] = []
     encoding = "utf-8-sig" if bom else "utf-8"
     for name in CSV_FILES:
-        header, rows = tables[name]
+        header, columns = tables[name]
         path = out_dir / name
         try:
             with path.open("w", encoding=encoding, newline="") as handle:
-                writer = csv.writer(handle, lineterminator="\r\n")
-                writer.writerow(header)
-                writer.writerows(rows)
+                if len(header) < 2:  # csv quotes the lone empty field of a one-column row
+                    writer = csv.writer(handle, lineterminator="\r\n")
+                    writer.writerow(header)
+                    writer.writerows(_rows(columns))
+                else:
+                    with gc_paused():
+                        text = _csv_text(header, columns)
+                    handle.write(text)
         except OSError as exc:
             raise ReportError(
                 f"cannot write {name}: {exc.strerror or exc}",
@@ -277,11 +308,57 @@ def write_csv(report: Mapping[str, Any], out_dir: Path, *, bom: bool = True) -> 
     return written
 
 
-def _table(columns: Sequence[Column], rows: Iterable[Row]) -> tuple[list[str], list[list[str]]]:
+def _table(columns: Sequence[Column], rows: Sequence[Row]) -> tuple[list[str], list[list[str]]]:
+    """The header and the columns of cells: each column is read and written in one pass."""
     header = [neutralise(c.name) for c in columns]
-    plan = [(c.get, writer(c.kind)) for c in columns]
-    body = [[write(get(row)) for get, write in plan] for row in rows]
+    read = _read_keys(rows, [c.key for c in columns if c.key is not None])
+    body = []
+    for column in columns:
+        if column.key is not None and read is not None:
+            values = read.get(column.key) or [None] * len(rows)
+        else:
+            values = list(map(column.get, rows))
+        body.append(column_cells(column.kind, values))
     return header, body
+
+
+def _read_keys(rows: Sequence[Row], keys: list[str]) -> dict[str, list[Any]] | None:
+    """The values of ``keys`` as columns when every row is a dict with the same keys (one pass over
+    the rows, then a transpose); a key no row has is left out (its cells are empty). None when the
+    rows differ, and each column is then read with ``Column.get``."""
+    if len(rows) < 2 or set(map(type, rows)) != {dict}:
+        return None
+    first = rows[0]
+    present = [k for k in dict.fromkeys(keys) if k in first]
+    if len(present) < 2 or set(map(len, rows)) != {len(first)}:
+        return None
+    try:
+        values = list(map(operator.itemgetter(*first), rows))  # same size, same keys: same key set
+    except KeyError:
+        return None
+    position = {key: index for index, key in enumerate(first)}
+    columns = list(zip(*values))
+    return {key: list(columns[position[key]]) for key in present}
+
+
+_QUOTED = re.compile('[",\r\n]')
+"""Characters that make the csv module (QUOTE_MINIMAL, ``,`` delimiter, CRLF) quote a field."""
+
+
+def _csv_text(header: list[str], columns: list[list[str]]) -> str:
+    """The table as ``csv.writer(lineterminator="\\r\\n")`` writes it (at least two columns): fields
+    quoted when they hold a comma, quote or line break, quotes doubled; one ``join`` per row."""
+    lines = [",".join(_quote_column(header))]
+    lines += map(",".join, zip(*(_quote_column(column) for column in columns)))
+    lines.append("")
+    return "\r\n".join(lines)
+
+
+def _quote_column(column: list[str]) -> list[str]:
+    if not _QUOTED.search("".join(column)):
+        return column
+    cache = {v: '"' + v.replace('"', '""') + '"' if _QUOTED.search(v) else v for v in set(column)}
+    return list(map(cache.__getitem__, column))
 
 
 def _mappings(value: Any) -> list[Row]:
@@ -330,11 +407,16 @@ def _line_item_rows(report: Mapping[str, Any]) -> Iterator[Row]:
 
 def _statement_table(report: Mapping[str, Any]) -> tuple[list[Column], list[Row]]:
     rows = _mappings(report.get("statements"))
+    shapes = {tuple(row) for row in rows}  # a few key sets (usually one) for 100,000 rows
     extra: set[str] = set()
-    for row in rows:
-        extra.update(str(k) for k in row if k not in _STATEMENT_SOURCES and k != "query")
+    for shape in shapes:
+        extra.update(str(k) for k in shape if k not in _STATEMENT_SOURCES and k != "query")
     columns = [*_STATEMENT_KNOWN]
-    columns += [c for c in _STATEMENT_FLEET if any(c.get(r) is not None for r in rows)]
+    columns += [
+        c
+        for c in _STATEMENT_FLEET
+        if any(c.key in shape for shape in shapes) and any(c.get(r) is not None for r in rows)
+    ]
     for name in sorted(extra):
         sample = next((r[name] for r in rows if r.get(name) is not None), None)
         kind = NUM if is_number(sample) else BOOL if isinstance(sample, bool) else TEXT

@@ -13,13 +13,17 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+import operator
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
+from itertools import chain, repeat
+from json.encoder import encode_basestring  # the C encoder json.dumps uses (ensure_ascii=False)
 from numbers import Integral, Real
 from typing import Any
 
 from costmodel.errors import ReportError
 from costmodel.report.common import check_report
+from costmodel.report.safe import float_column, gc_paused, mostly_distinct
 
 _ORDERS: dict[str, tuple[str, ...]] = {
     "report": (
@@ -210,30 +214,58 @@ def render_json(report: Mapping[str, Any], *, indent: int | None = 2) -> str:
     ordered = _ordered(report, "report")
     try:
         if indent is None:
-            text = _compact(ordered)
-        else:
-            text = _pretty(ordered, "", " " * indent, top=True)
+            return _compact_top(ordered)
+        return _pretty_top(ordered, " " * indent)
     except (TypeError, ValueError) as exc:
         raise _locate(report, "$") or ReportError(
             f"the report cannot be written as JSON: {exc}", hint="this is a bug in the report builder"
         ) from exc
-    return text + "\n"
+
+
+class _Lines(list[str]):
+    """A top-level list of records already written as compact JSON, one string per record (see
+    :func:`_record_lines`); :func:`_pretty_top` and :func:`_compact_top` splice them in as they are."""
 
 
 def _compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, allow_nan=False, default=_default, separators=(", ", ": "))
 
 
-def _pretty(value: Any, pad: str, step: str, *, top: bool = False) -> str:
+def _compact_top(value: Any) -> str:
+    """``_compact(value)`` and a newline for the ordered report, splicing in pre-written record
+    lines: a dict is written exactly as ``json.dumps`` writes it (``{"k": v, …}``, same separators)."""
+    if not isinstance(value, dict) or not any(isinstance(v, _Lines) for v in value.values()):
+        return _compact(value) + "\n"
+    pieces = ["{"]
+    for index, (key, child) in enumerate(value.items()):
+        pieces.append(("" if index == 0 else ", ") + _compact(key) + ": ")
+        pieces += ["[", ", ".join(child), "]"] if isinstance(child, _Lines) else [_compact(child)]
+    pieces.append("}\n")
+    return "".join(pieces)
+
+
+def _pretty_top(value: Any, step: str) -> str:
+    """The indented report and its final newline; each ``statements`` and ``databases`` record is
+    one line. Built from pieces joined once, so the large record lists are copied only twice."""
+    if not isinstance(value, dict) or not value:
+        return _pretty(value, "", step) + "\n"
+    pieces = ["{\n"]
+    for index, (key, child) in enumerate(value.items()):
+        pieces.append(("" if index == 0 else ",\n") + step + _compact(key) + ": ")
+        if key in _ONE_LINE_RECORDS and isinstance(child, list) and child:
+            lines = child if isinstance(child, _Lines) else [_compact(row) for row in child]
+            indent = step + step
+            pieces += ["[\n" + indent, (",\n" + indent).join(lines), "\n" + step + "]"]
+        else:
+            pieces.append(_pretty(child, step, step))
+    pieces.append("\n}\n")
+    return "".join(pieces)
+
+
+def _pretty(value: Any, pad: str, step: str) -> str:
     inner = pad + step
     if isinstance(value, dict) and value:
-        parts = []
-        for key, child in value.items():
-            if top and key in _ONE_LINE_RECORDS and isinstance(child, list) and child:
-                rows = ",\n".join(inner + step + _compact(row) for row in child)
-                parts.append(f"{inner}{_compact(key)}: [\n{rows}\n{inner}]")
-            else:
-                parts.append(f"{inner}{_compact(key)}: {_pretty(child, inner, step)}")
+        parts = [f"{inner}{_compact(key)}: {_pretty(child, inner, step)}" for key, child in value.items()]
         return "{\n" + ",\n".join(parts) + "\n" + pad + "}"
     if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
         return "[\n" + ",\n".join(inner + _pretty(v, inner, step) for v in value) + "\n" + pad + "]"
@@ -247,30 +279,144 @@ def canonical_report(report: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def _key_order(value: Mapping[Any, Any], record: str | None) -> list[Any]:
+    """The keys of ``value`` in canonical order: the record's known order, then unknown keys sorted."""
+    order = _ORDERS.get(record or "")
+    if order is None:
+        return sorted(value, key=str)
+    keys = [k for k in order if k in value]
+    if len(keys) != len(value):
+        known = set(keys)
+        keys += sorted((k for k in value if k not in known), key=str)
+    return keys
+
+
 def _ordered(value: Any, record: str | None) -> Any:
-    """``value`` with every mapping's keys in canonical order (``record`` names the known order)."""
+    """``value`` with every mapping's keys in canonical order (``record`` names the known order).
+
+    The big top-level lists (``statements``, ``databases``) come back as :class:`_Lines` when
+    :func:`_record_lines` can write them column by column, which is what keeps a 100,000-statement
+    report fast; anything it does not handle takes the record-by-record path below.
+    """
     if isinstance(value, Mapping):
-        order = _ORDERS.get(record or "")
-        if order is None:
-            keys = sorted(value, key=str)
-        else:
-            keys = [k for k in order if k in value]
-            if len(keys) != len(value):
-                known = set(keys)
-                keys += sorted((k for k in value if k not in known), key=str)
         out: dict[str, Any] = {}
-        for key in keys:
+        for key in _key_order(value, record):
             child = value[key]
             if child is None or isinstance(child, str | int | float):
                 out[str(key)] = child  # scalars: no recursion (most of a large report)
-            else:
-                out[str(key)] = _ordered(child, _CHILDREN.get((record or "", str(key))))
+                continue
+            child_record = _CHILDREN.get((record or "", str(key)))
+            if record == "report" and key in _ONE_LINE_RECORDS and isinstance(child, list):
+                lines = _record_lines(child, child_record)
+                if lines is not None:
+                    out[str(key)] = lines
+                    continue
+            out[str(key)] = _ordered(child, child_record)
         return out
     if isinstance(value, list | tuple):
         if value and isinstance(value[0], Mapping | list | tuple):
             return [_ordered(v, record) for v in value]
         return list(value)
     return value
+
+
+_NONE = type(None)
+_NON_FINITE = frozenset({"nan", "inf", "-inf"})
+
+
+def _record_lines(records: list[Any], record: str | None) -> _Lines | None:
+    """Each record as the compact JSON ``_compact(_ordered(rec, record))`` would write, or None
+    when this fast path does not apply and the caller must take the general one.
+
+    Why: a statement list is 100,000 × 27 values, and per-record reordering plus ``json.dumps``
+    cost seconds, most of it in ``float.__repr__``. Here the records must be plain dicts with the
+    same string keys (what ``statement_records`` builds, or ``json.loads`` reads), so the key order
+    is worked out once; each column is then written in one pass, each distinct value once, and a
+    row is one ``"".join`` of its cells between the constant ``{"key": ``, ``, "key": `` … ``}``.
+    A column holding anything but strings, numbers of one type, booleans, None or lists of strings
+    (a nested object, a NaN, a numpy scalar) sends the whole list back to the general path, which
+    also raises the error naming where a bad value is.
+    """
+    if len(records) < 2 or set(map(type, records)) != {dict}:
+        return None
+    first = records[0]
+    width = len(first)
+    if width < 2 or set(map(len, records)) != {width} or not all(type(k) is str for k in first):
+        return None
+    keys = _key_order(first, record)
+    with gc_paused():
+        try:
+            rows = list(map(operator.itemgetter(*keys), records))
+        except KeyError:  # same size, other keys
+            return None
+        parts: list[Iterable[str]] = []
+        for index, (key, column) in enumerate(zip(keys, zip(*rows))):
+            texts = _column_json(column)
+            if texts is None:
+                return None
+            parts += [repeat(("{" if index == 0 else ", ") + encode_basestring(key) + ": "), texts]
+        del rows
+        parts.append(repeat("}"))
+        return _Lines(map("".join, zip(*parts)))
+
+
+def _column_json(column: tuple[Any, ...]) -> list[str] | None:
+    """What ``json.dumps`` writes for every value of one column; None to give up (the caller then
+    takes the general path)."""
+    types = set(map(type, column))
+    plain = types - {_NONE}
+    if plain == {float}:
+        if _NONE not in types:
+            return _float_json(column)
+        numbers = _float_json([v for v in column if v is not None])
+        if numbers is None:
+            return None
+        written = iter(numbers)
+        return ["null" if v is None else next(written) for v in column]
+    if plain == {list}:
+        if not set(map(type, chain.from_iterable(filter(None, column)))) <= {str}:
+            return None
+        if _NONE in types:
+            return ["null" if v is None else "[" + ", ".join(map(encode_basestring, v)) + "]" for v in column]
+        column = tuple(map(tuple, column))  # lists of strings, cached by their tuple: table names repeat
+    elif plain == {str} and mostly_distinct(column):  # ids: a cache would only cost
+        if _NONE in types:
+            return ["null" if v is None else encode_basestring(v) for v in column]
+        return list(map(encode_basestring, column))
+    elif not (plain <= {str} or plain == {int} or plain == {bool}):
+        return None
+    # Equal values write the same text here (one type per column: 1 == 1.0 == True print differently).
+    values = list(set(column) - {None})
+    if plain == {list}:
+        texts = ["[" + ", ".join(map(encode_basestring, v)) + "]" for v in values]
+    elif plain == {bool}:
+        texts = ["true" if v else "false" for v in values]
+    elif plain == {int}:
+        texts = list(map(repr, values))
+    else:
+        texts = list(map(encode_basestring, values))
+    cache = dict(zip(values, texts))
+    cache[None] = "null"
+    return list(map(cache.__getitem__, column))
+
+
+def _float_json(column: Sequence[float]) -> list[str] | None:
+    """``repr`` of every float (what ``json.dumps`` writes), or None when one is not finite."""
+    try:
+        return float_column(column, repr, _finite_reprs)
+    except _NotFinite:
+        return None
+
+
+class _NotFinite(ValueError):
+    """A NaN or an infinity, which JSON cannot hold (the general path then says where it is)."""
+
+
+def _finite_reprs(values: list[float]) -> list[str]:
+    texts = list(map(repr, values))
+    if not _NON_FINITE.isdisjoint(texts):
+        raise _NotFinite
+    return texts
 
 
 def _default(value: Any) -> Any:
