@@ -150,8 +150,14 @@ def load_fleet(
     texts once, together: a text repeated across clusters is parsed once."""
     workers = _jobs(jobs)
     if workers > 1 and len(sources) >= PARALLEL_MIN_CLUSTERS:
+        loaded = []
         with _pool(workers, None) as pool:
-            loaded = list(pool.map(_load_one, sources, [options] * len(sources), chunksize=4))
+            for done, workload in enumerate(
+                pool.map(_load_one, sources, [options] * len(sources), chunksize=4), start=1
+            ):
+                loaded.append(workload)
+                if progress is not None:
+                    progress("reading exports", done, len(sources))
     else:
         loaded = []
         for done, source in enumerate(sources, start=1):

@@ -11,10 +11,10 @@ from costmodel.cli.common import ProgressBar, add_workload_arguments, load_workl
 from costmodel.cli.output import add_output_arguments, emit_report
 from costmodel.cli.scenario_args import add_scenario_arguments, scenario_from_args
 from costmodel.errors import ReportError
-from costmodel.fleet import ClusterSource, expand_sources
 
 if TYPE_CHECKING:
     from costmodel.calibrate import Calibration
+    from costmodel.fleet import ClusterSource
     from costmodel.pricing.catalog import PriceCatalog
     from costmodel.scenario import Scenario
 
@@ -72,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
     """Load, analyse one scenario, render."""
     from costmodel.analysis import Analysis
     from costmodel.calibrate import load_calibration
+    from costmodel.fleet import expand_sources
     from costmodel.pricing.catalog import load_catalog
     from costmodel.report.model import build_report
 
