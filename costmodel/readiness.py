@@ -99,18 +99,8 @@ def assess_readiness(
     notes: list[str] = []
 
     # --- distinct texts, their profile, and the syntax check -------------------------------------
-    texts = (
-        stmts["query"].astype(object)
-        if "query" in stmts.columns
-        else pd.Series(None, index=stmts.index, dtype=object)
-    )
-    if "unclassifiable" in stmts.columns:
-        texts = texts.where(~stmts["unclassifiable"].fillna(False).astype(bool), None)
-    texts = texts.where(texts.map(lambda t: isinstance(t, str) and bool(t.strip())), None)
-    distinct = list(dict.fromkeys(t for t in texts if t is not None))
-    position = {t: i for i, t in enumerate(distinct)}
-    text_index = np.array([position.get(t, len(distinct)) if t is not None else len(distinct) for t in texts])
-    profile = _distinct_profile(stmts, texts, distinct)
+    distinct, text_index, first_rows = _distinct_texts(stmts)
+    profile = _distinct_profile(stmts, first_rows, distinct)
     if profile is None:
         notes.append("classification unavailable: only dsql-lint and counter checks ran")
     lintable = (
@@ -134,7 +124,6 @@ def assess_readiness(
         None if profile is None else pd.concat([profile, _no_text_row(profile)], ignore_index=True)
     )
     distinct_subjects = subjects_frame([*distinct, None], distinct_profile, per_text)
-    subjects = distinct_subjects.iloc[text_index].set_index(stmts.index)
     if metrics is None:
         metrics = workload_metrics(
             workload,
@@ -142,28 +131,56 @@ def assess_readiness(
             rows_written_per_call=rows_written_per_call,
             write_bytes_per_call=write_bytes_per_call,
         )
-    subjects = pd.concat([subjects, metrics], axis=1)
-    diags = [per_text[i] for i in text_index]
+    metrics = metrics.reindex(stmts.index) if not metrics.index.equals(stmts.index) else metrics
 
     schema_stmts, schema_diags = _schema_statements(schema_sql, lint, catalog)
     schema_profile = profile_texts([s.text for s in schema_stmts]) if schema_stmts else None
     schema_subjects = subjects_frame([s.text for s in schema_stmts], schema_profile, schema_diags)
 
     ctx = Context(
-        workload, subjects, diags, schema_stmts, schema_subjects, schema_diags, statement_cost, catalog, aset
-    )
+        workload, distinct_subjects, per_text, schema_stmts, schema_subjects, schema_diags, statement_cost,
+        catalog, aset, rows=text_index, metrics=metrics,
+    )  # fmt: skip
     findings = build_findings(ctx, when, lint, profile is not None)
     return _readiness(
         ctx, findings, when, lint, len(lintable), schema, statement_cost is not None, aset, notes
     )
 
 
-def _distinct_profile(stmts: pd.DataFrame, texts: pd.Series, distinct: list[str]) -> pd.DataFrame | None:
+def _distinct_texts(stmts: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The distinct statement texts worth checking (in order of first appearance), the position of
+    each statement's text among them (``len(distinct)`` for none) and the first row of each.
+
+    A text is checked when it is a non-blank string on a row not marked ``unclassifiable``. Works on
+    factorised codes: a million-row export has ~50,000 distinct texts, so every per-text test runs
+    once per distinct value and the per-row work stays in numpy.
+    """
+    n = len(stmts)
+    if "query" not in stmts.columns or n == 0:
+        return [], np.zeros(n, dtype=np.intp), np.zeros(0, dtype=np.intp)
+    codes, uniques = pd.factorize(stmts["query"].to_numpy(dtype=object))
+    good = np.fromiter(
+        (isinstance(t, str) and bool(t.strip()) for t in uniques), dtype=bool, count=len(uniques)
+    )
+    valid = (codes >= 0) & np.append(good, False)[codes]
+    if "unclassifiable" in stmts.columns:
+        valid &= ~stmts["unclassifiable"].fillna(False).astype(bool).to_numpy(dtype=bool)
+    order = pd.unique(codes[valid])
+    distinct = [uniques[c] for c in order]
+    position = np.full(len(uniques) + 1, len(distinct), dtype=np.intp)
+    position[order] = np.arange(len(order), dtype=np.intp)
+    text_index = position[np.where(valid, codes, -1)]
+    valid_rows = np.flatnonzero(valid)
+    _, first = np.unique(text_index[valid_rows], return_index=True)
+    return distinct, text_index, valid_rows[first]
+
+
+def _distinct_profile(
+    stmts: pd.DataFrame, first_rows: np.ndarray, distinct: list[str]
+) -> pd.DataFrame | None:
     """Profile columns per distinct text: from the classified workload, else classified here."""
     if "parse_status" in stmts.columns:
-        first = texts.dropna().drop_duplicates()
-        frame = stmts.loc[first.index].reset_index(drop=True)
-        return frame
+        return stmts.iloc[first_rows].reset_index(drop=True)
     return profile_texts(distinct) if distinct else None
 
 
@@ -189,6 +206,36 @@ def _schema_statements(
     return stmts, diags
 
 
+BITS_PER_KEY = 62
+"""Findings folded into one int64 key per statement before the keys are factorised again."""
+
+
+def _finding_ids(pairs: list[tuple[Finding, Mask]], n: int) -> np.ndarray:
+    """Per statement, the tuple of the ids of the findings touching it (in finding order).
+
+    Statements share few distinct combinations of findings, so each statement gets a combination
+    code (the masks as bits, factorised) and each combination's tuple is built once.
+    """
+    codes = np.zeros(n, dtype=np.intp)
+    count = 1
+    for start in range(0, len(pairs), BITS_PER_KEY):
+        key = np.zeros(n, dtype=np.int64)
+        for bit, (_, mask) in enumerate(pairs[start : start + BITS_PER_KEY]):
+            key |= mask.astype(np.int64) << bit
+        part, uniques = pd.factorize(key)
+        codes, combos = pd.factorize(codes.astype(np.int64) * len(uniques) + part)
+        count = len(combos)
+    if n == 0:
+        return np.empty(0, dtype=object)
+    # factorize numbers combinations in order of appearance: the running maximum rises at first rows
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(codes), prepend=-1) > 0)
+    per_combo = np.empty(count, dtype=object)
+    for i, row in enumerate(first):
+        per_combo[i] = tuple(f.id for f, mask in pairs if mask[row])
+    out: np.ndarray = per_combo[codes]
+    return out
+
+
 def _readiness(
     ctx: Context,
     pairs: list[tuple[Finding, Mask]],
@@ -201,13 +248,10 @@ def _readiness(
     notes: list[str],
 ) -> Readiness:
     findings = [f for f, _ in pairs]
-    per_stmt: list[list[str]] = [[] for _ in range(ctx.n)]
     worst = np.full(ctx.n, len(Severity), dtype=np.int64)
     unions: dict[Severity, tuple[Mask, set[int]]] = {}
     blocking = ctx.none()
     for f, mask in pairs:
-        for pos in np.flatnonzero(mask):
-            per_stmt[pos].append(f.id)
         worst = np.where(mask, np.minimum(worst, f.severity.rank), worst)
         union, lines = unions.setdefault(f.severity, (ctx.none(), set()))
         union |= mask
@@ -222,12 +266,12 @@ def _readiness(
             by_severity[sev] = Shares(
                 shares.statements, shares.calls, shares.exec_time, shares.cost, len(lines)
             )
-    ranks = list(Severity)
+    severity_names = np.array([s.value for s in Severity] + [None], dtype=object)
     statements = pd.DataFrame(
         {
             "stmt_id": ctx.stmt_ids,
-            "findings": [tuple(ids) for ids in per_stmt],
-            "worst_severity": [ranks[w].value if w < len(ranks) else None for w in worst],
+            "findings": _finding_ids(pairs, ctx.n),
+            "worst_severity": severity_names[worst].tolist(),
         },
         index=ctx.stmts.index,
     )

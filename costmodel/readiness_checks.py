@@ -337,6 +337,10 @@ def threshold(condition: Condition, catalog: CheckCatalog, assumptions: Assumpti
     return value
 
 
+_OBJECT_VALUES = ("lock_strength", "lock_wait", "parse_status", "command")
+"""Subject columns of plain values (as opposed to sets or metrics)."""
+
+
 @dataclass(frozen=True)
 class Subjects:
     """A subject table prepared for fast evaluation (plain lists and numpy arrays, no pandas).
@@ -357,18 +361,26 @@ class Subjects:
     """Per column (text, features, lint_rules, and the object values): codes and distinct values, so a
     condition on text or profile is evaluated once per distinct value, not once per statement (a fleet
     repeats the same texts across thousands of rows)."""
+    rows: np.ndarray | None = None
+    """Set by :func:`prepare_coded`: subject position of every row. Then ``text``, ``features``,
+    ``lint_rules`` and the factor codes are per *subject* (one per distinct text) and row ``i`` reads
+    subject ``rows[i]``; ``values`` stay per row. A million-row export has ~50,000 distinct texts, so
+    the text and profile columns are never expanded to a million Python objects."""
 
     def lift(self, name: str, test: Callable[[Any], bool]) -> np.ndarray:
         """``test`` applied to every row of column ``name``, computed once per distinct value."""
         codes, uniques = self.factors[name]
+        if not len(uniques):
+            return np.zeros(self.n, dtype=bool)
         per_value = np.fromiter((bool(test(u)) for u in uniques), dtype=bool, count=len(uniques))
-        return per_value[codes] if len(uniques) else np.zeros(self.n, dtype=bool)
+        per_subject = per_value[codes]
+        return per_subject if self.rows is None else per_subject[self.rows]
 
 
 def prepare(subjects: pd.DataFrame) -> Subjects:
     """Convert a subject table (see the module docstring) for :func:`evaluate`."""
     values: dict[str, np.ndarray] = {}
-    for name in ("lock_strength", "lock_wait", "parse_status", "command"):
+    for name in _OBJECT_VALUES:
         values[name] = (
             subjects[name].astype(object).to_numpy()
             if name in subjects.columns
@@ -387,7 +399,7 @@ def prepare(subjects: pd.DataFrame) -> Subjects:
         "features": features,
         "lint_rules": lint_rules,
     }
-    columns.update({name: values[name] for name in ("lock_strength", "lock_wait", "parse_status", "command")})
+    columns.update({name: values[name] for name in _OBJECT_VALUES})
     factors = {}
     for name, column in columns.items():
         codes, uniques = pd.factorize(pd.Series(list(column), dtype=object), use_na_sentinel=False)
@@ -400,6 +412,35 @@ def prepare(subjects: pd.DataFrame) -> Subjects:
         values=values,
         all_rules=frozenset().union(*lint_rules),
         factors=factors,
+    )
+
+
+def prepare_coded(distinct: pd.DataFrame, rows: np.ndarray, metrics: pd.DataFrame | None) -> Subjects:
+    """Subjects for many rows that share few texts: ``distinct`` is the subject table of the distinct
+    texts (without metrics), ``rows`` the subject position of each row and ``metrics`` the per-row
+    metric columns (:data:`METRICS`, aligned with ``rows``; None: all unknown).
+
+    Evaluates exactly like :func:`prepare` on the expanded table ``distinct.iloc[rows]`` joined with
+    ``metrics``, without building it.
+    """
+    base = prepare(distinct)
+    n = len(rows)
+    used = np.bincount(rows, minlength=base.n) > 0 if n else np.zeros(base.n, dtype=bool)
+    values = {name: base.values[name][rows] for name in _OBJECT_VALUES}
+    for name in METRICS:
+        if metrics is not None and name in metrics.columns:
+            values[name] = pd.to_numeric(metrics[name], errors="coerce").to_numpy(dtype=float)
+        else:
+            values[name] = np.full(n, np.nan)
+    return Subjects(
+        n=n,
+        text=base.text,
+        features=base.features,
+        lint_rules=base.lint_rules,
+        values=values,
+        all_rules=frozenset().union(*(base.lint_rules[i] for i in np.flatnonzero(used))),
+        factors=base.factors,
+        rows=np.asarray(rows, dtype=np.intp),
     )
 
 

@@ -25,6 +25,7 @@ from costmodel.readiness_checks import (
     evaluate,
     format_metric,
     prepare,
+    prepare_coded,
     threshold,
 )
 from costmodel.readiness_model import Finding, SchemaRef, Shares
@@ -74,22 +75,31 @@ class Context:
         statement_cost: pd.Series | None,
         catalog: CheckCatalog,
         assumptions: AssumptionSet,
+        *,
+        rows: np.ndarray,
+        metrics: pd.DataFrame,
     ) -> None:
+        """``subject_frame`` and ``diags`` have one entry per distinct subject (text), ``rows`` the
+        subject position of every statement and ``metrics`` the per-statement metric columns: a
+        million-row export's per-statement work stays in numpy, and texts, profiles and diagnostics
+        are looked at once per distinct text."""
         stmts = workload.statements
         self.stmts = stmts
         self.n = len(stmts)
         self.n_schema = len(schema_stmts)
         self.subject_frame = subject_frame
-        self.subjects = prepare(subject_frame)
+        self.rows = np.asarray(rows, dtype=np.intp)
+        self.subjects = prepare_coded(subject_frame, self.rows, metrics)
         self.schema_subjects = prepare(schema_frame)
         self.diags = diags
         self.schema_stmts = schema_stmts
         self.schema_diags = schema_diags
         self.catalog = catalog
         self.assumptions = assumptions
-        ids = stmts["stmt_id"] if "stmt_id" in stmts.columns else pd.Series(stmts.index, index=stmts.index)
-        self.stmt_ids = np.array([str(i) for i in ids], dtype=object)
-        self.texts = list(stmts["query"]) if "query" in stmts.columns else [None] * self.n
+        self.stmt_ids = _stmt_ids(stmts)
+        self.texts = (
+            stmts["query"].to_numpy(dtype=object) if "query" in stmts.columns else np.full(self.n, None)
+        )
         self.calls = _weights(stmts, "calls")
         self.exec_time = _weights(stmts, "total_exec_time")
         self.cost = (
@@ -133,7 +143,7 @@ class Context:
 
     def ids(self, mask: Mask) -> tuple[str, ...]:
         """Touched statement ids, most calls first."""
-        return tuple(str(self.stmt_ids[pos]) for pos in self._order(mask))
+        return tuple(self.stmt_ids[self._order(mask)].tolist())
 
     def schema_refs(self, mask: Mask) -> tuple[SchemaRef, ...]:
         return tuple(
@@ -142,10 +152,28 @@ class Context:
         )
 
     def touched_diags(self, w_mask: Mask, s_mask: Mask) -> list[tuple[LintDiagnostic, ...]]:
-        """Diagnostic groups (one per touched statement) of the workload and the schema."""
-        return [self.diags[i] for i in np.flatnonzero(w_mask)] + [
-            self.schema_diags[i] for i in np.flatnonzero(s_mask)
-        ]
+        """Diagnostic groups of the workload and the schema: one per touched distinct subject and
+        schema statement (callers only ask "any" / "all" / "which rules")."""
+        touched = np.unique(self.rows[w_mask])
+        return [self.diags[i] for i in touched] + [self.schema_diags[i] for i in np.flatnonzero(s_mask)]
+
+    def diag_masks(self, test: Any) -> tuple[Mask, Mask]:
+        """Workload and schema masks of the statements with a diagnostic that passes ``test``."""
+        w = np.fromiter((any(test(d) for d in ds) for ds in self.diags), dtype=bool, count=len(self.diags))
+        w = w[self.rows] if len(w) else np.zeros(self.n, dtype=bool)
+        s = np.fromiter(
+            (any(test(d) for d in ds) for ds in self.schema_diags), dtype=bool, count=self.n_schema
+        )
+        return w, s
+
+
+def _stmt_ids(stmts: pd.DataFrame) -> np.ndarray:
+    """Statement ids as an object array of str (vectorised: ids are already text after ingest)."""
+    ids = stmts["stmt_id"] if "stmt_id" in stmts.columns else pd.Series(stmts.index, index=stmts.index)
+    values = ids.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(values, skipna=False) == "string":  # all str already (one C-level pass)
+        return values
+    return np.array([str(i) for i in values], dtype=object)
 
 
 def _weights(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -275,9 +303,7 @@ def _detail(ctx: Context, check: Check, mask: Mask) -> str:
 
 
 def _rule_masks(ctx: Context, test: Any) -> tuple[Mask, Mask]:
-    w = np.fromiter((any(test(d) for d in ds) for ds in ctx.diags), dtype=bool, count=ctx.n)
-    s = np.fromiter((any(test(d) for d in ds) for ds in ctx.schema_diags), dtype=bool, count=ctx.n_schema)
-    return w, s
+    return ctx.diag_masks(test)
 
 
 def _generic_lint(ctx: Context, catalog: CheckCatalog) -> list[tuple[Finding, Mask]]:

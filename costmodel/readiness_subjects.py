@@ -145,6 +145,19 @@ def _kinds(frame: pd.DataFrame) -> pd.Series:
     return first.fillna(StatementKind.UNKNOWN.value)
 
 
+def _has_feature(frame: pd.DataFrame, feature: str) -> pd.Series:
+    """Rows whose ``features`` include ``feature``, tested once per distinct feature tuple."""
+    if "features" not in frame.columns:
+        return pd.Series(False, index=frame.index, dtype=bool)
+    values = frame["features"].to_numpy(dtype=object)
+    try:
+        codes, uniques = pd.factorize(values)
+    except TypeError:  # unhashable (lists): test every row
+        return frame["features"].map(lambda fs: feature in (fs or ())).astype(bool)
+    per_value = np.fromiter((feature in (fs or ()) for fs in uniques), dtype=bool, count=len(uniques))
+    return pd.Series(np.append(per_value, False)[codes], index=frame.index, dtype=bool)
+
+
 def workload_metrics(
     workload: Workload,
     assumptions: AssumptionSet,
@@ -163,8 +176,7 @@ def workload_metrics(
     calls = _column(df, "calls")
     per = 1.0 / calls.where(calls > 0)
     kinds = _kinds(df)
-    features = df["features"] if "features" in df.columns else pd.Series([()] * len(df), index=df.index)
-    is_copy_in = features.map(lambda fs: "copy" in (fs or ())) & (
+    is_copy_in = _has_feature(df, "copy") & (
         df["is_write"].astype(object).eq(True) if "is_write" in df.columns else kinds.eq("copy")
     )
     writes = kinds.isin(_WRITE_KINDS) | is_copy_in | kinds.eq("copy")
