@@ -46,6 +46,19 @@ class KeyResult(NamedTuple):
 
 NO_KEY = KeyResult(KeyShape.NONE)
 UNKNOWN_KEY = KeyResult(KeyShape.UNKNOWN)
+_WHOLE_TABLE_KEY = KeyResult(KeyShape.WHOLE_TABLE)
+_RANGE_KEY = KeyResult(KeyShape.RANGE)
+_UPSERT_KEY = KeyResult(KeyShape.UPSERT)
+_CONSTANT, _TENANT_SHAPE, _PARAMETER, _UPSERT = (
+    KeyShape.CONSTANT,
+    KeyShape.TENANT,
+    KeyShape.PARAMETER,
+    KeyShape.UPSERT,
+)
+_key = tuple.__new__
+"""``_key(KeyResult, (shape, columns, tenant))``: a KeyResult without the generated ``__new__`` (a Python
+frame that costs more than the rest of :func:`_shape`); the results above are shared constants for
+the same reason (this runs once per classified statement)."""
 
 
 def where_key(where: Node | None, targets: Collection[str], *, write_like: bool) -> KeyResult:
@@ -55,14 +68,14 @@ def where_key(where: Node | None, targets: Collection[str], *, write_like: bool)
     False for plain reads (no key → none).
     """
     if where is None:
-        return KeyResult(KeyShape.WHOLE_TABLE) if write_like else NO_KEY
+        return _WHOLE_TABLE_KEY if write_like else NO_KEY
     equalities: list[tuple[str, str]] = []
     for conjunct in _conjuncts(where):
         found = _equality(conjunct, targets)
         if found:
             equalities.extend(found)
     if not equalities:
-        return KeyResult(KeyShape.RANGE) if write_like else NO_KEY
+        return _RANGE_KEY if write_like else NO_KEY
     return _shape(equalities)
 
 
@@ -91,7 +104,7 @@ def upsert_key(insert: Node) -> KeyResult:
             constant = bool(picked) and _combine(picked) == _CONST
         else:
             constant = all(_combine(row) == _CONST for row in rows)
-    return KeyResult(KeyShape.CONSTANT if constant else KeyShape.UPSERT, columns)
+    return _key(KeyResult, (_CONSTANT if constant else _UPSERT, columns, None))
 
 
 def merge_key(merge: Node, targets: Collection[str]) -> KeyResult:
@@ -110,7 +123,7 @@ def merge_key(merge: Node, targets: Collection[str]) -> KeyResult:
                 kinds.append(_value_kind(expr.get(other)))
                 break
     if not columns:
-        return KeyResult(KeyShape.UPSERT)
+        return _UPSERT_KEY
     if all(k is not None for k in kinds):
         return _shape([(c, k) for c, k in zip(columns, kinds) if k is not None])
     return KeyResult(KeyShape.UPSERT, _unique(columns))
@@ -138,10 +151,10 @@ def _shape(equalities: list[tuple[str, str]]) -> KeyResult:
         if kind != _CONST:
             constant = False
     if constant:
-        return KeyResult(KeyShape.CONSTANT, tuple(columns))
+        return _key(KeyResult, (_CONSTANT, tuple(columns), None))
     if tenant is not None:
-        return KeyResult(KeyShape.TENANT, tuple(columns), tenant)
-    return KeyResult(KeyShape.PARAMETER, tuple(columns))
+        return _key(KeyResult, (_TENANT_SHAPE, tuple(columns), tenant))
+    return _key(KeyResult, (_PARAMETER, tuple(columns), None))
 
 
 def _unique(columns: Iterable[str]) -> tuple[str, ...]:

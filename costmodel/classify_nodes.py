@@ -116,6 +116,10 @@ def walk(acc: Acc, root: Node) -> None:
 
 def _h_rangevar(acc: Acc, node: Node) -> None:
     acc.rangevars += 1
+    if "schemaname" not in node:  # the common case, inlined: this runs for every table reference
+        if id(node) not in acc.skip:
+            acc.reads.add(node.get("relname", "").lower())
+        return
     if node.get("schemaname", "").startswith("pg_temp"):
         acc.features.add(Feature.TEMP_TABLE)
     if id(node) not in acc.skip:
