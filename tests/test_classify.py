@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -225,3 +226,28 @@ def test_benchmark_corpus_classifies_cleanly() -> None:
     frame = classify_texts([*corpus, *in_list_variants(50)])
     assert set(frame["parse_status"]) == {"ok"}
     assert "unknown" not in set(frame["kind"])
+
+
+def test_classify_command_table_shows_the_most_called_and_says_how_many_are_left_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A terminal table of thousands of rows is unreadable: the table lists the most-called
+    statements and its caption names the total; csv lists every one."""
+    from costmodel.cli import main
+
+    export = tmp_path / "pgss.csv"
+    rows = ["queryid,query,calls,total_exec_time"] + [
+        f"{i},SELECT c{i} FROM t{i},{i},1.0" for i in range(1, 31)
+    ]
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["classify", str(export), "--window", "1h", "--limit", "5"]) == 0
+    out = capsys.readouterr().out
+    assert "the 5 most-called of 30 statements" in out
+    assert "q30" in out and "q26" in out and "q25 " not in out
+    assert main(["classify", str(export), "--window", "1h", "--limit", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "most-called" not in out and "q1 " in out
+    assert main(["classify", str(export), "--window", "1h", "--format", "csv", "--limit", "5"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 31  # header + every statement
+    assert main(["classify", str(export), "--window", "1h", "--limit", "-1"]) == 2
+    assert "--limit must be 0" in capsys.readouterr().err

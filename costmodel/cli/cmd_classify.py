@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from costmodel.cli.common import ProgressBar, add_workload_arguments, load_workload_from_args
+from costmodel.errors import ClassifyError
 from costmodel.profile import PROFILE_COLUMNS
 
 COLUMNS: tuple[str, ...] = (
@@ -45,6 +46,11 @@ COLUMNS: tuple[str, ...] = (
 """Columns of the classify output, in order (``json`` adds every profile column)."""
 
 
+TABLE_ROWS = 200
+"""Rows of the table format by default: a terminal table of thousands of rows is unreadable (and
+slow to lay out); csv and json always list every statement."""
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``classify`` subcommand."""
     parser = sub.add_parser(
@@ -59,6 +65,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_workload_arguments(parser)
     parser.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=TABLE_ROWS,
+        metavar="N",
+        help=f"table format: show the N most-called statements (default {TABLE_ROWS}; 0 = all); csv and json list all",
+    )
     parser.add_argument(
         "--show-literals",
         action="store_true",
@@ -97,6 +110,23 @@ def _csv_cell(value: Any) -> str:
     return text_cell(cell)
 
 
+def _csv_column(values: list[Any]) -> list[str]:
+    """One column's cells, each distinct value converted once (kinds, flags and tables repeat)."""
+    cache: dict[tuple[type, Any], str] = {}
+    out: list[str] = []
+    for value in values:
+        try:
+            key = (type(value), value)
+            cell = cache.get(key)
+        except TypeError:  # unhashable (a list): convert it as it is
+            out.append(_csv_cell(value))
+            continue
+        if cell is None:
+            cell = cache[key] = _csv_cell(value)
+        out.append(cell)
+    return out
+
+
 def _rows(frame: pd.DataFrame, columns: list[str]) -> Any:
     """Row value tuples via column lists (``iterrows`` builds a Series per row: 50× slower)."""
     return zip(*(frame[c].tolist() for c in columns))
@@ -128,10 +158,11 @@ def run(args: argparse.Namespace) -> int:
         # which a spreadsheet would otherwise take for the end of the row
         writer = csv.writer(sys.stdout, lineterminator="\r\n")
         writer.writerow(cols)
-        for values in _rows(frame, cols):
-            writer.writerow([_csv_cell(v) for v in values])
+        writer.writerows(zip(*(_csv_column(frame[c].tolist()) for c in cols)))
         return 0
-    _table(frame, workload.window.describe())
+    if args.limit < 0:
+        raise ClassifyError("--limit must be 0 (all) or a positive number of rows", hint="e.g. --limit 50")
+    _table(frame, workload.window.describe(), limit=args.limit)
     return 0
 
 
@@ -155,12 +186,24 @@ def _yes_no(value: Any) -> str:
     return "?"
 
 
-def _table(frame: pd.DataFrame, window: str) -> None:
+def _table(frame: pd.DataFrame, window: str, *, limit: int) -> None:
+    """The most-called statements as a table (all with ``limit`` 0), saying how many are left out."""
     from rich.console import Console
     from rich.table import Table
 
+    total = len(frame)
+    if limit and total > limit:
+        calls = pd.to_numeric(frame["calls"], errors="coerce").fillna(-1.0)
+        frame = frame.loc[calls.sort_values(ascending=False, kind="stable").index[:limit]]
+    shown = len(frame)
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
-    table = Table(title=f"{len(frame)} statements · window {window}", show_lines=False)
+    title = f"{total} statements · window {window}"
+    caption = (
+        f"the {shown} most-called of {total} statements; --limit 0 shows all, --format csv or json lists all"
+        if shown < total
+        else None
+    )
+    table = Table(title=title, caption=caption, show_lines=False)
     for name in ("stmt", "calls", "kind", "write", "tables", "joins", "key shape", "features", "query"):
         table.add_column(
             name,
@@ -168,7 +211,7 @@ def _table(frame: pd.DataFrame, window: str) -> None:
             no_wrap=name in ("stmt", "query"),
             max_width=80 if name == "query" else None,
         )
-    for _i, row in frame.iterrows():
+    for row in _records(frame):
         status = row.get("parse_status")
         kind = str(row.get("kind")) if status == "ok" else f"{row.get('kind')} ({status})"
         tables = sorted({*(row.get("tables_read") or ()), *(row.get("tables_written") or ())})
@@ -184,3 +227,10 @@ def _table(frame: pd.DataFrame, window: str) -> None:
             str(row.get("query") if row.get("query") is not None else "<no text>"),
         )
     console.print(table)
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as dicts of the columns the table reads (missing columns are absent keys)."""
+    names = [c for c in ("stmt_id", "calls", "kind", "parse_status", "is_write", "tables_read", "tables_written",
+                         "join_count", "key_shape", "features", "query") if c in frame]  # fmt: skip
+    return [dict(zip(names, values)) for values in _rows(frame, names)]
