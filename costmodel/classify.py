@@ -84,8 +84,6 @@ PROGRESS_EVERY = 500
 """Rows between two progress callbacks."""
 
 _NOTE_PREFIX = "classify: "
-NOTE_PREFIX = _NOTE_PREFIX
-"""Every classification note starts with this (reclassifying replaces them)."""
 
 
 @dataclass(frozen=True)
@@ -261,11 +259,25 @@ def classify(workload: Workload, progress: Progress | None = None, *, jobs: int 
             column="query",
             hint="build the workload with costmodel.ingest (it always adds 'query', NULL when unknown)",
         )
+    return with_profile(workload, classify_texts(classifiable_texts(statements), progress, jobs=jobs))
+
+
+def classifiable_texts(statements: pd.DataFrame) -> list[Any]:
+    """The text of each statement row, None where ingest flagged it ``unclassifiable`` (NULL or
+    ``<insufficient privilege>``; NA counts as classifiable)."""
+    if "query" not in statements.columns:
+        return [None] * len(statements)
     texts: list[Any] = list(statements["query"])
     if "unclassifiable" in statements.columns:
-        flags = statements["unclassifiable"].eq(True)  # NA counts as classifiable
+        flags = statements["unclassifiable"].eq(True).tolist()
         texts = [None if flag else text for text, flag in zip(texts, flags)]
-    profile = classify_texts(texts, progress, jobs=jobs)
+    return texts
+
+
+def with_profile(workload: Workload, profile: pd.DataFrame) -> Workload:
+    """``workload`` with ``profile`` (one row per statement, in order) as its profile columns and
+    its classification notes recounted; shared by :func:`classify` and the fleet's profile table."""
+    statements = workload.statements
     profile.index = statements.index
     kept = statements.drop(columns=[c for c in PROFILE_COLUMNS if c in statements.columns])
     notes = tuple(n for n in workload.notes if not n.startswith(_NOTE_PREFIX))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from costmodel.classify import NO_TEXT, NOTE_PREFIX, classify_notes, classify_texts, profiles_frame
+from costmodel.classify import NO_TEXT, classifiable_texts, classify_texts, profiles_frame, with_profile
 from costmodel.workload import Workload
 
 NO_CODE = -1
@@ -70,24 +70,10 @@ class ProfileTable:
     def classify(self, workload: Workload) -> tuple[Workload, np.ndarray]:
         """``workload`` with its profile columns (like :func:`costmodel.classify.classify`) and its codes."""
         codes = self.codes(workload)
-        statements = workload.statements
-        profile = self.profiles(codes)
-        profile.index = statements.index
-        kept = statements.drop(columns=[c for c in profile.columns if c in statements.columns])
-        notes = tuple(n for n in workload.notes if not n.startswith(NOTE_PREFIX))
-        classified = workload.with_statements(
-            pd.concat([kept, profile], axis=1), notes=notes + classify_notes(profile)
-        )
+        classified = with_profile(workload, self.profiles(codes))
         return classified, codes
 
 
 def _texts(workload: Workload) -> list[str | None]:
-    """The texts :func:`costmodel.classify.classify` would classify (None for unclassifiable rows)."""
-    statements = workload.statements
-    if "query" not in statements.columns:
-        return [None] * len(statements)
-    texts: list[str | None] = [t if isinstance(t, str) else None for t in statements["query"]]
-    if "unclassifiable" in statements.columns:
-        flags = statements["unclassifiable"].eq(True).tolist()
-        texts = [None if flag else text for text, flag in zip(texts, flags)]
-    return texts
+    """The texts :func:`costmodel.classify.classify` classifies, None for anything but a string."""
+    return [t if isinstance(t, str) else None for t in classifiable_texts(workload.statements)]
