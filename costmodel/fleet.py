@@ -31,7 +31,7 @@ from costmodel.errors import IngestError
 from costmodel.estimate import Assumption, LineItem, OptionEstimate
 from costmodel.fleet_cluster import ClusterRun, run_cluster
 from costmodel.fleet_statements import deduplicate, fleet_rows, readiness_metrics, report_columns
-from costmodel.ingest import load_workload
+from costmodel.ingest import load_workload, matched_filter_values
 from costmodel.pricing.catalog import PriceCatalog
 from costmodel.pricing.dsql import SERVICE as DSQL_SERVICE
 from costmodel.pricing.dsql import account_terms
@@ -124,7 +124,38 @@ def _load_one(source: ClusterSource, options: LoadOptions) -> Workload:
         users=options.users,
         include_nested=options.include_nested,
         group_by=options.group_by,
+        strict_filters=False,  # checked over the fleet: a database may live in some clusters only
     )
+
+
+def _filtered(
+    names: list[str], loaded: list[Workload], options: LoadOptions
+) -> tuple[list[str], list[Workload], tuple[str, ...]]:
+    """With ``--database``/``--user``, the clusters that have matching statements, and a note naming
+    the others; a value no cluster has is an error (as it is for one export)."""
+    if not (options.databases or options.users):
+        return names, loaded, ()
+    for what, wanted in (("database", options.databases), ("user", options.users)):
+        found: set[str] = set()
+        for workload in loaded:
+            found |= matched_filter_values(workload.statements, wanted, what)
+        missing = [v for v in wanted if str(v) not in found]
+        if missing:
+            raise IngestError(
+                f"{what} {missing[0]!r} matches no statements in any of the {len(loaded)} exports",
+                column=f"--{what}",
+                hint=f"check the {what} name (or oid) against the per-database table of a report without the filter",
+            )
+    kept = [i for i, w in enumerate(loaded) if len(w.statements)]
+    left_out = [names[i] for i in range(len(names)) if i not in set(kept)]
+    notes: tuple[str, ...] = ()
+    if left_out:
+        more = f" and {len(left_out) - 5} more" if len(left_out) > 5 else ""
+        notes = (
+            f"{len(left_out)} cluster(s) have no statements for the selected database(s)/user(s) and are left "
+            f"out: {', '.join(left_out[:5])}{more}",
+        )
+    return [names[i] for i in kept], [loaded[i] for i in kept], notes
 
 
 def _jobs(jobs: int | None) -> int:
@@ -137,6 +168,8 @@ class Fleet:
 
     clusters: tuple[tuple[str, Workload], ...]
     profiles: ProfileTable
+    notes: tuple[str, ...] = ()
+    """Clusters left out by the ``--database``/``--user`` filters, for the report's warnings."""
 
 
 def load_fleet(
@@ -164,8 +197,9 @@ def load_fleet(
             loaded.append(_load_one(source, options))
             if progress is not None:
                 progress("reading exports", done, len(sources))
+    names, loaded, notes = _filtered([s.name for s in sources], loaded, options)
     table = ProfileTable.for_workloads(loaded, jobs=workers)
-    return Fleet(tuple(zip([s.name for s in sources], loaded)), table)
+    return Fleet(tuple(zip(names, loaded)), table, notes)
 
 
 _Shared = tuple[Fleet, PriceCatalog, "Calibration | None", Scenario]
@@ -290,7 +324,7 @@ class FleetAnalysis:
             catalog=self.catalog,
             calibration=self.calibration,
             assumptions=_merge_assumptions(runs),
-            warnings=tuple(warnings),
+            warnings=(*self.fleet.notes, *warnings),
         )
 
     def _totals(

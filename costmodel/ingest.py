@@ -104,13 +104,15 @@ def load_workload(
     include_nested: bool = False,
     group_by: str | None = None,
     progress: ProgressFn | None = None,
+    strict_filters: bool = True,
 ) -> Workload:
     """Read exports (usually one file or one bundle directory) into a :class:`Workload`.
 
     ``since`` is an earlier export of the same server: counters become deltas and the window the
     time between the two. ``window`` (``"2h"``, or seconds) overrides every other window source.
     ``databases``/``users`` keep only those (by ``datname``/``rolname`` where exported, else by
-    oid). ``include_nested`` keeps ``toplevel = false`` rows (they double count their callers).
+    oid); a value that matches no row is an error unless ``strict_filters`` is false (a fleet
+    filters every cluster by the same values, and checks them over the fleet). ``include_nested`` keeps ``toplevel = false`` rows (they double count their callers).
     ``group_by="query"`` merges the same text across users and databases. ``progress(label, done,
     total)`` is called while large inputs are read. Bad input raises :class:`IngestError`.
     """
@@ -118,7 +120,9 @@ def load_workload(
         paths = [paths]
     given = [Path(p) for p in paths]
     try:
-        return _load(given, since, window, databases, users, include_nested, group_by, progress)
+        return _load(
+            given, since, window, databases, users, include_nested, group_by, progress, strict_filters
+        )
     except CostModelError as exc:
         if not isinstance(exc, IngestError):
             raise IngestError(
@@ -142,6 +146,7 @@ def _load(
     include_nested: bool,
     group_by: str | None,
     progress: ProgressFn | None,
+    strict_filters: bool = True,
 ) -> Workload:
     if not given:
         raise IngestError("no export given", hint="name an export file or a bundle directory")
@@ -189,7 +194,7 @@ def _load(
         gathered.notes.append(
             f"--window overrides the window from {gathered.window.source}: {gathered.window.detail}"
         )
-    return _finish(gathered, resolved, databases, users, include_nested, group_by)
+    return _finish(gathered, resolved, databases, users, include_nested, group_by, strict_filters)
 
 
 # --------------------------------------------------------------------------- gathering
@@ -479,6 +484,7 @@ def _finish(
     users: Sequence[str],
     include_nested: bool,
     group_by: str | None,
+    strict_filters: bool = True,
 ) -> Workload:
     frame = gathered.frame.reset_index(drop=True)
     notes = list(gathered.notes)
@@ -493,8 +499,8 @@ def _finish(
     frame["stmt_id"] = _statement_ids(frame)
     missing = _missing_signals(frame, gathered.present)
 
-    db_mask = _filter_mask(frame, databases, "datname", "dbid", "database")
-    user_mask = _filter_mask(frame, users, "rolname", "userid", "user")
+    db_mask = _filter_mask(frame, databases, "datname", "dbid", "database", strict_filters)
+    user_mask = _filter_mask(frame, users, "rolname", "userid", "user", strict_filters)
     nested = (frame["toplevel"] == False).fillna(False).to_numpy(dtype=bool)  # noqa: E712 - nullable boolean
     keep = np.ones(len(frame), dtype=bool)
     if not include_nested:
@@ -572,9 +578,10 @@ def _missing_signals(frame: pd.DataFrame, present: frozenset[str]) -> tuple[str,
 
 
 def _filter_mask(
-    frame: pd.DataFrame, wanted: Sequence[str], name_col: str, oid_col: str, what: str
+    frame: pd.DataFrame, wanted: Sequence[str], name_col: str, oid_col: str, what: str, strict: bool = True
 ) -> np.ndarray:
-    """Rows whose name (where exported) or oid is one of ``wanted``; an unknown name is an error."""
+    """Rows whose name (where exported) or oid is one of ``wanted``; an unknown name is an error
+    when ``strict``."""
     if not wanted:
         return np.ones(len(frame), dtype=bool)
     oids = _text(frame[oid_col])
@@ -584,7 +591,7 @@ def _filter_mask(
         hit = (oids == str(value)).to_numpy()
         if names is not None:
             hit = hit | (names == str(value)).to_numpy()
-        if not hit.any():
+        if strict and not hit.any():
             raise IngestError(
                 f"{what} {value!r} matches no rows; the export has: {_available(frame, name_col, oid_col)}",
                 column=f"--{what}",
@@ -592,6 +599,21 @@ def _filter_mask(
             )
         mask |= hit
     return mask
+
+
+FILTER_COLUMNS: dict[str, tuple[str, str]] = {"database": ("datname", "dbid"), "user": ("rolname", "userid")}
+"""What ``--database`` / ``--user`` match: the name where exported, else the oid."""
+
+
+def matched_filter_values(frame: pd.DataFrame, wanted: Sequence[str], what: str) -> set[str]:
+    """The values of ``wanted`` (a ``--database`` or ``--user`` list) that some row of ``frame`` has."""
+    name_col, oid_col = FILTER_COLUMNS[what]
+    if not len(frame) or oid_col not in frame:
+        return set()
+    found = set(_text(frame[oid_col]))
+    if name_col in frame:
+        found |= set(_text(frame[name_col]))
+    return {str(v) for v in wanted if str(v) in found}
 
 
 def _text(series: pd.Series) -> pd.Series:

@@ -222,3 +222,22 @@ def test_worker_processes_give_the_same_report_as_one_process(tmp_path: Path) ->
     assert reports[0]["fleet"]["statement_rows"] == 3 * len(load_workload([SMALL]).statements) + len(
         load_workload([SAMPLES / "saas"]).statements
     )
+
+
+def test_a_database_filter_keeps_the_clusters_that_have_it_and_says_which_it_left_out(
+    fleet_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One export: a database it lacks is an error. A fleet: clusters without it are left out (named
+    in the warnings); a database no cluster has is still an error naming the filter."""
+    loaded = load_fleet(expand_sources([fleet_dir]), LoadOptions(databases=("pgbench",)), jobs=1)
+    assert [name for name, _w in loaded.clusters] == ["pgbench"]
+    assert loaded.notes and "2 cluster(s) have no statements" in loaded.notes[0] and "east" in loaded.notes[0]
+    fleet = FleetAnalysis(loaded, load_catalog(), jobs=1).run(load_scenario(), sweep_points=50)
+    assert any("left out: east, west" in w for w in build_fleet_report(fleet)["warnings"])
+    both = load_fleet(expand_sources([fleet_dir]), LoadOptions(databases=("pgbench", "16384")), jobs=1)
+    assert len(both.clusters) == 3 and both.notes == ()
+    assert main(["report", str(fleet_dir), "--database", "nothere", "--jobs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        "database 'nothere' matches no statements in any of the 3 exports" in err and "Traceback" not in err
+    )
