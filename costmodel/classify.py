@@ -281,7 +281,7 @@ def with_profile(workload: Workload, profile: pd.DataFrame) -> Workload:
     profile.index = statements.index
     kept = statements.drop(columns=[c for c in PROFILE_COLUMNS if c in statements.columns])
     notes = tuple(n for n in workload.notes if not n.startswith(_NOTE_PREFIX))
-    return workload.with_statements(pd.concat([kept, profile], axis=1), notes=notes + classify_notes(profile))
+    return workload.with_statements(pd.concat([kept, profile], axis=1), notes=notes + _notes(profile))
 
 
 def profiles_frame(profiles: Sequence[StatementProfile]) -> pd.DataFrame:
@@ -310,7 +310,7 @@ def profiles_frame(profiles: Sequence[StatementProfile]) -> pd.DataFrame:
     return pd.DataFrame(data, columns=list(FIELDS))
 
 
-def classify_notes(profile: pd.DataFrame) -> tuple[str, ...]:
+def _notes(profile: pd.DataFrame) -> tuple[str, ...]:
     """Notes counting unparsable and truncated texts among ``profile`` rows (prefixed ``classify:``)."""
     counts = profile["parse_status"].value_counts()
     notes = []

@@ -26,11 +26,9 @@ PER_CALL_COLUMNS = ("mean_exec_ms", "rows_per_call", "read_bytes_per_call", "wri
                     "dsql_compute_dpu_per_call", "dsql_read_dpu_per_call", "dsql_write_dpu_per_call",
                     "dsql_dpu_per_call")  # fmt: skip
 """Averaged over the group, weighted by monthly calls."""
-_PROFILE_COLUMNS = ("kind", "is_write", "parse_status", "key_shape", "tables_read", "tables_written",
-                    "fingerprint", "features", "lock_strength", "lock_wait", "command")  # fmt: skip
-"""Profile columns the deduplicated table carries (report columns, then what readiness reads)."""
-READINESS_COLUMNS = ("fingerprint", "features", "lock_strength", "lock_wait", "command", "total_exec_time",
-                     *(METRIC_PREFIX + m for m in METRICS))  # fmt: skip
+_READINESS_PROFILE = ("fingerprint", "features", "lock_strength", "lock_wait", "command")
+"""Profile columns readiness reads that the report does not show."""
+READINESS_COLUMNS = (*_READINESS_PROFILE, "total_exec_time", *(METRIC_PREFIX + m for m in METRICS))
 """Columns of the deduplicated table that readiness reads and the report does not show."""
 
 
@@ -108,7 +106,7 @@ def deduplicate(rows: pd.DataFrame, table: ProfileTable) -> FleetStatements:
     out["databases"] = _count_distinct(keys[known], database[known], out.index)
     if "conflict_probability" in work:
         out["conflict_probability"] = grouped["conflict_probability"].max()
-    for col in _PROFILE_COLUMNS[6:]:
+    for col in _READINESS_PROFILE:
         out[col] = profile[col]
     out["total_exec_time"] = grouped["total_exec_time"].sum(min_count=1)
     metrics = [METRIC_PREFIX + m for m in METRICS]
