@@ -30,7 +30,7 @@ from typing import Any
 
 from pglast import parser
 
-from costmodel.classify import classify_texts
+from costmodel.classify.frame import classify_texts
 
 RUNS = 5
 CORPUS_SIZE = 6000

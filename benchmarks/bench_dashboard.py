@@ -27,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.bench_classify import build_corpus
-from costmodel.ingest_columns import COLUMNS_1_10
+from costmodel.ingest.columns import COLUMNS_1_10
 
 STATEMENTS = 5_000
 TARGET_MS = 150.0
@@ -110,7 +110,7 @@ def main(statements: int = STATEMENTS, repeats: int = REPEATS) -> dict[str, Any]
     from dataclasses import replace
 
     from costmodel.report.model import build_report
-    from costmodel.scenario import load_scenario
+    from costmodel.scenario.model import load_scenario
     from dashboard import controls
     from dashboard.pages import PAGES, overview
     from dashboard.scenarios import to_store

@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from costmodel.ingest import load_workload
-from costmodel.ingest_columns import COLUMNS_1_10
+from costmodel.ingest.columns import COLUMNS_1_10
+from costmodel.ingest.load import load_workload
 
 SIZES = (5_000, 100_000)
 TARGET_5000_S = 0.5

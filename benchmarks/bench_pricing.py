@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from costmodel.assumptions import AssumptionSet
-from costmodel.pricing.catalog import load_catalog
+from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.catalog import load_catalog
+from costmodel.core.workload import COUNTER_COLUMNS, CatalogFacts, TableFacts, Window, Workload
 from costmodel.pricing.dsql import estimate_dsql
-from costmodel.scenario import RegionSet, Scenario
-from costmodel.usage import compute_usage
-from costmodel.workload import COUNTER_COLUMNS, CatalogFacts, TableFacts, Window, Workload
+from costmodel.scenario.model import RegionSet, Scenario
+from costmodel.usage.compute import compute_usage
 
 STATEMENTS = 5_000
 TARGET_MS = 50.0

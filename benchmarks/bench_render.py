@@ -40,12 +40,12 @@ WINDOW = "7d"
 def build(statements: int, distinct: int, folder: Path) -> dict[str, Any]:
     """The report dict of a synthetic export with ``statements`` rows (the ``report`` command's pipeline)."""
     from benchmarks.data.pgss_export import ExportSpec, write_export
-    from costmodel.analysis import Analysis
-    from costmodel.classify import classify
-    from costmodel.ingest import load_workload
-    from costmodel.pricing.catalog import load_catalog
+    from costmodel.analysis.run import Analysis
+    from costmodel.classify.frame import classify
+    from costmodel.core.catalog import load_catalog
+    from costmodel.ingest.load import load_workload
     from costmodel.report.model import build_report
-    from costmodel.scenario import load_scenario
+    from costmodel.scenario.model import load_scenario
 
     path = folder / f"pgss_{statements}.csv"
     write_export(ExportSpec(statements, distinct), path)

@@ -95,13 +95,13 @@ def _raw_floor(texts: list[str]) -> tuple[float, int]:
 
 def measure(path: Path) -> dict[str, Any]:
     """Run the report pipeline on ``path`` with per-stage clocks (call in a fresh process)."""
-    import costmodel.analysis as analysis
-    from costmodel.classify import classify
-    from costmodel.ingest import load_workload
-    from costmodel.pricing.catalog import load_catalog
+    import costmodel.analysis.run as analysis
+    from costmodel.classify.frame import classify
+    from costmodel.core.catalog import load_catalog
+    from costmodel.ingest.load import load_workload
     from costmodel.report import render, write_csv
     from costmodel.report.model import build_report
-    from costmodel.scenario import load_scenario
+    from costmodel.scenario.model import load_scenario
 
     clock = _Clock()
     baseline = _peak_mib()

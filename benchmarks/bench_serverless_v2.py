@@ -22,15 +22,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from costmodel.assumptions import AssumptionSet
-from costmodel.pricing.catalog import load_catalog
+from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.catalog import load_catalog
 from costmodel.pricing.serverless_v2 import (
     estimate_serverless_v2,
     estimate_serverless_v2_options,
     serverless_v2_pricer,
 )
 from costmodel.pricing.serverless_v2_capacity import simulate_capacity
-from costmodel.scenario import Scenario, load_scenario, scenario_assumptions
+from costmodel.scenario.model import Scenario, load_scenario, scenario_assumptions
 
 STATEMENTS = 5_000
 SWEEP_POINTS = 10_000

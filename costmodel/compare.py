@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from costmodel.estimate import OptionEstimate
+from costmodel.core.estimate import OptionEstimate
 
 CostCurve = Callable[[np.ndarray], np.ndarray]
 """Monthly USD for each load multiplier in the input array."""

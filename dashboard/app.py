@@ -23,8 +23,8 @@ from dash import Dash, Input, Output, dcc, html, set_props
 from flask import Response
 from werkzeug.exceptions import HTTPException
 
-from costmodel.pricing.catalog import PriceCatalog
-from costmodel.scenario import Scenario, load_scenario
+from costmodel.core.catalog import PriceCatalog
+from costmodel.scenario.model import Scenario, load_scenario
 from dashboard import auth as auth_module
 from dashboard import controls, files, ui
 from dashboard.auth import BasicAuth, DashboardConfigError
@@ -123,7 +123,7 @@ def create_app(
     ``source`` is an export file or bundle directory loaded at start (None: start empty and wait for
     an upload); ``scenario`` a preset name or YAML file; ``window`` the observation window for
     exports without one. Loading and the first scenario run happen here, so bad input raises its
-    :class:`~costmodel.errors.CostModelError` before the server starts and the first page is fast.
+    :class:`~costmodel.core.errors.CostModelError` before the server starts and the first page is fast.
     """
     cache = cache if cache is not None else UploadCache(catalog)
     initial = load_scenario(scenario)

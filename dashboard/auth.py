@@ -21,7 +21,7 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 
-from costmodel.errors import CostModelError
+from costmodel.core.errors import CostModelError
 
 REALM = "dsqlcost dashboard"
 

@@ -15,9 +15,16 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from costmodel.errors import CostModelError
-from costmodel.pricing.catalog import PriceCatalog
-from costmodel.scenario import IoMode, ProfileKind, Scenario, list_presets, load_scenario, preset_descriptions
+from costmodel.core.catalog import PriceCatalog
+from costmodel.core.errors import CostModelError
+from costmodel.scenario.model import (
+    IoMode,
+    ProfileKind,
+    Scenario,
+    list_presets,
+    load_scenario,
+    preset_descriptions,
+)
 from dashboard import ui
 from dashboard.scenarios import (
     Controls,

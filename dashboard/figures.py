@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from costmodel.activity import WeekProfile
+from costmodel.core.timebase import MINUTES_PER_WEEK
 from costmodel.pricing.serverless_v2_capacity import CapacitySimulation
 from costmodel.report.common import fmt_share, fmt_usd, is_number, items, option_list, section
 from costmodel.report.figures import COLORWAY, TEMPLATE, label
-from costmodel.timebase import MINUTES_PER_WEEK
+from costmodel.scenario.activity import WeekProfile
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 HOURS_PER_DAY = 24

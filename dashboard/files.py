@@ -4,7 +4,7 @@ The upload callback stores the workload server-side (:class:`dashboard.state.Upl
 only its key and label in the browser's ``app-session`` store. Downloads render from the same
 cached run the pages show, with the report renderers every other front end uses
 (:func:`costmodel.report.write_csv`, :func:`costmodel.report.render_html`,
-:func:`costmodel.scenario.scenario_to_yaml`). :func:`on_upload` and :func:`download` are the plain
+:func:`costmodel.scenario.model.scenario_to_yaml`). :func:`on_upload` and :func:`download` are the plain
 functions behind the callbacks.
 """
 
@@ -20,10 +20,10 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from costmodel.errors import CostModelError
+from costmodel.core.errors import CostModelError
+from costmodel.core.timebase import format_duration
 from costmodel.report import render_html, write_csv
-from costmodel.scenario import scenario_to_yaml
-from costmodel.timebase import format_duration
+from costmodel.scenario.model import scenario_to_yaml
 from dashboard import ui
 from dashboard.scenarios import from_store
 from dashboard.state import Entry, UploadCache

@@ -2,7 +2,7 @@
 
 The browser's ``dcc.Store`` holds the scenario as plain JSON (:func:`to_store`): every key in the
 YAML layout, plus where it came from. Turning it back into a :class:`Scenario`
-(:func:`from_store`) goes through :func:`costmodel.scenario.load_scenario`, so whatever the browser
+(:func:`from_store`) goes through :func:`costmodel.scenario.model.load_scenario`, so whatever the browser
 sends is validated with the same :class:`ScenarioError` messages as a scenario file — the store is
 input, not trusted state. A control change (:func:`apply_controls`) lays the control values over
 the current scenario the same way, so a region without a price or a min ACU above the max ACU is
@@ -19,8 +19,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from costmodel.errors import CostModelError, ScenarioError
-from costmodel.scenario import Scenario, load_scenario, scenario_to_dict
+from costmodel.core.errors import CostModelError, ScenarioError
+from costmodel.scenario.model import Scenario, load_scenario, scenario_to_dict
 from dashboard.uploads import MIB, decode_upload, safe_filename
 
 MAX_SCENARIO_BYTES = 1 * MIB

@@ -28,14 +28,14 @@ from typing import Any
 
 import pandas as pd
 
-from costmodel.activity import WeekProfile, week_profile
-from costmodel.analysis import Analysis, RunResult
-from costmodel.errors import CostModelError
-from costmodel.ingest import load_workload
-from costmodel.pricing.catalog import PriceCatalog, load_catalog
+from costmodel.analysis.run import Analysis, RunResult
+from costmodel.core.catalog import PriceCatalog, load_catalog
+from costmodel.core.errors import CostModelError
+from costmodel.ingest.load import load_workload
 from costmodel.pricing.serverless_v2_capacity import CapacitySimulation, simulate_capacity
 from costmodel.report.model import build_report, statement_frame, statement_records
-from costmodel.scenario import Scenario
+from costmodel.scenario.activity import WeekProfile, week_profile
+from costmodel.scenario.model import Scenario
 from dashboard import uploads
 from dashboard.scenarios import fingerprint
 

@@ -1,7 +1,7 @@
 """Small building blocks shared by the pages: explanations, metric tiles, error boxes, tables.
 
 Every number the dashboard shows sits next to a sentence saying what it means (:func:`explain`,
-:func:`metric`); errors are the one-line :class:`~costmodel.errors.CostModelError` text
+:func:`metric`); errors are the one-line :class:`~costmodel.core.errors.CostModelError` text
 (:func:`error_box`), never a traceback.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 
 from dash import dash_table, html
 
-from costmodel.errors import CostModelError
+from costmodel.core.errors import CostModelError
 from dashboard.scenarios import from_store
 from dashboard.state import DashboardRun, UploadCache
 

@@ -1,4 +1,4 @@
-"""Uploaded exports and bundles → files on disk that :func:`costmodel.ingest.load_workload` reads.
+"""Uploaded exports and bundles → files on disk that :func:`costmodel.ingest.load.load_workload` reads.
 
 An upload arrives as a ``data:…;base64,…`` URL from ``dcc.Upload``. It is decoded (after a size
 check on the encoded length, so a huge upload is refused before it is decoded), then either written
@@ -6,7 +6,7 @@ as one export file under its own (sanitised) name, or — for ``.zip``, ``.tar``
 ``.tgz`` — extracted as a bundle directory. Uploads are data: they are parsed, never executed, and
 an archive is extracted defensively (only regular files and directories; no absolute path, no
 ``..``, no links or devices; a cap on members and on extracted bytes, counted while copying rather
-than trusted from the headers). Every refusal is an :class:`~costmodel.errors.IngestError` with a
+than trusted from the headers). Every refusal is an :class:`~costmodel.core.errors.IngestError` with a
 fix hint, shown in the page like any other input error.
 """
 
@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO
 
-from costmodel.errors import IngestError
+from costmodel.core.errors import IngestError
 
 MIB = 1024 * 1024
 MAX_UPLOAD_BYTES = 50 * MIB
@@ -79,7 +79,7 @@ def is_archive(filename: str) -> bool:
 def materialise(data: bytes, filename: str, dest: Path) -> Path:
     """Write an upload under ``dest``: an export file as itself, an archive extracted as a bundle.
 
-    Returns the path to give :func:`costmodel.ingest.load_workload` (the export file, or the
+    Returns the path to give :func:`costmodel.ingest.load.load_workload` (the export file, or the
     directory holding ``bundle.yaml``).
     """
     name = safe_filename(filename)

@@ -24,8 +24,9 @@ from typing import Any
 
 import yaml
 
-from costmodel.collect import CollectOptions, Schedule, collect
-from costmodel.collect_bundle import write_yaml
+from costmodel.collect.bundle import write_yaml
+from costmodel.collect.live import collect
+from costmodel.collect.options import CollectOptions, Schedule
 from scripts.samples import batch, legacy, pgbench, saas
 from scripts.samples.common import Context, SampleSpec
 from tests.pgserver import PgServer

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from costmodel.activity import WeekProfile, background_ticks, measured_load, week_profile
-from costmodel.errors import ScenarioError
-from costmodel.scenario import list_presets, load_scenario
-from costmodel.workload import ActivitySeries
+from costmodel.core.errors import ScenarioError
+from costmodel.core.workload import ActivitySeries
+from costmodel.scenario.activity import WeekProfile, background_ticks, measured_load, week_profile
+from costmodel.scenario.model import list_presets, load_scenario
 
 WEEK = 10_080
 DAY = 1_440

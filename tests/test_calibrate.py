@@ -10,15 +10,16 @@ import pytest
 import yaml
 from pglast import parser
 
-from costmodel.assumptions import AssumptionSet
-from costmodel.calibrate import Calibration, fit_cloudwatch, fit_explain, load_calibration, save_calibration
-from costmodel.calibrate_cloudwatch import load_cloudwatch
-from costmodel.calibrate_explain import parse_explain_file, parse_explain_text
-from costmodel.errors import CalibrationError
-from costmodel.pricing.catalog import load_catalog
+from costmodel.calibrate.cloudwatch import load_cloudwatch
+from costmodel.calibrate.explain import parse_explain_file, parse_explain_text
+from costmodel.calibrate.fit import fit_cloudwatch, fit_explain
+from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.catalog import load_catalog
+from costmodel.core.errors import CalibrationError
+from costmodel.pricing.calibration import Calibration, load_calibration, save_calibration
 from costmodel.pricing.dsql import estimate_dsql
-from costmodel.scenario import DsqlSettings, Scenario
-from costmodel.usage import compute_usage
+from costmodel.scenario.model import DsqlSettings, Scenario
+from costmodel.usage.compute import compute_usage
 from tests.test_usage_support import make_workload, orders_catalog
 
 DATA = Path(__file__).parent / "data" / "calibration"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.calibrate import load_calibration
 from costmodel.cli import main
+from costmodel.pricing.calibration import load_calibration
 
 DATA = Path(__file__).parent / "data" / "calibration"
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.calibrate_explain import HALF_UNIT, parse_explain_records
-from costmodel.pricing.catalog import load_catalog
+from costmodel.calibrate.explain import HALF_UNIT, parse_explain_records
+from costmodel.core.catalog import load_catalog
 from costmodel.pricing.dsql import DpuConstants, statement_dpu
 
 LAB = Path(__file__).resolve().parents[2] / "shared" / "data" / "dsql-lab" / "2026-04-28"

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pglast import parser
 
-from costmodel import classify as classify_module
-from costmodel.classify import (
+from costmodel.classify import frame as classify_module
+from costmodel.classify.frame import (
     FIELDS,
     StatementProfile,
     _analysed,
@@ -22,9 +22,9 @@ from costmodel.classify import (
     classify_texts,
     profiles_frame,
 )
-from costmodel.errors import ClassifyError
-from costmodel.profile import PROFILE_COLUMNS, Feature, KeyShape, ParseStatus, StatementKind
-from costmodel.workload import Window, Workload
+from costmodel.core.errors import ClassifyError
+from costmodel.core.profile import PROFILE_COLUMNS, Feature, KeyShape, ParseStatus, StatementKind
+from costmodel.core.workload import Window, Workload
 
 TPCB = [
     "BEGIN",

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import yaml
 
-from costmodel.classify import classify_text
-from costmodel.profile import (
+from costmodel.classify.frame import classify_text
+from costmodel.core.profile import (
     PROFILE_COLUMNS,
     Feature,
     KeyShape,

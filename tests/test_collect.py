@@ -7,10 +7,11 @@ import re
 import pytest
 
 from costmodel.cli import main
-from costmodel.collect import Schedule, check_server_version, redact_dsn, scrub
-from costmodel.collect_bundle import iso, strip_meta_commands
-from costmodel.collect_catalog import resolve_n_distinct, row_estimate
-from costmodel.errors import CollectError
+from costmodel.collect.bundle import iso, strip_meta_commands
+from costmodel.collect.catalog import resolve_n_distinct, row_estimate
+from costmodel.collect.live import check_server_version
+from costmodel.collect.options import Schedule, redact_dsn, scrub
+from costmodel.core.errors import CollectError
 
 SECRET = "Tr0ub4dor&3"
 

@@ -18,8 +18,9 @@ import pytest
 import yaml
 
 from costmodel.cli import main
-from costmodel.collect import MARKER, CollectOptions, Schedule, _Conn, collect
-from costmodel.errors import CollectError
+from costmodel.collect.live import MARKER, _Conn, collect
+from costmodel.collect.options import CollectOptions, Schedule
+from costmodel.core.errors import CollectError
 from tests.conftest import PgDatabase
 from tests.pgserver import PgServer, free_port
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from costmodel.compare import break_even, decide, dsql_cost_curve
-from costmodel.estimate import LineItem, OptionEstimate
+from costmodel.core.estimate import LineItem, OptionEstimate
 
 
 def _item(

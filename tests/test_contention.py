@@ -1,6 +1,6 @@
 """The OCC conflict model: a hand-computed case, the calibration targets, region latency, key spaces.
 
-Workloads are built as pg_stat_statements rows and classified for real (costmodel.classify), with
+Workloads are built as pg_stat_statements rows and classified for real (costmodel.classify.frame), with
 catalog facts like a `dsqlcost collect` bundle carries, so the key shapes are the classifier's.
 """
 
@@ -11,12 +11,12 @@ import math
 import pandas as pd
 import pytest
 
-from costmodel.assumptions import AssumptionSet
-from costmodel.classify import classify
-from costmodel.contention import Risk, _Defaults, assess_contention, commit_latency, key_space
-from costmodel.scenario import RegionSet, Scenario, TimeProfile
-from costmodel.timebase import SECONDS_PER_MONTH
-from costmodel.workload import CatalogFacts, IndexFacts, TableFacts, Window, Workload
+from costmodel.classify.frame import classify
+from costmodel.contention.model import Risk, _Defaults, assess_contention, commit_latency, key_space
+from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.timebase import SECONDS_PER_MONTH
+from costmodel.core.workload import CatalogFacts, IndexFacts, TableFacts, Window, Workload
+from costmodel.scenario.model import RegionSet, Scenario, TimeProfile
 
 HOUR = 3600.0
 
@@ -193,7 +193,7 @@ def test_hot_counter_is_the_saas_hot_spot() -> None:
 
 
 def test_usage_rates_and_growth_drive_the_rate() -> None:
-    from costmodel.usage import compute_usage
+    from costmodel.usage.compute import compute_usage
 
     w = pgbench_workload(30, scale=10)
     scenario = Scenario(growth=4.0)

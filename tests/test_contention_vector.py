@@ -1,4 +1,4 @@
-"""The vectorised conflict-rate sum equals the pairwise rule it replaces (costmodel.contention)."""
+"""The vectorised conflict-rate sum equals the pairwise rule it replaces (costmodel.contention.model)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import random
 import numpy as np
 import pytest
 
-from costmodel.contention import _conflict_rates, _pair_probability
-from costmodel.profile import KeyShape
+from costmodel.contention.model import _conflict_rates, _pair_probability
+from costmodel.core.profile import KeyShape
 
 SHAPES = (KeyShape.PARAMETER.value, KeyShape.TENANT.value, KeyShape.WHOLE_TABLE.value, KeyShape.UPSERT.value)
 COLUMNS = ((), ("id",), ("tenant_id",), ("tenant_id", "id"), ("id", "tenant_id"))
@@ -39,7 +39,7 @@ def test_group_sums_match_numpy_sums_for_every_group_size() -> None:
     (to the last bits where numpy sums pairwise as assumed; within rounding everywhere)."""
     import numpy as np
 
-    from costmodel.contention import _group_sums
+    from costmodel.contention.model import _group_sums
 
     rng = np.random.default_rng(7)
     sizes = np.concatenate([np.arange(1, 40), rng.integers(1, 400, 200), [1000, 2500]])

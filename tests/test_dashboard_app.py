@@ -13,7 +13,7 @@ import pytest
 
 from costmodel.cli import main as cli_main
 from costmodel.cli.cmd_dashboard import check_binding, is_loopback
-from costmodel.errors import CostModelError
+from costmodel.core.errors import CostModelError
 from dashboard import app as app_module
 from dashboard import ui
 from dashboard.auth import BasicAuth, DashboardConfigError, load_auth_file
@@ -347,7 +347,7 @@ def test_help_lists_every_option(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_scenario_store_of_every_preset_is_json() -> None:
-    from costmodel.scenario import list_presets, load_scenario
+    from costmodel.scenario.model import list_presets, load_scenario
 
     for name in list_presets():
         json.dumps(to_store(load_scenario(name)))

@@ -18,7 +18,7 @@ import pytest
 from dash import no_update
 
 from costmodel.report.common import option_list
-from costmodel.scenario import load_scenario
+from costmodel.scenario.model import load_scenario
 from dashboard import controls, figures, files, ui
 from dashboard.controls import ControlValues
 from dashboard.pages import PAGES, breakeven, cost, overview, readiness, statements, timing

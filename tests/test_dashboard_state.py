@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.errors import CostModelError, IngestError, PricingError, ScenarioError
-from costmodel.scenario import load_scenario
+from costmodel.core.errors import CostModelError, IngestError, PricingError, ScenarioError
+from costmodel.scenario.model import load_scenario
 from dashboard import scenarios
 from dashboard.scenarios import Controls, apply_controls, controls_of, from_store, to_store
 from dashboard.state import UnknownUpload, UploadCache, content_key

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.errors import IngestError
+from costmodel.core.errors import IngestError
 from dashboard import uploads
 from tests.browser.support import SAMPLE, data_url, tar_gz_dir, zip_dir
 

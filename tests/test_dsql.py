@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from costmodel.assumptions import AssumptionSet
-from costmodel.calibrate import Calibration
-from costmodel.errors import PricingError, ScenarioError
-from costmodel.pricing.catalog import load_catalog
+from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.catalog import load_catalog
+from costmodel.core.errors import PricingError, ScenarioError
+from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import DpuConstants, estimate_dsql, statement_dpu
-from costmodel.scenario import DsqlSettings, RegionSet, Scenario, Storage
-from costmodel.usage import compute_usage
+from costmodel.scenario.model import DsqlSettings, RegionSet, Scenario, Storage
+from costmodel.usage.compute import compute_usage
 from tests.test_usage_support import make_workload, orders_catalog
 
 CATALOG = load_catalog()

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from costmodel.dsqllint import (
+from costmodel.readiness.dsqllint import (
     CHUNK_TEXTS,
     LintRun,
     dsql_lint_version,

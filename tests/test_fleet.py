@@ -9,18 +9,18 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from costmodel.analysis import Analysis
-from costmodel.classify import classify
+from costmodel.analysis.fleet import FleetAnalysis, LoadOptions, expand_sources, load_fleet
+from costmodel.analysis.fleet_statements import deduplicate, fleet_rows
+from costmodel.analysis.run import Analysis
+from costmodel.classify.frame import classify
+from costmodel.classify.table import ProfileTable
 from costmodel.cli import main
-from costmodel.errors import IngestError
-from costmodel.fleet import FleetAnalysis, LoadOptions, expand_sources, load_fleet
-from costmodel.fleet_statements import deduplicate, fleet_rows
-from costmodel.ingest import load_workload
-from costmodel.pricing.catalog import load_catalog
-from costmodel.profile_table import ProfileTable
-from costmodel.readiness_checks import METRICS
+from costmodel.core.catalog import load_catalog
+from costmodel.core.errors import IngestError
+from costmodel.ingest.load import load_workload
+from costmodel.readiness.checks import METRICS
 from costmodel.report.model import build_fleet_report
-from costmodel.scenario import load_scenario
+from costmodel.scenario.model import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "sample_stats"
@@ -149,7 +149,7 @@ def test_deduplicate_sums_calls_and_weights_per_call_figures(fleet_run) -> None:
 def test_deduplicate_groups_by_fingerprint_and_weights_by_monthly_calls() -> None:
     import pandas as pd
 
-    from costmodel.workload import Window, Workload
+    from costmodel.core.workload import Window, Workload
 
     texts = ["SELECT 1", "SELECT 2", "select  1", "DELETE FROM t WHERE id = $1"]
     workload = Workload(pd.DataFrame({"query": texts}), Window(3600.0, "given", "test"), ("x",), "test")

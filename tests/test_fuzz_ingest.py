@@ -37,8 +37,8 @@ from hypothesis import strategies as st
 from benchmarks.data.fuzz_checks import run_case
 from benchmarks.data.fuzz_corpus import Base, Table, base_named, bases, judge, judge_bytes
 from benchmarks.data.fuzz_mutations import RandomChooser, make_case
-from costmodel.errors import IngestError
-from costmodel.ingest import load_workload
+from costmodel.core.errors import IngestError
+from costmodel.ingest.load import load_workload
 
 SEEDS = st.integers(0, 2**40)
 """Each example is a seed: the case it makes is printed on failure and reproduced by bench_fuzz."""
@@ -176,7 +176,7 @@ def test_the_header_check_reads_past_a_huge_first_record(tmp_path: Path) -> None
     export): a first query text longer than the prefix must still be read whole and exactly."""
     import csv
 
-    from costmodel.ingest_read import _first_records
+    from costmodel.ingest.read import _first_records
 
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))  # as ingest sets it before reading
     huge = "SELECT '" + "x" * 300_000 + "',\n 1"

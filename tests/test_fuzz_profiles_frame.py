@@ -15,7 +15,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from costmodel import classify as C
+from costmodel.classify import frame as C
 
 TEXTS = (
     "SELECT id FROM accounts WHERE id = $1",

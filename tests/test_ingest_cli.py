@@ -127,10 +127,10 @@ def test_progress_bar_draws_and_clears_when_forced() -> None:
 def test_progress_callback_is_called_for_large_inputs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import costmodel.ingest_read
-    from costmodel.ingest import load_workload
+    import costmodel.ingest.read
+    from costmodel.ingest.load import load_workload
 
-    monkeypatch.setattr(costmodel.ingest_read, "PROGRESS_EVERY", 10)
+    monkeypatch.setattr(costmodel.ingest.read, "PROGRESS_EVERY", 10)
     calls: list[tuple[str, int, int]] = []
     path = b.write(tmp_path / "big.tsv", b.unaligned_text(b.make_rows(b.PG16, 45)))
     load_workload([path], progress=lambda label, done, total: calls.append((label, done, total)))

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.errors import IngestError
-from costmodel.ingest import load_workload
-from costmodel.workload import COUNTER_COLUMNS, SIGNALS
+from costmodel.core.errors import IngestError
+from costmodel.core.workload import COUNTER_COLUMNS, SIGNALS
+from costmodel.ingest.load import load_workload
 from tests.data.ingest import builders as b
 
 EXPECTED_LABEL = {
@@ -243,7 +243,7 @@ def test_stats_since_parsed_as_utc_timestamps(tmp_path: Path) -> None:
 
 
 def test_code_generation_lists_match_the_reference() -> None:
-    from costmodel.ingest_columns import GENERATIONS
+    from costmodel.ingest.columns import GENERATIONS
 
     assert [g.version for g in GENERATIONS] == list(b.VERSIONS)
     for generation in GENERATIONS:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.errors import IngestError
-from costmodel.ingest import load_workload
+from costmodel.core.errors import IngestError
+from costmodel.ingest.load import load_workload
 from tests.data.ingest import builders as b
 
 COLS = [*b.GENERATIONS["1.10"]["columns"], "datname", "rolname"]

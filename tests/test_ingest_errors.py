@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from costmodel.cli import main as cli_main
-from costmodel.errors import IngestError
-from costmodel.ingest import load_workload
+from costmodel.core.errors import IngestError
+from costmodel.ingest.load import load_workload
 from tests.data.ingest import builders as b
 
 CASES_FILE = Path(__file__).parent / "data" / "ingest" / "bad_inputs.yaml"
@@ -106,7 +106,7 @@ def test_missing_file_and_missing_since(tmp_path: Path, capsys: pytest.CaptureFi
 def test_safety_net_turns_surprises_into_ingest_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import costmodel.ingest as ingest
+    import costmodel.ingest.load as ingest
 
     def boom(*_: object, **__: object) -> None:
         raise KeyError("surprise")

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.errors import IngestError
-from costmodel.ingest import load_workload
+from costmodel.core.errors import IngestError
+from costmodel.ingest.load import load_workload
 from tests.data.ingest import make_pg_exports as pg
 
 READABLE = (
@@ -75,7 +75,8 @@ def test_a_collected_bundle_reads_back(pg_db, tmp_path: Path) -> None:  # type: 
     """End to end with the real collector: three snapshots → delta, activity series, catalog, info."""
     import psycopg
 
-    from costmodel.collect import CollectOptions, Schedule, collect
+    from costmodel.collect.live import collect
+    from costmodel.collect.options import CollectOptions, Schedule
 
     with psycopg.connect(pg_db.dsn, autocommit=True) as conn:
         conn.execute("CREATE TABLE items (id int PRIMARY KEY, price numeric)")

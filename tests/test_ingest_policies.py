@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from costmodel.errors import IngestError
-from costmodel.ingest import load_workload
-from costmodel.workload import Workload
+from costmodel.core.errors import IngestError
+from costmodel.core.workload import Workload
+from costmodel.ingest.load import load_workload
 from tests.data.ingest import builders as b
 
 COLS = [*b.PG16, "datname", "rolname"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.errors import IngestError
-from costmodel.ingest import load_workload
-from costmodel.ingest_meta import meta_candidates
+from costmodel.core.errors import IngestError
+from costmodel.ingest.load import load_workload
+from costmodel.ingest.meta import meta_candidates
 from tests.data.ingest import builders as b
 
 PG17 = b.GENERATIONS["1.11"]["columns"]

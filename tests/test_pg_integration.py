@@ -2,7 +2,7 @@
 
 pgbench prints its own count of processed transactions; every statement of its TPC-B script runs
 exactly once per transaction, so the snapshot delta of each must equal that count, first in the
-raw CSV files and then after ``costmodel.ingest`` (imported lazily: it is written alongside).
+raw CSV files and then after ``costmodel.ingest.load`` (imported lazily: it is written alongside).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from types import ModuleType
 import pytest
 import yaml
 
-from costmodel.collect import CollectOptions, Schedule, collect
+from costmodel.collect.live import collect
+from costmodel.collect.options import CollectOptions, Schedule
 from tests.pgserver import PgServer
 
 pytestmark = pytest.mark.postgres
@@ -84,7 +85,7 @@ def series(pg_server: PgServer, pgbench_db: str, tmp_path_factory: pytest.TempPa
 
 
 def ingest() -> ModuleType:
-    return pytest.importorskip("costmodel.ingest", reason="costmodel.ingest is not written yet")
+    return pytest.importorskip("costmodel.ingest.load", reason="costmodel.ingest.load is not written yet")
 
 
 def csv_calls(out: Path) -> list[dict[str, tuple[int, int]]]:

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from costmodel.analysis import Analysis, with_growth
-from costmodel.ingest import load_workload
-from costmodel.pricing.catalog import load_catalog
+from costmodel.analysis.run import Analysis, with_growth
+from costmodel.core.catalog import load_catalog
+from costmodel.ingest.load import load_workload
 from costmodel.report.model import build_report
-from costmodel.scenario import load_scenario
+from costmodel.scenario.model import load_scenario
 
 DATA = Path(__file__).parent / "data" / "pipeline"
 
@@ -93,8 +93,8 @@ def test_multi_region_and_global_options_appear_when_asked(analysis: Analysis) -
 
 
 def test_rescaled_usage_equals_a_fresh_computation_at_that_growth(analysis: Analysis) -> None:
-    from costmodel.scenario import scenario_assumptions
-    from costmodel.usage import compute_usage
+    from costmodel.scenario.model import scenario_assumptions
+    from costmodel.usage.compute import compute_usage
 
     base = load_scenario("default")
     analysis.run(base, sweep_points=10)  # caches the usage at growth 1

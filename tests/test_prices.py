@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from costmodel.cli import main
-from costmodel.pricing.catalog import load_catalog
+from costmodel.core.catalog import load_catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 PRICES = ROOT / "costmodel" / "data" / "prices"

@@ -12,16 +12,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from costmodel.readiness import Finding, Shares, Verdict, assess_readiness, verdict_of
-from costmodel.readiness_checks import FindingSource, Severity, load_checks
-from costmodel.readiness_render import readiness_document, render_markdown, render_text
+from costmodel.readiness.assess import Finding, Shares, Verdict, assess_readiness, verdict_of
+from costmodel.readiness.checks import FindingSource, Severity, load_checks
+from costmodel.report.readiness_doc import readiness_document, render_markdown, render_text
 from tests.test_readiness_cases import workload_of
 
 
 def finding(
     severity: str, *, fixable: bool = False, calls: float = 0.1, schema: bool = False, run: bool = False
 ) -> Finding:
-    from costmodel.readiness import SchemaRef
+    from costmodel.readiness.assess import SchemaRef
 
     return Finding(
         id=f"x.{severity}",
@@ -193,7 +193,7 @@ def test_schema_dump_is_split_and_lines_are_kept(tmp_path: Path) -> None:
 
 
 def test_unreadable_schema_is_a_typed_error(tmp_path: Path) -> None:
-    from costmodel.errors import CostModelError
+    from costmodel.core.errors import CostModelError
 
     bad = tmp_path / "schema.sql"
     bad.write_bytes(b"\xff\xfe CREATE")

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from costmodel.classify import classify
-from costmodel.readiness import assess_readiness
-from costmodel.workload import Window, Workload
+from costmodel.classify.frame import classify
+from costmodel.core.workload import Window, Workload
+from costmodel.readiness.assess import assess_readiness
 
 CASES = Path(__file__).parent / "cases" / "readiness" / "checks.yaml"
 

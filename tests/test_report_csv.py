@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from costmodel.errors import ReportError
+from costmodel.core.errors import ReportError
 from costmodel.report import CSV_FILES, write_csv
 from costmodel.report.csvout import (
     CLUSTER_COLUMNS_AFTER,

@@ -148,10 +148,10 @@ def sample_report(bundle: Path) -> dict[str, Any]:
     The lead engineer owns this pipeline; adapt this function when its entry points change.
     """
     from costmodel import load_workload
-    from costmodel.analysis import analyse
-    from costmodel.pricing.catalog import load_catalog
+    from costmodel.analysis.run import analyse
+    from costmodel.core.catalog import load_catalog
     from costmodel.report.model import build_report
-    from costmodel.scenario import load_scenario
+    from costmodel.scenario.model import load_scenario
 
     result = analyse(load_workload(bundle), load_scenario(), load_catalog())
     return build_report(result)
@@ -159,10 +159,10 @@ def sample_report(bundle: Path) -> dict[str, Any]:
 
 def sample_fleet_report(samples_dir: Path) -> dict[str, Any]:
     """The fleet report of every bundled sample (each one cluster), default scenario and prices."""
-    from costmodel.fleet import FleetAnalysis, expand_sources, load_fleet
-    from costmodel.pricing.catalog import load_catalog
+    from costmodel.analysis.fleet import FleetAnalysis, expand_sources, load_fleet
+    from costmodel.core.catalog import load_catalog
     from costmodel.report.model import build_fleet_report
-    from costmodel.scenario import load_scenario
+    from costmodel.scenario.model import load_scenario
 
     loaded = load_fleet(expand_sources([samples_dir]), jobs=1)
     fleet = FleetAnalysis(loaded, load_catalog(), jobs=1).run(load_scenario())

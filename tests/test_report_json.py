@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from costmodel.errors import ReportError
+from costmodel.core.errors import ReportError
 from costmodel.report import render_json
 from costmodel.report.jsonout import canonical_report
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from costmodel.errors import ReportError
+from costmodel.core.errors import ReportError
 from costmodel.report import render
 from costmodel.report.text import render_text, want_color
 

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 import yaml
 
-from costmodel.errors import ScenarioError
-from costmodel.pricing.catalog import load_catalog
-from costmodel.scenario import (
+from costmodel.core.catalog import load_catalog
+from costmodel.core.errors import ScenarioError
+from costmodel.scenario.model import (
     INTERNAL_FIELDS,
     KEY_BY_PATH,
     KEYS,

@@ -38,8 +38,8 @@ import pytest
 import yaml
 
 from costmodel.cli import main
-from costmodel.collect import redact_dsn, scrub
-from costmodel.errors import CostModelError, ReportError
+from costmodel.collect.options import redact_dsn, scrub
+from costmodel.core.errors import CostModelError, ReportError
 from costmodel.report.safe import FORMULA_TRIGGERS, neutralise, number_cell
 from tests.conftest import PgDatabase
 from tests.data.ingest import builders as b
@@ -367,8 +367,8 @@ def _python_files() -> Iterator[Path]:
 
 
 def test_the_shared_yaml_loader_is_a_safe_one() -> None:
-    """costmodel.yamlio builds its loader directly (no ``yaml.load`` call to grep for): check the class."""
-    from costmodel.yamlio import SAFE_LOADER, safe_load
+    """costmodel.core.yamlio builds its loader directly (no ``yaml.load`` call to grep for): check the class."""
+    from costmodel.core.yamlio import SAFE_LOADER, safe_load
 
     assert SAFE_LOADER.__name__ in SAFE_LOADERS
     assert issubclass(SAFE_LOADER, yaml.constructor.SafeConstructor)
@@ -437,7 +437,7 @@ def _export(directory: Path) -> Path:
 
 
 def _load_scenario(tmp: Path, text: str) -> Path:
-    from costmodel.scenario import load_scenario
+    from costmodel.scenario.model import load_scenario
 
     path = tmp / "scenario.yaml"
     path.write_text(text, encoding="utf-8")
@@ -446,7 +446,7 @@ def _load_scenario(tmp: Path, text: str) -> Path:
 
 
 def _load_prices(tmp: Path, text: str) -> Path:
-    from costmodel.pricing.catalog import load_catalog
+    from costmodel.core.catalog import load_catalog
 
     path = tmp / "prices.yaml"
     path.write_text(text, encoding="utf-8")
@@ -455,7 +455,7 @@ def _load_prices(tmp: Path, text: str) -> Path:
 
 
 def _load_calibration(tmp: Path, text: str) -> Path:
-    from costmodel.calibrate import load_calibration
+    from costmodel.pricing.calibration import load_calibration
 
     path = tmp / "calibration.yaml"
     path.write_text(text, encoding="utf-8")
@@ -464,7 +464,7 @@ def _load_calibration(tmp: Path, text: str) -> Path:
 
 
 def _load_meta(tmp: Path, text: str) -> Path:
-    from costmodel.ingest import load_workload
+    from costmodel.ingest.load import load_workload
 
     export = _export(tmp)
     path = tmp / "pgss.csv.meta.yaml"
@@ -483,7 +483,7 @@ def _bundle_dir(tmp: Path) -> Path:
 
 
 def _load_bundle_yaml(tmp: Path, text: str) -> Path:
-    from costmodel.ingest import load_workload
+    from costmodel.ingest.load import load_workload
 
     root = _bundle_dir(tmp)
     (root / "bundle.yaml").write_text(text, encoding="utf-8")
@@ -492,7 +492,7 @@ def _load_bundle_yaml(tmp: Path, text: str) -> Path:
 
 
 def _load_catalog_yaml(tmp: Path, text: str) -> Path:
-    from costmodel.ingest import load_workload
+    from costmodel.ingest.load import load_workload
 
     root = _bundle_dir(tmp)
     (root / "catalog.yaml").write_text(text, encoding="utf-8")

@@ -27,7 +27,7 @@ import pytest
 from costmodel.cli import build_parser
 from costmodel.cli import main as cli_main
 from costmodel.cli.cmd_dashboard import check_binding, is_loopback
-from costmodel.errors import CostModelError, IngestError
+from costmodel.core.errors import CostModelError, IngestError
 from dashboard import app as app_module
 from dashboard import uploads
 from dashboard.auth import BasicAuth, DashboardConfigError, load_auth_file

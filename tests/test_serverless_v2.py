@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from costmodel.assumptions import AssumptionSet
-from costmodel.errors import PricingError, ScenarioError
-from costmodel.estimate import OptionEstimate
-from costmodel.pricing.catalog import load_catalog
+from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.catalog import load_catalog
+from costmodel.core.errors import PricingError, ScenarioError
+from costmodel.core.estimate import OptionEstimate
 from costmodel.pricing.serverless_v2 import (
     cheaper_io_mode,
     estimate_serverless_v2,
@@ -28,7 +28,7 @@ from costmodel.pricing.serverless_v2 import (
     storage_projection,
 )
 from costmodel.pricing.serverless_v2_capacity import simulate_capacity
-from costmodel.scenario import Scenario, load_scenario, scenario_assumptions
+from costmodel.scenario.model import Scenario, load_scenario, scenario_assumptions
 
 SECONDS_PER_MONTH = 730 * 3600
 WPM = 730 / 168
@@ -38,7 +38,7 @@ CATALOG = load_catalog()
 
 @dataclass(frozen=True)
 class FakeUsage:
-    """The Usage fields the Serverless v2 model reads (costmodel.usage.Usage plugs in the same way)."""
+    """The Usage fields the Serverless v2 model reads (costmodel.usage.compute.Usage plugs in the same way)."""
 
     statements: pd.DataFrame
     storage_gb: float
@@ -526,9 +526,9 @@ def test_capacity_shape_matches_brute_force_rounding() -> None:
 
 
 def test_real_usage_plugs_in_and_growth_scales_io() -> None:
-    """costmodel.usage.Usage satisfies the model's duck type; growth is applied there, once."""
-    from costmodel.usage import compute_usage
-    from costmodel.workload import Window, Workload
+    """costmodel.usage.compute.Usage satisfies the model's duck type; growth is applied there, once."""
+    from costmodel.core.workload import Window, Workload
+    from costmodel.usage.compute import compute_usage
 
     frame = pd.DataFrame(
         {

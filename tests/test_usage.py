@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from costmodel.assumptions import AssumptionSet, defaults
-from costmodel.errors import ScenarioError
-from costmodel.scenario import Scenario, Storage
-from costmodel.timebase import HOURS_PER_MONTH
-from costmodel.usage import compute_usage
+from costmodel.core.assumptions import AssumptionSet, defaults
+from costmodel.core.errors import ScenarioError
+from costmodel.core.timebase import HOURS_PER_MONTH
+from costmodel.scenario.model import Scenario, Storage
+from costmodel.usage.compute import compute_usage
 from tests.test_usage_support import make_workload, orders_catalog
 
 

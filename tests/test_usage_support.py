@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from costmodel.timebase import SECONDS_PER_MONTH
-from costmodel.workload import COUNTER_COLUMNS, CatalogFacts, IndexFacts, TableFacts, Window, Workload
+from costmodel.core.timebase import SECONDS_PER_MONTH
+from costmodel.core.workload import COUNTER_COLUMNS, CatalogFacts, IndexFacts, TableFacts, Window, Workload
 
 PROFILE_DEFAULTS: dict[str, Any] = {
     "parse_status": "ok",

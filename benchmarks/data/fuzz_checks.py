@@ -43,8 +43,8 @@ _REFERENCE: dict[str, Any] = {}
 
 def reference(base: Base, directory: Path) -> pd.DataFrame | None:
     """Ingest's own parse of the unmutated base (cached per process); ``None`` when it is refused."""
-    from costmodel.errors import IngestError
-    from costmodel.ingest import load_workload
+    from costmodel.core.errors import IngestError
+    from costmodel.ingest.load import load_workload
 
     if base.name not in _REFERENCE:
         path = directory / ("reference" + (".gz" if base.data[:2] == b"\x1f\x8b" else ".data"))
@@ -163,7 +163,7 @@ def check_workload(case: Case, workload: Any, directory: Path) -> list[str]:
 
 def check_error(case: Case, exc: BaseException, path: Path) -> list[str]:
     """The properties of a refusal."""
-    from costmodel.errors import IngestError
+    from costmodel.core.errors import IngestError
 
     problems: list[str] = []
     if not isinstance(exc, IngestError):
@@ -186,7 +186,7 @@ def check_error(case: Case, exc: BaseException, path: Path) -> list[str]:
 
 def run_case(case: Case, directory: Path) -> Outcome:
     """Read ``case`` with ``load_workload`` and check every property."""
-    from costmodel.ingest import load_workload
+    from costmodel.ingest.load import load_workload
 
     path = directory / f"fuzz{case.suffix}"
     path.write_bytes(case.data)

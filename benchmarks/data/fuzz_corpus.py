@@ -2,7 +2,7 @@
 
 Why an oracle: "no crash" is a weak property. For a mutated export that is still a well-formed table,
 ingest must return exactly the rows the table holds; for one that breaks a documented rule it must say
-so with an :class:`~costmodel.errors.IngestError`. The oracle decides which, from the rules in
+so with an :class:`~costmodel.core.errors.IngestError`. The oracle decides which, from the rules in
 ``README.md`` / ``costmodel/ingest_columns.py`` docstrings (RFC 4180 via :mod:`csv`, :mod:`json`,
 strict typing), written again here without importing the code under test. Where the rules leave
 room (header-less files, unusual timestamp spellings, ambiguous TSV), it answers *unsure* and only

@@ -6,7 +6,7 @@ renders. Commands register themselves in :data:`COMMANDS`; a command module expo
 ``(args) -> int`` returning the exit code.
 
 Exit codes: 0 ok; 1 findings or blockers when asked to fail on them; 2 bad input (a
-:class:`costmodel.errors.CostModelError`, printed as one line, never a traceback); 130 interrupted.
+:class:`costmodel.core.errors.CostModelError`, printed as one line, never a traceback); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from costmodel.errors import CostModelError
+from costmodel.core.errors import CostModelError
 
 COMMANDS: tuple[str, ...] = (
     "ingest",

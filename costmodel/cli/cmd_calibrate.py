@@ -14,7 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from costmodel.errors import CalibrationError
+from costmodel.core.errors import CalibrationError
 
 DESCRIPTION = """\
 Fit per-component DSQL DPU factors (compute, read, write, multi-region write) from measurements
@@ -87,10 +87,11 @@ def _print_blocks(blocks: list[Any]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Parse, validate, fit, write."""
-    from costmodel.calibrate import fit_cloudwatch, fit_explain, save_calibration
-    from costmodel.calibrate_cloudwatch import load_cloudwatch
-    from costmodel.calibrate_explain import parse_explain_file
-    from costmodel.pricing.catalog import load_catalog
+    from costmodel.calibrate.cloudwatch import load_cloudwatch
+    from costmodel.calibrate.explain import parse_explain_file
+    from costmodel.calibrate.fit import fit_cloudwatch, fit_explain
+    from costmodel.core.catalog import load_catalog
+    from costmodel.pricing.calibration import save_calibration
 
     if not args.explain and not args.cloudwatch:
         raise CalibrationError(
@@ -113,8 +114,8 @@ def run(args: argparse.Namespace) -> int:
         )
     if not args.workload:
         return 0
-    from costmodel.classify import classify
-    from costmodel.ingest import load_workload
+    from costmodel.classify.frame import classify
+    from costmodel.ingest.load import load_workload
 
     workload = classify(load_workload(args.workload, window=args.window))
     catalog = load_catalog(args.prices)

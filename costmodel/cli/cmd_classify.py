@@ -12,8 +12,8 @@ from typing import Any
 import pandas as pd
 
 from costmodel.cli.common import ProgressBar, add_workload_arguments, load_workload_from_args
-from costmodel.errors import ClassifyError
-from costmodel.profile import PROFILE_COLUMNS
+from costmodel.core.errors import ClassifyError
+from costmodel.core.profile import PROFILE_COLUMNS
 
 COLUMNS: tuple[str, ...] = (
     "stmt_id",
@@ -134,7 +134,7 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Load, classify, print."""
-    from costmodel.classify import classify
+    from costmodel.classify.frame import classify
     from costmodel.report.redact import redact_query
 
     workload = load_workload_from_args(args)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from costmodel.errors import CollectError
+from costmodel.core.errors import CollectError
 
 DESCRIPTION = """\
 Connect read-only to a live PostgreSQL (12 or newer), check that pg_stat_statements is loaded,
@@ -77,9 +77,9 @@ def register(subparsers: Any) -> None:
 
 
 def options_from_args(args: argparse.Namespace) -> Any:
-    """Turn parsed arguments into :class:`costmodel.collect.CollectOptions` (errors exit 2)."""
-    from costmodel.collect import CollectOptions, Schedule
-    from costmodel.timebase import parse_duration
+    """Turn parsed arguments into :class:`costmodel.collect.options.CollectOptions` (errors exit 2)."""
+    from costmodel.collect.options import CollectOptions, Schedule
+    from costmodel.core.timebase import parse_duration
 
     if args.duration and not args.every:
         raise CollectError("--for needs --every", hint="write --every 5m --for 24h")
@@ -107,8 +107,8 @@ def options_from_args(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Collect; print where the bundle went. Exit 0, 2 on bad input, 130 when interrupted."""
-    from costmodel.collect import collect
-    from costmodel.timebase import format_duration
+    from costmodel.collect.live import collect
+    from costmodel.core.timebase import format_duration
 
     options = options_from_args(args)
 

@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 
 from costmodel.cli.common import WINDOW_HELP
-from costmodel.errors import CostModelError
-from costmodel.scenario import list_presets
+from costmodel.core.errors import CostModelError
+from costmodel.scenario.model import list_presets
 
 LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 

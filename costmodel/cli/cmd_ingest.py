@@ -14,8 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from costmodel.cli.common import add_workload_arguments, load_workload_from_args
-from costmodel.timebase import format_duration
-from costmodel.workload import Workload
+from costmodel.core.timebase import format_duration
+from costmodel.core.workload import Workload
 
 SCHEMA_VERSION = 1
 

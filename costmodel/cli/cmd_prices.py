@@ -13,7 +13,7 @@ import json
 import sys
 from typing import Any
 
-from costmodel.pricing.catalog import Price, PriceCatalog, load_catalog
+from costmodel.core.catalog import Price, PriceCatalog, load_catalog
 
 EPILOG = """\
 examples:
@@ -59,7 +59,7 @@ def register(subparsers: Any) -> None:
 
 
 def _selected(catalog: PriceCatalog, services: list[str], regions: list[str]) -> list[Price]:
-    from costmodel.errors import PricingError
+    from costmodel.core.errors import PricingError
 
     known = sorted({p.service for p in catalog})
     for service in services:

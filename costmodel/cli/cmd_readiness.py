@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 
 from costmodel.cli.common import add_workload_arguments, load_workload_from_args
-from costmodel.errors import CostModelError
-from costmodel.readiness_checks import Severity
+from costmodel.core.errors import CostModelError
+from costmodel.readiness.checks import Severity
 
 DESCRIPTION = """\
 Check a pg_stat_statements workload (and optionally its schema dump) for Aurora DSQL:
@@ -116,16 +116,16 @@ def _schema_path(args: argparse.Namespace) -> Path | None:
 
 def run(args: argparse.Namespace) -> int:
     """Load, classify, price, assess; print; exit 1 when ``--fail-on`` findings exist."""
-    from costmodel.analysis import bundle_schema
-    from costmodel.classify import classify
-    from costmodel.contention import assess_contention
-    from costmodel.pricing.catalog import load_catalog
+    from costmodel.analysis.run import bundle_schema
+    from costmodel.classify.frame import classify
+    from costmodel.contention.model import assess_contention
+    from costmodel.core.catalog import load_catalog
     from costmodel.pricing.dsql import attempt_dpu
-    from costmodel.readiness import assess_readiness
-    from costmodel.readiness_render import readiness_document, render_markdown, render_text
+    from costmodel.readiness.assess import assess_readiness
+    from costmodel.report.readiness_doc import readiness_document, render_markdown, render_text
     from costmodel.report.redact import redact_section
-    from costmodel.scenario import load_scenario, scenario_assumptions, scenario_to_dict
-    from costmodel.usage import compute_usage
+    from costmodel.scenario.model import load_scenario, scenario_assumptions, scenario_to_dict
+    from costmodel.usage.compute import compute_usage
 
     as_of = _as_of(args.as_of)
     schema = _schema_path(args)
@@ -189,7 +189,7 @@ def _dsql_cost(usage: Any, scenario: Any, retry: pd.Series, notes: list[str]) ->
     Returns None with a note when DSQL cannot be priced for the scenario's regions (readiness still
     works then, weighted by calls and execution time).
     """
-    from costmodel.pricing.catalog import load_catalog
+    from costmodel.core.catalog import load_catalog
     from costmodel.pricing.dsql import estimate_dsql
 
     try:

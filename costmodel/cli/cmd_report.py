@@ -10,13 +10,13 @@ from typing import TYPE_CHECKING, Any
 from costmodel.cli.common import ProgressBar, add_workload_arguments, load_workload_from_args
 from costmodel.cli.output import add_output_arguments, emit_report
 from costmodel.cli.scenario_args import add_scenario_arguments, scenario_from_args
-from costmodel.errors import ReportError
+from costmodel.core.errors import ReportError
 
 if TYPE_CHECKING:
-    from costmodel.calibrate import Calibration
-    from costmodel.fleet import ClusterSource
-    from costmodel.pricing.catalog import PriceCatalog
-    from costmodel.scenario import Scenario
+    from costmodel.analysis.fleet import ClusterSource
+    from costmodel.core.catalog import PriceCatalog
+    from costmodel.pricing.calibration import Calibration
+    from costmodel.scenario.model import Scenario
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -70,10 +70,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load, analyse one scenario, render."""
-    from costmodel.analysis import Analysis
-    from costmodel.calibrate import load_calibration
-    from costmodel.fleet import expand_sources
-    from costmodel.pricing.catalog import load_catalog
+    from costmodel.analysis.fleet import expand_sources
+    from costmodel.analysis.run import Analysis
+    from costmodel.core.catalog import load_catalog
+    from costmodel.pricing.calibration import load_calibration
     from costmodel.report.model import build_report
 
     scenario = scenario_from_args(args)
@@ -101,7 +101,7 @@ def _fleet_report(
     calibration: Calibration | None,
 ) -> dict[str, Any]:
     """Each export or bundle is one cluster: price each, total the fleet."""
-    from costmodel.fleet import FleetAnalysis, LoadOptions, load_fleet
+    from costmodel.analysis.fleet import FleetAnalysis, LoadOptions, load_fleet
     from costmodel.report.model import build_fleet_report
 
     if args.since:

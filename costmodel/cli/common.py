@@ -13,7 +13,7 @@ import sys
 import time
 from typing import IO, Any
 
-from costmodel.workload import Workload
+from costmodel.core.workload import Workload
 
 WINDOW_HELP = (
     "how long the counters ran (3600s, 90m, 2h, 7d); overrides every other window source "
@@ -67,7 +67,7 @@ def add_workload_arguments(parser: argparse.ArgumentParser) -> None:
 
 def load_workload_from_args(args: argparse.Namespace) -> Workload:
     """Load the workload the options of :func:`add_workload_arguments` describe."""
-    from costmodel.ingest import load_workload
+    from costmodel.ingest.load import load_workload
 
     bar = ProgressBar()
     try:

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from costmodel.errors import ReportError
+from costmodel.core.errors import ReportError
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
 

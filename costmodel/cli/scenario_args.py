@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from costmodel.errors import ScenarioError
-from costmodel.scenario import Scenario, list_presets, load_scenario
+from costmodel.core.errors import ScenarioError
+from costmodel.scenario.model import Scenario, list_presets, load_scenario
 
 
 def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:

@@ -30,19 +30,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from costmodel.errors import PricingError, ScenarioError
-from costmodel.estimate import LineItem, OptionEstimate, money
-from costmodel.pricing.catalog import PRICE_DIR, Price, PriceCatalog, load_catalog
-from costmodel.scenario import Scenario
-
-if TYPE_CHECKING:
-    from costmodel.calibrate import Calibration
-    from costmodel.usage import Usage
+from costmodel.core.catalog import PRICE_DIR, Price, PriceCatalog, load_catalog
+from costmodel.core.errors import PricingError, ScenarioError
+from costmodel.core.estimate import LineItem, OptionEstimate, money
+from costmodel.pricing.calibration import Calibration
+from costmodel.scenario.model import Scenario
+from costmodel.usage.compute import Usage
 
 SERVICE = "aurora_dsql"
 PRICE_FILE = f"{PRICE_DIR}/aurora_dsql.yaml"

@@ -31,9 +31,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from costmodel.errors import PricingError, ScenarioError
-from costmodel.estimate import LineItem, OptionEstimate, money
-from costmodel.pricing.catalog import Price, PriceCatalog
+from costmodel.core.catalog import Price, PriceCatalog
+from costmodel.core.errors import PricingError, ScenarioError
+from costmodel.core.estimate import LineItem, OptionEstimate, money
+from costmodel.core.timebase import HOURS_PER_MONTH
+from costmodel.core.workload import ActivitySeries
 from costmodel.pricing.serverless_v2_capacity import (
     SERVICE,
     CapacityShape,
@@ -42,10 +44,8 @@ from costmodel.pricing.serverless_v2_capacity import (
     column_values,
     simulate_capacity,
 )
-from costmodel.scenario import IoMode, Scenario
-from costmodel.timebase import HOURS_PER_MONTH
-from costmodel.usage import BYTES_PER_GB
-from costmodel.workload import ActivitySeries
+from costmodel.scenario.model import IoMode, Scenario
+from costmodel.usage.compute import BYTES_PER_GB
 
 OPTION_NAMES = {
     IoMode.STANDARD.value: "serverless-v2-standard",
@@ -414,7 +414,7 @@ def estimate_serverless_v2(
 
     ``io_mode`` is ``standard`` or ``io-optimized``; ``series`` feeds ``time_profile.kind:
     measured``; ``global_database`` adds the ``regions.global_secondaries`` (and disables
-    auto-pause). A missing price raises :class:`~costmodel.errors.PricingError` naming the region.
+    auto-pause). A missing price raises :class:`~costmodel.core.errors.PricingError` naming the region.
     """
     return _estimate(_plan(usage, scenario, catalog, io_mode, series, global_database), usage)
 

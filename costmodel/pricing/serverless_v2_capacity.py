@@ -3,7 +3,7 @@
 Why simulate: Serverless v2 bills ACU-hours of the capacity it *actually* ran at, and with
 ``min_acu = 0`` it pauses only after ``SecondsUntilAutoPause`` without any connection
 (reference/dsql-pricing.md §3.2). Whether a workload ever pauses depends on *when* it runs, not
-on its monthly total, so we lay the monthly CPU over the scenario's week (:mod:`costmodel.activity`)
+on its monthly total, so we lay the monthly CPU over the scenario's week (:mod:`costmodel.scenario.activity`)
 and step through it at minute resolution, with numpy rather than a Python loop per minute.
 
 Per minute:
@@ -36,13 +36,13 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from costmodel.activity import MINUTES_PER_HOUR, WeekProfile, week_profile
-from costmodel.assumptions import AssumptionSet
-from costmodel.errors import ScenarioError
-from costmodel.pricing.catalog import PriceCatalog
-from costmodel.scenario import Scenario
-from costmodel.timebase import HOURS_PER_DAY, MINUTES_PER_WEEK, SECONDS_PER_MINUTE, WEEKS_PER_MONTH
-from costmodel.workload import ActivitySeries
+from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.catalog import PriceCatalog
+from costmodel.core.errors import ScenarioError
+from costmodel.core.timebase import HOURS_PER_DAY, MINUTES_PER_WEEK, SECONDS_PER_MINUTE, WEEKS_PER_MONTH
+from costmodel.core.workload import ActivitySeries
+from costmodel.scenario.activity import MINUTES_PER_HOUR, WeekProfile, week_profile
+from costmodel.scenario.model import Scenario
 
 SERVICE = "aurora_serverless_v2"
 DEEP_PAUSE_MINUTES = HOURS_PER_DAY * MINUTES_PER_HOUR
@@ -53,7 +53,7 @@ _NEVER = -(10**9)
 
 
 class UsageLike(Protocol):
-    """What the Serverless v2 model reads from :class:`costmodel.usage.Usage`.
+    """What the Serverless v2 model reads from :class:`costmodel.usage.compute.Usage`.
 
     ``statements`` has monthly columns ``calls_month``, ``exec_seconds_month``,
     ``cpu_seconds_month``, ``read_ios_month``, ``write_ios_month``, ``wal_bytes_month`` (and

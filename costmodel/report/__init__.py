@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from costmodel.errors import ReportError
+from costmodel.core.errors import ReportError
 from costmodel.report.csvout import CSV_FILES, write_csv
 from costmodel.report.jsonout import render_json
 from costmodel.report.markdown import render_markdown

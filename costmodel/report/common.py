@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeGuard
 
-from costmodel.errors import ReportError
+from costmodel.core.errors import ReportError
+from costmodel.core.timebase import format_duration
 
 SCHEMA_VERSION = 1
 """The report-dict version these renderers understand."""
@@ -258,7 +259,6 @@ def window_text(report: Mapping[str, Any]) -> str:
         return f"per cluster, {span} from {', '.join(froms)} (see Clusters)"
     if not is_number(seconds):
         return "window unknown"
-    from costmodel.timebase import format_duration
 
     text = f"{format_duration(float(seconds))} from {window.get('source') or 'unknown source'}"
     if window.get("detail"):

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from costmodel.errors import ReportError
+from costmodel.core.errors import ReportError
 from costmodel.report.common import (
     cheapest_total,
     check_report,

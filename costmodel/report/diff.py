@@ -3,7 +3,7 @@
 Architects re-run the report after changing a scenario, a price file or the workload; the diff
 shows each option's total before and after and every line item whose monthly cost moved, keyed
 by (option, component, region), plus verdict and readiness changes. Inputs are report dicts
-(``--format json`` output); anything else is a clear :class:`~costmodel.errors.ReportError`.
+(``--format json`` output); anything else is a clear :class:`~costmodel.core.errors.ReportError`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from costmodel.errors import ReportError, read_text
+from costmodel.core.errors import ReportError, read_text
 from costmodel.report.common import check_report
 
 Key = tuple[str, str, str]

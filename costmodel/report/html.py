@@ -22,6 +22,7 @@ from typing import Any
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
+from costmodel.core.timebase import HOURS_PER_MONTH
 from costmodel.report import figures
 from costmodel.report.common import (
     assumption_value,
@@ -63,7 +64,6 @@ from costmodel.report.fleetview import (
     largest,
     show_databases,
 )
-from costmodel.timebase import HOURS_PER_MONTH
 
 MAX_ROWS = 500
 """Clusters and databases listed at most (the most expensive); all are in the JSON and CSV."""

@@ -21,7 +21,7 @@ from json.encoder import encode_basestring  # the C encoder json.dumps uses (ens
 from numbers import Integral, Real
 from typing import Any
 
-from costmodel.errors import ReportError
+from costmodel.core.errors import ReportError
 from costmodel.report.common import check_report
 from costmodel.report.safe import float_column, gc_paused, mostly_distinct
 

@@ -16,24 +16,24 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from costmodel import __version__
-from costmodel.analysis import RunResult
-from costmodel.contention import Contention
-from costmodel.estimate import Assumption, LineItem, OptionEstimate
-from costmodel.fleet_cluster import ClusterRun
-from costmodel.readiness import Readiness
+from costmodel.analysis.fleet import FleetResult
+from costmodel.analysis.fleet_cluster import ClusterRun
+from costmodel.analysis.run import RunResult
+from costmodel.analysis.statements import database_breakdown, statement_frame
+from costmodel.contention.model import Contention
+from costmodel.core.estimate import Assumption, LineItem, OptionEstimate
+from costmodel.core.numbers import finite_or_none as _num
+from costmodel.core.workload import Workload
+from costmodel.readiness.assess import Readiness
 from costmodel.report.redact import redact_query, redact_section
 from costmodel.report.safe import gc_paused
-from costmodel.scenario import Scenario, scenario_to_yaml
-from costmodel.workload import Workload
-
-if TYPE_CHECKING:
-    from costmodel.fleet import FleetResult
+from costmodel.scenario.model import Scenario, scenario_to_yaml
 
 SCHEMA_VERSION = 1
 TOP_N = 10
@@ -67,15 +67,6 @@ def _clean(value: Any) -> Any:
     if value is pd.NA or value is pd.NaT:
         return None
     return value
-
-
-def _num(value: Any, places: int | None = None) -> float | None:
-    if value is None or value is pd.NA:
-        return None
-    out = float(value)
-    if not math.isfinite(out):
-        return None
-    return round(out, places) if places is not None else out
 
 
 def _query(text: Any, show_literals: bool) -> str | None:
@@ -210,69 +201,6 @@ STATEMENT_ROUNDING: dict[str, int] = {
 }
 """Statement columns of the report and their decimals (text and tuple columns are kept as they are)."""
 _TUPLE_COLUMNS = ("tables_read", "tables_written", "findings")
-_DSQL_COLUMNS = {
-    "compute_dpu_per_call": "dsql_compute_dpu_per_call",
-    "read_dpu_per_call": "dsql_read_dpu_per_call",
-    "write_dpu_per_call": "dsql_write_dpu_per_call",
-    "total_dpu_per_call": "dsql_dpu_per_call",
-    "dpu_month": "dsql_dpu_month",
-    "monthly_usd": "dsql_monthly_usd",
-}
-
-
-def _database_column(df: pd.DataFrame) -> pd.Series:
-    """The database of each statement: ``datname`` where exported, else the ``dbid`` oid."""
-    if "datname" in df:
-        return df["datname"].astype(object).where(df["datname"].notna(), None)
-    if "dbid" in df:
-        return df["dbid"].astype(object).map(lambda v: None if v is pd.NA or v is None else f"oid {v}")
-    return pd.Series([None] * len(df), index=df.index, dtype=object)
-
-
-def _sv2_option(result: RunResult) -> OptionEstimate | None:
-    """The Serverless v2 option the verdict weighs (the recommended I/O mode), for per-statement cost."""
-    sv2 = [o for o in result.options if o.kind == "serverless-v2" and o.name != "serverless-v2-global"]
-    picked = next((o for o in sv2 if o.name in result.verdict.comparable), None)
-    return picked or (sv2[0] if sv2 else None)
-
-
-def statement_frame(result: RunResult) -> pd.DataFrame:
-    """One row per statement with the report's statement columns (numbers unrounded, text raw)."""
-    df = result.workload.statements
-    u = result.usage.statements
-    frame = pd.DataFrame(index=df.index)
-    frame["stmt_id"] = df["stmt_id"].astype(str) if "stmt_id" in df else df.index.astype(str)
-    frame["query"] = df.get("query")
-    frame["database"] = _database_column(df)
-    for col in (
-        "kind",
-        "is_write",
-        "parse_status",
-        "key_shape",
-        "fingerprint",
-        "tables_read",
-        "tables_written",
-    ):
-        frame[col] = df.get(col)
-    calls = df["calls"].astype(float)
-    frame["calls"] = calls
-    frame["calls_month"] = u["calls_month"]
-    frame["mean_exec_ms"] = (df["total_exec_time"].astype(float) / calls).where(calls > 0)
-    for col in ("rows_per_call", "read_bytes_per_call", "write_bytes_per_call", "cpu_seconds_month"):
-        frame[col] = u[col]
-    frame["conflict_probability"] = result.contention.conflict_probability.reindex(df.index)
-    dsql = result.options[0].statements if result.options and result.options[0].kind == "dsql" else None
-    if dsql is not None:
-        for src, dst in _DSQL_COLUMNS.items():
-            frame[dst] = dsql[src].reindex(df.index)
-    sv2 = _sv2_option(result)
-    if sv2 is not None and sv2.statements is not None and "monthly_usd" in sv2.statements:
-        frame["sv2_monthly_usd"] = sv2.statements["monthly_usd"].reindex(df.index)
-    if result.readiness is not None:
-        frame["findings"] = result.readiness.statements["findings"].reindex(df.index)
-    else:
-        frame["findings"] = [()] * len(frame)
-    return frame
 
 
 def statement_records(frame: pd.DataFrame, *, show_literals: bool) -> list[dict[str, Any]]:
@@ -352,25 +280,6 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
-
-
-def database_breakdown(frame: pd.DataFrame, *, cluster: str | None = None) -> list[dict[str, Any]]:
-    """Monthly cost per database (DSQL and the weighed Serverless v2 option, by statement allocation)."""
-    if frame.empty:
-        return []
-    keys = frame["database"].fillna("(unknown)")
-    cols = {c: c for c in ("calls_month", "dsql_monthly_usd", "sv2_monthly_usd") if c in frame}
-    grouped = frame.assign(_db=keys).groupby("_db", sort=True)
-    sums = grouped[list(cols)].sum(min_count=1)
-    counts = grouped.size()
-    rows = []
-    for db in sums.index:
-        row: dict[str, Any] = {"cluster": cluster, "database": db, "statements": int(counts[db])}
-        for col in cols:
-            row[col] = _num(sums.loc[db, col], 4)
-        rows.append(row)
-    rows.sort(key=lambda r: -(r.get("dsql_monthly_usd") or 0.0))
-    return rows
 
 
 SHORT_WINDOW_SECONDS = 3600.0

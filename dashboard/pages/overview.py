@@ -8,6 +8,7 @@ from typing import Any
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 
+from costmodel.core.timebase import format_duration
 from costmodel.report import figures as report_figures
 from costmodel.report.common import (
     cheapest_total,
@@ -21,7 +22,6 @@ from costmodel.report.common import (
     vs_cheapest,
     warning_lines,
 )
-from costmodel.timebase import format_duration
 from dashboard import ui
 from dashboard.state import UploadCache
 

@@ -7,7 +7,7 @@ from typing import Any
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 
-from costmodel.errors import CostModelError
+from costmodel.core.errors import CostModelError
 from costmodel.report.common import fmt_qty
 from dashboard import figures, ui
 from dashboard.state import DashboardRun, UploadCache

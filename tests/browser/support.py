@@ -54,7 +54,7 @@ def tar_gz_dir(root: Path) -> bytes:
 @functools.lru_cache(maxsize=1)
 def saas_cache() -> tuple[object, str]:
     """(UploadCache, key) with the saas sample loaded and its default scenario run once."""
-    from costmodel.scenario import load_scenario
+    from costmodel.scenario.model import load_scenario
     from dashboard.state import UploadCache
 
     cache = UploadCache()

@@ -1,0 +1,307 @@
+"""The whole pipeline for one workload, with scenario-independent work done once.
+
+:class:`Analysis` holds what does not change when a what-if changes: the ingested and classified
+workload, the price catalog, an optional calibration and the dsql-lint run inside readiness. Its
+:meth:`Analysis.run` prices a :class:`~costmodel.scenario.model.Scenario`: usage → contention → DSQL and
+Serverless v2 options → readiness weights → break-even sweep → verdict. The CLI runs it once; the
+dashboard keeps one Analysis per upload and calls :meth:`run` on every control change, so parsing,
+classification and linting never happen in a callback.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from costmodel.classify.frame import classify
+from costmodel.compare import BreakEven, CostCurve, Verdict, break_even, decide, dsql_cost_curve
+from costmodel.contention.model import Contention, assess_contention
+from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.catalog import PriceCatalog
+from costmodel.core.estimate import Assumption, OptionEstimate
+from costmodel.core.workload import Workload
+from costmodel.core.yamlio import safe_load
+from costmodel.pricing.calibration import Calibration
+from costmodel.pricing.dsql import SERVICE as DSQL_SERVICE
+from costmodel.pricing.dsql import attempt_dpu, estimate_dsql
+from costmodel.pricing.serverless_v2 import serverless_v2_options
+from costmodel.readiness.assess import Readiness, assess_readiness
+from costmodel.scenario.model import Scenario, scenario_assumptions
+from costmodel.usage.compute import Usage, compute_usage
+
+DEFAULT_SWEEP_POINTS = 10_000
+FRONT_CACHE_SIZE = 16
+"""Usage + contention results kept per Analysis (one per distinct load/regions/time shape)."""
+
+
+@dataclass(frozen=True, eq=False)
+class RunResult:
+    """Everything one scenario run produced, as objects (the report dict is built from this)."""
+
+    workload: Workload
+    scenario: Scenario
+    usage: Usage
+    options: tuple[OptionEstimate, ...]
+    contention: Contention
+    readiness: Readiness | None
+    break_even: BreakEven
+    verdict: Verdict
+    catalog: PriceCatalog
+    calibration: Calibration | None
+    assumptions: tuple[Assumption, ...]
+    curves: dict[str, CostCurve] = field(default_factory=dict)
+    """Monthly USD per option as a function of a load multiplier (fleet totals add them up)."""
+
+    def option(self, name: str) -> OptionEstimate | None:
+        """The option called ``name``, if priced."""
+        return next((o for o in self.options if o.name == name), None)
+
+
+class Analysis:
+    """A classified workload plus the cached, scenario-independent parts of the pipeline."""
+
+    def __init__(
+        self,
+        workload: Workload,
+        catalog: PriceCatalog,
+        *,
+        calibration: Calibration | None = None,
+        schema: Path | None = None,
+        with_readiness: bool = True,
+    ) -> None:
+        """``workload`` is classified here if it is not yet (its profile columns are added once)."""
+        self.workload = workload if "parse_status" in workload.statements else classify(workload)
+        self.catalog = catalog
+        self.calibration = calibration
+        self.schema = schema if schema is not None else bundle_schema(self.workload)
+        self.with_readiness = with_readiness
+        self._readiness: dict[tuple[tuple[str, str], ...], Readiness] = {}
+        self._front: OrderedDict[str, tuple[Usage, Contention, AssumptionSet]] = OrderedDict()
+        self._base_usage: OrderedDict[str, tuple[Usage, AssumptionSet]] = OrderedDict()
+
+    def _readiness_for(self, scenario: Scenario, usage: Usage, cost: pd.Series) -> Readiness:
+        """Readiness is linted once per assumption set: the cost shares barely move between
+        what-ifs (DSQL cost per statement scales uniformly with growth and region price), so the
+        first run's weights stand for later ones with the same assumptions."""
+        key = tuple(sorted((k, repr(v)) for k, v in scenario.assumptions.items()))
+        if key not in self._readiness:
+            self._readiness[key] = assess_readiness(
+                self.workload,
+                statement_cost=cost,
+                schema=self.schema,
+                assumptions=usage.assumptions,
+                rows_written_per_call=usage.statements["rows_written_per_call"],
+                write_bytes_per_call=usage.statements["write_bytes_per_call"],
+            )
+        return self._readiness[key]
+
+    def run(self, scenario: Scenario, *, sweep_points: int = DEFAULT_SWEEP_POINTS) -> RunResult:
+        """Price ``scenario``: all options, contention, readiness, break-even and the verdict."""
+        usage, contention = self._usage_and_contention(scenario)
+        multi = bool(scenario.regions.dsql_peers)
+        retry = contention.retry_factors.reindex(usage.statements.index).fillna(0.0)
+        options: list[OptionEstimate] = [
+            estimate_dsql(
+                usage,
+                scenario,
+                self.catalog,
+                multi_region=False,
+                calibration=self.calibration,
+                retry_factor=retry,
+            )
+        ]
+        if multi:
+            options.append(
+                estimate_dsql(
+                    usage,
+                    scenario,
+                    self.catalog,
+                    multi_region=True,
+                    calibration=self.calibration,
+                    retry_factor=retry,
+                )
+            )
+        sv2 = serverless_v2_options(usage, scenario, self.catalog, series=self.workload.series)
+        options += [option for option, _pricer in sv2]
+        pricers: dict[str, CostCurve] = {option.name: pricer.monthly_usd for option, pricer in sv2}
+
+        readiness = None
+        if self.with_readiness and options[0].statements is not None:
+            cost = options[0].statements["monthly_usd"].reindex(self.workload.statements.index)
+            readiness = self._readiness_for(scenario, usage, cost)
+
+        curves = self._curves(options, pricers, scenario)
+        sweep = break_even(curves, points=sweep_points, notes=self._sweep_notes())
+        sv2_pick = next(
+            (
+                o.details["io_mode_recommendation"]["option"]
+                for o in options
+                if o.kind == "serverless-v2" and "io_mode_recommendation" in o.details
+            ),
+            None,
+        )
+        verdict = decide(
+            options,
+            multi_region=multi or bool(scenario.regions.global_secondaries),
+            readiness_verdict=readiness.verdict.value if readiness else None,
+            readiness_summary=readiness.summary if readiness else None,
+            contention_risk=contention.risk.value,
+            conflict_rate=contention.predicted_conflict_rate,
+            sv2_recommended_mode=sv2_pick,
+            latency=self._latency(options, contention),
+            crossovers=sweep.crossovers,
+        )
+        return RunResult(
+            workload=self.workload,
+            scenario=scenario,
+            usage=usage,
+            options=tuple(options),
+            contention=contention,
+            readiness=readiness,
+            break_even=sweep,
+            verdict=verdict,
+            catalog=self.catalog,
+            calibration=self.calibration,
+            assumptions=usage.assumptions.used(),
+            curves=curves,
+        )
+
+    def _usage_and_contention(self, scenario: Scenario) -> tuple[Usage, Contention]:
+        """Usage and the OCC model, reused across what-ifs that change none of their inputs.
+
+        They read the load (growth, statements per transaction, stored GB, assumption overrides),
+        the region set (commit latency) and the time shape (peak rate); Serverless v2 capacity,
+        I/O mode, free tier or discount changes reuse them. The assumptions they recorded are
+        copied, so a later stage's records never leak into another run's report.
+        """
+        key = repr(
+            (
+                scenario.growth,
+                scenario.statements_per_txn,
+                scenario.storage,
+                sorted(scenario.assumption_overrides().items()),
+                scenario.regions,
+                scenario.time_profile,
+                scenario.background,
+            )
+        )
+        cached = self._front.get(key)
+        if cached is not None:
+            self._front.move_to_end(key)
+            usage, contention, recorded = cached
+            return replace(usage, assumptions=recorded.copy()), contention
+        usage = self._usage(scenario)
+        # Retries bill what an aborted attempt bills; DSQL is priced with the retry factors in run().
+        dpu_per_call = attempt_dpu(usage, self.catalog, self.calibration)
+        contention = assess_contention(
+            self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
+        )
+        self._front[key] = (usage, contention, usage.assumptions.copy())
+        while len(self._front) > FRONT_CACHE_SIZE:
+            self._front.popitem(last=False)
+        return replace(usage, assumptions=usage.assumptions.copy()), contention
+
+    def _usage(self, scenario: Scenario) -> Usage:
+        """Usage at the scenario's growth: computed once per load shape, then rescaled (it is linear)."""
+        key = repr(
+            (scenario.statements_per_txn, scenario.storage, sorted(scenario.assumption_overrides().items()))
+        )
+        cached = self._base_usage.get(key)
+        if cached is None or cached[0].growth <= 0:
+            usage = compute_usage(self.workload, scenario, scenario_assumptions(scenario))
+            self._base_usage[key] = (usage, usage.assumptions.copy())
+            while len(self._base_usage) > FRONT_CACHE_SIZE:
+                self._base_usage.popitem(last=False)
+            return usage
+        base, recorded = cached
+        return replace(base.scaled(scenario.growth), assumptions=recorded.copy())
+
+    def _curves(
+        self, options: Sequence[OptionEstimate], pricers: dict[str, CostCurve], scenario: Scenario
+    ) -> dict[str, CostCurve]:
+        """One cost curve per option over load multipliers (relative to the scenario's load)."""
+        free = (
+            float(self.catalog.fact(DSQL_SERVICE, "free_tier.dpu_per_month").value)
+            if scenario.dsql.free_tier
+            else 0.0
+        )
+        return {
+            o.name: dsql_cost_curve(o, free_tier_dpu=free) if o.kind == "dsql" else pricers[o.name]
+            for o in options
+        }
+
+    @staticmethod
+    def _sweep_notes() -> tuple[str, ...]:
+        return (
+            "multipliers scale the scenario's load (1 = the scenario as given, growth included)",
+            "DSQL OCC retry DPU is held at its share of the scenario's load; conflicts grow faster than load",
+            "Serverless v2 capacity is re-simulated at each multiplier (0.5-ACU steps, min/max, pauses)",
+        )
+
+    @staticmethod
+    def _latency(options: Sequence[OptionEstimate], contention: Contention) -> tuple[str, ...]:
+        lines: list[str] = []
+        for option in options:
+            if option.name == "dsql-multi-region":
+                lines.append(
+                    f"DSQL multi-region commits take ~{contention.commit_latency.ms:.0f} ms "
+                    f"({contention.commit_latency.basis})"
+                )
+            if option.kind == "serverless-v2" and option.details.get("resumes"):
+                lines.append(
+                    f"{option.title}: {float(option.details['resumes']):,.0f} resumes/month; the first request "
+                    f"after a pause waits ~{float(option.details.get('resume_delay_seconds', 0)):.0f} s"
+                )
+        if not lines:
+            lines.append(
+                f"DSQL commits take ~{contention.commit_latency.ms:.0f} ms ({contention.commit_latency.basis}); "
+                "Serverless v2 stays awake (no resume delay)"
+            )
+        return tuple(dict.fromkeys(lines))
+
+
+def bundle_schema(workload: Workload) -> Path | None:
+    """The schema dump of a single bundle (``schema:`` in its bundle.yaml, normally ``schema.sql``).
+
+    A bundle records its database's schema, so readiness checks it by default; with several
+    bundles the schema is only used when given explicitly (``--schema``).
+    """
+    bundles = [Path(s) for s in workload.sources if Path(s).name == "bundle.yaml"]
+    if len(bundles) != 1:
+        return None
+    try:
+        meta = safe_load(bundles[0].read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    name = meta.get("schema") if isinstance(meta, dict) else None
+    if not isinstance(name, str) or not name:
+        return None
+    path = (bundles[0].parent / name).resolve()
+    if bundles[0].parent.resolve() not in path.parents:
+        return None  # a bundle may only point inside itself
+    return path if path.is_file() else None
+
+
+def analyse(
+    workload: Workload,
+    scenario: Scenario,
+    catalog: PriceCatalog,
+    *,
+    calibration: Calibration | None = None,
+    schema: Path | None = None,
+    sweep_points: int = DEFAULT_SWEEP_POINTS,
+) -> RunResult:
+    """One-shot convenience: classify (if needed) and run one scenario."""
+    return Analysis(workload, catalog, calibration=calibration, schema=schema).run(
+        scenario, sweep_points=sweep_points
+    )
+
+
+def with_growth(scenario: Scenario, growth: float) -> Scenario:
+    """A copy of ``scenario`` at another load multiplier."""
+    return replace(scenario, growth=growth)

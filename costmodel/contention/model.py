@@ -1,0 +1,863 @@
+"""OCC conflict model: how often DSQL transactions will abort with OC000, and what retries cost.
+
+DSQL takes no locks: two transactions that write the same row both run, and the later committer
+fails (``40001``/``OC000``) and must retry the whole transaction. The risk is therefore a number
+we can estimate from the workload (full derivation and every assumption: ``docs/occ-model.md``):
+
+1. **Write patterns.** Statements that write (UPDATE, DELETE, MERGE, INSERT … ON CONFLICT) or are
+   adjudicated as writes (SELECT … FOR UPDATE) are grouped by *target table + key shape + key
+   columns* (from :mod:`costmodel.classify.frame`). Plain INSERTs of new rows conflict only on duplicate
+   keys and are left out; FOR KEY SHARE (conflicts only with deletes and key changes) too.
+2. **Key space K** — how many distinct rows (or row groups) the pattern spreads over: ``constant``
+   and ``whole_table`` keys are one "row"; ``parameter`` and ``upsert`` keys spread over the key
+   columns' space (the table's row estimate when they cover the primary key or a unique index, else
+   the product of their ``n_distinct``, capped at the row estimate); ``tenant`` keys over tenants
+   (``n_distinct`` of the tenant column) × keys per tenant; ``range`` writes over row estimate ÷
+   rows per call disjoint spans. Missing catalog facts fall back to stated defaults.
+3. **Rate at the peak.** Calls per second = calls per month ÷ seconds per month (growth included)
+   × peak-to-mean: the busiest hour of the scenario's time profile over its mean hour
+   (:func:`costmodel.scenario.activity.week_profile`: a preset, hour weights, or the measured series), or
+   the ``occ_peak_to_mean`` assumption when no profile can be built.
+4. **Transaction window T** = the pattern's execution time + (statements per transaction − 1) ×
+   (mean statement time + client round trip) + the commit latency of the region set
+   (``costmodel/data/commit_latency.yaml``).
+5. **Conflict rate on the same rows.** For pattern *i*, λᵢ = Σⱼ rateⱼ × Pᵢⱼ over patterns *j* on the
+   same table (including *i* itself): Pᵢⱼ = 1 when either is whole-table, 1/max(Kᵢ, Kⱼ) for the
+   pattern itself or when both key the same columns, and min(1, N/(Kᵢ·Kⱼ)) otherwise (ranges,
+   different key columns: random subsets of N/K rows each of a table of N rows). So pgbench's tellers and branches updates, or two statements
+   updating one counter row, conflict with each other.
+6. **Probability and retries.** pᵢ = 1 − exp(−λᵢ·Tᵢ) (Poisson arrivals of conflicting commits during
+   the window); expected attempts 1/(1 − p), capped at ``occ_max_attempts`` and flagged
+   *saturated* at the cap. A statement's retry factor is attempts − 1; inside multi-statement
+   transactions a statement re-runs whenever its transaction does, so it gets at least the
+   workload's transaction-level retry factor. ``predicted_conflict_rate`` = Σ calls × p over write
+   statements ÷ transactions (capped at 1), read against 1 % and 5 % (low / elevated / high).
+
+First-order on purpose: retries are not fed back into the rates, and transaction composition is
+inferred from averages, not observed. The model ranks patterns and sizes the risk; CloudWatch
+``OccConflicts`` on a trial cluster is the measurement to calibrate it against.
+"""
+
+from __future__ import annotations
+
+import math
+import weakref
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.errors import CostModelError
+from costmodel.core.estimate import Assumption
+from costmodel.core.profile import KeyShape, LockStrength, ParseStatus, StatementKind
+from costmodel.core.timebase import SECONDS_PER_MONTH
+from costmodel.core.workload import CatalogFacts, TableFacts, Workload
+from costmodel.core.yamlio import safe_load
+from costmodel.scenario.activity import week_profile
+from costmodel.scenario.model import Scenario
+
+COMMIT_LATENCY_FILE = "commit_latency.yaml"
+ASSUMPTION_KEYS = (
+    "occ_peak_to_mean", "occ_commit_latency_ms", "occ_statement_round_trip_ms", "occ_default_key_space",
+    "occ_default_tenants", "occ_default_rows_per_tenant", "occ_max_attempts", "occ_risk_elevated",
+    "occ_risk_high", "occ_hot_spot_probability", "occ_hot_key_space",
+)  # fmt: skip
+"""The assumptions this model reads (declared in costmodel/data/assumptions/contention.yaml)."""
+MS_PER_SECOND = 1000.0
+_WRITE_KINDS = frozenset({StatementKind.UPDATE.value, StatementKind.DELETE.value, StatementKind.MERGE.value})
+_ONE_ROW = frozenset({KeyShape.CONSTANT.value, KeyShape.WHOLE_TABLE.value})
+_KEYED = frozenset(
+    {KeyShape.PARAMETER.value, KeyShape.UPSERT.value, KeyShape.TENANT.value, KeyShape.CONSTANT.value}
+)
+
+
+class Risk(StrEnum):
+    """OCC risk level from the predicted conflict rate."""
+
+    LOW = "low"
+    """Below ``occ_risk_elevated`` (1 %) of transactions conflict."""
+    ELEVATED = "elevated"
+    """Between 1 % and 5 %: retries are visible in latency and DPU; fix the hot spots."""
+    HIGH = "high"
+    """5 % or more: throughput collapses into retries at the peak; redesign the hot spots first."""
+
+
+@dataclass(frozen=True)
+class CommitLatency:
+    """Commit latency of a region set and how it was derived."""
+
+    ms: float
+    basis: str
+
+
+@dataclass(frozen=True, eq=False)
+class Contention:
+    """The conflict model's result for one workload under one scenario.
+
+    ``patterns``: one row per write pattern — ``table``, ``key_shape``, ``key_columns``,
+    ``stmt_ids``, ``stmt_id`` (most-called), ``query``, ``calls_month``, ``rate_per_s`` (peak),
+    ``key_space``, ``key_space_basis``, ``txn_ms``, ``conflict_rate_per_s`` (λ),
+    ``conflict_probability``, ``conflicts_per_s``, ``attempts``, ``saturated``, ``extra_dpu_month``
+    (NaN without DPU per call), ``extra_share`` (this pattern's retry work ÷ the workload's work
+    including retries; DPU, or execution time as the proxy), ``hot``. In multi-statement
+    transactions a retry re-runs every statement, so the retry work is split among patterns by the
+    conflicts they cause.
+    ``hot_spots`` is the subset flagged hot, worst first. ``retry_factors`` and
+    ``conflict_probability`` are per statement, indexed like ``workload.statements``.
+    """
+
+    patterns: pd.DataFrame
+    hot_spots: pd.DataFrame
+    predicted_conflict_rate: float
+    risk: Risk
+    retry_factors: pd.Series
+    conflict_probability: pd.Series
+    commit_latency: CommitLatency
+    peak_to_mean: float
+    peak_basis: str
+    statements_per_txn: float
+    txns_per_s_peak: float
+    residual_conflict_rate: float
+    """The predicted conflict rate if the hot spots were fixed (their statements no longer conflict):
+    how much of the risk the hot spots explain."""
+    extra_dpu_share: float
+    """Retry work ÷ (work + retry work): the share of the DSQL bill that is retries (DPU when known,
+    else execution time as the proxy)."""
+    thresholds: tuple[float, float] = (0.01, 0.05)
+    assumptions: tuple[Assumption, ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (the report contract's ``contention`` section, plus details)."""
+        return {
+            "predicted_conflict_rate": self.predicted_conflict_rate,
+            "risk": self.risk.value,
+            "residual_conflict_rate": self.residual_conflict_rate,
+            "thresholds": {"elevated": self.thresholds[0], "high": self.thresholds[1]},
+            "commit_latency_ms": self.commit_latency.ms,
+            "commit_latency_basis": self.commit_latency.basis,
+            "peak_to_mean": self.peak_to_mean,
+            "peak_basis": self.peak_basis,
+            "statements_per_txn": self.statements_per_txn,
+            "txns_per_s_peak": self.txns_per_s_peak,
+            "extra_dpu_share": self.extra_dpu_share,
+            "hot_spots": _records(self.hot_spots),
+            "patterns": _records(self.patterns),
+            "assumptions": [
+                {
+                    "key": a.key,
+                    "value": a.value,
+                    "unit": a.unit,
+                    "source": a.source,
+                    "description": a.description,
+                }
+                for a in self.assumptions
+            ],
+            "notes": list(self.notes),
+        }
+
+
+def _dict_rows(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    """Rows as dicts via column lists (``DataFrame.to_dict('records')`` is ~20× slower)."""
+    names = [str(c) for c in frame.columns]
+    for values in zip(*(frame[c].tolist() for c in frame.columns)):
+        yield dict(zip(names, values))
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in _dict_rows(frame):
+        clean: dict[str, Any] = {}
+        for key, value in row.items():
+            if isinstance(value, tuple):
+                value = list(value)
+            elif isinstance(value, (np.floating, float)):
+                value = None if math.isnan(float(value)) else float(value)
+            elif isinstance(value, (np.integer,)):
+                value = int(value)
+            elif isinstance(value, np.bool_):
+                value = bool(value)
+            clean[str(key)] = value
+        out.append(clean)
+    return out
+
+
+# --- commit latency --------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _latency_table() -> dict[str, Any]:
+    text = (resources.files("costmodel") / "data" / COMMIT_LATENCY_FILE).read_text(encoding="utf-8")
+    data: dict[str, Any] = safe_load(text)
+    return data
+
+
+def round_trip_ms(a: str, b: str) -> float | None:
+    """Assumed round trip between two regions from commit_latency.yaml (None when not listed)."""
+    pairs = _latency_table()["round_trip_ms"]
+    value = pairs.get(f"{a}|{b}", pairs.get(f"{b}|{a}"))
+    return None if value is None else float(value)
+
+
+def commit_latency(scenario: Scenario, assumptions: AssumptionSet) -> CommitLatency:
+    """Commit latency of the scenario's DSQL region set (override: ``occ_commit_latency_ms``).
+
+    Multi-region: single-region quorum + round trip to the nearest other member (peer or witness)
+    from each originating region, weighted by ``regions.traffic_split`` (else all in the primary).
+    """
+    override = assumptions.get("occ_commit_latency_ms")
+    if override is not None:
+        return CommitLatency(float(override), f"occ_commit_latency_ms = {float(override):g} ms")
+    table = _latency_table()
+    base = float(table["single_region_ms"])
+    regions = scenario.regions
+    members = [regions.primary, *regions.dsql_peers] + (
+        [regions.dsql_witness] if regions.dsql_witness else []
+    )
+    if not regions.dsql_peers:
+        value, basis = base, f"single region {regions.primary}: {base:g} ms (commit_latency.yaml)"
+    else:
+        split = regions.traffic_split or {regions.primary: 1.0}
+        value, parts = 0.0, []
+        for origin, weight in split.items():
+            others = [m for m in members if m != origin]
+            rtts = [(round_trip_ms(origin, m), m) for m in others]
+            known = [(r, m) for r, m in rtts if r is not None]
+            rtt, nearest = min(known) if known else (float(table["unknown_pair_rtt_ms"]), "unlisted region")
+            one = base + float(table["rtt_multiplier"]) * rtt
+            value += float(weight) * one
+            parts.append(f"{origin}→{nearest} {rtt:g} ms")
+        value /= sum(float(w) for w in split.values()) or 1.0
+        basis = f"multi-region {'+'.join(members)}: {base:g} ms quorum + round trip ({', '.join(parts)})"
+    assumptions.record(
+        "occ_commit_latency_ms", value, "ms", "default (commit_latency.yaml)", f"Commit latency: {basis}"
+    )
+    return CommitLatency(value, basis)
+
+
+# --- inputs ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Rates:
+    calls_month: pd.Series
+    exec_ms: pd.Series
+    spt: float
+    txns_month: float
+    is_control: pd.Series
+
+
+def _rates(workload: Workload, usage: Any, scenario: Scenario) -> _Rates:
+    """Monthly calls, ms per call, statements per transaction: from Usage when given, else counters."""
+    df = workload.statements
+    kinds = _col(df, "kind")
+    control = kinds.eq(StatementKind.TRANSACTION.value) | _col(df, "transaction_control").notna()
+    if usage is not None:
+        st = usage.statements  # reindex only the two columns read, not the whole usage table
+        calls = pd.to_numeric(st["calls_month"].reindex(df.index), errors="coerce").fillna(0.0)
+        exec_ms = pd.to_numeric(st["exec_ms_per_call"].reindex(df.index), errors="coerce").fillna(0.0)
+        return _Rates(calls, exec_ms, float(usage.statements_per_txn), float(usage.txns_month), control)
+    raw_calls = pd.to_numeric(df["calls"], errors="coerce").fillna(0.0)
+    calls = raw_calls * (SECONDS_PER_MONTH / float(workload.window.seconds)) * float(scenario.growth)
+    total = pd.to_numeric(df.get("total_exec_time", pd.Series(np.nan, index=df.index)), errors="coerce")
+    exec_ms = (total / raw_calls.where(raw_calls > 0)).fillna(0.0)
+    tc = _col(df, "transaction_control")
+    begins = float(calls[tc.eq("begin")].sum())
+    work = float(calls[~control].sum())
+    spt = float(scenario.statements_per_txn or (max(1.0, work / begins) if begins > 0 else 1.0))
+    return _Rates(calls, exec_ms, spt, work / spt if spt > 0 else work, control)
+
+
+def _col(df: pd.DataFrame, name: str) -> pd.Series:
+    return df[name].astype(object) if name in df.columns else pd.Series(None, index=df.index, dtype=object)
+
+
+def peak_to_mean(workload: Workload, scenario: Scenario, assumptions: AssumptionSet) -> tuple[float, str]:
+    """Peak-hour ÷ mean rate of the scenario's time profile (:func:`costmodel.scenario.activity.week_profile`).
+
+    Falls back to the ``occ_peak_to_mean`` assumption when the profile cannot be built (e.g. a
+    ``measured`` profile without an activity series) or has no activity.
+    """
+
+    try:
+        hourly = week_profile(scenario, series=workload.series, assumptions=assumptions).hourly()
+    except CostModelError as exc:
+        return float(assumptions.get("occ_peak_to_mean")), f"assumption occ_peak_to_mean ({exc.message})"
+    mean = float(hourly.mean())
+    if not mean > 0:
+        return float(
+            assumptions.get("occ_peak_to_mean")
+        ), "assumption occ_peak_to_mean (profile without activity)"
+    ratio = max(1.0, float(hourly.max()) / mean)
+    kind = str(scenario.time_profile.kind)
+    assumptions.record(
+        "occ_peak_to_mean", ratio, "ratio", "scenario", f"Peak hour ÷ mean hour of the {kind} time profile"
+    )
+    return ratio, f"{kind} time profile"
+
+
+# --- key spaces --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Defaults:
+    keys: float
+    tenants: float
+    per_tenant: float
+
+
+def _rows(facts: TableFacts | None) -> float | None:
+    if facts is None or facts.row_estimate is None or not facts.row_estimate > 0:
+        return None
+    return float(facts.row_estimate)
+
+
+def _unique(facts: TableFacts, columns: tuple[str, ...]) -> bool:
+    cols = {c.lower() for c in columns}
+    keys = [facts.primary_key] if facts.primary_key else []
+    keys += [ix.columns for ix in facts.indexes if ix.unique or ix.primary]
+    return any(key and {c.lower() for c in key} <= cols for key in keys)
+
+
+def key_space(
+    shape: str,
+    columns: tuple[str, ...],
+    tenant: str | None,
+    facts: TableFacts | None,
+    rows_per_call: float,
+    d: _Defaults,
+) -> tuple[float, str]:
+    """Distinct keys (rows or row groups) a write pattern spreads over, and why that number."""
+    if shape in _ONE_ROW:
+        return 1.0, "one row" if shape == KeyShape.CONSTANT.value else "whole table (one unit)"
+    rows = _rows(facts)
+    if shape == KeyShape.RANGE.value:
+        span = max(1.0, rows_per_call if rows_per_call > 0 else 1.0)
+        base, why = (rows, "row estimate") if rows else (d.keys, "occ_default_key_space")
+        return max(1.0, base / span), f"{why} ÷ {span:,.0f} rows per call"
+    if shape not in _KEYED or not columns:
+        return (
+            (rows, "row estimate (key shape unknown)")
+            if rows
+            else (d.keys, "occ_default_key_space (key shape unknown)")
+        )
+    if facts is None:
+        if shape == KeyShape.TENANT.value:
+            extra = len(columns) > 1
+            value = d.tenants * (d.per_tenant if extra else 1.0)
+            return value, "occ_default_tenants" + (" × occ_default_rows_per_tenant" if extra else "")
+        return d.keys, "occ_default_key_space (no catalog facts)"
+    if rows and _unique(facts, columns):
+        return rows, "unique key: row estimate"
+    nd = {c: facts.column_n_distinct.get(c) for c in columns}
+    known = {c: float(v) for c, v in nd.items() if v is not None and v > 0}
+    value, parts = 1.0, []
+    for col in columns:
+        if col in known:
+            value *= known[col]
+            parts.append(f"n_distinct({col})")
+        elif col == tenant:
+            value *= d.tenants
+            parts.append("occ_default_tenants")
+    unknown = [c for c in columns if c not in known and c != tenant]
+    if unknown:
+        if rows:
+            value = rows
+            parts = ["row estimate (n_distinct unknown)"]
+        else:
+            value *= d.per_tenant if shape == KeyShape.TENANT.value else d.keys
+            parts.append(
+                "occ_default_rows_per_tenant" if shape == KeyShape.TENANT.value else "occ_default_key_space"
+            )
+    if rows:
+        value = min(value, rows)
+    return max(1.0, value), " × ".join(parts)
+
+
+# --- the model ---------------------------------------------------------------------------------------
+
+
+_TARGET_COLUMNS = (
+    "parse_status", "kind", "key_shape", "key_columns", "tenant_column", "lock_strength", "tables_read",
+    "tables_written",
+)  # fmt: skip
+
+
+_OK = ParseStatus.OK.value
+_SELECT, _INSERT = StatementKind.SELECT.value, StatementKind.INSERT.value
+_FOR_UPDATE = LockStrength.FOR_UPDATE.value
+_UNKNOWN_SHAPE, _UPSERT = KeyShape.UNKNOWN.value, KeyShape.UPSERT.value
+"""Enum values read once: the per-statement rules below run on every writing statement."""
+
+
+def _targets(row: dict[Any, Any]) -> list[tuple[str, str, tuple[str, ...], str | None]]:
+    """(table, key shape, key columns, tenant column) this statement writes or locks; [] if none."""
+    return _row_targets(*(row.get(c) for c in _TARGET_COLUMNS))
+
+
+def _row_targets(
+    status: Any,
+    kind: Any,
+    key_shape: Any,
+    key_columns: Any,
+    tenant: Any,
+    lock: Any,
+    tables_read: Any,
+    tables_written: Any,
+) -> list[tuple[str, str, tuple[str, ...], str | None]]:
+    """:func:`_targets` on the values of :data:`_TARGET_COLUMNS`, in that order."""
+    if status is not None and status != _OK:
+        return []
+    shape = str(key_shape or _UNKNOWN_SHAPE)
+    cols = tuple(key_columns or ())
+    if kind == _SELECT and lock == _FOR_UPDATE:
+        tables = tuple(tables_read or ())
+    elif kind in _WRITE_KINDS or (kind == _INSERT and shape == _UPSERT):
+        tables = tuple(tables_written or ())
+    else:
+        return []
+    if len(tables) == 1:
+        return [(tables[0], shape, cols, tenant)]
+    return [(t, _UNKNOWN_SHAPE, (), None) for t in tables]
+
+
+def _pair_probability(i: dict[str, Any], j: dict[str, Any], rows: float | None, *, same: bool) -> float:
+    """Chance that a call of pattern j touches a row a call of pattern i touches (same table).
+
+    Same pattern, or the same key columns: 1/K (calls pick one of K keys). Whole table: 1.
+    Otherwise the calls touch random subsets of N/Kᵢ and N/Kⱼ rows of N: min(1, N/(Kᵢ·Kⱼ)).
+    """
+    if KeyShape.WHOLE_TABLE.value in (i["key_shape"], j["key_shape"]):
+        return 1.0
+    ki, kj = float(i["key_space"]), float(j["key_space"])
+    if same or (i["key_columns"] and set(i["key_columns"]) == set(j["key_columns"])):
+        return 1.0 / max(ki, kj)
+    n = rows if rows else max(ki, kj)
+    return min(1.0, n / (ki * kj))
+
+
+def _conflict_rates(group: list[dict[str, Any]], rows: float | None) -> np.ndarray:
+    """λ of every pattern of one table: Σ_b rate_b × :func:`_pair_probability` (a, b), as one matrix.
+
+    The same rules as :func:`_pair_probability`, vectorised: a table can carry hundreds of write
+    patterns, and the pairwise sum is quadratic in them.
+    """
+    return _table_rates(
+        np.array([p["rate_per_s"] for p in group], dtype=float),
+        np.array([float(p["key_space"]) for p in group], dtype=float),
+        np.array([p["key_shape"] == KeyShape.WHOLE_TABLE.value for p in group], dtype=bool),
+        [tuple(p["key_columns"]) for p in group],
+        rows,
+    )
+
+
+def _table_rates(
+    rate: np.ndarray, k: np.ndarray, whole: np.ndarray, columns: list[tuple[str, ...]], rows: float | None
+) -> np.ndarray:
+    """:func:`_conflict_rates` on columns (rate, key space, whole-table flag, key columns per pattern)."""
+    m = len(rate)
+    if m == 1:
+        return rate * (1.0 if whole[0] else 1.0 / max(float(k[0]), float(k[0])))
+    cols = [frozenset(c) if c else None for c in columns]
+    codes = {c: i for i, c in enumerate(dict.fromkeys(c for c in cols if c is not None))}
+    col_id = np.array([codes[c] if c is not None else -1 - i for i, c in enumerate(cols)])
+    same_key = (col_id[:, None] == col_id[None, :]) | np.eye(m, dtype=bool)
+    kmax = np.maximum(k[:, None], k[None, :])
+    n = rows if rows else None
+    spread = np.minimum(1.0, (n if n is not None else kmax) / (k[:, None] * k[None, :]))
+    prob = np.where(same_key, 1.0 / kmax, spread)
+    prob = np.where(whole[:, None] | whole[None, :], 1.0, prob)
+    return np.asarray(prob @ rate)
+
+
+def _may_target(df: pd.DataFrame) -> np.ndarray:
+    """Rows :func:`_targets` can give a target: writes, FOR UPDATE reads and upserts. A cheap
+    superset test on whole columns, so the per-row rules only run on the few writing statements."""
+    kind, lock, shape = _col(df, "kind"), _col(df, "lock_strength"), _col(df, "key_shape")
+    reads = kind.eq(StatementKind.SELECT.value) & lock.eq(LockStrength.FOR_UPDATE.value)
+    upserts = kind.eq(StatementKind.INSERT.value) & shape.eq(KeyShape.UPSERT.value)
+    return np.asarray((kind.isin(list(_WRITE_KINDS)) | reads | upserts).to_numpy(dtype=bool))
+
+
+def _groups(
+    df: pd.DataFrame, calls: np.ndarray
+) -> dict[tuple[str, str, tuple[str, ...], str | None], list[int]]:
+    """Positions of the statements of each write pattern (table, shape, key columns, tenant column)."""
+    members: dict[tuple[str, str, tuple[str, ...], str | None], list[int]] = {}
+    if "key_shape" not in df.columns:
+        return members
+    candidates = np.flatnonzero((calls > 0) & _may_target(df)).tolist()
+    if not candidates:
+        return members
+    absent = [None] * len(df)
+    values = [df[c].tolist() if c in df.columns else absent for c in _TARGET_COLUMNS]
+    for pos in candidates:
+        for target in _row_targets(*(column[pos] for column in values)):
+            members.setdefault(target, []).append(pos)
+    return members
+
+
+_GROUP_CACHE: dict[int, tuple[weakref.ref[pd.DataFrame], bytes, dict[Any, list[int]]]] = {}
+_GROUP_CACHE_SIZE = 8
+
+
+def _cached_groups(df: pd.DataFrame, calls: np.ndarray) -> dict[Any, list[int]]:
+    """:func:`_groups`, remembered per statement table: the write patterns depend only on the
+    classification and on which statements ran, not on the scenario, and the dashboard re-runs the
+    model on every what-if (the table is held by a weak reference and checked by identity)."""
+    ran = (calls > 0).tobytes()
+    hit = _GROUP_CACHE.get(id(df))
+    if hit is not None and hit[0]() is df and hit[1] == ran:
+        return hit[2]
+    members = _groups(df, calls)
+    _GROUP_CACHE[id(df)] = (weakref.ref(df), ran, members)
+    while len(_GROUP_CACHE) > _GROUP_CACHE_SIZE:
+        _GROUP_CACHE.pop(next(iter(_GROUP_CACHE)))
+    return members
+
+
+_PW_UNROLL = 8
+_PW_BLOCK = 128
+"""numpy's float sum: sequential below 8 values, 8 interleaved partial sums up to 128, halves above."""
+
+
+def _group_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """``values[s:s+n].sum()`` for every (start, size), bit for bit, without a call per group.
+
+    Why not ``np.add.reduceat`` or ``bincount``: they add in another order than ``ndarray.sum``
+    (numpy's pairwise summation), and the patterns' figures must not move in the last bit when
+    computed at once. This replays that summation on all groups of a size class together.
+    """
+    out = np.zeros(len(sizes))
+    if not len(values):
+        return out
+    last = len(values) - 1
+    small = sizes < _PW_UNROLL
+    if small.any():
+        s, n = starts[small], sizes[small]
+        acc = np.zeros(len(s))
+        for j in range(int(n.max())):
+            acc = np.where(j < n, acc + values[np.minimum(s + j, last)], acc)
+        out[small] = acc
+    mid = ~small & (sizes <= _PW_BLOCK)
+    if mid.any():
+        s, n = starts[mid], sizes[mid]
+        lanes = s[:, None] + np.arange(_PW_UNROLL)
+        r = values[lanes]
+        full = n - n % _PW_UNROLL
+        for b in range(_PW_UNROLL, int(full.max()), _PW_UNROLL):
+            r = np.where((b < full)[:, None], r + values[np.minimum(lanes + b, last)], r)
+        acc = ((r[:, 0] + r[:, 1]) + (r[:, 2] + r[:, 3])) + ((r[:, 4] + r[:, 5]) + (r[:, 6] + r[:, 7]))
+        for j in range(_PW_UNROLL - 1):
+            acc = np.where(j < n - full, acc + values[np.minimum(s + full + j, last)], acc)
+        out[mid] = acc
+    for g in np.flatnonzero(sizes > _PW_BLOCK):
+        out[g] = values[starts[g] : starts[g] + sizes[g]].sum()
+    return out
+
+
+def assess_contention(
+    workload: Workload,
+    usage: Any,
+    scenario: Scenario,
+    assumptions: AssumptionSet,
+    *,
+    statement_dpu: pd.Series | None = None,
+) -> Contention:
+    """The OCC conflict model (module docstring) for ``workload`` under ``scenario``.
+
+    ``usage`` is a :class:`costmodel.usage.compute.Usage` (calls per month with growth, ms per call,
+    statements per transaction) or None to derive those from the counters. ``statement_dpu``
+    (DPU billed per attempt, indexed like the statements) turns retry factors into extra DPU per
+    month.
+    """
+    df = workload.statements
+    notes: list[str] = []
+    rates = _rates(workload, usage, scenario)
+    ratio, peak_basis = peak_to_mean(workload, scenario, assumptions)
+    latency = commit_latency(scenario, assumptions)
+    rtt = float(assumptions.get("occ_statement_round_trip_ms"))
+    d = _Defaults(
+        float(assumptions.get("occ_default_key_space")),
+        float(assumptions.get("occ_default_tenants")),
+        float(assumptions.get("occ_default_rows_per_tenant")),
+    )
+    cap = float(assumptions.get("occ_max_attempts"))
+    elevated, high = float(assumptions.get("occ_risk_elevated")), float(assumptions.get("occ_risk_high"))
+    hot_p, hot_k = (
+        float(assumptions.get("occ_hot_spot_probability")),
+        float(assumptions.get("occ_hot_key_space")),
+    )
+    if "key_shape" not in df.columns:
+        notes.append("workload not classified: no write patterns could be found")
+
+    calls = rates.calls_month.to_numpy(dtype=float)
+    exec_ms = rates.exec_ms.to_numpy(dtype=float)
+    work = ~rates.is_control.to_numpy(dtype=bool)
+    total_work = float(calls[work].sum())
+    mean_exec = float((calls * exec_ms)[work].sum() / total_work) if total_work > 0 else 0.0
+    extra_window = max(0.0, rates.spt - 1.0) * (mean_exec + rtt) + latency.ms
+    raw_calls = pd.to_numeric(df["calls"], errors="coerce").to_numpy(dtype=float)
+    raw_rows = (
+        pd.to_numeric(df["rows"], errors="coerce").to_numpy(dtype=float) if "rows" in df.columns else None
+    )
+    per_call_rows = (
+        np.divide(raw_rows, raw_calls, out=np.full(len(df), np.nan), where=raw_calls > 0)
+        if raw_rows is not None
+        else np.full(len(df), np.nan)
+    )
+
+    members = _cached_groups(df, calls)
+    pats = _patterns(members, df, calls, exec_ms, per_call_rows, workload.catalog, d, ratio, extra_window)
+    lam = np.zeros(len(pats.keys))
+    by_table: dict[str, list[int]] = {}
+    for k, key in enumerate(pats.keys):
+        by_table.setdefault(key[0], []).append(k)
+    for ks in by_table.values():
+        lam[ks] = _table_rates(
+            pats.rate[ks],
+            pats.key_space[ks],
+            pats.whole[ks],
+            [pats.keys[k][2] for k in ks],
+            pats.table_rows[ks[0]],
+        )
+    probability = np.array(
+        [1.0 - math.exp(-x * t / MS_PER_SECOND) for x, t in zip(lam.tolist(), pats.txn_ms.tolist())],
+        dtype=float,
+    )
+    conflict_p = _combine(len(df), pats, probability)
+
+    txns = rates.txns_month if rates.txns_month > 0 else total_work
+    rate = min(1.0, float((calls * conflict_p).sum()) / txns) if txns > 0 else 0.0
+    retry = _attempts(conflict_p, cap) - 1.0
+    if rates.spt > 1.0:
+        txn_retry = float(_attempts(np.array([rate]), cap)[0]) - 1.0
+        retry = np.maximum(retry, txn_retry)
+        notes.append(
+            f"{rates.spt:.2g} statements per transaction: every statement re-runs when its transaction retries "
+            f"(transaction-level retry factor {txn_retry:.3g})"
+        )
+    units = _work_units(rates, statement_dpu)
+    extra_units = retry * units
+    total_extra = float(extra_units.sum())
+    billed = float(units.sum()) + total_extra
+    caused = pats.calls * probability
+    if rates.spt > 1.0:  # a retry re-runs the whole transaction: split retry work by conflicts caused
+        caused_total = float(caused.sum())
+        extra = total_extra * caused / caused_total if caused_total > 0 else np.zeros(len(caused))
+    else:
+        extra = _group_sums(extra_units[pats.flat], pats.starts, pats.sizes)
+    hot_flags = (probability >= hot_p) | (pats.key_space <= hot_k)
+    attempts = _attempts(probability, cap)
+    frame = _pattern_table(
+        pats,
+        {
+            "conflict_rate_per_s": lam,
+            "conflict_probability": probability,
+            "conflicts_per_s": pats.rate * probability,
+            "attempts": attempts,
+            "saturated": attempts >= cap,
+            "extra_dpu_month": extra if statement_dpu is not None else np.full(len(extra), math.nan),
+            "extra_share": extra / billed if billed > 0 else np.zeros(len(extra)),
+            "hot": hot_flags,
+        },
+    )
+    saturated = int(frame["saturated"].sum()) if not frame.empty else 0
+    if saturated:
+        notes.append(
+            f"{saturated} pattern(s) saturated: conflicts are near certain at the peak, attempts capped at {cap:g}"
+        )
+    hot = frame[frame["hot"].astype(bool)].reset_index(drop=True) if not frame.empty else frame
+    cold = np.ones(len(df), dtype=bool)
+    cold[pats.flat[hot_flags[pats.gid]]] = False
+    residual = min(1.0, float((calls * conflict_p)[cold].sum()) / txns) if txns > 0 else 0.0
+    risk = Risk.HIGH if rate >= high else Risk.ELEVATED if rate >= elevated else Risk.LOW
+    if statement_dpu is None:
+        notes.append("extra retry work measured in execution time (no DPU per call given)")
+    return Contention(
+        patterns=frame,
+        hot_spots=hot,
+        predicted_conflict_rate=rate,
+        risk=risk,
+        residual_conflict_rate=residual,
+        retry_factors=pd.Series(retry, index=df.index, name="retry_factor"),
+        conflict_probability=pd.Series(conflict_p, index=df.index, name="conflict_probability"),
+        commit_latency=latency,
+        peak_to_mean=ratio,
+        peak_basis=peak_basis,
+        statements_per_txn=rates.spt,
+        txns_per_s_peak=txns / SECONDS_PER_MONTH * ratio,
+        extra_dpu_share=total_extra / billed if billed > 0 else 0.0,
+        thresholds=(elevated, high),
+        assumptions=tuple(a for a in assumptions.used() if a.key in ASSUMPTION_KEYS),
+        notes=tuple(notes),
+    )
+
+
+def _combine(n: int, pats: _Patterns, probability: np.ndarray) -> np.ndarray:
+    """Per statement, the chance that any of its patterns conflicts: 1 − Π(1 − pᵢ) over its patterns,
+    multiplied in pattern order (a statement writing several tables is in several patterns)."""
+    conflict_p = np.zeros(n)
+    if not len(pats.flat):
+        return conflict_p
+    # one entry per (pattern, statement), in pattern order; a statement listed twice in one pattern
+    # counts once, as the fancy-indexed update it replaces did
+    pairs = np.unique(pats.gid * n + pats.flat)
+    pattern, pos = pairs // n, pairs % n
+    order = np.argsort(pos, kind="stable")
+    first = np.r_[True, pos[order][1:] != pos[order][:-1]]
+    starts = np.flatnonzero(first)
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    for level in range(int(rank.max()) + 1):
+        sel = order[rank == level]
+        p, k = pos[sel], pattern[sel]
+        conflict_p[p] = 1.0 - (1.0 - conflict_p[p]) * (1.0 - probability[k])
+    return conflict_p
+
+
+def _attempts(p: np.ndarray, cap: float) -> np.ndarray:
+    """Expected attempts per commit, 1/(1 − p), capped."""
+    return np.minimum(1.0 / np.maximum(1.0 - p, 1.0 / cap), cap)
+
+
+def _work_units(rates: _Rates, dpu: pd.Series | None) -> np.ndarray:
+    """Work per statement per month: DPU when known, else execution time (the proxy)."""
+    calls = rates.calls_month.to_numpy(dtype=float)
+    if dpu is not None:
+        per = dpu.reindex(rates.calls_month.index).to_numpy(dtype=float)
+    else:
+        per = rates.exec_ms.to_numpy(dtype=float)
+    return np.nan_to_num(calls * per, nan=0.0)
+
+
+_PATTERN_COLUMNS = (
+    "table", "key_shape", "key_columns", "tenant_column", "stmt_id", "stmt_ids", "query", "calls_month",
+    "rate_per_s", "key_space", "key_space_basis", "txn_ms", "conflict_rate_per_s", "conflict_probability",
+    "conflicts_per_s", "attempts", "saturated", "extra_dpu_month", "extra_share", "hot",
+)  # fmt: skip
+
+
+def _pattern_table(pats: _Patterns, results: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The public patterns table, worst first (conflicts per second, then rate)."""
+    if not pats.keys:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in _PATTERN_COLUMNS})
+    columns: dict[str, Any] = {
+        "table": [k[0] for k in pats.keys],
+        "key_shape": [k[1] for k in pats.keys],
+        "key_columns": [k[2] for k in pats.keys],
+        "tenant_column": [k[3] for k in pats.keys],
+        "stmt_id": pats.stmt_id,
+        "stmt_ids": pats.stmt_ids,
+        "query": pats.query,
+        "calls_month": pats.calls,
+        "rate_per_s": pats.rate,
+        "key_space": pats.key_space,
+        "key_space_basis": pats.key_space_basis,
+        "txn_ms": pats.txn_ms,
+        **results,
+    }
+    frame = pd.DataFrame({c: columns[c] for c in _PATTERN_COLUMNS})
+    return frame.sort_values(["conflicts_per_s", "rate_per_s"], ascending=False, kind="stable").reset_index(
+        drop=True
+    )
+
+
+@dataclass(frozen=True)
+class _Patterns:
+    """The write patterns as columns: one entry per pattern, plus the statements of each
+    (``flat`` holds their positions pattern after pattern; ``gid`` the pattern of each entry)."""
+
+    keys: list[tuple[str, str, tuple[str, ...], str | None]]
+    flat: np.ndarray
+    gid: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+    calls: np.ndarray
+    rate: np.ndarray
+    key_space: np.ndarray
+    key_space_basis: list[str]
+    whole: np.ndarray
+    txn_ms: np.ndarray
+    table_rows: list[float | None]
+    stmt_id: list[str]
+    stmt_ids: list[tuple[str, ...]]
+    query: list[Any]
+
+
+def _patterns(
+    members: dict[tuple[str, str, tuple[str, ...], str | None], list[int]],
+    df: pd.DataFrame,
+    calls: np.ndarray,
+    exec_ms: np.ndarray,
+    per_call_rows: np.ndarray,
+    catalog: CatalogFacts | None,
+    d: _Defaults,
+    ratio: float,
+    extra_window: float,
+) -> _Patterns:
+    """Every write pattern's rate, key space and transaction window, computed for all patterns at
+    once (sums per pattern replay ``ndarray.sum`` exactly: see :func:`_group_sums`)."""
+    keys = list(members)
+    sizes = np.fromiter((len(v) for v in members.values()), dtype=np.intp, count=len(keys))
+    flat = np.fromiter(
+        (p for v in members.values() for p in v), dtype=np.intp, count=int(sizes.sum()) if len(keys) else 0
+    )
+    starts = np.cumsum(sizes) - sizes
+    gid = np.repeat(np.arange(len(keys)), sizes)
+    c = calls[flat]
+    total = _group_sums(c, starts, sizes)
+    rows = per_call_rows[flat]
+    known = ~np.isnan(rows)
+    row_calls = _group_sums(np.where(known, rows, 0.0) * c, starts, sizes)
+    rpc = np.divide(row_calls, total, out=np.ones(len(keys)), where=total > 0)
+    partial = np.flatnonzero(np.bincount(gid[~known], minlength=len(keys)) > 0)
+    for g in partial.tolist():  # some statements without a rows count: average over the others
+        part = slice(int(starts[g]), int(starts[g] + sizes[g]))
+        cg, rg, kg = c[part], rows[part], known[part]
+        rpc[g] = float((rg[kg] * cg[kg]).sum() / cg[kg].sum()) if kg.any() and cg[kg].sum() > 0 else 1.0
+    txn = _group_sums(exec_ms[flat] * c, starts, sizes) / np.where(total > 0, total, np.nan) + extra_window
+    order = flat[np.lexsort((-c, gid))]
+    ids = (df["stmt_id"] if "stmt_id" in df.columns else df.index).tolist()
+    ordered_ids = [str(ids[i]) for i in order.tolist()]  # only the writing statements' ids
+    queries = df["query"].tolist() if "query" in df.columns else [None] * len(df)
+    facts_of: dict[str, TableFacts | None] = {}
+    space, basis, table_rows, stmt_ids, top_query = [], [], [], [], []
+    for g, (table, shape, cols, tenant) in enumerate(keys):
+        if table not in facts_of:
+            facts_of[table] = catalog.table(table) if catalog is not None else None
+        facts = facts_of[table]
+        value, why = key_space(shape, cols, tenant, facts, float(rpc[g]), d)
+        space.append(value)
+        basis.append(why)
+        table_rows.append(_rows(facts))
+        first = int(starts[g])
+        stmt_ids.append(tuple(ordered_ids[first : first + int(sizes[g])]))
+        top_query.append(queries[int(order[first])])
+    return _Patterns(
+        keys=keys,
+        flat=flat,
+        gid=gid,
+        starts=starts,
+        sizes=sizes,
+        calls=total,
+        rate=total / SECONDS_PER_MONTH * ratio,
+        key_space=np.array(space, dtype=float),
+        key_space_basis=basis,
+        whole=np.array([k[1] == KeyShape.WHOLE_TABLE.value for k in keys], dtype=bool),
+        txn_ms=txn,
+        table_rows=table_rows,
+        stmt_id=[ids[0] for ids in stmt_ids],
+        stmt_ids=stmt_ids,
+        query=top_query,
+    )
+
+
+def contention_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """JSON-ready rows of a pattern or hot-spot table (what :meth:`Contention.to_dict` lists)."""
+    return _records(frame)

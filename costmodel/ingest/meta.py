@@ -1,0 +1,418 @@
+"""Metadata beside an export, and the YAML files of a ``dsqlcost collect`` bundle.
+
+pg_stat_statements counters are cumulative since a reset, so a number of seconds must come from
+somewhere outside the counters. A small YAML beside the export (``pgss.csv.meta.yaml`` or
+``pgss.meta.yaml``) is the lightest way to give it; a bundle (docs/bundle-format.md) carries it in
+``bundle.yaml``. Both are validated strictly: an unknown key is a typo that would otherwise
+silently lose the window.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from costmodel.core.errors import CostModelError, IngestError
+from costmodel.core.timebase import parse_duration
+from costmodel.core.workload import CatalogFacts, IndexFacts, TableFacts
+from costmodel.core.yamlio import safe_load
+
+META_KEYS: frozenset[str] = frozenset(
+    {
+        "window",
+        "window_seconds",
+        "window_start",
+        "window_end",
+        "server_version",
+        "extversion",
+        "taken_at",
+        "stats_reset",
+        "dealloc",
+    }
+)
+"""Keys allowed in ``<export>.meta.yaml`` (``dealloc`` from pg_stat_statements_info is optional)."""
+
+META_EXAMPLE = "window: 2h   (or window_seconds: 7200, or window_start: … + window_end: …)"
+BUNDLE_FORMAT = "dsqlcost-bundle/1"
+
+
+def to_utc(value: Any, *, file: str, key: str) -> datetime:
+    """A YAML/ISO timestamp as an aware UTC datetime (naive values are taken as UTC)."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        try:
+            moment = pd.Timestamp(value.strip()).to_pydatetime()
+        except (ValueError, TypeError, OverflowError):
+            raise IngestError(
+                f"{key} {value!r} is not a timestamp",
+                file=file,
+                column=key,
+                hint="write ISO 8601: 2026-11-27T10:00:00Z",
+            ) from None
+        if not isinstance(moment, datetime):  # NaT
+            raise IngestError(f"{key} {value!r} is not a timestamp", file=file, column=key)
+    else:
+        raise IngestError(
+            f"{key} must be a timestamp, not {type(value).__name__}",
+            file=file,
+            column=key,
+            hint="write ISO 8601: 2026-11-27T10:00:00Z",
+        )
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def load_yaml(path: Path, file: str) -> Any:
+    """``yaml.safe_load`` with syntax errors and unreadable files turned into IngestErrors."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"not valid UTF-8 at byte {exc.start}", file=file) from None
+    except OSError as exc:
+        raise IngestError(f"cannot read: {exc.strerror or exc}", file=file) from None
+    try:
+        return safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark is not None else None
+        raise IngestError(
+            f"invalid YAML: {exc.problem}" + (f" (line {line})" if line else ""), file=file, row=line
+        ) from None
+    except yaml.YAMLError as exc:
+        raise IngestError(f"invalid YAML: {exc}", file=file) from None
+
+
+@dataclass(frozen=True)
+class ExportMeta:
+    """The validated content of an export's metadata YAML."""
+
+    file: str
+    window_seconds: float | None = None
+    window_text: str | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    taken_at: datetime | None = None
+    stats_reset: datetime | None = None
+    server_version: str | None = None
+    extversion: str | None = None
+    dealloc: int | None = None
+
+
+def meta_candidates(path: Path) -> list[Path]:
+    """``pgss.csv.gz`` → ``pgss.csv.gz.meta.yaml``, ``pgss.csv.meta.yaml``, ``pgss.meta.yaml``."""
+    names = [path.name]
+    stem = path.name
+    if stem.endswith(".gz"):
+        stem = stem[:-3]
+        names.append(stem)
+    base = stem.split(".")[0] if "." in stem.lstrip(".") else stem
+    names.append(base)
+    seen: list[Path] = []
+    for name in names:
+        candidate = path.with_name(f"{name}.meta.yaml")
+        if candidate not in seen:
+            seen.append(candidate)
+    return seen
+
+
+def find_meta(path: Path) -> Path | None:
+    """The metadata file beside an export, if any."""
+    for candidate in meta_candidates(path):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_meta(path: Path, file: str) -> ExportMeta:
+    """Validate an export's metadata YAML (unknown keys are an error)."""
+    data = load_yaml(path, file)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise IngestError("metadata must be a mapping of keys to values", file=file, hint=META_EXAMPLE)
+    unknown = sorted(str(k) for k in data if k not in META_KEYS)
+    if unknown:
+        raise IngestError(
+            f"unknown key {unknown[0]!r} in metadata",
+            file=file,
+            column=unknown[0],
+            hint=f"allowed keys: {', '.join(sorted(META_KEYS))}",
+        )
+    forms = [k for k in ("window", "window_seconds") if k in data]
+    if "window_start" in data or "window_end" in data:
+        forms.append("window_start/window_end")
+    if len(forms) > 1:
+        raise IngestError(
+            f"metadata gives the window twice ({' and '.join(forms)})", file=file, hint="keep one of them"
+        )
+    seconds: float | None = None
+    text: str | None = None
+    start = end = None
+    if "window" in data:
+        text = str(data["window"])
+        try:
+            seconds = parse_duration(text, what="window")
+        except CostModelError as exc:
+            raise IngestError(exc.message, file=file, column="window", hint=exc.hint) from None
+    elif "window_seconds" in data:
+        value = data["window_seconds"]
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not value > 0
+            or value == float("inf")
+        ):
+            raise IngestError(
+                f"window_seconds {value!r} is not a positive number", file=file, column="window_seconds"
+            )
+        seconds = float(value)
+    elif forms:
+        if "window_start" not in data or "window_end" not in data:
+            missing = "window_end" if "window_start" in data else "window_start"
+            raise IngestError(
+                f"{missing} is missing", file=file, column=missing, hint="give both, or window: 2h"
+            )
+        start = to_utc(data["window_start"], file=file, key="window_start")
+        end = to_utc(data["window_end"], file=file, key="window_end")
+        seconds = (end - start).total_seconds()
+        if seconds <= 0:
+            raise IngestError("window_end is not after window_start", file=file, column="window_end")
+    dealloc = data.get("dealloc")
+    if dealloc is not None and (isinstance(dealloc, bool) or not isinstance(dealloc, int) or dealloc < 0):
+        raise IngestError(f"dealloc {dealloc!r} is not a count", file=file, column="dealloc")
+    return ExportMeta(
+        file=file,
+        window_seconds=seconds,
+        window_text=text,
+        window_start=start,
+        window_end=end,
+        taken_at=to_utc(data["taken_at"], file=file, key="taken_at")
+        if data.get("taken_at") is not None
+        else None,
+        stats_reset=(
+            to_utc(data["stats_reset"], file=file, key="stats_reset")
+            if data.get("stats_reset") is not None
+            else None
+        ),
+        server_version=str(data["server_version"]) if data.get("server_version") is not None else None,
+        extversion=str(data["extversion"]) if data.get("extversion") is not None else None,
+        dealloc=dealloc,
+    )
+
+
+# --------------------------------------------------------------------------- bundles
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One snapshot file of a bundle."""
+
+    path: Path
+    file: str
+    taken_at: datetime | None
+    dealloc: int | None = None
+    """pg_stat_statements_info.dealloc when the snapshot was taken (collect records it)."""
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A validated ``bundle.yaml`` (docs/bundle-format.md)."""
+
+    root: Path
+    file: str
+    snapshots: tuple[Snapshot, ...]
+    window_seconds: float | None
+    window_start: datetime | None
+    window_end: datetime | None
+    created_at: datetime | None
+    catalog: Path | None
+    info: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)
+    interrupted: bool = False
+    notes: tuple[str, ...] = ()
+    """Notes the collector wrote (``notes:`` in bundle.yaml)."""
+
+
+def is_bundle(path: Path) -> bool:
+    """A directory with a ``bundle.yaml``."""
+    return path.is_dir() and (path / "bundle.yaml").is_file()
+
+
+def _mapping(value: Any, file: str, key: str) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise IngestError(f"{key} must be a mapping", file=file, column=key)
+    return value
+
+
+def read_bundle(root: Path, display: str) -> Bundle:
+    """Validate ``bundle.yaml`` and locate the snapshot and catalog files."""
+    file = f"{display.rstrip('/')}/bundle.yaml"
+    data = load_yaml(root / "bundle.yaml", file)
+    if not isinstance(data, dict):
+        raise IngestError("bundle.yaml must be a mapping", file=file)
+    fmt = str(data.get("format", ""))
+    if fmt != BUNDLE_FORMAT:
+        raise IngestError(
+            f"unsupported bundle format {fmt!r} (this version reads {BUNDLE_FORMAT})",
+            file=file,
+            column="format",
+            hint="collect the bundle again with this version of dsqlcost",
+        )
+    listed = data.get("snapshots")
+    if not isinstance(listed, list) or not listed:
+        raise IngestError("bundle.yaml lists no snapshots", file=file, column="snapshots")
+    snapshots: list[Snapshot] = []
+    for index, entry in enumerate(listed, start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+            raise IngestError(f"snapshot entry {index} has no file", file=file, column="snapshots")
+        rel = entry["file"]
+        path = root / rel
+        if not path.is_file():
+            raise IngestError(f"snapshot file {rel!r} is missing", file=file, column="snapshots")
+        taken = entry.get("taken_at")
+        dealloc = entry.get("dealloc")
+        snapshots.append(
+            Snapshot(
+                path=path,
+                file=f"{display.rstrip('/')}/{rel}",
+                taken_at=to_utc(taken, file=file, key="taken_at") if taken is not None else None,
+                dealloc=dealloc if isinstance(dealloc, int) and not isinstance(dealloc, bool) else None,
+            )
+        )
+    window = _mapping(data.get("window"), file, "window")
+    seconds = window.get("seconds")
+    if seconds is not None and (
+        isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0
+    ):
+        raise IngestError(
+            f"window.seconds {seconds!r} is not a number of seconds", file=file, column="window"
+        )
+    server = _mapping(data.get("server"), file, "server")
+    settings = {str(k): str(v) for k, v in _mapping(data.get("settings"), file, "settings").items()}
+    pgss_info = _mapping(data.get("pgss_info"), file, "pgss_info")
+    info: dict[str, Any] = {}
+    if server.get("version") is not None:
+        info["server_version"] = str(server["version"])
+    if server.get("version_num") is not None:
+        info["server_version_num"] = server["version_num"]
+    if server.get("extversion") is not None:
+        info["extversion"] = str(server["extversion"])
+    if server.get("block_size") is not None:
+        info["block_size"] = server["block_size"]
+    if settings:
+        info["settings"] = settings
+    if pgss_info.get("dealloc") is not None:
+        info["dealloc"] = pgss_info["dealloc"]
+    if pgss_info.get("stats_reset") is not None:
+        info["stats_reset"] = to_utc(pgss_info["stats_reset"], file=file, key="pgss_info.stats_reset")
+    for key in ("database", "description", "tool_version"):
+        if data.get(key) is not None:
+            info[key] = data[key]
+    catalog_rel = data.get("catalog")
+    catalog = None
+    if catalog_rel:
+        catalog = root / str(catalog_rel)
+        if not catalog.is_file():
+            raise IngestError(f"catalog file {catalog_rel!r} is missing", file=file, column="catalog")
+    return Bundle(
+        root=root,
+        file=file,
+        snapshots=tuple(snapshots),
+        window_seconds=float(seconds) if seconds is not None else None,
+        window_start=to_utc(window["start"], file=file, key="window.start") if window.get("start") else None,
+        window_end=to_utc(window["end"], file=file, key="window.end") if window.get("end") else None,
+        created_at=to_utc(data["created_at"], file=file, key="created_at")
+        if data.get("created_at")
+        else None,
+        catalog=catalog,
+        info=info,
+        settings=settings,
+        interrupted=bool(data.get("interrupted", False)),
+        notes=tuple(str(n) for n in data.get("notes") or () if n)
+        if isinstance(data.get("notes"), list)
+        else (),
+    )
+
+
+def _number(value: Any, file: str, where: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise IngestError(f"{where} must be a number, not {value!r}", file=file, column=where)
+    return float(value)
+
+
+def read_catalog(path: Path, file: str) -> CatalogFacts:
+    """``catalog.yaml`` → :class:`CatalogFacts` (unknown keys are ignored: collect may add facts)."""
+    data = load_yaml(path, file)
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise IngestError("catalog.yaml must be a mapping", file=file)
+    tables_in = data.get("tables") or []
+    if not isinstance(tables_in, list):
+        raise IngestError("tables must be a list", file=file, column="tables")
+    tables: dict[str, TableFacts] = {}
+    for index, entry in enumerate(tables_in, start=1):
+        where = f"tables[{index}]"
+        if not isinstance(entry, dict) or not entry.get("name"):
+            raise IngestError(f"{where} has no name", file=file, column=where)
+        schema = str(entry.get("schema") or "public")
+        name = str(entry["name"])
+        indexes: list[IndexFacts] = []
+        for item in entry.get("indexes") or []:
+            if not isinstance(item, dict) or not item.get("name"):
+                raise IngestError(f"{where}: an index has no name", file=file, column=where)
+            indexes.append(
+                IndexFacts(
+                    name=str(item["name"]),
+                    columns=tuple(str(c) for c in item.get("columns") or ()),
+                    unique=bool(item.get("unique", False)),
+                    primary=bool(item.get("primary", False)),
+                )
+            )
+        n_distinct: dict[str, float] = {}
+        widths: dict[str, float] = {}
+        for column in entry.get("columns") or []:
+            if not isinstance(column, dict) or not column.get("name"):
+                raise IngestError(f"{where}: a column has no name", file=file, column=where)
+            cname = str(column["name"])
+            nd = _number(column.get("n_distinct"), file, f"{where}.{cname}.n_distinct")
+            aw = _number(column.get("avg_width"), file, f"{where}.{cname}.avg_width")
+            if nd is not None:
+                n_distinct[cname] = nd
+            if aw is not None:
+                widths[cname] = aw
+        count = entry.get("secondary_index_count")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+            raise IngestError(
+                f"{where}.secondary_index_count must be a whole number", file=file, column=where
+            )
+        tables[f"{schema}.{name}".lower()] = TableFacts(
+            schema=schema,
+            name=name,
+            size_bytes=_number(entry.get("size_bytes"), file, f"{where}.size_bytes"),
+            row_estimate=_number(entry.get("row_estimate"), file, f"{where}.row_estimate"),
+            avg_row_width=_number(entry.get("avg_row_width"), file, f"{where}.avg_row_width"),
+            secondary_index_count=count,
+            primary_key=tuple(str(c) for c in entry.get("primary_key") or ()),
+            indexes=tuple(indexes),
+            column_n_distinct=n_distinct,
+            column_avg_width=widths,
+        )
+    return CatalogFacts(
+        tables=tables,
+        database_size_bytes=_number(data.get("database_size_bytes"), file, "database_size_bytes"),
+        source=file,
+    )

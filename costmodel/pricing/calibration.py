@@ -1,0 +1,119 @@
+"""Calibration factors: the type the DSQL pricer applies, and its file format.
+
+A calibration scales the DPU components the official formulas produce (fitting lives in
+:mod:`costmodel.calibrate`; this module is only what pricing needs to *apply* one, so pricing does
+not import the fitting code and the fitting code may import pricing without a cycle).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from costmodel.core.errors import CalibrationError
+from costmodel.core.yamlio import safe_load
+
+FORMAT = "dsqlcost-calibration/1"
+FACTOR_KEYS = ("compute", "read", "write", "multi_region_write")
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Per-component factors applied to modelled DPU (1.0 = the formulas as they are)."""
+
+    factors: dict[str, float]
+    source: str = "in memory"
+    basis: str = "explain"
+    fitted_from: tuple[str, ...] = ()
+    created: str = ""
+    notes: tuple[str, ...] = ()
+    statements: tuple[dict[str, Any], ...] = ()
+
+    def describe(self) -> str:
+        """``compute 1.62, read 1.00, write 0.98, multi_region_write 1.00``."""
+        return ", ".join(f"{k} {self.factors.get(k, 1.0):.3g}" for k in FACTOR_KEYS)
+
+    def summary(self) -> dict[str, Any]:
+        """What a report shows: file, factors, basis, inputs."""
+        return {
+            "file": self.source,
+            "factors": {k: self.factors.get(k, 1.0) for k in FACTOR_KEYS},
+            "basis": self.basis,
+            "fitted_from": list(self.fitted_from),
+            "created": self.created,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """The YAML document written by ``dsqlcost calibrate --out``."""
+        return {
+            "format": FORMAT,
+            "created": self.created,
+            "basis": self.basis,
+            "factors": {k: round(float(self.factors.get(k, 1.0)), 6) for k in FACTOR_KEYS},
+            "fitted_from": list(self.fitted_from),
+            "notes": list(self.notes),
+            "statements": [dict(s) for s in self.statements],
+        }
+
+
+def save_calibration(calibration: Calibration, path: str | Path) -> None:
+    """Write ``calibration`` as YAML."""
+    try:
+        Path(path).write_text(
+            yaml.safe_dump(calibration.to_dict(), sort_keys=False, allow_unicode=True), "utf-8"
+        )
+    except OSError as exc:
+        raise CalibrationError(
+            f"cannot write: {exc.strerror}", file=str(path), hint="choose a writable --out"
+        ) from None
+
+
+def load_calibration(path: str | Path) -> Calibration:
+    """Read a calibration file; factors must be positive numbers (missing ones default to 1.0)."""
+    file = str(path)
+    try:
+        data = safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise CalibrationError(f"cannot read calibration: {exc.strerror}", file=file) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise CalibrationError(
+            "calibration file is not valid YAML", file=file, row=mark.line + 1 if mark else None
+        ) from None
+    hint = "write it with `dsqlcost calibrate … --out FILE`"
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise CalibrationError(f"not a calibration file (format: {FORMAT} expected)", file=file, hint=hint)
+    raw = data.get("factors")
+    if not isinstance(raw, dict):
+        raise CalibrationError("'factors' must be a mapping", file=file, column="factors", hint=hint)
+    factors: dict[str, float] = {}
+    for key, value in raw.items():
+        if key not in FACTOR_KEYS:
+            raise CalibrationError(
+                f"unknown factor {key!r}", file=file, column="factors", hint=f"use {', '.join(FACTOR_KEYS)}"
+            )
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number) or number <= 0:
+            raise CalibrationError(
+                f"factor {key} = {value!r} must be a positive number",
+                file=file,
+                column=f"factors.{key}",
+                hint=hint,
+            )
+        factors[key] = number
+    return Calibration(
+        factors={k: factors.get(k, 1.0) for k in FACTOR_KEYS},
+        source=file,
+        basis=str(data.get("basis", "")),
+        fitted_from=tuple(str(f) for f in data.get("fitted_from") or ()),
+        created=str(data.get("created", "")),
+        notes=tuple(str(n) for n in data.get("notes") or ()),
+        statements=tuple(s for s in data.get("statements") or () if isinstance(s, dict)),
+    )

@@ -1,0 +1,11 @@
+"""Readiness: DSQL compatibility (dsql-lint) and workload checks (``data/checks.yaml``), weighted.
+
+:func:`assess_readiness` is the verb; :mod:`.checks` loads the dated checks, :mod:`.subjects` what
+they look at, :mod:`.findings` builds weighted findings, :mod:`.model` holds the result types.
+"""
+
+from __future__ import annotations
+
+from costmodel.readiness.assess import Readiness, assess_readiness
+
+__all__ = ["Readiness", "assess_readiness"]
