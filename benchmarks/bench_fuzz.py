@@ -9,7 +9,7 @@ goes through ``dsqlcost ingest`` (exit code, one-line stderr, no traceback).
 
 Seeds are split over ``--jobs`` worker processes (default: the CPU count). Prints inputs per second,
 outcomes per family, and every failure; :func:`main` returns the figures. Properties are those of
-``tests/test_fuzz_ingest.py`` (which runs 10,000 of these in CI).
+``tests/fuzz/test_fuzz_ingest.py`` (which runs 10,000 of these in CI).
 """
 
 from __future__ import annotations
