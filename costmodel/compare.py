@@ -4,9 +4,11 @@ Every option is a monthly bill at the observed load (an :class:`OptionEstimate`)
 "where do the options cross as load grows?", each option also gets a *cost curve*: monthly USD
 as a function of a load multiplier, evaluated for thousands of multipliers at once with numpy.
 
+Each pricer returns its option's curve with the estimate (:mod:`costmodel.pricing.registry`):
+
 * DSQL: DPU scale linearly with load, storage does not; the free tier is ``min(allowance, DPU)``
   and a discount scales the subtotal, so the curve is exact piecewise-linear arithmetic over the
-  estimate's own line items (no re-pricing).
+  estimate's own line items (:mod:`costmodel.pricing.dsql_curve`, no re-pricing).
 * Serverless v2: capacity is not linear (0.5-ACU steps, min/max clamps, pauses), so the curve
   comes from :class:`costmodel.pricing.serverless_v2.ScaledPricer`, which re-prices the
   simulated capacity shape at each multiplier.
@@ -18,17 +20,15 @@ the break-even notes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 import numpy as np
 
-from costmodel.core.estimate import OptionEstimate
-
-CostCurve = Callable[[np.ndarray], np.ndarray]
-"""Monthly USD for each load multiplier in the input array."""
+from costmodel.core.estimate import CostCurve, OptionEstimate
+from costmodel.core.options import OptionKind, is_multi_region, option_group
 
 DEFAULT_LOW, DEFAULT_HIGH = 0.01, 100.0
 
@@ -75,62 +75,6 @@ class BreakEven:
             ],
             "notes": list(self.notes),
         }
-
-
-@dataclass(frozen=True)
-class DsqlCostCurve:
-    """Exact, picklable cost curve of a DSQL estimate (see :func:`dsql_cost_curve`)."""
-
-    fixed: float
-    linear: float
-    usage_dpu: tuple[tuple[str, float, float], ...]
-    """(region, DPU at multiplier 1, USD per DPU) in the order the free tier is spent."""
-    free_tier_dpu: float
-    discount_rate: float
-
-    def __call__(self, k: np.ndarray) -> np.ndarray:
-        k = np.asarray(k, dtype=float)
-        subtotal = self.fixed + self.linear * k
-        left = np.full_like(k, self.free_tier_dpu)
-        for _region, dpu, price in self.usage_dpu:
-            take = np.minimum(left, dpu * k)
-            subtotal = subtotal - take * price
-            left = left - take
-        return np.asarray(subtotal * (1.0 + self.discount_rate))
-
-
-def dsql_cost_curve(option: OptionEstimate, *, free_tier_dpu: float) -> DsqlCostCurve:
-    """Exact cost curve of a DSQL estimate from its own line items.
-
-    Usage-based DPU lines scale with the multiplier; storage and other fixed lines (including the
-    storage free tier) do not; the DPU free tier is re-derived as ``min(free_tier_dpu, DPU)``
-    region by region in the order the estimate spends it (``details['active_regions']``); a
-    ``Discount`` line keeps its rate. ``free_tier_dpu`` is the monthly allowance (0 when off).
-    """
-    usage_usd: dict[str, float] = {}
-    usage_dpu: dict[str, float] = {}
-    unit_price: dict[str, float] = {}
-    fixed = 0.0
-    discount_rate = 0.0
-    for item in option.line_items:
-        if item.component == "Discount":
-            discount_rate = float(item.unit_price)
-        elif item.component == "FreeTierDPU":
-            continue
-        elif item.usage_based and item.unit == "DPU":
-            usage_usd[item.region] = usage_usd.get(item.region, 0.0) + float(item.monthly_usd)
-            usage_dpu[item.region] = usage_dpu.get(item.region, 0.0) + float(item.quantity)
-            unit_price.setdefault(item.region, float(item.unit_price))
-        else:
-            fixed += float(item.monthly_usd)
-    order = [r for r in option.details.get("active_regions", list(usage_dpu)) if r in usage_dpu]
-    return DsqlCostCurve(
-        fixed=fixed,
-        linear=sum(usage_usd.values()),
-        usage_dpu=tuple((r, usage_dpu[r], unit_price[r]) for r in order),
-        free_tier_dpu=free_tier_dpu,
-        discount_rate=discount_rate,
-    )
 
 
 def break_even(
@@ -209,23 +153,26 @@ def decide(
     """Pick the option to recommend among those comparable for the scenario.
 
     Like is compared with like: a scenario with DSQL peers or Global Database secondaries asks for
-    multi-region, so multi-region options compete; otherwise single-region ones do. Among
-    Serverless v2 Standard and I/O-Optimized only the recommended mode competes. DSQL is not
+    multi-region, so multi-region options compete; otherwise single-region ones do. Of a group of
+    alternatives (Serverless v2 Standard and I/O-Optimized) only the recommended member competes. DSQL is not
     recommended when readiness is ``blocked`` (its cost is still shown, as the price after
     remediation) and a high OCC risk is stated as a reason against it.
     """
     by_name = {o.name: o for o in options}
-    multi = {"dsql-multi-region", "serverless-v2-global"}
-    pool = [o for o in options if (o.name in multi) == multi_region] or list(options)
+    pool = [o for o in options if is_multi_region(o.name) == multi_region] or list(options)
     if sv2_recommended_mode:
-        pool = [o for o in pool if o.kind != "serverless-v2" or o.name in (sv2_recommended_mode, *multi)]
+        # alternatives of one deployment (Serverless v2's I/O modes): only the recommended one competes
+        group = option_group(sv2_recommended_mode)
+        pool = [
+            o for o in pool if not group or option_group(o.name) != group or o.name == sv2_recommended_mode
+        ]
     pool.sort(key=lambda o: o.total_monthly_usd)
     cheapest = pool[0]
     reasons: list[str] = []
     recommended = cheapest
     dsql_blocked = readiness_verdict == "blocked"
-    if cheapest.kind == "dsql" and dsql_blocked:
-        alternatives = [o for o in pool if o.kind != "dsql"]
+    if cheapest.kind == OptionKind.DSQL and dsql_blocked:
+        alternatives = [o for o in pool if o.kind != OptionKind.DSQL]
         if alternatives:
             recommended = alternatives[0]
             reasons.append(
@@ -245,16 +192,20 @@ def decide(
                 f"{recommended.title} costs {_usd(cheap - dear)}/month more than {runner_up.title}, "
                 "which is not ready to run this workload"
             )
-    if recommended.kind == "dsql" and contention_risk in ("elevated", "high"):
+    if recommended.kind == OptionKind.DSQL and contention_risk in ("elevated", "high"):
         rate = f"{conflict_rate:.1%}" if conflict_rate is not None else "a high share"
         reasons.append(
             f"OCC risk is {contention_risk}: {rate} of transactions are predicted to conflict and retry "
             "(the retry DPU is included in the DSQL line items); fix the hot spots before migrating"
         )
-    if readiness_verdict and recommended.kind == "dsql":
+    if readiness_verdict and recommended.kind == OptionKind.DSQL:
         reasons.append(f"DSQL readiness: {readiness_verdict} ({readiness_summary})")
     for opt in pool:
-        if opt.kind == "serverless-v2" and opt.details.get("paused_hours") and opt.name == recommended.name:
+        if (
+            opt.kind == OptionKind.SERVERLESS_V2
+            and opt.details.get("paused_hours")
+            and opt.name == recommended.name
+        ):
             reasons.append(
                 f"Serverless v2 pauses {float(opt.details['paused_hours']):,.0f} h/month with scale-to-zero"
             )

@@ -28,15 +28,17 @@ import pandas as pd
 from costmodel.analysis.fleet_cluster import ClusterRun, run_cluster
 from costmodel.analysis.fleet_statements import deduplicate, fleet_rows, readiness_metrics, report_columns
 from costmodel.classify.table import ProfileTable
-from costmodel.compare import BreakEven, Verdict, break_even, decide, dsql_cost_curve
+from costmodel.compare import BreakEven, Verdict, break_even, decide
 from costmodel.core.catalog import PriceCatalog
 from costmodel.core.errors import IngestError
 from costmodel.core.estimate import Assumption, LineItem, OptionEstimate
+from costmodel.core.options import SV2_IO_OPTIMIZED, SV2_STANDARD, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.ingest.load import load_workload, matched_filter_values
 from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import SERVICE as DSQL_SERVICE
 from costmodel.pricing.dsql import account_terms
+from costmodel.pricing.dsql_curve import dsql_cost_curve
 from costmodel.pricing.serverless_v2 import cheaper_io_mode
 from costmodel.readiness.assess import Readiness, assess_readiness
 from costmodel.scenario.model import DsqlSettings, Scenario
@@ -347,7 +349,7 @@ class FleetAnalysis:
             first = present[0]
             items = _sum_items(name, [o.line_items for o in present])
             details: dict[str, Any] = {"clusters": len(present), **_sum_details([o.details for o in present])}
-            if first.kind == "dsql":
+            if first.kind == OptionKind.DSQL:
                 active = list(first.details.get("active_regions", []))
                 by_region = {r: 0.0 for r in active}
                 for item in items:
@@ -375,7 +377,7 @@ class FleetAnalysis:
                 warnings=tuple(dict.fromkeys(w for o in present for w in o.warnings)),
             )
             options.append(option)
-            if first.kind == "dsql":
+            if first.kind == OptionKind.DSQL:
                 allowance = (
                     float(self.catalog.fact(DSQL_SERVICE, "free_tier.dpu_per_month").value)
                     if scenario.dsql.free_tier
@@ -480,8 +482,8 @@ def _sum_curve(parts: Sequence[Any]) -> _SumCurve:
 
 
 def _sv2_pick(options: Sequence[OptionEstimate]) -> str | None:
-    std = next((o for o in options if o.name == "serverless-v2-standard"), None)
-    opt = next((o for o in options if o.name == "serverless-v2-io-optimized"), None)
+    std = next((o for o in options if o.name == SV2_STANDARD.name), None)
+    opt = next((o for o in options if o.name == SV2_IO_OPTIMIZED.name), None)
     if std is not None and opt is not None:
         return cheaper_io_mode(std, opt)[0]
     return None

@@ -19,17 +19,17 @@ import pandas as pd
 import yaml
 
 from costmodel.classify.frame import classify
-from costmodel.compare import BreakEven, CostCurve, Verdict, break_even, decide, dsql_cost_curve
+from costmodel.compare import BreakEven, Verdict, break_even, decide
 from costmodel.contention.model import Contention, assess_contention
 from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.catalog import PriceCatalog
-from costmodel.core.estimate import Assumption, OptionEstimate
+from costmodel.core.estimate import Assumption, CostCurve, OptionEstimate
+from costmodel.core.options import Footprint, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.core.yamlio import safe_load
+from costmodel.pricing import PricingInput, price_options
 from costmodel.pricing.calibration import Calibration
-from costmodel.pricing.dsql import SERVICE as DSQL_SERVICE
-from costmodel.pricing.dsql import attempt_dpu, estimate_dsql
-from costmodel.pricing.serverless_v2 import serverless_v2_options
+from costmodel.pricing.dsql import attempt_dpu
 from costmodel.readiness.assess import Readiness, assess_readiness
 from costmodel.scenario.model import Scenario, scenario_assumptions
 from costmodel.usage.compute import Usage, compute_usage
@@ -105,43 +105,31 @@ class Analysis:
         usage, contention = self._usage_and_contention(scenario)
         multi = bool(scenario.regions.dsql_peers)
         retry = contention.retry_factors.reindex(usage.statements.index).fillna(0.0)
-        options: list[OptionEstimate] = [
-            estimate_dsql(
-                usage,
-                scenario,
-                self.catalog,
-                multi_region=False,
+        priced = price_options(
+            PricingInput(
+                usage=usage,
+                scenario=scenario,
+                catalog=self.catalog,
                 calibration=self.calibration,
                 retry_factor=retry,
+                series=self.workload.series,
             )
-        ]
-        if multi:
-            options.append(
-                estimate_dsql(
-                    usage,
-                    scenario,
-                    self.catalog,
-                    multi_region=True,
-                    calibration=self.calibration,
-                    retry_factor=retry,
-                )
-            )
-        sv2 = serverless_v2_options(usage, scenario, self.catalog, series=self.workload.series)
-        options += [option for option, _pricer in sv2]
-        pricers: dict[str, CostCurve] = {option.name: pricer.monthly_usd for option, pricer in sv2}
+        )
+        options = [p.estimate for p in priced]
+        curves: dict[str, CostCurve] = {p.estimate.name: p.curve for p in priced}
 
         readiness = None
-        if self.with_readiness and options[0].statements is not None:
-            cost = options[0].statements["monthly_usd"].reindex(self.workload.statements.index)
+        dsql = next((o for o in options if o.kind == OptionKind.DSQL), None)
+        if self.with_readiness and dsql is not None and dsql.statements is not None:
+            cost = dsql.statements["monthly_usd"].reindex(self.workload.statements.index)
             readiness = self._readiness_for(scenario, usage, cost)
 
-        curves = self._curves(options, pricers, scenario)
         sweep = break_even(curves, points=sweep_points, notes=self._sweep_notes())
         sv2_pick = next(
             (
                 o.details["io_mode_recommendation"]["option"]
                 for o in options
-                if o.kind == "serverless-v2" and "io_mode_recommendation" in o.details
+                if o.kind == OptionKind.SERVERLESS_V2 and "io_mode_recommendation" in o.details
             ),
             None,
         )
@@ -221,20 +209,6 @@ class Analysis:
         base, recorded = cached
         return replace(base.scaled(scenario.growth), assumptions=recorded.copy())
 
-    def _curves(
-        self, options: Sequence[OptionEstimate], pricers: dict[str, CostCurve], scenario: Scenario
-    ) -> dict[str, CostCurve]:
-        """One cost curve per option over load multipliers (relative to the scenario's load)."""
-        free = (
-            float(self.catalog.fact(DSQL_SERVICE, "free_tier.dpu_per_month").value)
-            if scenario.dsql.free_tier
-            else 0.0
-        )
-        return {
-            o.name: dsql_cost_curve(o, free_tier_dpu=free) if o.kind == "dsql" else pricers[o.name]
-            for o in options
-        }
-
     @staticmethod
     def _sweep_notes() -> tuple[str, ...]:
         return (
@@ -247,12 +221,12 @@ class Analysis:
     def _latency(options: Sequence[OptionEstimate], contention: Contention) -> tuple[str, ...]:
         lines: list[str] = []
         for option in options:
-            if option.name == "dsql-multi-region":
+            if option.kind == OptionKind.DSQL and option.footprint is Footprint.MULTI_REGION:
                 lines.append(
                     f"DSQL multi-region commits take ~{contention.commit_latency.ms:.0f} ms "
                     f"({contention.commit_latency.basis})"
                 )
-            if option.kind == "serverless-v2" and option.details.get("resumes"):
+            if option.kind == OptionKind.SERVERLESS_V2 and option.details.get("resumes"):
                 lines.append(
                     f"{option.title}: {float(option.details['resumes']):,.0f} resumes/month; the first request "
                     f"after a pause waits ~{float(option.details.get('resume_delay_seconds', 0)):.0f} s"

@@ -13,6 +13,7 @@ import pandas as pd
 from costmodel.analysis.run import RunResult
 from costmodel.core.estimate import OptionEstimate
 from costmodel.core.numbers import finite_or_none
+from costmodel.core.options import Footprint, OptionKind
 
 _DSQL_COLUMNS = {
     "compute_dpu_per_call": "dsql_compute_dpu_per_call",
@@ -35,7 +36,11 @@ def _database_column(df: pd.DataFrame) -> pd.Series:
 
 def _sv2_option(result: RunResult) -> OptionEstimate | None:
     """The Serverless v2 option the verdict weighs (the recommended I/O mode), for per-statement cost."""
-    sv2 = [o for o in result.options if o.kind == "serverless-v2" and o.name != "serverless-v2-global"]
+    sv2 = [
+        o
+        for o in result.options
+        if o.kind == OptionKind.SERVERLESS_V2 and o.footprint is Footprint.SINGLE_REGION
+    ]
     picked = next((o for o in sv2 if o.name in result.verdict.comparable), None)
     return picked or (sv2[0] if sv2 else None)
 
@@ -65,7 +70,7 @@ def statement_frame(result: RunResult) -> pd.DataFrame:
     for col in ("rows_per_call", "read_bytes_per_call", "write_bytes_per_call", "cpu_seconds_month"):
         frame[col] = u[col]
     frame["conflict_probability"] = result.contention.conflict_probability.reindex(df.index)
-    dsql = result.options[0].statements if result.options and result.options[0].kind == "dsql" else None
+    dsql = next((o.statements for o in result.options if o.kind == OptionKind.DSQL), None)
     if dsql is not None:
         for src, dst in _DSQL_COLUMNS.items():
             frame[dst] = dsql[src].reindex(df.index)

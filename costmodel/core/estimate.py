@@ -8,13 +8,20 @@ floats inside and converts with :func:`money`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from costmodel.core.options import Footprint, option_spec
+
 CENT = Decimal("0.01")
+
+CostCurve = Callable[[np.ndarray], np.ndarray]
+"""Monthly USD of one option for each load multiplier in the input array (break-even sweeps)."""
 
 
 def money(value: float | Decimal | int, places: str = "0.0001") -> Decimal:
@@ -66,8 +73,8 @@ class Assumption:
 class OptionEstimate:
     """One deployment option priced for a month.
 
-    ``name`` starts with the option kind: ``dsql-single-region``, ``dsql-multi-region``,
-    ``serverless-v2-standard``, ``serverless-v2-io-optimized``, ``serverless-v2-global`` …
+    ``name`` is a registered option (:mod:`costmodel.core.options`) and ``kind`` its
+    :class:`~costmodel.core.options.OptionKind` value.
     ``statements`` (optional) has one row per statement (``stmt_id`` column) with that option's
     per-statement quantities and ``monthly_usd``, for "top cost drivers". ``details`` carries
     option-specific figures (paused hours, resumes, ACU series summary, DPU per component …).
@@ -81,6 +88,12 @@ class OptionEstimate:
     details: dict[str, Any] = field(default_factory=dict)
     assumptions: tuple[Assumption, ...] = ()
     warnings: tuple[str, ...] = ()
+
+    @property
+    def footprint(self) -> Footprint:
+        """Single- or multi-region, from the option registry (an unregistered name is single-region)."""
+        spec = option_spec(self.name)
+        return spec.footprint if spec is not None else Footprint.SINGLE_REGION
 
     @property
     def total_monthly_usd(self) -> Decimal:

@@ -38,7 +38,10 @@ import pandas as pd
 from costmodel.core.catalog import PRICE_DIR, Price, PriceCatalog, load_catalog
 from costmodel.core.errors import PricingError, ScenarioError
 from costmodel.core.estimate import LineItem, OptionEstimate, money
+from costmodel.core.options import DSQL_MULTI_REGION, DSQL_SINGLE_REGION, OptionKind
 from costmodel.pricing.calibration import Calibration
+from costmodel.pricing.dsql_curve import dsql_cost_curve
+from costmodel.pricing.registry import PricedOption, PricingInput
 from costmodel.scenario.model import Scenario
 from costmodel.usage.compute import Usage
 
@@ -481,7 +484,7 @@ def estimate_dsql(
     ``retry_factor`` (expected extra OCC attempts per call, per statement or one number) overrides
     the usage's ``retry_factor`` column; a non-zero one adds ``OCCRetryDPU`` lines.
     """
-    name = "dsql-multi-region" if multi_region else "dsql-single-region"
+    name = (DSQL_MULTI_REGION if multi_region else DSQL_SINGLE_REGION).name
     assumptions = usage.assumptions
     constants = DpuConstants.from_catalog(catalog)
     split_mode = str(assumptions.get("dsql_traffic_split")) if multi_region else "primary"
@@ -600,7 +603,7 @@ def estimate_dsql(
     }
     return OptionEstimate(
         name=name,
-        kind="dsql",
+        kind=OptionKind.DSQL,
         title=title,
         line_items=tuple(items),
         statements=statements,
@@ -608,3 +611,29 @@ def estimate_dsql(
         assumptions=assumptions.used(),
         warnings=tuple(warnings),
     )
+
+
+class DsqlPricer:
+    """DSQL single-region always; multi-region too when the scenario names peers."""
+
+    name = "dsql"
+
+    def price(self, inputs: PricingInput) -> list[PricedOption]:
+        """Both DSQL options the scenario asks for, each with its exact cost curve."""
+        scenario, catalog = inputs.scenario, inputs.catalog
+        free = (
+            float(catalog.fact(SERVICE, "free_tier.dpu_per_month").value) if scenario.dsql.free_tier else 0.0
+        )
+        shapes = (False, True) if scenario.regions.dsql_peers else (False,)
+        priced = []
+        for multi_region in shapes:
+            estimate = estimate_dsql(
+                inputs.usage,
+                scenario,
+                catalog,
+                multi_region=multi_region,
+                calibration=inputs.calibration,
+                retry_factor=inputs.retry_factor,
+            )
+            priced.append(PricedOption(estimate, dsql_cost_curve(estimate, free_tier_dpu=free)))
+        return priced

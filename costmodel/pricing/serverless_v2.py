@@ -34,8 +34,10 @@ import pandas as pd
 from costmodel.core.catalog import Price, PriceCatalog
 from costmodel.core.errors import PricingError, ScenarioError
 from costmodel.core.estimate import LineItem, OptionEstimate, money
+from costmodel.core.options import SV2_GLOBAL, SV2_IO_OPTIMIZED, SV2_STANDARD, OptionKind
 from costmodel.core.timebase import HOURS_PER_MONTH
 from costmodel.core.workload import ActivitySeries
+from costmodel.pricing.registry import PricedOption, PricingInput
 from costmodel.pricing.serverless_v2_capacity import (
     SERVICE,
     CapacityShape,
@@ -48,10 +50,10 @@ from costmodel.scenario.model import IoMode, Scenario
 from costmodel.usage.compute import BYTES_PER_GB
 
 OPTION_NAMES = {
-    IoMode.STANDARD.value: "serverless-v2-standard",
-    IoMode.IO_OPTIMIZED.value: "serverless-v2-io-optimized",
+    IoMode.STANDARD.value: SV2_STANDARD.name,
+    IoMode.IO_OPTIMIZED.value: SV2_IO_OPTIMIZED.name,
 }
-GLOBAL_OPTION = "serverless-v2-global"
+GLOBAL_OPTION = SV2_GLOBAL.name
 MODE_TITLES = {IoMode.STANDARD.value: "Standard", IoMode.IO_OPTIMIZED.value: "I/O-Optimized"}
 IO_COMPONENTS = ("ReadIO", "WriteIO")
 PER_MILLION = 1_000_000
@@ -366,7 +368,7 @@ def _estimate(plan: _Plan, usage: UsageLike) -> OptionEstimate:
     warnings = list(plan.warnings) + [f"unconfirmed price used: {ref}" for ref in unconfirmed]
     return OptionEstimate(
         name=plan.name,
-        kind="serverless-v2",
+        kind=OptionKind.SERVERLESS_V2,
         title=plan.title,
         line_items=items,
         statements=_statements(usage, plan),
@@ -515,3 +517,14 @@ def estimate_serverless_v2_options(
 ) -> list[OptionEstimate]:
     """The estimates of :func:`serverless_v2_options` (without the pricers)."""
     return [option for option, _ in serverless_v2_options(usage, scenario, catalog, series=series)]
+
+
+class ServerlessV2Pricer:
+    """Serverless v2 in the scenario's I/O mode(s), plus a Global Database when it names secondaries."""
+
+    name = "serverless-v2"
+
+    def price(self, inputs: PricingInput) -> list[PricedOption]:
+        """Each option with the pricer that re-simulates capacity at other loads as its curve."""
+        options = serverless_v2_options(inputs.usage, inputs.scenario, inputs.catalog, series=inputs.series)
+        return [PricedOption(option, pricer.monthly_usd) for option, pricer in options]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from costmodel.core.options import OptionKind, is_multi_region
 from costmodel.report.common import (
     fleet_clusters,
     fmt_qty,
@@ -93,7 +94,7 @@ def weighed_sv2(report: Mapping[str, Any]) -> str | None:
     Database); the per-statement and per-database Serverless v2 costs are that option's."""
     names = {str(o.get("name")): str(o.get("kind")) for o in option_list(report)}
     for name in items(section(report, "verdict").get("compared")):
-        if names.get(str(name)) == "serverless-v2" and not str(name).endswith("-global"):
+        if names.get(str(name)) == OptionKind.SERVERLESS_V2 and not is_multi_region(str(name)):
             return str(name)
     return None
 

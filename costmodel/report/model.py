@@ -29,6 +29,7 @@ from costmodel.analysis.statements import database_breakdown, statement_frame
 from costmodel.contention.model import Contention
 from costmodel.core.estimate import Assumption, LineItem, OptionEstimate
 from costmodel.core.numbers import finite_or_none as _num
+from costmodel.core.options import DSQL_SINGLE_REGION, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.readiness.assess import Readiness
 from costmodel.report.redact import redact_query, redact_section
@@ -509,12 +510,16 @@ def build_fleet_report(
     seconds = [w.window.seconds for w in workloads]
     options = []
     weighed = next(
-        (o.name for o in fleet.options if o.kind == "serverless-v2" and o.name in fleet.verdict.comparable),
+        (
+            o.name
+            for o in fleet.options
+            if o.kind == OptionKind.SERVERLESS_V2 and o.name in fleet.verdict.comparable
+        ),
         None,
     )
     for option in fleet.options:
         entry = _option(option, pd.Series(dtype=object), show_literals)
-        if option.name == "dsql-single-region":
+        if option.name == DSQL_SINGLE_REGION.name:
             entry["top_statements"] = _fleet_top(dedup, "dsql_monthly_usd", show_literals)
         elif option.name == weighed:
             entry["top_statements"] = _fleet_top(dedup, "sv2_monthly_usd", show_literals)

@@ -7,8 +7,9 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from costmodel.compare import break_even, decide, dsql_cost_curve
+from costmodel.compare import break_even, decide
 from costmodel.core.estimate import LineItem, OptionEstimate
+from costmodel.pricing.dsql_curve import dsql_cost_curve
 
 
 def _item(
