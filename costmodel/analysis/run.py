@@ -32,7 +32,8 @@ from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import attempt_dpu
 from costmodel.readiness.assess import Readiness, assess_readiness
 from costmodel.scenario.model import Scenario, scenario_assumptions
-from costmodel.usage.compute import Usage, compute_usage
+from costmodel.usage.compute import compute_usage
+from costmodel.usage.model import Usage
 
 DEFAULT_SWEEP_POINTS = 10_000
 FRONT_CACHE_SIZE = 16

@@ -36,7 +36,8 @@ from costmodel.core.workload import Workload
 from costmodel.pricing.calibration import FACTOR_KEYS, Calibration
 from costmodel.pricing.dsql import DpuConstants, dpu_per_call
 from costmodel.scenario.model import Scenario
-from costmodel.usage.compute import Usage, compute_usage
+from costmodel.usage.compute import compute_usage
+from costmodel.usage.model import Usage
 
 WINDOW_MISMATCH = 0.1
 """Relative difference between the CloudWatch and workload windows that earns a note."""

@@ -572,7 +572,7 @@ def assess_contention(
 ) -> Contention:
     """The OCC conflict model (module docstring) for ``workload`` under ``scenario``.
 
-    ``usage`` is a :class:`costmodel.usage.compute.Usage` (calls per month with growth, ms per call,
+    ``usage`` is a :class:`costmodel.usage.model.Usage` (calls per month with growth, ms per call,
     statements per transaction) or None to derive those from the counters. ``statement_dpu``
     (DPU billed per attempt, indexed like the statements) turns retry factors into extra DPU per
     month.

@@ -43,7 +43,7 @@ from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql_curve import dsql_cost_curve
 from costmodel.pricing.registry import PricedOption, PricingInput
 from costmodel.scenario.model import Scenario
-from costmodel.usage.compute import Usage
+from costmodel.usage.model import Usage
 
 SERVICE = "aurora_dsql"
 PRICE_FILE = f"{PRICE_DIR}/aurora_dsql.yaml"

@@ -21,7 +21,7 @@ from costmodel.core.estimate import CostCurve, OptionEstimate
 from costmodel.core.workload import ActivitySeries
 from costmodel.pricing.calibration import Calibration
 from costmodel.scenario.model import Scenario
-from costmodel.usage.compute import Usage
+from costmodel.usage.model import Usage
 
 
 @dataclass(frozen=True)

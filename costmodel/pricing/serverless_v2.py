@@ -47,7 +47,7 @@ from costmodel.pricing.serverless_v2_capacity import (
     simulate_capacity,
 )
 from costmodel.scenario.model import IoMode, Scenario
-from costmodel.usage.compute import BYTES_PER_GB
+from costmodel.usage.model import BYTES_PER_GB
 
 OPTION_NAMES = {
     IoMode.STANDARD.value: SV2_STANDARD.name,

@@ -53,7 +53,7 @@ _NEVER = -(10**9)
 
 
 class UsageLike(Protocol):
-    """What the Serverless v2 model reads from :class:`costmodel.usage.compute.Usage`.
+    """What the Serverless v2 model reads from :class:`costmodel.usage.model.Usage`.
 
     ``statements`` has monthly columns ``calls_month``, ``exec_seconds_month``,
     ``cpu_seconds_month``, ``read_ios_month``, ``write_ios_month``, ``wal_bytes_month`` (and

@@ -1,0 +1,47 @@
+"""Column access shared by the usage steps: counters as float arrays, unknown stays NaN."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from costmodel.core.workload import Workload
+
+
+def column(df: pd.DataFrame, name: str) -> np.ndarray:
+    """A numeric column as float array; a missing column is all-NaN (unknown, never zero)."""
+    if name in df.columns:
+        series = df[name]
+        if series.dtype == np.float64:  # the ingested counters: no conversion needed, only a copy
+            return np.array(series.to_numpy(), dtype=float)
+        return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    return np.full(len(df), np.nan)
+
+
+def objects(df: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as an object array (None where the column is missing)."""
+    if name not in df.columns:
+        return np.full(len(df), None, dtype=object)
+    return df[name].to_numpy(dtype=object)
+
+
+def any_of(values: np.ndarray, options: list[str]) -> np.ndarray:
+    """``np.isin`` for a few labels (plain comparisons: several times faster on text arrays)."""
+    out = values == options[0]
+    for option in options[1:]:
+        out = out | (values == option)
+    return np.asarray(out, dtype=bool)
+
+
+def setting(workload: Workload, name: str) -> str | None:
+    """A server setting recorded with the export (lower-cased), or None when unknown."""
+    settings = workload.info.get("settings") or {}
+    value = settings.get(name)
+    return None if value is None else str(value).strip().lower()
+
+
+def count_labels(labels: np.ndarray) -> str:
+    """``rows 120, buffers 30`` — how many statements each estimator served."""
+    names, counts = np.unique(labels.astype(str), return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return ", ".join(f"{names[i]} {counts[i]}" for i in order) or "none"

@@ -1,0 +1,60 @@
+"""CPU per call: execution time minus the I/O waits pg_stat_statements timed, plus planning time.
+
+Without I/O timing the whole execution time counts (an over-estimate for I/O-bound statements);
+planning time is added when ``track_planning`` recorded it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from costmodel.core.workload import IO_TIMING_COLUMNS
+from costmodel.usage.columns import column, count_labels, setting
+from costmodel.usage.context import Notes, UsageContext
+from costmodel.usage.model import CpuEstimator
+
+
+@dataclass(frozen=True)
+class CpuColumns:
+    """Milliseconds per call."""
+
+    exec_ms: np.ndarray
+    plan_ms: np.ndarray
+    io_ms: np.ndarray
+    cpu_ms: np.ndarray
+    estimator: np.ndarray
+
+
+def cpu_columns(ctx: UsageContext, notes: Notes) -> CpuColumns:
+    """Execution, planning, timed I/O wait and CPU per call, with the ``planning``/``cpu`` lines."""
+    df, per, workload = ctx.df, ctx.per, ctx.workload
+    exec_ms = column(df, "total_exec_time") * per
+    plan_total = column(df, "total_plan_time")
+    planning_on = setting(workload, "pg_stat_statements.track_planning") == "on" or bool(
+        np.nansum(plan_total) > 0
+    )
+    plan_ms = np.where(planning_on & ~np.isnan(plan_total), np.nan_to_num(plan_total) * per, 0.0)
+    notes.estimators["planning"] = (
+        "planning time included (track_planning on)"
+        if planning_on
+        else "planning time not tracked: CPU is execution only"
+    )
+    io_cols = [column(df, c) for c in IO_TIMING_COLUMNS]
+    io_known = ~np.all([np.isnan(c) for c in io_cols], axis=0)
+    timing = setting(workload, "track_io_timing")
+    reads_blocks = np.nansum(column(df, "shared_blks_read")) > 0
+    timed = np.nansum(np.nan_to_num(io_cols[0])) > 0
+    if timing == "off" or (timing is None and reads_blocks and not timed):
+        io_known[:] = False
+    io_ms = np.where(io_known, np.nansum(io_cols, axis=0) * per, np.nan)
+    cpu_ms = (
+        np.where(io_known, np.maximum(np.nan_to_num(exec_ms) - np.nan_to_num(io_ms), 0.0), exec_ms) + plan_ms
+    )
+    cpu_est = np.where(io_known, CpuEstimator.EXEC_MINUS_IO.value, CpuEstimator.EXEC.value)
+    notes.estimators["cpu"] = (
+        f"{count_labels(cpu_est)} (exec_minus_io: total_exec_time minus timed I/O waits; exec: I/O timing "
+        f"{'off' if timing == 'off' else 'not recorded'}, the whole execution time counts)"
+    )
+    return CpuColumns(exec_ms=exec_ms, plan_ms=plan_ms, io_ms=io_ms, cpu_ms=cpu_ms, estimator=cpu_est)

@@ -1,0 +1,189 @@
+"""Byte factors of the tables each statement reads and writes (catalog facts, else defaults).
+
+A workload has thousands of statements but only dozens of table sets: factors are computed once
+per table, summed once per distinct tuple of tables, and broadcast to the statements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.workload import CatalogFacts, Workload
+from costmodel.usage.columns import objects
+from costmodel.usage.context import Kinds, Notes
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Declared defaults for tables the catalog does not describe (and the 128 B entry floor)."""
+
+    entry_floor: float
+    width: float
+    indexes: float
+    index_entry: float
+    pk: float
+    update_fraction: float
+    delete_entry: float
+
+
+@dataclass(frozen=True)
+class _TableFactors:
+    """One table's byte factors (computed once per table name, then summed per tuple of tables)."""
+
+    width: float
+    insert_row: float
+    update_row: float
+    delete_row: float
+    pk: float
+    indexes: float
+    defaulted: bool
+
+
+def _table_factors(name: str, catalog: CatalogFacts | None, d: Defaults) -> _TableFactors:
+    floor = d.entry_floor
+    facts = catalog.table(name) if catalog is not None and name != "?" else None
+    width = facts.avg_row_width if facts is not None and facts.avg_row_width else None
+    defaulted = facts is None or width is None
+    width = float(width) if width else d.width
+    if facts is not None and facts.secondary_index_count is not None:
+        indexes = float(facts.secondary_index_count)
+    elif facts is not None and facts.indexes:
+        indexes = float(sum(1 for ix in facts.indexes if not ix.primary))
+    else:
+        indexes = d.indexes
+    widths = facts.column_avg_width if facts is not None else {}
+    pk_width = (
+        sum(widths.get(c, np.nan) for c in facts.primary_key) if facts and facts.primary_key else np.nan
+    )
+    pk_width = float(pk_width) if np.isfinite(pk_width) and pk_width > 0 else d.pk
+    entry_sizes = []
+    for ix in facts.indexes if facts is not None else ():
+        if not ix.primary:
+            size = sum(widths.get(c, np.nan) for c in ix.columns) + pk_width
+            entry_sizes.append(max(float(size), floor) if np.isfinite(size) else max(d.index_entry, floor))
+    entry = float(np.mean(entry_sizes)) if entry_sizes else max(d.index_entry, floor)
+    row = max(width, floor)
+    return _TableFactors(
+        width=width,
+        insert_row=row + indexes * entry,
+        update_row=row + indexes * d.update_fraction * entry,
+        delete_row=(1.0 + indexes) * d.delete_entry,
+        pk=pk_width,
+        indexes=indexes,
+        defaulted=defaulted,
+    )
+
+
+def _table_keys(values: np.ndarray) -> tuple[np.ndarray, list[tuple[str, ...]]]:
+    """Codes and distinct tuples of a tables column (tuples from classify, lists after JSON, None)."""
+    try:
+        codes, uniques = pd.factorize(values)
+    except TypeError:  # lists are unhashable: convert, then factorize
+        values = np.array([tuple(v) if isinstance(v, list | tuple) else () for v in values] + [None], object)[
+            :-1
+        ]
+        codes, uniques = pd.factorize(values)
+    keys = [tuple(u) if isinstance(u, list | tuple) else () for u in uniques]
+    if (codes < 0).any():  # None / NaN: no tables
+        codes = np.where(codes < 0, len(keys), codes)
+        keys.append(())
+    return codes, keys
+
+
+_FACTOR_FIELDS = ("width", "insert_row", "update_row", "delete_row", "pk", "indexes")
+_AGG_FIELDS = ("width_sum", "insert_row", "update_row", "delete_row", "pk", "index_entries")
+
+
+def _agg_columns(
+    codes: np.ndarray,
+    keys: list[tuple[str, ...]],
+    catalog: CatalogFacts | None,
+    d: Defaults,
+    tables: dict[str, _TableFactors],
+) -> dict[str, np.ndarray]:
+    """Per-statement table factors, summed once per distinct tuple of tables and broadcast.
+
+    Why per tuple: a workload has thousands of statements but only dozens of table sets, and a
+    few dozen tables (``tables`` caches each one's factors). A tuple's factors are the sums of its
+    tables' factors, added in the tuple's order (no tables: one defaulted table ``?``), done for
+    all tuples at once, one table position at a time.
+    """
+    names = [key or ("?",) for key in keys]
+    for tup in names:
+        for name in tup:
+            if name not in tables:
+                tables[name] = _table_factors(name, catalog, d)
+    index = {name: i for i, name in enumerate(tables)}
+    factors = np.array([[getattr(tables[t], f) for f in _FACTOR_FIELDS] for t in tables], dtype=float)
+    lengths = np.array([len(tup) for tup in names], dtype=np.intp)
+    flat = np.array([index[name] for tup in names for name in tup], dtype=np.intp)
+    starts = np.cumsum(lengths) - lengths
+    sums = np.zeros((len(names), len(_FACTOR_FIELDS)))
+    for j in range(int(lengths.max()) if len(names) else 0):
+        at = flat[np.minimum(starts + j, len(flat) - 1)]
+        sums = np.where((j < lengths)[:, None], sums + factors[at], sums)
+    out = {f: sums[codes, i] for i, f in enumerate(_AGG_FIELDS)}
+    out["n"] = lengths.astype(float)[codes]
+    out["present"] = np.array([len(k) > 0 for k in keys], dtype=bool)[codes]
+    return out
+
+
+def declared_defaults(assumptions: AssumptionSet, entry_floor: float) -> Defaults:
+    """The table defaults from the assumption set (recorded as used)."""
+    return Defaults(
+        entry_floor=entry_floor,
+        width=float(assumptions.get("row_width_bytes")),
+        indexes=float(assumptions.get("secondary_indexes_per_table")),
+        index_entry=float(assumptions.get("index_entry_bytes")),
+        pk=float(assumptions.get("pk_key_bytes")),
+        update_fraction=float(assumptions.get("update_index_fraction")),
+        delete_entry=float(assumptions.get("delete_entry_bytes")),
+    )
+
+
+@dataclass(frozen=True)
+class TableColumns:
+    """Per-statement sums of table factors: ``scan`` for the tables a statement reads (UPDATE,
+    DELETE and MERGE also read the rows they change), ``written`` for the tables it writes."""
+
+    scan: dict[str, np.ndarray]
+    written: dict[str, np.ndarray]
+
+
+def table_columns(workload: Workload, kinds: Kinds, d: Defaults, notes: Notes) -> TableColumns:
+    """Factors of every statement's tables, and the ``row_widths`` estimator line."""
+    df = workload.statements
+    read_codes, read_keys = _table_keys(objects(df, "tables_read"))
+    written_codes, written_keys = _table_keys(objects(df, "tables_written"))
+    scan_codes, scan_keys = read_codes.copy(), list(read_keys)
+    position = {key: i for i, key in enumerate(scan_keys)}
+    changing = np.flatnonzero(
+        kinds.is_update | kinds.is_delete | kinds.is_merge
+    )  # they read the rows they change
+    if len(changing):
+        pairs = read_codes[changing] * (len(written_keys) + 1) + written_codes[changing]
+        _, first, inverse = np.unique(pairs, return_index=True, return_inverse=True)
+        pair_code = np.empty(len(first), dtype=scan_codes.dtype)
+        for u in np.argsort(first, kind="stable").tolist():  # new keys in order of first appearance
+            i = changing[first[u]]
+            key = tuple(dict.fromkeys(read_keys[read_codes[i]] + written_keys[written_codes[i]]))
+            if key not in position:
+                position[key] = len(scan_keys)
+                scan_keys.append(key)
+            pair_code[u] = position[key]
+        scan_codes[changing] = pair_code[inverse.reshape(-1)]
+    tables: dict[str, _TableFactors] = {}
+    rd = _agg_columns(scan_codes, scan_keys, workload.catalog, d, tables)
+    wr = _agg_columns(written_codes, written_keys, workload.catalog, d, tables)
+    used_tables = {t for key in (*scan_keys, *written_keys) for t in key}
+    defaulted = sorted(t for t in used_tables if tables[t].defaulted and t != "?")
+    notes.estimators["row_widths"] = (
+        f"catalog facts for {len(used_tables) - len(defaulted)} table(s); defaults (row_width_bytes, "
+        f"secondary_indexes_per_table, index_entry_bytes, pk_key_bytes) for {len(defaulted)}"
+        + (f": {', '.join(defaulted[:10])}{' …' if len(defaulted) > 10 else ''}" if defaulted else "")
+    )
+    return TableColumns(scan=rd, written=wr)
