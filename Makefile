@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SAMPLE ?= sample_stats/saas
 
-.PHONY: setup system report test check lint format samples bench clean
+.PHONY: setup system report test test-fast check lint format samples bench clean
 
 setup:
 	@scripts/setup.sh
@@ -19,6 +19,10 @@ report: setup
 ## All tests (unit, golden, integration against a real PostgreSQL, browser, LibreOffice).
 test: setup system
 	$(PY) -m pytest -q
+
+## The inner loop: everything but the real PostgreSQL, Chromium, LibreOffice and fuzz tests, on all cores.
+test-fast: setup
+	$(PY) -m pytest -q -m "not slow" -n auto
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -8,7 +8,8 @@ PostgreSQL (``tests/pgserver.py``): one throw-away server per test session, star
   :class:`PgDatabase` (name, superuser DSN, server).
 
 Tests that use either fixture get the ``postgres`` marker automatically, so ``-m "not postgres"``
-deselects them.
+deselects them; they, the browser, LibreOffice and fuzz tests are also ``slow`` (``make test-fast``
+runs ``-m "not slow"``).
 """
 
 from __future__ import annotations
@@ -24,10 +25,19 @@ from tests.pgserver import PgServer, PgServerError, find_bindir
 PG_FIXTURES = frozenset({"pg_server", "pg_db"})
 
 
+SLOW_MARKERS = frozenset({"postgres", "browser", "libreoffice"})
+SLOW_FOLDERS = frozenset({"fuzz", "browser"})
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark PostgreSQL users, and mark as ``slow`` what ``make test-fast`` leaves out: the real
+    PostgreSQL, Chromium and LibreOffice tests and the fuzz suites (``make test`` runs everything)."""
     for item in items:
         if PG_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.postgres)
+        names = {m.name for m in item.iter_markers()}
+        if names & SLOW_MARKERS or SLOW_FOLDERS & set(item.path.parts):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

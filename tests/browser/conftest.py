@@ -79,7 +79,7 @@ def serve_in_thread(wsgi_app: object) -> LiveServer:
 def live_dashboard() -> Iterator[LiveServer]:
     """The dashboard on the saas sample, served on a free loopback port."""
     if not (SAMPLE / "bundle.yaml").is_file():
-        pytest.skip(f"the sample bundle {SAMPLE} is missing (make samples)")
+        pytest.fail(f"the sample bundle {SAMPLE} is missing (make samples)")
     from dashboard.app import create_app
 
     app = create_app(SAMPLE)

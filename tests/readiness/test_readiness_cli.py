@@ -132,7 +132,7 @@ def test_bad_input_exits_2(
 def sample(name: str) -> Path:
     path = SAMPLES / name
     if not (path / "bundle.yaml").is_file():
-        pytest.skip(f"sample bundle {name} not generated yet (make samples)")
+        pytest.fail(f"sample bundle {name} is missing (make samples)")
     return path
 
 

@@ -26,7 +26,6 @@ fleet golden runs the clusters in this process (``jobs=1``); the parallel path g
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import math
 import re
@@ -136,12 +135,6 @@ def _sample_dirs() -> list[Path]:
     return sorted(p for p in SAMPLES_DIR.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
-def _pipeline_ready() -> bool:
-    return importlib.util.find_spec("costmodel.report.model") is not None and hasattr(
-        importlib.import_module("costmodel.report.model"), "build_report"
-    )
-
-
 def sample_report(bundle: Path) -> dict[str, Any]:
     """The report of a bundled sample with the default scenario and the built-in prices.
 
@@ -179,14 +172,11 @@ FLEET_PREFIX = "samples-fleet"
     ids=[p.name for p in SAMPLES] or ["no-samples"],
 )
 def test_sample_goldens(bundle: Path | None, golden: Any, tmp_path: Path) -> None:
-    """Until a sample's goldens are recorded (``pytest --update-golden``), the sample is skipped, so
-    a pipeline still in flux does not fail everyone's run; once recorded, they are compared."""
-    if not _pipeline_ready():
-        pytest.skip("costmodel.report.model.build_report does not exist yet")
+    """Every bundled sample has recorded goldens; a missing one fails (record with --update-golden)."""
     assert bundle is not None
     prefix = f"sample-{bundle.name}"
     if not golden.update and not any(golden.directory.glob(f"{prefix}.*")):
-        pytest.skip(
+        pytest.fail(
             f"no goldens recorded for sample_stats/{bundle.name}: "
             "run `pytest tests/report/test_report_golden.py --update-golden` and review them"
         )
@@ -194,11 +184,10 @@ def test_sample_goldens(bundle: Path | None, golden: Any, tmp_path: Path) -> Non
 
 
 def test_sample_fleet_goldens(golden: Any, tmp_path: Path) -> None:
-    """All bundled samples as one fleet report; skipped like the samples until recorded."""
-    if len(SAMPLES) < 2 or not _pipeline_ready():
-        pytest.skip("a fleet needs at least two bundled samples and the report pipeline")
+    """All bundled samples as one fleet report; missing goldens fail like the samples'."""
+    assert len(SAMPLES) >= 2, "the samples fleet needs at least two bundled samples (make samples)"
     if not golden.update and not any(golden.directory.glob(f"{FLEET_PREFIX}.*")):
-        pytest.skip(
+        pytest.fail(
             f"no goldens recorded for the samples fleet: run `pytest {Path(__file__).name} --update-golden`"
         )
     report = stable_floats(normalise(sample_fleet_report(SAMPLES_DIR)))
