@@ -43,14 +43,15 @@ from costmodel.core.workload import Workload
 from costmodel.scenario.model import Scenario
 from costmodel.usage.columns import column
 from costmodel.usage.context import Notes, UsageContext, build_context
-from costmodel.usage.cpu import CpuColumns, cpu_columns
+from costmodel.usage.cpu import cpu_columns
 from costmodel.usage.io import write_ios_per_call, write_ios_with_commit_floor
 from costmodel.usage.model import MS_PER_SECOND, Usage
-from costmodel.usage.reads import ReadColumns, read_columns
+from costmodel.usage.reads import read_columns
+from costmodel.usage.steps import CpuColumns, ReadColumns, Transactions, WriteColumns
 from costmodel.usage.storage import stored_gb
 from costmodel.usage.tables import declared_defaults, table_columns
-from costmodel.usage.transactions import Transactions, transactions
-from costmodel.usage.writes import WriteColumns, write_columns
+from costmodel.usage.transactions import transactions
+from costmodel.usage.writes import write_columns
 
 
 def compute_usage(workload: Workload, scenario: Scenario, assumptions: AssumptionSet) -> Usage:

@@ -6,25 +6,13 @@ planning time is added when ``track_planning`` recorded it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from costmodel.core.workload import IO_TIMING_COLUMNS
 from costmodel.usage.columns import column, count_labels, setting
 from costmodel.usage.context import Notes, UsageContext
 from costmodel.usage.model import CpuEstimator
-
-
-@dataclass(frozen=True)
-class CpuColumns:
-    """Milliseconds per call."""
-
-    exec_ms: np.ndarray
-    plan_ms: np.ndarray
-    io_ms: np.ndarray
-    cpu_ms: np.ndarray
-    estimator: np.ndarray
+from costmodel.usage.steps import CpuColumns
 
 
 def cpu_columns(ctx: UsageContext, notes: Notes) -> CpuColumns:

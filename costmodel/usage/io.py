@@ -6,7 +6,7 @@ import numpy as np
 
 from costmodel.usage.columns import column
 from costmodel.usage.context import Notes, UsageContext
-from costmodel.usage.writes import WriteColumns
+from costmodel.usage.steps import WriteColumns
 
 
 def write_ios_per_call(ctx: UsageContext, writes: WriteColumns, notes: Notes) -> np.ndarray:

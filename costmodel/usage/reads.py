@@ -10,25 +10,12 @@ pages the write itself touched.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from costmodel.usage.columns import any_of, column, count_labels, objects
 from costmodel.usage.context import KEYED_SHAPES, Notes, UsageContext
 from costmodel.usage.model import ReadEstimator
-from costmodel.usage.tables import Defaults, TableColumns
-
-
-@dataclass(frozen=True)
-class ReadColumns:
-    """Per call: rows returned, bytes read, rows scanned, and the estimator of each statement."""
-
-    rows: np.ndarray
-    rows_known: np.ndarray
-    read_bytes: np.ndarray
-    rows_scanned: np.ndarray
-    estimator: np.ndarray
+from costmodel.usage.steps import Defaults, ReadColumns, TableColumns
 
 
 def read_columns(ctx: UsageContext, tables: TableColumns, d: Defaults, notes: Notes) -> ReadColumns:

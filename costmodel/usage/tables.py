@@ -15,19 +15,7 @@ from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.workload import CatalogFacts, Workload
 from costmodel.usage.columns import objects
 from costmodel.usage.context import Kinds, Notes
-
-
-@dataclass(frozen=True)
-class Defaults:
-    """Declared defaults for tables the catalog does not describe (and the 128 B entry floor)."""
-
-    entry_floor: float
-    width: float
-    indexes: float
-    index_entry: float
-    pk: float
-    update_fraction: float
-    delete_entry: float
+from costmodel.usage.steps import Defaults, TableColumns
 
 
 @dataclass(frozen=True)
@@ -143,15 +131,6 @@ def declared_defaults(assumptions: AssumptionSet, entry_floor: float) -> Default
         update_fraction=float(assumptions.get("update_index_fraction")),
         delete_entry=float(assumptions.get("delete_entry_bytes")),
     )
-
-
-@dataclass(frozen=True)
-class TableColumns:
-    """Per-statement sums of table factors: ``scan`` for the tables a statement reads (UPDATE,
-    DELETE and MERGE also read the rows they change), ``written`` for the tables it writes."""
-
-    scan: dict[str, np.ndarray]
-    written: dict[str, np.ndarray]
 
 
 def table_columns(workload: Workload, kinds: Kinds, d: Defaults, notes: Notes) -> TableColumns:

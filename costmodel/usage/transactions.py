@@ -3,33 +3,12 @@ otherwise, or the scenario's ``statements_per_txn``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 
 from costmodel.core.errors import ScenarioError
 from costmodel.scenario.model import Scenario
 from costmodel.usage.context import Notes, UsageContext
-from costmodel.usage.writes import WriteColumns
-
-
-@dataclass(frozen=True)
-class Transactions:
-    """Monthly transactions and the call counts they were derived from."""
-
-    statements_per_txn: float
-    source: str
-    txns_month: float
-    write_txns_month: float
-    begin_calls: float
-    end_calls: float
-    work_calls: float
-    write_calls: float
-
-    @property
-    def writes_per_write_txn(self) -> float:
-        """Write statements per write transaction (≥ 1)."""
-        return max(1.0, self.write_calls / self.write_txns_month) if self.write_txns_month > 0 else 1.0
+from costmodel.usage.steps import Transactions, WriteColumns
 
 
 def transactions(ctx: UsageContext, scenario: Scenario, writes: WriteColumns, notes: Notes) -> Transactions:

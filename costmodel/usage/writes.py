@@ -7,29 +7,12 @@ from ``wal_bytes`` (minus full-page images), else from dirtied pages, else left 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from costmodel.usage.columns import any_of, column, count_labels
 from costmodel.usage.context import Notes, UsageContext
 from costmodel.usage.model import WriteEstimator
-from costmodel.usage.reads import ReadColumns
-from costmodel.usage.tables import TableColumns
-
-
-@dataclass(frozen=True)
-class WriteColumns:
-    """Per call: rows and bytes written, share of calls that write, PK check bytes; WAL counters."""
-
-    rows_written: np.ndarray
-    write_bytes: np.ndarray
-    write_fraction: np.ndarray
-    pk_check: np.ndarray
-    estimator: np.ndarray
-    wal: np.ndarray
-    """wal_bytes per call (NaN where unknown): Serverless v2 write I/Os read it too."""
-    dirtied: np.ndarray
+from costmodel.usage.steps import ReadColumns, TableColumns, WriteColumns
 
 
 def write_columns(ctx: UsageContext, tables: TableColumns, reads: ReadColumns, notes: Notes) -> WriteColumns:

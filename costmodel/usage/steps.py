@@ -1,0 +1,88 @@
+"""What each usage step returns: plain columns (numpy arrays) and a few totals.
+
+The types live apart from the steps so that a step reads an earlier step's result without
+importing its code (the steps stay side by side, and the import chain stays short).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Defaults:
+    """Declared defaults for tables the catalog does not describe (and the 128 B entry floor)."""
+
+    entry_floor: float
+    width: float
+    indexes: float
+    index_entry: float
+    pk: float
+    update_fraction: float
+    delete_entry: float
+
+
+@dataclass(frozen=True)
+class TableColumns:
+    """Per-statement sums of table factors: ``scan`` for the tables a statement reads (UPDATE,
+    DELETE and MERGE also read the rows they change), ``written`` for the tables it writes."""
+
+    scan: dict[str, np.ndarray]
+    written: dict[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class CpuColumns:
+    """Milliseconds per call."""
+
+    exec_ms: np.ndarray
+    plan_ms: np.ndarray
+    io_ms: np.ndarray
+    cpu_ms: np.ndarray
+    estimator: np.ndarray
+
+
+@dataclass(frozen=True)
+class ReadColumns:
+    """Per call: rows returned, bytes read, rows scanned, and the estimator of each statement."""
+
+    rows: np.ndarray
+    rows_known: np.ndarray
+    read_bytes: np.ndarray
+    rows_scanned: np.ndarray
+    estimator: np.ndarray
+
+
+@dataclass(frozen=True)
+class WriteColumns:
+    """Per call: rows and bytes written, share of calls that write, PK check bytes; WAL counters."""
+
+    rows_written: np.ndarray
+    write_bytes: np.ndarray
+    write_fraction: np.ndarray
+    pk_check: np.ndarray
+    estimator: np.ndarray
+    wal: np.ndarray
+    """wal_bytes per call (NaN where unknown): Serverless v2 write I/Os read it too."""
+    dirtied: np.ndarray
+
+
+@dataclass(frozen=True)
+class Transactions:
+    """Monthly transactions and the call counts they were derived from."""
+
+    statements_per_txn: float
+    source: str
+    txns_month: float
+    write_txns_month: float
+    begin_calls: float
+    end_calls: float
+    work_calls: float
+    write_calls: float
+
+    @property
+    def writes_per_write_txn(self) -> float:
+        """Write statements per write transaction (≥ 1)."""
+        return max(1.0, self.write_calls / self.write_txns_month) if self.write_txns_month > 0 else 1.0
