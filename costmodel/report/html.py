@@ -46,7 +46,6 @@ from costmodel.report.common import (
     option_list,
     section,
     short_duration,
-    sorted_findings,
     sources_text,
     vs_cheapest,
     warning_lines,
@@ -64,6 +63,7 @@ from costmodel.report.fleetview import (
     largest,
     show_databases,
 )
+from costmodel.report.sections import Cell, Column, SectionTable, findings_table, hot_spots_table, plain
 
 MAX_ROWS = 500
 """Clusters and databases listed at most (the most expensive); all are in the JSON and CSV."""
@@ -430,35 +430,33 @@ def _drivers(report: Mapping[str, Any]) -> str:
     return '<section id="drivers"><h2>Top cost drivers</h2>' + "\n".join(blocks) + "</section>"
 
 
+def _html_cell(value: Any, column: Column) -> str:
+    if column.cell is Cell.CODE:
+        return f"<td>{_code(value)}</td>" if value else "<td>—</td>"
+    if column.cell is Cell.ID:
+        return f"<td>{_code(value, None)}</td>" if value else "<td>—</td>"
+    text = plain(value, column.cell)
+    if column.numeric:
+        return _num(text)
+    if column.key == "severity":
+        return f'<td class="sev-{esc(text)}">{esc(text)}</td>'
+    return f"<td>{esc(text)}</td>"
+
+
+def _section_table(table: SectionTable) -> str:
+    """A section table as an HTML table (every column)."""
+    columns = table.shown()
+    rows = ["<tr>" + "".join(_html_cell(row.get(c.key), c) for c in columns) + "</tr>" for row in table.rows]
+    return _table([(c.header, c.numeric) for c in columns], rows)
+
+
 def _readiness(report: Mapping[str, Any]) -> str:
     readiness = section(report, "readiness")
     meta = f"DSQL as of {readiness.get('as_of', '—')} · dsql-lint {readiness.get('dsql_lint_version', '—')}"
     if readiness.get("summary"):
         meta += f" · {readiness['summary']}"
-    findings = sorted_findings(items(readiness.get("findings")))
-    rows = []
-    for finding in findings:
-        severity = str(finding.get("severity") or "—")
-        rows.append(
-            f'<tr><td class="sev-{esc(severity)}">{esc(severity)}</td><td>{_code(finding.get("id"), None)}</td>'
-            f"{_num(fmt_share(finding.get('share_calls')))}{_num(fmt_share(finding.get('share_exec_time')))}"
-            f"{_num(fmt_share(finding.get('share_cost')))}<td>{esc(finding.get('effort') or '—')}</td>"
-            f"{_num(str(len(items(finding.get('statements')))))}<td>{esc(finding.get('message'))}</td>"
-            f"<td>{esc(finding.get('remediation'))}</td><td>{_code(finding.get('sample_query'))}</td></tr>"
-        )
-    head = [
-        ("Severity", False),
-        ("Finding", False),
-        ("Calls", True),
-        ("Exec time", True),
-        ("Cost", True),
-        ("Effort", False),
-        ("Statements", True),
-        ("What", False),
-        ("How to fix", False),
-        ("Example", False),
-    ]
-    body = _table(head, rows) if rows else "<p>No findings.</p>"
+    table = findings_table(report)
+    body = _section_table(table) if table.rows else "<p>No findings.</p>"
     verdict = esc(readiness.get("verdict") or "—")
     return f'<section id="readiness"><h2>Readiness: {verdict}</h2><p class="meta">{esc(meta)}</p>{body}</section>'
 
@@ -467,32 +465,12 @@ def _contention(report: Mapping[str, Any]) -> str:
     contention = section(report, "contention")
     if not contention:
         return '<section id="contention"><h2>OCC contention</h2><p>Not assessed.</p></section>'
-    rows = []
-    spots = [s for s in items(contention.get("hot_spots")) if isinstance(s, Mapping)]
-    with_cluster = any("cluster" in spot for spot in spots)
-    for spot in spots:
-        cluster = f"<td>{esc(spot.get('cluster') or '—')}</td>" if with_cluster else ""
-        rows.append(
-            f"<tr>{cluster}<td>{esc(spot.get('table'))}</td><td>{_code(spot.get('stmt_id'), None)}</td>"
-            f"{_num(fmt_qty(spot.get('key_space')))}{_num(fmt_qty(spot.get('rate_per_s')))}"
-            f"{_num(fmt_share(spot.get('conflict_probability')))}{_num(fmt_qty(spot.get('extra_dpu_month')))}"
-            f"<td>{_code(spot.get('query'))}</td></tr>"
-        )
-    head = [("Cluster", False)] if with_cluster else []
-    head += [
-        ("Table", False),
-        ("Statement", False),
-        ("Keys", True),
-        ("Writes/s", True),
-        ("P(conflict)", True),
-        ("Extra DPU/month", True),
-        ("Query", False),
-    ]
     lead = (
         f"<p>Predicted conflict rate <b>{esc(fmt_share(contention.get('predicted_conflict_rate')))}</b> "
         f"(risk: <b>{esc(contention.get('risk') or '—')}</b>).</p>"
     )
-    body = _table(head, rows) if rows else "<p>No hot spots.</p>"
+    table = hot_spots_table(report)
+    body = _section_table(table) if table.rows else "<p>No hot spots.</p>"
     return f'<section id="contention"><h2>OCC contention</h2>{lead}{body}</section>'
 
 

@@ -40,7 +40,6 @@ from costmodel.report.common import (
     option_list,
     section,
     short_duration,
-    sorted_findings,
     vs_cheapest,
     warning_lines,
 )
@@ -57,6 +56,7 @@ from costmodel.report.fleetview import (
     largest,
     show_databases,
 )
+from costmodel.report.sections import Cell, Column, SectionTable, findings_table, hot_spots_table, plain
 
 QUERY_CHARS = 160
 """Query texts longer than this are cut with ``…`` (the full text is in the JSON and CSV)."""
@@ -384,32 +384,31 @@ def _readiness(report: Mapping[str, Any]) -> list[str]:
     if readiness.get("summary"):
         meta += f" · {readiness['summary']}"
     out += [md_text(meta), ""]
-    findings = sorted_findings(items(readiness.get("findings")))
-    if not findings:
+    table = findings_table(report)
+    if not table.rows:
         return [*out, "No findings.", ""]
-    out += [
-        _row(
-            "Severity", "Finding", "Calls", "Exec time", "Cost", "Effort", "Statements", "What", "How to fix"
-        ),
-        _align("l", "l", "r", "r", "r", "l", "r", "l", "l"),
+    return [*out, *_section_table(table), ""]
+
+
+def _md_cell(value: Any, column: Column) -> str:
+    if column.cell is Cell.CODE:
+        return md_code(value) if value else "—"
+    if column.cell is Cell.ID:
+        return md_code(value, None) if value else "—"
+    if column.numeric:
+        return plain(value, column.cell)  # digits, %, < and —: nothing to escape
+    text = md_text(plain(value, column.cell))
+    return f"**{text}**" if column.key == "severity" and value == "blocker" else text
+
+
+def _section_table(table: SectionTable) -> list[str]:
+    """A section table as a Markdown table (every column: Markdown has room)."""
+    columns = table.shown()
+    return [
+        _row(*(c.header for c in columns)),
+        _align(*("r" if c.numeric else "l" for c in columns)),
+        *(_row(*(_md_cell(row.get(c.key), c) for c in columns)) for row in table.rows),
     ]
-    for finding in findings:
-        severity = md_text(finding.get("severity") or "—")
-        out.append(
-            _row(
-                f"**{severity}**" if finding.get("severity") == "blocker" else severity,
-                md_code(finding.get("id"), None),
-                fmt_share(finding.get("share_calls")),
-                fmt_share(finding.get("share_exec_time")),
-                fmt_share(finding.get("share_cost")),
-                md_text(finding.get("effort") or "—"),
-                str(len(items(finding.get("statements")))),
-                md_text(finding.get("message") or ""),
-                md_text(finding.get("remediation") or ""),
-            )
-        )
-    out.append("")
-    return out
 
 
 def _contention(report: Mapping[str, Any]) -> list[str]:
@@ -422,27 +421,9 @@ def _contention(report: Mapping[str, Any]) -> list[str]:
         f"(risk: **{md_text(contention.get('risk') or '—')}**).",
         "",
     ]
-    spots = [s for s in items(contention.get("hot_spots")) if isinstance(s, Mapping)]
-    if spots:
-        lead = ["Cluster"] if any("cluster" in spot for spot in spots) else []
-        out += [
-            _row(*lead, "Table", "Statement", "Keys", "Writes/s", "P(conflict)", "Extra DPU/month", "Query"),
-            _align(*("l" for _ in lead), "l", "l", "r", "r", "r", "r", "l"),
-        ]
-        for spot in spots:
-            out.append(
-                _row(
-                    *(md_text(spot.get("cluster") or "—") for _ in lead),
-                    md_text(spot.get("table")),
-                    md_code(spot.get("stmt_id"), None),
-                    fmt_qty(spot.get("key_space")),
-                    fmt_qty(spot.get("rate_per_s")),
-                    fmt_share(spot.get("conflict_probability")),
-                    fmt_qty(spot.get("extra_dpu_month")),
-                    md_code(spot.get("query")),
-                )
-            )
-        out.append("")
+    table = hot_spots_table(report)
+    if table.rows:
+        out += [*_section_table(table), ""]
     return out
 
 

@@ -18,9 +18,13 @@ from costmodel.core.timebase import format_duration
 from costmodel.core.workload import Workload
 from costmodel.readiness.assess import Readiness
 from costmodel.report.common import fmt_share, one_line
+from costmodel.report.sections import findings_table
 
 SCHEMA_VERSION = 1
 QUERY_CHARS = 90
+CELL_CHARS = 60
+"""Prose cells of the plain-text findings table are cut here; blockers and warnings are printed in
+full below the table."""
 DETAIL_SEVERITIES = ("blocker", "warning")
 """Findings printed with message, remediation and sample (info findings get one table row)."""
 
@@ -54,21 +58,6 @@ def readiness_document(
     return doc
 
 
-def _share_cols(f: Mapping[str, Any]) -> tuple[str, str, str]:
-    if not f["statements"]:
-        return "—", "—", "—"
-    return fmt_share(f["share_calls"]), fmt_share(f["share_exec_time"]), fmt_share(f["share_cost"])
-
-
-def _touches(f: Mapping[str, Any]) -> str:
-    parts = []
-    if f["statements"]:
-        parts.append(f"{len(f['statements'])} stmt")
-    if f["schema"]:
-        parts.append(f"{len(f['schema'])} schema")
-    return " + ".join(parts) or "run"
-
-
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
 
@@ -80,25 +69,13 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int
     return [line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)]
 
 
-def _finding_rows(doc: Mapping[str, Any]) -> list[list[str]]:
-    rows = []
-    for f in doc["findings"]:
-        calls, time, cost = _share_cols(f)
-        rows.append(
-            [
-                f["severity"],
-                f["id"],
-                f["source"],
-                "yes" if f["fixable"] else "no",
-                calls,
-                time,
-                cost,
-                _touches(f),
-                f["since"],
-                one_line(f["title"], 48),
-            ]
-        )
-    return rows
+def _findings(doc: Mapping[str, Any], *, narrow: bool) -> tuple[list[str], list[list[str]], set[int]]:
+    """The report's findings table (:mod:`costmodel.report.sections`): headers, cells, numeric columns."""
+    table = findings_table(doc)
+    columns = table.shown(narrow=narrow)
+    limit = CELL_CHARS if narrow else None
+    rows = [[one_line(cell, limit) for cell in table.text_cells(row, columns)] for row in table.rows]
+    return [c.header for c in columns], rows, {i for i, c in enumerate(columns) if c.numeric}
 
 
 def _hot_rows(contention: Mapping[str, Any]) -> list[list[str]]:
@@ -134,7 +111,6 @@ _HOT_HEADERS = (
     "EXTRA DPU/MO",
     "EXTRA SHARE",
 )
-_FINDING_HEADERS = ("SEVERITY", "ID", "SOURCE", "FIX", "CALLS", "TIME", "COST", "TOUCHES", "SINCE", "TITLE")
 
 
 def contention_line(c: Mapping[str, Any]) -> str:
@@ -166,7 +142,8 @@ def render_text(doc: Mapping[str, Any]) -> str:
         out.append(
             "Findings (shares of calls, execution time and monthly DSQL cost; each statement counted once per finding)"
         )
-        out += _table(_FINDING_HEADERS, _finding_rows(doc), {4, 5, 6})
+        headers, rows, right = _findings(doc, narrow=True)
+        out += _table(headers, rows, right)
         for f in doc["findings"]:
             if f["severity"] not in DETAIL_SEVERITIES:
                 continue
@@ -231,7 +208,8 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     ]
     if doc["findings"]:
         out += ["## Findings", ""]
-        out += _md_table(_FINDING_HEADERS, _finding_rows(doc))
+        headers, rows, _right = _findings(doc, narrow=False)
+        out += _md_table(headers, rows)
         for f in doc["findings"]:
             if f["severity"] not in DETAIL_SEVERITIES:
                 continue

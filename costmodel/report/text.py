@@ -60,6 +60,7 @@ from costmodel.report.common import (
     warning_lines,
 )
 from costmodel.report.fleetview import show_databases
+from costmodel.report.sections import Cell, findings_table
 from costmodel.report.textfleet import clusters_section, databases_section
 from costmodel.report.textparts import (
     MONEY_WIDTH,
@@ -429,24 +430,23 @@ def _readiness(report: Mapping[str, Any], narrow: bool) -> RenderableType:
             grid.add_row(lit(severity, SEVERITY_STYLE.get(severity, "")), line)
         return Group(title, lit(meta, "dim"), grid)
     table = simple_table(expand=True)
-    table.add_column("Severity", no_wrap=True)
-    table.add_column("Finding", overflow="fold", max_width=24)
-    table.add_column("Calls", justify="right", no_wrap=True)
-    table.add_column("Cost", justify="right", no_wrap=True)
-    table.add_column("Effort", no_wrap=True)
-    table.add_column("What and how to fix", overflow="fold", ratio=1)
-    for finding in findings:
-        severity = str(finding.get("severity") or "—")
-        fix = Text(display_text(finding.get("message") or ""))
-        if finding.get("remediation"):
-            fix.append("\n→ " + display_text(finding["remediation"]), style="dim")
+    spec = findings_table(report)
+    columns = spec.shown(narrow=True)
+    for column in columns:
+        if column.numeric or column.key in ("severity", "effort"):
+            table.add_column(column.header, justify="right" if column.numeric else "left", no_wrap=True)
+        elif column.cell is Cell.ID:
+            table.add_column(column.header, overflow="fold", max_width=24)
+        else:
+            table.add_column(column.header, overflow="fold", ratio=1)
+    for row in spec.rows:
+        severity = str(row.get("severity") or "—")
+        cells = spec.text_cells(row, columns)
         table.add_row(
-            lit(severity, SEVERITY_STYLE.get(severity, "")),
-            lit(finding.get("id")),
-            Text(fmt_share(finding.get("share_calls"))),
-            Text(fmt_share(finding.get("share_cost"))),
-            lit(finding.get("effort") or "—"),
-            fix,
+            *(
+                lit(cell, SEVERITY_STYLE.get(severity, "")) if column.key == "severity" else lit(cell)
+                for column, cell in zip(columns, cells)
+            )
         )
     return Group(title, lit(meta, "dim"), table)
 

@@ -9,7 +9,9 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 
 from costmodel.report import figures as report_figures
-from costmodel.report.common import fmt_share, items, section, sorted_findings
+from costmodel.report import sections
+from costmodel.report.common import fmt_share, items, section
+from costmodel.report.sections import Cell
 from dashboard import figures, ui
 from dashboard.state import UploadCache
 
@@ -17,19 +19,15 @@ PREFIX = "readiness"
 LABEL = "Readiness"
 
 SHARE: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".1%"}}
-FINDING_COLUMNS: tuple[dict[str, Any], ...] = (
-    {"name": "severity", "id": "severity"},
-    {"name": "finding", "id": "id"},
-    {"name": "what", "id": "message"},
-    {"name": "how to fix", "id": "remediation"},
-    {"name": "effort", "id": "effort"},
-    {"name": "statements", "id": "statement_count", "type": "numeric"},
-    {"name": "schema statements", "id": "schema_count", "type": "numeric"},
-    {"name": "share of calls", "id": "share_calls", **SHARE},
-    {"name": "share of time", "id": "share_exec_time", **SHARE},
-    {"name": "share of cost", "id": "share_cost", **SHARE},
-    {"name": "example", "id": "sample_query"},
+FINDING_COLUMNS: tuple[dict[str, Any], ...] = tuple(
+    {
+        "name": c.header,
+        "id": c.key,
+        **(SHARE if c.cell is Cell.SHARE else {"type": "numeric"} if c.numeric else {}),
+    }
+    for c in sections.FINDING_COLUMNS
 )
+"""The readiness findings table's columns, named once in :mod:`costmodel.report.sections`."""
 HOT_SPOT_COLUMNS: tuple[dict[str, Any], ...] = (
     {"name": "table", "id": "table"},
     {"name": "statement", "id": "stmt_id"},
@@ -72,17 +70,15 @@ def layout() -> html.Div:
 
 
 def finding_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One table row per readiness finding, blockers first."""
-    rows = []
-    for f in sorted_findings(items(section(report, "readiness").get("findings"))):
-        rows.append(
-            {
-                **{c["id"]: f.get(c["id"]) for c in FINDING_COLUMNS},
-                "statement_count": len(items(f.get("statements"))),
-                "schema_count": len(items(f.get("schema"))),
-            }
-        )
-    return rows
+    """One table row per readiness finding, blockers first (the columns of the report's findings table)."""
+    table = sections.findings_table(report)
+    return [
+        {
+            c.key: (sections.plain(row.get(c.key), c.cell) if c.cell is Cell.TEXT else row.get(c.key))
+            for c in table.columns
+        }
+        for row in table.rows
+    ]
 
 
 def hot_spot_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
