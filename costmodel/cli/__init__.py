@@ -24,6 +24,8 @@ COMMANDS: tuple[str, ...] = (
     "collect",
     "report",
     "readiness",
+    "audit-code",
+    "plan",
     "prices",
     "calibrate",
     "diff",
@@ -47,9 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         try:
-            module = importlib.import_module(f"costmodel.cli.cmd_{name}")
+            module = importlib.import_module(f"costmodel.cli.cmd_{name.replace('-', '_')}")
         except ModuleNotFoundError as exc:
-            if exc.name == f"costmodel.cli.cmd_{name}":
+            if exc.name == f"costmodel.cli.cmd_{name.replace('-', '_')}":
                 continue  # command not built yet
             raise
         module.register(sub)
