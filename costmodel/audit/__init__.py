@@ -20,7 +20,7 @@ from costmodel.audit.retry import coverage
 from costmodel.audit.rules import COVERAGE, CodeRule, Match, load_rules
 from costmodel.audit.scan import FileScan, scan_file
 from costmodel.audit.sqlcheck import check_literals
-from costmodel.readiness_checks import load_checks
+from costmodel.readiness.checks import load_checks
 
 
 def audit_code(

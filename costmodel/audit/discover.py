@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from costmodel.audit.languages import language_for
-from costmodel.errors import CostModelError
+from costmodel.core.errors import CostModelError
 
 DEFAULT_MAX_BYTES = 1_000_000
 """Files larger than this are skipped: generated bundles and data dumps, not application code."""

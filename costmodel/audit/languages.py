@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import PurePosixPath
 from typing import Any
 
-from costmodel.errors import CostModelError
+from costmodel.core.errors import CostModelError
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 from costmodel.audit.discover import Skipped
 from costmodel.audit.literals import Literal
-from costmodel.readiness_checks import Severity
+from costmodel.readiness.checks import Severity
 
 SCHEMA_VERSION = 1
 

@@ -21,9 +21,9 @@ from importlib import resources
 from typing import Any
 
 from costmodel.audit.languages import RULE_LANGUAGES, TEXT_LANGUAGES, ts_language
-from costmodel.errors import CostModelError
-from costmodel.readiness_checks import Severity
-from costmodel.yamlio import safe_load
+from costmodel.core.errors import CostModelError
+from costmodel.core.yamlio import safe_load
+from costmodel.readiness.checks import Severity
 
 RULES_FILE = "code_rules.yaml"
 CATEGORIES = frozenset({"locking", "schema", "procedure", "isolation", "write", "transaction", "retry"})

@@ -13,8 +13,8 @@ from costmodel.audit.discover import Skipped, SourceFile
 from costmodel.audit.languages import TEXT_LANGUAGES, grammar_missing, parser
 from costmodel.audit.literals import Literal, extract, looks_like_sql, number_placeholders
 from costmodel.audit.rules import CodeRule, Match, is_migration, run_rules
-from costmodel.errors import CostModelError
-from costmodel.readiness_subjects import split_schema
+from costmodel.core.errors import CostModelError
+from costmodel.readiness.subjects import split_schema
 
 
 @dataclass

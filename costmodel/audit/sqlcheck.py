@@ -1,7 +1,7 @@
 """SQL literals through the workload's readiness machinery (checks.yaml + dsql-lint).
 
-The literals become the statements of a small :class:`~costmodel.workload.Workload` (one call each,
-so the verdict rules count them), :func:`costmodel.readiness.assess_readiness` runs unchanged, and
+The literals become the statements of a small :class:`~costmodel.core.workload.Workload` (one call each,
+so the verdict rules count them), :func:`costmodel.readiness.assess.assess_readiness` runs unchanged, and
 each finding is mapped back to the places in the code its statements came from. Counter checks
 (rows per call, transaction time) have no counters here and stay silent; syntax, features and
 locking checks work as on an export.
@@ -17,9 +17,9 @@ import pandas as pd
 
 from costmodel.audit.literals import Literal
 from costmodel.audit.model import CodeFinding
-from costmodel.readiness import Readiness, assess_readiness
-from costmodel.readiness_checks import FindingSource
-from costmodel.workload import Window, Workload
+from costmodel.core.workload import Window, Workload
+from costmodel.readiness.assess import Readiness, assess_readiness
+from costmodel.readiness.checks import FindingSource
 
 CODE_CHECKS_SKIPPED = frozenset(
     {"syntax_check_not_run", "unparsable", "lint_parse_gap", "no_text", "truncated_text"}
@@ -50,7 +50,7 @@ def check_literals(
     if not literals:
         return [], None, None
     workload = literal_workload(literals)
-    from costmodel.classify import classify
+    from costmodel.classify.frame import classify
 
     workload = classify(workload)
     readiness = assess_readiness(workload, as_of=as_of, lint_executable=lint_executable)

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from costmodel.errors import CostModelError
+from costmodel.core.errors import CostModelError
 
 DESCRIPTION = """\
 Audit application code for an Aurora DSQL migration:
@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     """Audit, weight by the workload when given, render, and apply --fail-on."""
     from costmodel.audit.render import render_audit
     from costmodel.cli.output import write_text_file
-    from costmodel.readiness_checks import Severity
+    from costmodel.readiness.checks import Severity
 
     audit = audit_from_args(args, args.directory)
     if args.workload:
