@@ -64,6 +64,10 @@ def audit_code(
         lint_version=readiness.lint.version if readiness is not None else None,
         lint_error=readiness.lint.error if readiness is not None else None,
         notes=tuple(notes),
+        fingerprints=tuple(
+            fp if isinstance(fp, str) else None
+            for fp in (profile["fingerprint"] if profile is not None else [])
+        ),
     )
 
 

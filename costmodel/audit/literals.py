@@ -46,6 +46,7 @@ _SQL_SECOND = re.compile(
     r"transaction|isolation|extension|view|schema|type|nowait|work)\b",
     re.IGNORECASE,
 )
+_SELECT_CALL = re.compile(r"^\s*select\s+[a-z_][\w.]*\s*\(", re.IGNORECASE)
 _NAME_CONTEXT = re.compile(r"(\bfrom|\bjoin|\binto|\bupdate|\btable|\bexists|\bon|\.)\s*$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(
     r"%\([A-Za-z_][A-Za-z0-9_]*\)s|%s|(?<![:\w])\?(?![|&\w])|(?<![:\w]):[A-Za-z_][A-Za-z0-9_]*|#\{[^}]*\}|\$\d+"
@@ -84,7 +85,9 @@ def looks_like_sql(text: str) -> bool:
     head = text.lstrip().lstrip("(").split(None, 1)
     if len(head) < 2:
         return head[0].lower() in ("begin", "commit", "rollback")
-    return bool(_SQL_SECOND.search(text)) or head[0].lower() in ("begin", "commit", "rollback", "savepoint")
+    if _SQL_SECOND.search(text) or _SELECT_CALL.match(text):
+        return True
+    return head[0].lower() in ("begin", "commit", "rollback", "savepoint")
 
 
 def number_placeholders(sql: str) -> str:

@@ -190,6 +190,8 @@ class CodeAudit:
     lint_error: str | None
     workload: WorkloadMatch | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    fingerprints: tuple[str | None, ...] = ()
+    """pglast fingerprint of each literal (None when it does not parse), aligned with ``literals``."""
 
     @property
     def unretried(self) -> tuple[RetrySite, ...]:
