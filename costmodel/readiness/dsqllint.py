@@ -347,3 +347,53 @@ def _dedupe(diags: list[LintDiagnostic]) -> list[LintDiagnostic]:
             seen.add(key)
             out.append(diag)
     return out
+
+
+@dataclass(frozen=True)
+class FixRun:
+    """The result of ``dsql-lint --fix`` over one SQL text: the rewritten SQL and what was done."""
+
+    available: bool
+    sql: str
+    """The fixed SQL (the input unchanged when dsql-lint did not run)."""
+    diagnostics: tuple[LintDiagnostic, ...] = ()
+    error: str | None = None
+    version: str | None = None
+
+    @property
+    def fixed(self) -> tuple[LintDiagnostic, ...]:
+        """Diagnostics dsql-lint rewrote mechanically (with or without a warning)."""
+        return tuple(d for d in self.diagnostics if d.fixable)
+
+    @property
+    def unfixable(self) -> tuple[LintDiagnostic, ...]:
+        """Diagnostics left for design work."""
+        return tuple(d for d in self.diagnostics if not d.fixable)
+
+
+def fix_sql(sql: str, *, executable: str | None = None) -> FixRun:
+    """Run ``dsql-lint --fix`` on ``sql`` (psql meta-commands blanked first); never raises for tool problems."""
+    exe = executable or find_dsql_lint()
+    if exe is None:
+        return FixRun(False, sql, error="dsql-lint is not installed (pip install dsql-lint)")
+    with tempfile.TemporaryDirectory(prefix="dsqlcost-fix-") as tmp:
+        source, target = Path(tmp) / "schema.sql", Path(tmp) / "fixed.sql"
+        source.write_text(strip_meta_commands(sql), encoding="utf-8")
+        try:
+            proc = subprocess.run(
+                [exe, "--fix", "--format", "json", str(source), "-o", str(target)],
+                capture_output=True,
+                text=True,
+                timeout=TIMEOUT_SECONDS,
+                check=False,
+            )
+            data = json.loads(proc.stdout) if proc.stdout.strip() else {}
+            fixed = target.read_text(encoding="utf-8") if target.is_file() else sql
+        except (OSError, subprocess.SubprocessError, json.JSONDecodeError) as exc:
+            return FixRun(False, sql, error=f"dsql-lint --fix failed: {exc}")
+    if proc.returncode not in (0, 1, 3):
+        return FixRun(
+            False, sql, error=f"dsql-lint --fix exited with {proc.returncode}: {proc.stderr.strip()[:300]}"
+        )
+    diags = [d for entry in data.get("files", []) for d in _parse_diagnostics(entry.get("diagnostics") or [])]
+    return FixRun(True, fixed, tuple(_dedupe(diags)), version=dsql_lint_version(exe))
