@@ -17,6 +17,7 @@ import pandas as pd
 
 from costmodel.audit.literals import Literal
 from costmodel.audit.model import CodeFinding
+from costmodel.classify.frame import classify
 from costmodel.core.workload import Window, Workload
 from costmodel.readiness.assess import Readiness, assess_readiness
 from costmodel.readiness.checks import FindingSource
@@ -49,10 +50,7 @@ def check_literals(
     """Findings per literal location, the readiness result, and the literals' classification."""
     if not literals:
         return [], None, None
-    workload = literal_workload(literals)
-    from costmodel.classify.frame import classify
-
-    workload = classify(workload)
+    workload = classify(literal_workload(literals))
     readiness = assess_readiness(workload, as_of=as_of, lint_executable=lint_executable)
     index = {f"L{i + 1}": lit for i, lit in enumerate(literals)}
     prints = workload.statements["fingerprint"].tolist()
