@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from pglast import parser
+
 STRING_TYPES: dict[str, frozenset[str]] = {
     "python": frozenset({"string", "concatenated_string"}),
     "javascript": frozenset({"string", "template_string"}),
@@ -53,6 +55,8 @@ _PLACEHOLDER = re.compile(
 )
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "'": "'", "\\": "\\", "`": "`"}
 MAX_LITERAL_CHARS = 20_000
+_LINE_START = re.compile(r"\n[ \t]*$")
+_LINE_END = re.compile(r"[ \t]*(\n|$)")
 
 
 @dataclass(frozen=True)
@@ -117,6 +121,8 @@ def extract(tree: Any, source: bytes, path: str, language: str, origin: str = "c
         text, dynamic = _join(parts)
         if len(text) > MAX_LITERAL_CHARS or not looks_like_sql(text):
             continue
+        if dynamic and not _parses(number_placeholders(text)):
+            text = _join(parts, drop_clauses=True)[0]  # a hole on a line of its own is an optional clause
         out.append(
             Literal(
                 path=path,
@@ -207,14 +213,30 @@ def _unescape(text: str) -> str:
     return text
 
 
-def _join(parts: list[Part]) -> tuple[str, bool]:
-    """Concatenate, turning holes into ``$n`` (or a placeholder name where a name belongs)."""
+def _join(parts: list[Part], *, drop_clauses: bool = False) -> tuple[str, bool]:
+    """Concatenate, turning holes into ``$n`` (or a placeholder name where a name belongs).
+
+    With ``drop_clauses``, a hole alone on its line (``${queueClause}``) is left out: code that
+    builds SQL that way splices in optional clauses, not values.
+    """
     text = ""
     dynamic = False
-    for part in parts:
+    for i, part in enumerate(parts):
         if part is None:
             dynamic = True
+            following = next((p for p in parts[i + 1 :] if p is not None), "")
+            alone = (_LINE_START.search(text) or text.rstrip().endswith(")")) and _LINE_END.match(following)
+            if drop_clauses and alone:
+                continue
             text += " dynamic_name " if _NAME_CONTEXT.search(text) else "%s"
         else:
             text += part
     return text, dynamic
+
+
+def _parses(sql: str) -> bool:
+    try:
+        parser.parse_sql(sql)
+    except parser.ParseError:
+        return False
+    return True

@@ -101,12 +101,12 @@ def _literal_sites(
         return out
     kinds = profile["kind"].tolist()
     locks = profile["lock_strength"].tolist()
+    writes = profile["is_write"].tolist()
     for i, lit in enumerate(literals):
         if lit.origin != "code":
             continue
-        kind = (
-            "write" if kinds[i] in WRITE_KINDS else "lock" if isinstance(locks[i], str) and locks[i] else None
-        )
+        writing = kinds[i] in WRITE_KINDS or (kinds[i] == "select" and _true(writes[i]))  # a writing CTE
+        kind = "write" if writing else "lock" if isinstance(locks[i], str) and locks[i] else None
         if kind is not None:
             out.setdefault(lit.path, []).append(
                 (kind, f"sql:{kinds[i]}", lit.start_byte, lit.end_byte, lit.sql)
@@ -134,6 +134,14 @@ def _covered(start: int, end: int, node: Any, scopes: list[_Scope], source: byte
     for scope in scopes:
         if scope.start <= start and end <= scope.end:
             return f"{scope.handler.rule} at line {scope.handler.line}"
+    variable = _assigned_name(node, source)
+    home = _ancestor(node.parent, FUNCTION_TYPES) if node.parent is not None else None
+    if variable and home is not None:  # the SQL's variable handed to a retried call in the same function
+        for scope in scopes:
+            if home.start_byte <= scope.start and scope.end <= home.end_byte:
+                text = source[scope.start : scope.end].decode("utf-8", "replace")
+                if re.search(rf"\b{re.escape(variable)}\b", text):
+                    return f"{scope.handler.rule} at line {scope.handler.line} (uses {variable})"
     names = _holder_names(node, source)
     for scope in scopes:
         text = source[scope.start : scope.end].decode("utf-8", "replace")
@@ -141,6 +149,17 @@ def _covered(start: int, end: int, node: Any, scopes: list[_Scope], source: byte
             if len(name) >= 2 and re.search(rf"\b{re.escape(name)}\b", text):
                 return f"{scope.handler.rule} at line {scope.handler.line} (calls {name})"
     return ""
+
+
+def _assigned_name(node: Any, source: bytes) -> str:
+    """The variable a string expression is assigned to (``const text = `…```), or empty."""
+    parent = node.parent
+    if parent is None or parent.type not in NAME_HOLDERS:
+        return ""
+    left = parent.child_by_field_name("left") or parent.child_by_field_name("name")
+    if left is None or left.type not in ("identifier", "expression_list"):
+        return ""
+    return source[left.start_byte : left.end_byte].decode("utf-8", "replace")
 
 
 def _holder_names(node: Any, source: bytes) -> list[str]:
@@ -181,3 +200,8 @@ def _function_name(node: Any, source: bytes) -> str:
 def _short(text: str, limit: int = 80) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _true(value: Any) -> bool:
+    """True for a true flag (numpy and pandas booleans included), False for false or unknown."""
+    return bool(pd.notna(value)) and bool(value)

@@ -6,6 +6,7 @@ schema dumps), so a Flyway ``V1__init.sql`` is checked statement by statement wi
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,10 +55,14 @@ def scan_file(file: SourceFile, rules: tuple[CodeRule, ...]) -> FileScan | Skipp
     return scan
 
 
+_PSQL_VARIABLE = re.compile(r"(?<![:\w]):'?([A-Za-z_]\w*)'?")
+"""A psql variable (``:SCHEMA``, ``:'name'``) as migration tools interpolate it (not ``::cast``)."""
+
+
 def sql_file_literals(file: SourceFile, origin: str) -> list[Literal]:
-    """The statements of a SQL file, each a literal at its first line."""
+    """The statements of a SQL file, each a literal at its first line (psql variables as plain names)."""
     out = []
-    for stmt in split_schema(file.text):
+    for stmt in split_schema(_PSQL_VARIABLE.sub(r"\1", file.text)):
         text = stmt.text.strip().rstrip(";").strip()
         if not looks_like_sql(text):
             continue

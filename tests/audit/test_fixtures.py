@@ -35,7 +35,7 @@ def test_every_fixture_has_licence_and_source() -> None:
 
 
 def test_languages_audited(audit: CodeAudit) -> None:
-    assert {"python", "java", "go", "sql"} <= set(audit.files)
+    assert {"python", "java", "go", "typescript", "sql"} <= set(audit.files)
     assert audit.lint_version, audit.lint_error
 
 
@@ -52,6 +52,8 @@ def test_for_update_in_raw_sql(audit: CodeAudit) -> None:
     # gue's job queue: three Go raw-string queries ending in LIMIT 1 FOR UPDATE SKIP LOCKED / FOR UPDATE SKIP LOCKED
     for line in (207, 227, 248):
         assert _found(audit, "queue_lock_wait", f"gue/client.go:{line}")
+    # graphile-worker: a TypeScript template string built from optional clauses (`${queueClause}`)
+    assert _found(audit, "queue_lock_wait", "graphile-worker/src/sql/getJobs.ts:158")
     assert not any(f.path.endswith("README.md") for f in audit.findings)  # prose is not code
 
 
@@ -69,6 +71,11 @@ def test_serial_and_schema_in_migrations(audit: CodeAudit) -> None:
     assert _found(audit, "plpgsql", f"{trigger}:50")
     assert _found(audit, "trigger", f"{trigger}:76")
     assert _found(audit, "django_foreign_key", "healthchecks/hc/api/migrations/0001_initial.py:27")
+    graphile = "graphile-worker/sql/000001.sql"  # psql variables (:GRAPHILE_WORKER_SCHEMA) read as names
+    assert _found(audit, "serial", f"{graphile}:11")
+    assert _found(audit, "create_index_sync", f"{graphile}:26")
+    assert _found(audit, "trigger", f"{graphile}:35")
+    assert _found(audit, "plpgsql", f"{graphile}:29")
     assert _found(audit, "jpa_stored_procedure",
                   "eugenp-tutorials/persistence-modules/spring-jpa/src/main/java/com/baeldung/annotations/PersonRepository.java:25")  # fmt: skip
 
@@ -85,6 +92,13 @@ def test_write_paths_with_and_without_retry(audit: CodeAudit) -> None:
     assert not _site(audit, "gue/client.go:162").retried  # INSERT INTO gue_jobs
     assert not _site(audit, "gue/job.go:97").retried  # DELETE FROM gue_jobs
     assert not _site(audit, "healthchecks/hc/api/models.py:507", "transaction").retried
+    # TypeScript: graphile-worker's withPgClient.withRetries retries 40001; plain withPgClient does not
+    assert _site(audit, "graphile-worker/src/sql/failJobs.ts:118").retried
+    assert (
+        "uses text" in _site(audit, "graphile-worker/src/sql/getJobs.ts:158").via
+    )  # `text` handed to withRetries
+    assert not _site(audit, "graphile-worker/src/sql/failJobs.ts:41").retried
+    assert not _site(audit, "graphile-worker/src/sql/completeJobs.ts:54").retried
     assert any(h.rule == "go_serialization_check" and h.line == 269 for h in audit.handlers)
 
 
