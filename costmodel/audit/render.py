@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from costmodel.audit.model import CodeAudit, CodeFinding, RetrySite
+from costmodel.audit.rules import load_rules
 
 FORMATS = ("table", "json", "markdown", "html", "csv")
 
@@ -115,9 +116,11 @@ def findings_csv(audit: CodeAudit) -> str:
     for f in audit.findings:
         writer.writerow(["finding", f.severity.value, f.id, f.path, f.line, f.category, f.source, f.effort,
                          f.fixable, f.share_calls, f.share_cost, f.snippet, f.fix])  # fmt: skip
+    efforts = {r.id: r.effort for r in load_rules()}
     for s in audit.unretried:
-        writer.writerow(["no-retry", "warning", s.rule, s.path, s.line, s.kind, "retry coverage", "medium", False,
-                         None, None, s.what, "retry the transaction on SQLSTATE 40001 with backoff"])  # fmt: skip
+        writer.writerow(["no-retry", "warning", s.rule, s.path, s.line, s.kind, "retry coverage", efforts.get(s.rule, "low"),
+                         False, None, None, s.what, "retry the transaction on SQLSTATE 40001 with backoff"])  # fmt: skip
+
     return buf.getvalue()
 
 
