@@ -34,6 +34,7 @@ from costmodel.core.workload import (
     Window,
     Workload,
 )
+from costmodel.ingest.load.appended import first_duplicate, read_appended
 from costmodel.ingest.columns import VOCABULARY, Normalised, normalise
 from costmodel.ingest.delta import activity_series, merge_rows, snapshot_delta
 from costmodel.ingest.meta import (
@@ -71,6 +72,7 @@ PLANNING_COLUMNS = (
 EXCLUDED_NESTED = "nested (toplevel = false)"
 EXCLUDED_ONLY_EARLIER = "only in the earlier snapshot"
 EXCLUDED_IDLE = "no calls between the snapshots"
+EXCLUDED_BASELINE = "earlier appended snapshots (the baseline of the deltas)"
 EXCLUDED_DATABASE = "--database filter"
 EXCLUDED_USER = "--user filter"
 
@@ -210,10 +212,10 @@ def _resolve(find: Callable[[], Window | None], explicit: bool) -> Window | None
         return None
 
 
-def _read(path: Path, file: str, progress: ProgressFn | None) -> Normalised:
+def _read(path: Path, file: str, progress: ProgressFn | None, *, allow_empty: bool = False) -> Normalised:
     if progress is not None:
         progress(f"reading {file}", 0, 1)
-    norm = normalise(read_source(path, file, VOCABULARY, progress))
+    norm = normalise(read_source(path, file, VOCABULARY, progress, allow_empty=allow_empty))
     if progress is not None:
         progress(f"reading {file}", 1, 1)
     return norm
@@ -251,6 +253,19 @@ def _generation(norms: Sequence[Normalised]) -> tuple[str, str | None]:
 
 def _gather_exports(paths: list[Path], explicit: bool, progress: ProgressFn | None) -> _Gathered:
     norms = [_read(path, str(path), progress) for path in paths]
+    for norm in norms:
+        duplicate = first_duplicate(norm.frame, norm.present)
+        if duplicate is None:
+            continue
+        if len(norms) > 1:
+            raise IngestError(
+                f"rows {duplicate[0]} and {duplicate[1]} have the same entry key ({duplicate[2]}): "
+                "this file holds appended snapshots",
+                file=norm.raw.file,
+                row=duplicate[1],
+                hint="read a file of appended snapshots alone (it is a snapshot series of its own)",
+            )
+        return _gather_appended(norm, duplicate)
     metas = [_meta_for(path) for path in paths]
     frame = norms[0].frame if len(norms) == 1 else pd.concat([n.frame for n in norms], ignore_index=True)
     generation, version = _generation(norms)
@@ -284,6 +299,35 @@ def _gather_exports(paths: list[Path], explicit: bool, progress: ProgressFn | No
         files=[_file_entry(n, "export") for n in norms],
         notes=notes,
         info=info,
+    )
+
+
+def _gather_appended(norm: Normalised, duplicate: tuple[int, int, str]) -> _Gathered:
+    """One file of appended snapshots: the delta between its first and last snapshot, never a sum."""
+    appended = read_appended(norm.frame, norm.present, norm.raw.file, duplicate)
+    notes = [
+        *norm.notes,
+        f"{norm.raw.file} holds {appended.snapshots} appended snapshots (the same entry key repeats; "
+        f"snapshot time from column {appended.time_column}): read as deltas between the first and the "
+        "last, not summed",
+        *_delta_notes(0, norm, norm),
+    ]
+    return _Gathered(
+        frame=appended.frame.drop(columns=[appended.time_column]),
+        present=norm.present,
+        generation=norm.generation.label,
+        version=norm.generation.version,
+        rows_read=norm.raw.nrows,
+        sources=[norm.raw.file],
+        window=appended.window,
+        files=[_file_entry(norm, f"{appended.snapshots} appended snapshots")],
+        excluded={
+            EXCLUDED_BASELINE: appended.baseline_rows,
+            EXCLUDED_IDLE: appended.idle,
+        },
+        notes=notes,
+        info={"appended_snapshots": appended.snapshots},
+        series=appended.series,
     )
 
 
@@ -348,7 +392,8 @@ def _delta_notes(hidden: int, earlier: Normalised, later: Normalised) -> list[st
 
 def _gather_bundle(root: Path, explicit: bool, progress: ProgressFn | None) -> _Gathered:
     bundle = read_bundle(root, str(root))
-    norms = [_read(s.path, s.file, progress) for s in bundle.snapshots]
+    # A snapshot taken when nothing had run since the reset has a header and no rows: all zeros.
+    norms = [_read(s.path, s.file, progress, allow_empty=True) for s in bundle.snapshots]
     first, last = norms[0], norms[-1]
     notes = [note for n in norms for note in n.notes]
     info = dict(bundle.info)

@@ -213,9 +213,18 @@ class Vocabulary:
 
 
 def read_source(
-    path: Path, file: str, vocabulary: Vocabulary, progress: ProgressFn | None = None
+    path: Path,
+    file: str,
+    vocabulary: Vocabulary,
+    progress: ProgressFn | None = None,
+    *,
+    allow_empty: bool = False,
 ) -> RawTable:
-    """Read ``path`` (displayed as ``file``) into a RawTable."""
+    """Read ``path`` (displayed as ``file``) into a RawTable.
+
+    ``allow_empty`` accepts a header without data rows (a bundle snapshot taken when nothing had
+    run since the reset: all counters zero, which is a measurement, not a broken file).
+    """
     text, encoding = decode(read_bytes(path, file), file)
     if not text.strip():
         raise IngestError("the file is empty", file=file, hint=EXPORT_HINT)
@@ -243,7 +252,7 @@ def read_source(
             table = _read_json_array(wrapped[0], file, line_offset=wrapped[1])
             table.format = "json (psql output)"
         else:
-            table = _read_delimited(text, file, vocabulary, progress)
+            table = _read_delimited(text, file, vocabulary, progress, allow_empty)
     if encoding != "utf-8":
         table.format = f"{table.format}, {encoding}"
     return table
@@ -433,7 +442,9 @@ def _is_header(names: list[str], known: frozenset[str]) -> bool:
     return any(name in known for name in names)
 
 
-def _read_delimited(text: str, file: str, vocabulary: Vocabulary, progress: ProgressFn | None) -> RawTable:
+def _read_delimited(
+    text: str, file: str, vocabulary: Vocabulary, progress: ProgressFn | None, allow_empty: bool = False
+) -> RawTable:
     lines_iter = text.split("\n", 2)
     first_line = lines_iter[0].rstrip("\r")
     delimiter = _pick_delimiter(first_line)
@@ -535,6 +546,8 @@ def _read_delimited(text: str, file: str, vocabulary: Vocabulary, progress: Prog
         assumed, columns = guess
         header = list(columns)
         data_rows, data_starts = rows, starts
+    if not data_rows and allow_empty and assumed is None:
+        return RawTable(file=file, format=fmt, columns=header, values=[[] for _ in header], nrows=0, lines=[])
     if not data_rows:
         raise IngestError("the file has a header but no data rows", file=file, hint=EXPORT_HINT)
     if len(set(header)) != len(header):
