@@ -314,7 +314,34 @@ def judge(table: Table, *, texts_exact: bool = True) -> Verdict:
         return invalid(str(exc))
     except _Unsure as exc:
         return unsure(str(exc))
+    if _repeats_an_entry_key(rows, canonical):
+        if any(n in SNAPSHOT_TIME_COLUMNS for n in canonical):
+            return unsure("appended snapshots with a time column")
+        return invalid("an entry key repeats: appended snapshots without a snapshot time")
     return Verdict("valid", tuple(rows), texts_exact=texts_exact)
+
+
+SNAPSHOT_TIME_COLUMNS = frozenset(
+    {"snapshot_time", "snapshot_ts", "snapshot_at", "snap_time", "snap_ts", "taken_at", "captured_at"}
+    | {"collected_at", "sampled_at", "sample_time", "ts", "timestamp", "now"}
+)
+"""Columns the reader takes as the time of appended snapshots (docs: "Appended snapshots")."""
+
+
+def _repeats_an_entry_key(rows: list[dict[str, Any]], names: list[str]) -> bool:
+    """Two rows with a queryid and the same (userid, dbid, toplevel, queryid): not one snapshot."""
+    if "queryid" not in names:
+        return False
+    keys = [k for k in ("userid", "dbid", "toplevel", "queryid") if k in names]
+    seen: set[tuple[Any, ...]] = set()
+    for row in rows:
+        if row.get("queryid") is None:
+            continue
+        key = tuple(row.get(k) for k in keys)
+        if key in seen:
+            return True
+        seen.add(key)
+    return False
 
 
 def decode_bytes(data: bytes) -> str | Verdict:
