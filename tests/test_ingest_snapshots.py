@@ -142,7 +142,8 @@ def test_a_plain_export_is_not_mistaken_for_appended_snapshots(items, tmp_path: 
 
 def test_an_empty_first_bundle_snapshot_is_all_zero_counters(items, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     """Right after a reset nothing has run: the collector's first snapshot has a header and no rows."""
-    from costmodel.collect.live import CollectOptions, Schedule, collect
+    from costmodel.collect.live import collect
+    from costmodel.collect.options import CollectOptions, Schedule
 
     other = f"{items.name}_resetter"  # reset our database's entries from another one: ours is empty
     items.server.create_database(other)

@@ -20,9 +20,9 @@ from datetime import datetime
 import pandas as pd
 
 from costmodel.core.errors import IngestError
+from costmodel.core.workload import ActivitySeries, Window
 from costmodel.ingest.delta import activity_series, delta_keys, snapshot_delta
 from costmodel.ingest.window import iso
-from costmodel.core.workload import ActivitySeries, Window
 
 SNAPSHOT_TIME_COLUMNS: tuple[str, ...] = (
     "snapshot_time",

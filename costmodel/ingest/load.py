@@ -34,7 +34,7 @@ from costmodel.core.workload import (
     Window,
     Workload,
 )
-from costmodel.ingest.load.appended import first_duplicate, read_appended
+from costmodel.ingest.appended import first_duplicate, read_appended
 from costmodel.ingest.columns import VOCABULARY, Normalised, normalise
 from costmodel.ingest.delta import activity_series, merge_rows, snapshot_delta
 from costmodel.ingest.meta import (
