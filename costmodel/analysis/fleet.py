@@ -116,6 +116,7 @@ class LoadOptions:
     users: tuple[str, ...] = ()
     include_nested: bool = False
     group_by: str | None = None
+    include_monitoring: bool = False
 
 
 def _load_one(source: ClusterSource, options: LoadOptions) -> Workload:
@@ -126,6 +127,7 @@ def _load_one(source: ClusterSource, options: LoadOptions) -> Workload:
         users=options.users,
         include_nested=options.include_nested,
         group_by=options.group_by,
+        include_monitoring=options.include_monitoring,
         strict_filters=False,  # checked over the fleet: a database may live in some clusters only
     )
 

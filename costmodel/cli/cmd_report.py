@@ -117,6 +117,7 @@ def _fleet_report(
         users=tuple(args.users),
         include_nested=args.include_nested,
         group_by=args.group_by,
+        include_monitoring=args.include_monitoring,
     )
     with ProgressBar() as bar:
         loaded = load_fleet(sources, options, jobs=args.jobs, progress=bar.update)

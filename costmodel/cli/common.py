@@ -58,6 +58,12 @@ def add_workload_arguments(parser: argparse.ArgumentParser) -> None:
         help="keep nested statements (toplevel = false); they double count the work of their callers",
     )
     parser.add_argument(
+        "--include-monitoring",
+        action="store_true",
+        help="keep monitoring and exporter statements (pg_stat_statements reads and resets, catalog-only "
+        "queries, the export's temp table and COPY); they are set apart by default",
+    )
+    parser.add_argument(
         "--group-by",
         choices=("query",),
         default=None,
@@ -80,6 +86,7 @@ def load_workload_from_args(args: argparse.Namespace) -> Workload:
             include_nested=args.include_nested,
             group_by=args.group_by,
             progress=bar.update,
+            include_monitoring=args.include_monitoring,
         )
     finally:
         bar.close()

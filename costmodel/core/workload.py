@@ -231,6 +231,9 @@ class Workload:
     ``settings`` (track, track_utility, track_io_timing, track_planning, max) …"""
     notes: tuple[str, ...] = ()
     """Warnings for the reader (evictions, un-normalised texts, suspicious windows …)."""
+    warnings: tuple[str, ...] = ()
+    """What the estimate left out or inferred that a reader must see next to the verdict (statements
+    set apart as monitoring …); reports list them with the pricing warnings."""
 
     @property
     def unclassifiable_count(self) -> int:

@@ -46,6 +46,7 @@ from costmodel.ingest.meta import (
     read_catalog,
     read_meta,
 )
+from costmodel.ingest.monitoring import set_apart_monitoring
 from costmodel.ingest.read import ProgressFn, read_source
 from costmodel.ingest.window import (
     NO_WINDOW_HINT,
@@ -107,6 +108,7 @@ def load_workload(
     group_by: str | None = None,
     progress: ProgressFn | None = None,
     strict_filters: bool = True,
+    include_monitoring: bool = False,
 ) -> Workload:
     """Read exports (usually one file or one bundle directory) into a :class:`Workload`.
 
@@ -115,16 +117,18 @@ def load_workload(
     ``databases``/``users`` keep only those (by ``datname``/``rolname`` where exported, else by
     oid); a value that matches no row is an error unless ``strict_filters`` is false (a fleet
     filters every cluster by the same values, and checks them over the fleet). ``include_nested`` keeps ``toplevel = false`` rows (they double count their callers).
-    ``group_by="query"`` merges the same text across users and databases. ``progress(label, done,
+    ``group_by="query"`` merges the same text across users and databases. Monitoring and exporter
+    statements (:mod:`costmodel.ingest.monitoring`) are set apart unless ``include_monitoring``. ``progress(label, done,
     total)`` is called while large inputs are read. Bad input raises :class:`IngestError`.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     given = [Path(p) for p in paths]
     try:
-        return _load(
+        workload = _load(
             given, since, window, databases, users, include_nested, group_by, progress, strict_filters
         )
+        return workload if include_monitoring else set_apart_monitoring(workload)
     except CostModelError as exc:
         if not isinstance(exc, IngestError):
             raise IngestError(

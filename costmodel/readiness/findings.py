@@ -354,7 +354,12 @@ def _parse_gaps(
     ctx: Context, marks: dict[str, _Marks], profiled: bool, when: date
 ) -> list[tuple[Finding, Mask]]:
     """dsql-lint parse errors that no other finding explains (classification names the rest)."""
-    serious = [m for m in marks.values() if m.check.severity != Severity.INFO]
+    # an informational check that mirrors a dsql-lint rejection (VACUUM) names the statement too
+    serious = [
+        m
+        for m in marks.values()
+        if m.check.severity != Severity.INFO or any(c.kind == "lint_rule" for c in m.check.when)
+    ]
     explained_w = _union((m.any_workload(ctx.n) for m in serious), ctx.n)
     explained_s = _union((m.any_schema(ctx.n_schema) for m in serious), ctx.n_schema)
     error_w, error_s = _rule_masks(ctx, lambda d: d.rule == "parse_error")

@@ -295,6 +295,8 @@ def _warnings(result: RunResult) -> list[str]:
             f"the observation window is only {seconds:,.0f} s: monthly figures extrapolate it to 730 h at the "
             "observed rate (shaped by the scenario's time profile); collect over hours or days for a budget"
         ] = None
+    for w in result.workload.warnings:
+        seen.setdefault(w, None)
     for option in result.options:
         for w in option.warnings:
             seen.setdefault(w, None)
@@ -535,6 +537,8 @@ def build_fleet_report(
             f"{len(short)} cluster(s) were observed for less than an hour ({', '.join(short[:5])}): their monthly "
             "figures extrapolate a short window"
         )
+    for run in fleet.clusters:
+        warnings += [f"{run.name}: {w}" for w in run.workload.warnings if f"{run.name}: {w}" not in warnings]
     for option in fleet.options:
         warnings += [w for w in option.warnings if w not in warnings]
     report: dict[str, Any] = {
