@@ -470,6 +470,21 @@ def account_terms(
     return new, free_dpu, free_storage
 
 
+def _one_time(usage: Usage, per_call: pd.DataFrame, usd_per_dpu: float) -> dict[str, Any]:
+    """One-time work (DDL, maintenance seen a few times), priced once at the blended DPU price."""
+    s = usage.statements
+    if "one_off_calls" not in s:
+        return {"statements": 0, "calls": 0.0, "dpu": 0.0, "usd": 0.0}
+    calls = s["one_off_calls"].to_numpy(dtype=float)
+    dpu = float(np.nansum(per_call["total_dpu_per_call"].to_numpy(dtype=float) * calls))
+    return {
+        "statements": int((calls > 0).sum()),
+        "calls": float(calls.sum()),
+        "dpu": dpu,
+        "usd": dpu * usd_per_dpu,
+    }
+
+
 def estimate_dsql(
     usage: Usage,
     scenario: Scenario,
@@ -584,6 +599,7 @@ def estimate_dsql(
         else f"Aurora DSQL, single region ({plan.active[0]})"
     )
     details: dict[str, Any] = {
+        "one_time": _one_time(usage, per_call, blended),
         "dpu_month": dpu_month,
         "dpu_month_total": sum(dpu_month.values()),
         "dpu_month_by_region": by_region,

@@ -37,6 +37,7 @@ the result types (:mod:`costmodel.readiness.model`) and the three renderings
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from costmodel.classify.roles import one_off_mask
 from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.profile import ParseStatus
 from costmodel.core.workload import Workload
@@ -141,10 +143,29 @@ def assess_readiness(
         workload, distinct_subjects, per_text, schema_stmts, schema_subjects, schema_diags, statement_cost,
         catalog, aset, rows=text_index, metrics=metrics,
     )  # fmt: skip
-    findings = build_findings(ctx, when, lint, profile is not None)
+    findings = _mark_one_time(build_findings(ctx, when, lint, profile is not None), stmts, aset)
     return _readiness(
         ctx, findings, when, lint, len(lintable), schema, statement_cost is not None, aset, notes
     )
+
+
+def _mark_one_time(
+    findings: list[tuple[Finding, Mask]], stmts: pd.DataFrame, aset: AssumptionSet
+) -> list[tuple[Finding, Mask]]:
+    """Findings whose statements are all one-time work (DDL, maintenance seen a few times) are
+    one-time fixes: they change a migration script, not the application's recurring work."""
+    if "stmt_id" not in stmts or not len(stmts):
+        return findings
+    one_off = one_off_mask(stmts, float(aset.get("one_off_max_calls")))
+    if not one_off.any():
+        return findings
+    ids = set(stmts["stmt_id"].to_numpy()[one_off].tolist())
+    return [
+        (replace(f, one_time=True), m)
+        if f.stmt_ids and not f.schema_refs and set(f.stmt_ids) <= ids
+        else (f, m)
+        for f, m in findings
+    ]
 
 
 def _distinct_texts(stmts: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -71,6 +71,8 @@ class Finding:
     lint_rules: tuple[str, ...] = ()
     schema_refs: tuple[SchemaRef, ...] = ()
     detail: str = ""
+    one_time: bool = False
+    """Every statement it touches is one-time work (DDL, maintenance seen a few times): a one-time fix."""
 
     @property
     def counts(self) -> bool:
@@ -100,6 +102,7 @@ class Finding:
             "share_exec_time": self.shares.exec_time,
             "share_cost": self.shares.cost,
             "detail": self.detail,
+            "one_time": self.one_time,
         }
 
 

@@ -287,6 +287,28 @@ SHORT_WINDOW_SECONDS = 3600.0
 """Below an hour of observation, a monthly figure is a long extrapolation: the report says so."""
 
 
+def _one_time_warning(result: RunResult) -> str | None:
+    usage = result.usage.statements
+    if "one_off" not in usage or not usage["one_off"].any():
+        return None
+    mask = usage["one_off"].to_numpy(dtype=bool)
+    kinds = result.workload.statements.loc[usage.index[mask]]
+    names = ", ".join(
+        dict.fromkeys(" ".join(str(q).split()[:2]).upper() for q in kinds["query"].dropna().tolist()[:20])
+    )
+    dsql = next((o for o in result.options if o.kind == "dsql"), None)
+    once = (
+        f"; DSQL ${float(dsql.details['one_time']['usd']):,.2f} once"
+        if dsql and "one_time" in dsql.details
+        else ""
+    )
+    return (
+        f"one-time work: {int(mask.sum())} statement(s) ({names}) seen at most "
+        f"{result.usage.assumptions.get('one_off_max_calls'):g} times in the window are priced once{once}, "
+        "not scaled to a month and not in the monthly totals; their readiness findings are one-time fixes"
+    )
+
+
 def _warnings(result: RunResult) -> list[str]:
     seen: dict[str, None] = {}
     seconds = result.workload.window.seconds
@@ -297,6 +319,9 @@ def _warnings(result: RunResult) -> list[str]:
         ] = None
     for w in result.workload.warnings:
         seen.setdefault(w, None)
+    one_time = _one_time_warning(result)
+    if one_time:
+        seen.setdefault(one_time, None)
     for option in result.options:
         for w in option.warnings:
             seen.setdefault(w, None)
@@ -351,6 +376,7 @@ def build_report(
         "break_even": result.break_even.to_dict(points=break_even_points),
         "readiness": _readiness_dict(result.readiness),
         "contention": _contention_dict(result.contention),
+        "one_time_work": _one_time_work(result, show_literals),
         "statements": statement_records(frame, show_literals=show_literals) if include_statements else [],
         "databases": database_breakdown(frame),
         "warnings": _warnings(result),
@@ -359,6 +385,47 @@ def build_report(
         report["readiness"] = redact_section(report["readiness"])
         report["contention"] = redact_section(report["contention"])
     return report
+
+
+ONE_TIME_KEPT = 20
+"""One-time statements listed in the report (``statements_total`` says how many there are)."""
+
+
+def _one_time_work(result: RunResult, show_literals: bool) -> dict[str, Any]:
+    """DDL, maintenance and session utility seen a few times: priced once, not in the monthly totals."""
+    usage = result.usage.statements
+    if "one_off" not in usage:
+        return {"statements_total": 0, "calls": 0.0, "cost_usd": {}, "statements": []}
+    mask = usage["one_off"].to_numpy(dtype=bool)
+    work = result.workload.statements.loc[usage.index[mask]]
+    rows = [
+        {
+            "stmt_id": str(sid),
+            "kind": None if kind is None else str(kind),
+            "calls": float(calls),
+            "query": _query(text, show_literals),
+        }
+        for sid, kind, calls, text in zip(
+            work["stmt_id"],
+            work.get("kind", pd.Series([None] * len(work), index=work.index)),
+            usage.loc[mask, "one_off_calls"],
+            work["query"],
+        )
+    ]
+    cost = {
+        o.name: round(float(o.details["one_time"]["usd"]), 4)
+        for o in result.options
+        if isinstance(o.details.get("one_time"), dict)
+    }
+    return {
+        "statements_total": len(rows),
+        "calls": float(usage.loc[mask, "one_off_calls"].sum()),
+        "max_calls": result.usage.assumptions.get("one_off_max_calls"),
+        "cost_usd": cost,
+        "note": "priced once, not scaled to a month and not in the monthly totals; Serverless v2 runs it "
+        "within its provisioned capacity",
+        "statements": rows[:ONE_TIME_KEPT],
+    }
 
 
 def source_label(sources: Sequence[str]) -> str:

@@ -120,6 +120,12 @@ def _finding_row(finding: Mapping[str, Any]) -> dict[str, Any]:
         "schema_count": len(items(finding.get("schema"))),
         # shares are meaningless for a finding on the schema or the run alone
         **({} if statements else {"share_calls": None, "share_exec_time": None, "share_cost": None}),
+        # every statement it touches is one-time work (DDL, maintenance seen a few times)
+        **(
+            {"remediation": f"One-time fix: {finding.get('remediation') or ''}".rstrip(": ")}
+            if finding.get("one_time")
+            else {}
+        ),
     }
 
 

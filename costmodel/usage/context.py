@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from costmodel.classify.roles import one_off_mask
 from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.catalog import load_catalog
 from costmodel.core.profile import KeyShape, ParseStatus, StatementKind
@@ -124,6 +125,11 @@ class UsageContext:
     page: float
     facts: Facts
     kinds: Kinds
+    one_off: np.ndarray
+    """One-time work (DDL, maintenance, session utility seen a few times): priced once, never scaled
+    to a month (:mod:`costmodel.classify.roles`)."""
+    row_scale: np.ndarray
+    """``scale`` per statement: 0 for one-time work."""
 
     @property
     def n(self) -> int:
@@ -151,6 +157,8 @@ def build_context(
         )
     calls = np.nan_to_num(calls, nan=0.0)
     per = np.divide(1.0, calls, out=np.zeros(n), where=calls > 0)
+    one_off = one_off_mask(df, float(assumptions.get("one_off_max_calls")))
+    row_scale = np.where(one_off, 0.0, scale)
     return UsageContext(
         workload=workload,
         df=df,
@@ -160,8 +168,10 @@ def build_context(
         scale=scale,
         calls=calls,
         per=per,
-        calls_month=calls * scale,
+        calls_month=calls * row_scale,
         page=page,
         facts=load_facts(),
         kinds=statement_kinds(df, notes),
+        one_off=one_off,
+        row_scale=row_scale,
     )
