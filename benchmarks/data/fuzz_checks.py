@@ -50,7 +50,9 @@ def reference(base: Base, directory: Path) -> pd.DataFrame | None:
         path = directory / ("reference" + (".gz" if base.data[:2] == b"\x1f\x8b" else ".data"))
         path.write_bytes(base.data)
         try:
-            _REFERENCE[base.name] = load_workload([path], window="1h", include_nested=True).statements
+            _REFERENCE[base.name] = load_workload(
+                [path], window="1h", include_nested=True, include_monitoring=True
+            ).statements
         except IngestError:  # a base that is refused on purpose (psql -A output with newlines)
             _REFERENCE[base.name] = None
     frame: pd.DataFrame | None = _REFERENCE[base.name]
@@ -191,7 +193,9 @@ def run_case(case: Case, directory: Path) -> Outcome:
     path = directory / f"fuzz{case.suffix}"
     path.write_bytes(case.data)
     try:
-        workload = load_workload([path], window=case.window, include_nested=case.include_nested)
+        workload = load_workload(
+            [path], window=case.window, include_nested=case.include_nested, include_monitoring=True
+        )
     except Exception as exc:
         return Outcome(case, "error", check_error(case, exc, path), str(exc))
     return Outcome(case, "workload", check_workload(case, workload, directory))

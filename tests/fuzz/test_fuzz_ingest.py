@@ -96,7 +96,7 @@ def test_every_base_is_valid_and_read_as_the_oracle_says(base: Base, tmp_path: P
     assert verdict.kind == "valid", verdict.reason
     path = tmp_path / "base.data"
     path.write_bytes(base.data)
-    statements = load_workload([path], window="1h", include_nested=True).statements
+    statements = load_workload([path], window="1h", include_nested=True, include_monitoring=True).statements
     assert len(statements) == len(verdict.rows)
     assert statements["query"].tolist() == [r["query"] for r in verdict.rows]
     assert statements["calls"].tolist() == [r["calls"] for r in verdict.rows]
