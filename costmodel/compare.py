@@ -120,6 +120,9 @@ class Verdict:
     readiness: str | None = None
     latency: tuple[str, ...] = ()
     comparable: tuple[str, ...] = field(default_factory=tuple)
+    caveats: tuple[str, ...] = ()
+    """Defaults standing in for unknown inputs (statements per transaction, key spaces, storage …)
+    and whether the ranking holds across their range: shown next to the verdict."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (report contract ``verdict``)."""
@@ -131,6 +134,7 @@ class Verdict:
             "readiness": self.readiness,
             "latency": list(self.latency),
             "compared": list(self.comparable),
+            "caveats": list(self.caveats),
         }
 
 

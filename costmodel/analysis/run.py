@@ -63,6 +63,14 @@ class RunResult:
         return next((o for o in self.options if o.name == name), None)
 
 
+def verdict_caveats(usage: Usage, contention: Contention) -> tuple[str, ...]:
+    """The defaults that stand in for unknown inputs, for the line next to the verdict."""
+    out: list[str] = []
+    if usage.txn is not None and usage.txn.witness == "fallback":
+        out.extend(usage.txn.warnings)
+    return tuple(out)
+
+
 class Analysis:
     """A classified workload plus the cached, scenario-independent parts of the pipeline."""
 
@@ -145,6 +153,7 @@ class Analysis:
             latency=self._latency(options, contention),
             crossovers=sweep.crossovers,
         )
+        verdict = replace(verdict, caveats=verdict_caveats(usage, contention))
         return RunResult(
             workload=self.workload,
             scenario=scenario,

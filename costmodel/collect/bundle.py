@@ -139,6 +139,8 @@ class BundleWriter:
                     "rows": s.rows,
                     "dealloc": s.dealloc,
                     "stats_reset": iso(s.stats_reset),
+                    "xact_commit": s.xact_commit,
+                    "xact_rollback": s.xact_rollback,
                 }
                 for s in snaps
             ],

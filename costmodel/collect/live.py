@@ -313,6 +313,10 @@ def _snapshot_query(facts: ServerFacts, all_databases: bool) -> sql.Composed:
     ).format(view=sql.Identifier(facts.ext_schema, "pg_stat_statements"), where=where)
 
 
+_XACTS_CURRENT = "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+_XACTS_ALL = "SELECT sum(xact_commit)::bigint, sum(xact_rollback)::bigint FROM pg_stat_database"
+
+
 def take_snapshot(
     session: _Conn, facts: ServerFacts, writer: BundleWriter, index: int, all_databases: bool
 ) -> SnapshotInfo:
@@ -329,6 +333,9 @@ def take_snapshot(
     row = conn.execute(info_sql).fetchone()
     assert row is not None
     taken_at, dealloc, stats_reset = row
+    # committed and rolled-back transactions: the transaction count no BEGIN undercount can hide
+    xact_sql = _XACTS_ALL if all_databases else _XACTS_CURRENT
+    xact = conn.execute(sql.SQL(_q(xact_sql))).fetchone()
     cur = conn.cursor()
     with writer.snapshot(index) as (name, sink), cur.copy(_snapshot_query(facts, all_databases)) as copy:
         for chunk in copy:
@@ -339,6 +346,8 @@ def take_snapshot(
         rows=max(cur.rowcount, 0),
         dealloc=None if dealloc is None else int(dealloc),
         stats_reset=stats_reset,
+        xact_commit=None if xact is None or xact[0] is None else int(xact[0]),
+        xact_rollback=None if xact is None or xact[1] is None else int(xact[1]),
     )
 
 

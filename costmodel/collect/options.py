@@ -127,6 +127,9 @@ class SnapshotInfo:
     rows: int
     dealloc: int | None = None
     stats_reset: datetime | None = None
+    xact_commit: int | None = None
+    """pg_stat_database.xact_commit (summed over the databases in scope) when the snapshot was taken."""
+    xact_rollback: int | None = None
 
 
 @dataclass(frozen=True)

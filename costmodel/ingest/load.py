@@ -432,6 +432,9 @@ def _gather_bundle(root: Path, explicit: bool, progress: ProgressFn | None) -> _
             explicit,
         )
         notes.append("the bundle has one snapshot: its counters are cumulative since the last reset")
+    first_x, last_x = bundle.snapshots[0].xacts, bundle.snapshots[-1].xacts
+    if len(norms) >= 2 and first_x is not None and last_x is not None and last_x >= first_x:
+        info["xacts_window"] = last_x - first_x  # pg_stat_database commits + rollbacks between snapshots
     if bundle.interrupted:
         notes.append("the snapshot series was stopped early (interrupted: true in bundle.yaml)")
     notes.extend(f"collect: {note}" for note in bundle.notes)

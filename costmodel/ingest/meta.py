@@ -221,6 +221,8 @@ class Snapshot:
     taken_at: datetime | None
     dealloc: int | None = None
     """pg_stat_statements_info.dealloc when the snapshot was taken (collect records it)."""
+    xacts: int | None = None
+    """pg_stat_database xact_commit + xact_rollback when the snapshot was taken (collect records it)."""
 
 
 @dataclass(frozen=True)
@@ -282,12 +284,15 @@ def read_bundle(root: Path, display: str) -> Bundle:
             raise IngestError(f"snapshot file {rel!r} is missing", file=file, column="snapshots")
         taken = entry.get("taken_at")
         dealloc = entry.get("dealloc")
+        commits, rollbacks = entry.get("xact_commit"), entry.get("xact_rollback")
+        counted = all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (commits, rollbacks))
         snapshots.append(
             Snapshot(
                 path=path,
                 file=f"{display.rstrip('/')}/{rel}",
                 taken_at=to_utc(taken, file=file, key="taken_at") if taken is not None else None,
                 dealloc=dealloc if isinstance(dealloc, int) and not isinstance(dealloc, bool) else None,
+                xacts=int(commits or 0) + int(rollbacks or 0) if counted else None,
             )
         )
     window = _mapping(data.get("window"), file, "window")

@@ -193,6 +193,7 @@ def _verdict(report: Mapping[str, Any]) -> str:
     css = "verdict " + readiness.replace(" ", "-")
     reasons = "".join(f"<li>{esc(r)}</li>" for r in items(verdict.get("reasons")))
     latency = "".join(f"<li>Latency: {esc(n)}</li>" for n in items(verdict.get("latency")))
+    latency += "".join(f"<li>⚠ {esc(c)}</li>" for c in items(verdict.get("caveats")))
     return (
         f'<section class="{esc(css)}" id="verdict">'
         f'<div class="headline">{esc(verdict.get("headline") or "no verdict")}</div>'

@@ -158,6 +158,7 @@ def _verdict(report: Mapping[str, Any]) -> list[str]:
     latency = items(verdict.get("latency"))
     if latency:
         out.append("- Latency: " + "; ".join(md_text(note) for note in latency))
+    out += [f"- ⚠ {md_text(caveat)}" for caveat in items(verdict.get("caveats"))]
     out.append("")
     return out
 

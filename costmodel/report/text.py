@@ -204,6 +204,8 @@ def _verdict(report: Mapping[str, Any]) -> RenderableType:
         parts.append(bullets("•", items(verdict.get("reasons"))))
     if items(verdict.get("latency")):
         parts.append(bullets("⏱", items(verdict.get("latency")), "dim"))
+    if items(verdict.get("caveats")):
+        parts.append(bullets("!", items(verdict.get("caveats")), "yellow"))
     return Panel(Group(*parts), title="Verdict", title_align="left", box=box.ROUNDED, expand=True)
 
 

@@ -27,8 +27,9 @@ Estimators (the ``*_estimator`` columns, summarised in :attr:`Usage.estimators`)
   at least 128 B) from the catalog facts of each written table, else declared defaults. Statements
   that cannot be classified are costed from ``wal_bytes`` (minus full-page images), else from
   dirtied pages, else left NaN and reported.
-* **Transactions** — explicit ``BEGIN``/``COMMIT`` counts where the export has them, autocommit
-  otherwise, or the scenario's ``statements_per_txn``.
+* **Transactions** — the first plausible witness: the scenario's ``statements_per_txn``,
+  ``pg_stat_database`` transactions of a bundle, ``BEGIN``/``COMMIT`` counts, else autocommit; an
+  implausible one falls back to a stated default (:mod:`.transactions`).
 
 Unknown counters stay NaN unless an estimator replaces them, and every replacement is named.
 """
@@ -82,6 +83,7 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
         write_txns_month=txn.write_txns_month,
         statements_per_txn=txn.statements_per_txn,
         statements_per_txn_source=txn.source,
+        txn=txn.inference,
         storage_gb=storage_gb,
         storage_source=storage_source,
         assumptions=assumptions,

@@ -102,6 +102,9 @@ class Usage:
     warnings: tuple[str, ...] = ()
     counts: dict[str, Any] = field(default_factory=dict)
     """Workload-level sums: ``calls_month``, ``write_calls_month``, ``begin_calls_month`` …"""
+    txn: Any = None
+    """The :class:`costmodel.usage.transactions.TxnInference`: which witness gave statements per
+    transaction, its plausible range and warnings (None for usages built by hand)."""
 
     @property
     def calls_window(self) -> pd.Series:

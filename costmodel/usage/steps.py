@@ -70,6 +70,21 @@ class WriteColumns:
 
 
 @dataclass(frozen=True)
+class TxnInference:
+    """Statements per transaction, which witness gave it, and what the reader must be told."""
+
+    statements_per_txn: float
+    source: str
+    """``scenario`` | ``measured`` | ``default`` (as recorded in the assumptions)."""
+    witness: str
+    """``scenario`` | ``pg_stat_database`` | ``BEGIN/COMMIT`` | ``autocommit`` | ``fallback``."""
+    detail: str
+    low: float
+    high: float
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Transactions:
     """Monthly transactions and the call counts they were derived from."""
 
@@ -81,6 +96,8 @@ class Transactions:
     end_calls: float
     work_calls: float
     write_calls: float
+    inference: TxnInference | None = None
+    """Which witness gave statements per transaction, its range and warnings."""
 
     @property
     def writes_per_write_txn(self) -> float:

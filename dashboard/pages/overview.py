@@ -73,6 +73,10 @@ def _verdict(report: Mapping[str, Any]) -> list[Any]:
             ]
         ),
         html.P([html.Strong("Latency: "), "; ".join(str(x) for x in items(verdict.get("latency")))]),
+        html.Ul(
+            [html.Li(f"⚠ {c}") for c in items(verdict.get("caveats"))],
+            id=f"{PREFIX}-caveats",
+        ),
     ]
 
 
