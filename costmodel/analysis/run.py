@@ -68,6 +68,13 @@ def verdict_caveats(usage: Usage, contention: Contention) -> tuple[str, ...]:
     out: list[str] = []
     if usage.txn is not None and usage.txn.witness == "fallback":
         out.extend(usage.txn.warnings)
+    if contention.risk.value == "unknown":
+        low, high = contention.conflict_rate_range
+        out.append(
+            f"OCC risk unknown: {contention.assumed_key_spaces} write pattern(s) have no row counts, so their key "
+            f"spaces are assumed; {low:.2%}–{high:.2%} of transactions may conflict (point estimate "
+            f"{contention.predicted_conflict_rate:.2%}); collect a bundle for catalog facts"
+        )
     return tuple(out)
 
 
@@ -122,6 +129,7 @@ class Analysis:
                 calibration=self.calibration,
                 retry_factor=retry,
                 series=self.workload.series,
+                conflict_rate=contention.predicted_conflict_rate,
             )
         )
         options = [p.estimate for p in priced]
@@ -223,7 +231,8 @@ class Analysis:
     def _sweep_notes() -> tuple[str, ...]:
         return (
             "multipliers scale the scenario's load (1 = the scenario as given, growth included)",
-            "DSQL OCC retry DPU is held at its share of the scenario's load; conflicts grow faster than load",
+            "DSQL OCC retry DPU grows faster than load: k times the commits conflict in the same window, and "
+            "the retry loop (occ_max_attempts) bounds the attempts",
             "Serverless v2 capacity is re-simulated at each multiplier (0.5-ACU steps, min/max, pauses)",
         )
 

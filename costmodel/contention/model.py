@@ -66,10 +66,12 @@ COMMIT_LATENCY_FILE = "commit_latency.yaml"
 ASSUMPTION_KEYS = (
     "occ_peak_to_mean", "occ_commit_latency_ms", "occ_statement_round_trip_ms", "occ_default_key_space",
     "occ_default_tenants", "occ_default_rows_per_tenant", "occ_max_attempts", "occ_risk_elevated",
-    "occ_risk_high", "occ_hot_spot_probability", "occ_hot_key_space",
+    "occ_risk_high", "occ_hot_spot_probability", "occ_hot_key_space", "occ_lock_wait_ratio",
 )  # fmt: skip
 """The assumptions this model reads (declared in costmodel/data/assumptions/contention.yaml)."""
 MS_PER_SECOND = 1000.0
+SATURATED_GIVE_UP = 0.1
+"""A pattern is *saturated* when this share of its commits exhausts every attempt of the retry policy."""
 _WRITE_KINDS = frozenset({StatementKind.UPDATE.value, StatementKind.DELETE.value, StatementKind.MERGE.value})
 _ONE_ROW = frozenset({KeyShape.CONSTANT.value, KeyShape.WHOLE_TABLE.value})
 _KEYED = frozenset(
@@ -86,6 +88,8 @@ class Risk(StrEnum):
     """Between 1 % and 5 %: retries are visible in latency and DPU; fix the hot spots."""
     HIGH = "high"
     """5 % or more: throughput collapses into retries at the peak; redesign the hot spots first."""
+    UNKNOWN = "unknown"
+    """Key spaces are assumed (no row counts) and the conflict-rate range spans more than one level."""
 
 
 @dataclass(frozen=True)
@@ -132,12 +136,22 @@ class Contention:
     thresholds: tuple[float, float] = (0.01, 0.05)
     assumptions: tuple[Assumption, ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    conflict_rate_range: tuple[float, float] = (0.0, 0.0)
+    """The predicted conflict rate with every assumed key space at its plausible size (low) and at
+    one key (high); equal to the point estimate when no key space is assumed."""
+    assumed_key_spaces: int = 0
+    """Write patterns whose key space is a default, not a catalog fact or a signal of the export."""
+    point_risk: Risk = Risk.LOW
+    """The level of the point estimate (``risk`` is ``unknown`` when the range spans levels)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the report contract's ``contention`` section, plus details)."""
         return {
             "predicted_conflict_rate": self.predicted_conflict_rate,
             "risk": self.risk.value,
+            "predicted_conflict_rate_range": list(self.conflict_rate_range),
+            "risk_at_point_estimate": self.point_risk.value,
+            "assumed_key_spaces": self.assumed_key_spaces,
             "residual_conflict_rate": self.residual_conflict_rate,
             "thresholds": {"elevated": self.thresholds[0], "high": self.thresholds[1]},
             "commit_latency_ms": self.commit_latency.ms,
@@ -251,6 +265,7 @@ class _Rates:
     spt: float
     txns_month: float
     is_control: pd.Series
+    write_txns_month: float = 0.0
 
 
 def _rates(workload: Workload, usage: Any, scenario: Scenario) -> _Rates:
@@ -262,7 +277,14 @@ def _rates(workload: Workload, usage: Any, scenario: Scenario) -> _Rates:
         st = usage.statements  # reindex only the two columns read, not the whole usage table
         calls = pd.to_numeric(st["calls_month"].reindex(df.index), errors="coerce").fillna(0.0)
         exec_ms = pd.to_numeric(st["exec_ms_per_call"].reindex(df.index), errors="coerce").fillna(0.0)
-        return _Rates(calls, exec_ms, float(usage.statements_per_txn), float(usage.txns_month), control)
+        return _Rates(
+            calls,
+            exec_ms,
+            float(usage.statements_per_txn),
+            float(usage.txns_month),
+            control,
+            float(usage.write_txns_month),
+        )
     raw_calls = pd.to_numeric(df["calls"], errors="coerce").fillna(0.0)
     calls = raw_calls * (SECONDS_PER_MONTH / float(workload.window.seconds)) * float(scenario.growth)
     total = pd.to_numeric(df.get("total_exec_time", pd.Series(np.nan, index=df.index)), errors="coerce")
@@ -271,7 +293,9 @@ def _rates(workload: Workload, usage: Any, scenario: Scenario) -> _Rates:
     begins = float(calls[tc.eq("begin")].sum())
     work = float(calls[~control].sum())
     spt = float(scenario.statements_per_txn or (max(1.0, work / begins) if begins > 0 else 1.0))
-    return _Rates(calls, exec_ms, spt, work / spt if spt > 0 else work, control)
+    return _Rates(
+        calls, exec_ms, spt, work / spt if spt > 0 else work, control, work / spt if spt > 0 else work
+    )
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -614,34 +638,28 @@ def assess_contention(
     )
 
     members = _cached_groups(df, calls)
-    pats = _patterns(members, df, calls, exec_ms, per_call_rows, workload.catalog, d, ratio, extra_window)
-    lam = np.zeros(len(pats.keys))
-    by_table: dict[str, list[int]] = {}
-    for k, key in enumerate(pats.keys):
-        by_table.setdefault(key[0], []).append(k)
-    for ks in by_table.values():
-        lam[ks] = _table_rates(
-            pats.rate[ks],
-            pats.key_space[ks],
-            pats.whole[ks],
-            [pats.keys[k][2] for k in ks],
-            pats.table_rows[ks[0]],
-        )
-    probability = np.array(
-        [1.0 - math.exp(-x * t / MS_PER_SECOND) for x, t in zip(lam.tolist(), pats.txn_ms.tolist())],
-        dtype=float,
+    signals = _signals(df, per_call_rows, hot_k, float(assumptions.get("occ_lock_wait_ratio")))
+    pats = _patterns(
+        members, df, calls, exec_ms, per_call_rows, workload.catalog, d, ratio, extra_window, signals
     )
-    conflict_p = _combine(len(df), pats, probability)
-
     txns = rates.txns_month if rates.txns_month > 0 else total_work
-    rate = min(1.0, float((calls * conflict_p).sum()) / txns) if txns > 0 else 0.0
+    lam, probability, conflict_p, rate = _solve(pats, pats.key_space, len(df), calls, txns)
+    rates_at = [rate]
+    if pats.assumed.any():  # the same model with every assumed key space at one key
+        fewest = np.where(pats.assumed, pats.key_space_low, pats.key_space)
+        rates_at.append(_solve(pats, fewest, len(df), calls, txns)[3])
+    low_rate, high_rate = min(rates_at), max(rates_at)
     retry = _attempts(conflict_p, cap) - 1.0
     if rates.spt > 1.0:
         txn_retry = float(_attempts(np.array([rate]), cap)[0]) - 1.0
-        retry = np.maximum(retry, txn_retry)
+        # a read-only transaction never conflicts: reads re-run only inside write transactions
+        writes = _writes(df, usage)
+        write_share = min(1.0, rates.write_txns_month / txns) if txns > 0 else 1.0
+        retry = np.maximum(retry, np.where(writes, txn_retry, txn_retry * write_share))
         notes.append(
             f"{rates.spt:.2g} statements per transaction: every statement re-runs when its transaction retries "
-            f"(transaction-level retry factor {txn_retry:.3g})"
+            f"(transaction-level retry factor {txn_retry:.3g}; reads only in the {write_share:.0%} of "
+            "transactions that write: read-only transactions never conflict)"
         )
     units = _work_units(rates, statement_dpu)
     extra_units = retry * units
@@ -662,7 +680,8 @@ def assess_contention(
             "conflict_probability": probability,
             "conflicts_per_s": pats.rate * probability,
             "attempts": attempts,
-            "saturated": attempts >= cap,
+            # the retry loop gives up on at least 10 % of commits (p^cap): throughput collapses
+            "saturated": probability**cap >= SATURATED_GIVE_UP,
             "extra_dpu_month": extra if statement_dpu is not None else np.full(len(extra), math.nan),
             "extra_share": extra / billed if billed > 0 else np.zeros(len(extra)),
             "hot": hot_flags,
@@ -671,13 +690,26 @@ def assess_contention(
     saturated = int(frame["saturated"].sum()) if not frame.empty else 0
     if saturated:
         notes.append(
-            f"{saturated} pattern(s) saturated: conflicts are near certain at the peak, attempts capped at {cap:g}"
+            f"{saturated} pattern(s) saturated: conflicts are near certain at the peak; at least "
+            f"{SATURATED_GIVE_UP:.0%} of their commits fail all {cap:g} attempts of the retry policy"
         )
     hot = frame[frame["hot"].astype(bool)].reset_index(drop=True) if not frame.empty else frame
     cold = np.ones(len(df), dtype=bool)
     cold[pats.flat[hot_flags[pats.gid]]] = False
     residual = min(1.0, float((calls * conflict_p)[cold].sum()) / txns) if txns > 0 else 0.0
-    risk = Risk.HIGH if rate >= high else Risk.ELEVATED if rate >= elevated else Risk.LOW
+
+    def level(value: float) -> Risk:
+        return Risk.HIGH if value >= high else Risk.ELEVATED if value >= elevated else Risk.LOW
+
+    point = level(rate)
+    risk = point if level(low_rate) == level(high_rate) else Risk.UNKNOWN
+    assumed_n = int(pats.assumed.sum())
+    if assumed_n:
+        notes.append(
+            f"{assumed_n} write pattern(s) have no row counts for their table: their key space is assumed, so the "
+            f"conflict rate is {low_rate:.2%}–{high_rate:.2%} (plausible size … one key); a bundle from "
+            "dsqlcost collect (catalog facts) narrows it"
+        )
     if statement_dpu is None:
         notes.append("extra retry work measured in execution time (no DPU per call given)")
     return Contention(
@@ -697,7 +729,45 @@ def assess_contention(
         thresholds=(elevated, high),
         assumptions=tuple(a for a in assumptions.used() if a.key in ASSUMPTION_KEYS),
         notes=tuple(notes),
+        conflict_rate_range=(low_rate, high_rate),
+        assumed_key_spaces=assumed_n,
+        point_risk=point,
     )
+
+
+def _solve(
+    pats: _Patterns, key_space: np.ndarray, n: int, calls: np.ndarray, txns: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Per-pattern conflict rate λ and probability, per-statement probability and the workload's conflict rate
+    for the given key spaces (the model of the module docstring, steps 5-6)."""
+    lam = np.zeros(len(pats.keys))
+    by_table: dict[str, list[int]] = {}
+    for k, key in enumerate(pats.keys):
+        by_table.setdefault(key[0], []).append(k)
+    for ks in by_table.values():
+        lam[ks] = _table_rates(
+            pats.rate[ks],
+            key_space[ks],
+            pats.whole[ks],
+            [pats.keys[k][2] for k in ks],
+            pats.table_rows[ks[0]],
+        )
+    probability = np.array(
+        [1.0 - math.exp(-x * t / MS_PER_SECOND) for x, t in zip(lam.tolist(), pats.txn_ms.tolist())],
+        dtype=float,
+    )
+    conflict_p = _combine(n, pats, probability)
+    rate = min(1.0, float((calls * conflict_p).sum()) / txns) if txns > 0 else 0.0
+    return lam, probability, conflict_p, rate
+
+
+def _writes(df: pd.DataFrame, usage: Any) -> np.ndarray:
+    """Statements that write (from usage when given, else the classification)."""
+    if usage is not None and "is_write" in usage.statements:
+        return usage.statements["is_write"].reindex(df.index).fillna(True).to_numpy(dtype=bool)
+    if "is_write" in df.columns:
+        return df["is_write"].astype(object).fillna(True).to_numpy(dtype=bool)
+    return np.ones(len(df), dtype=bool)
 
 
 def _combine(n: int, pats: _Patterns, probability: np.ndarray) -> np.ndarray:
@@ -722,8 +792,13 @@ def _combine(n: int, pats: _Patterns, probability: np.ndarray) -> np.ndarray:
 
 
 def _attempts(p: np.ndarray, cap: float) -> np.ndarray:
-    """Expected attempts per commit, 1/(1 − p), capped."""
-    return np.minimum(1.0 / np.maximum(1.0 - p, 1.0 / cap), cap)
+    """Expected attempts per commit under a retry loop of at most ``cap`` attempts (the scenario's
+    retry policy): 1 + p + … + p^(cap−1) = (1 − p^cap)/(1 − p); ``cap`` as p reaches 1."""
+    p = np.clip(np.asarray(p, dtype=float), 0.0, 1.0)
+    m = max(1.0, float(cap))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.where(p < 1.0 - 1e-12, (1.0 - p**m) / (1.0 - p), m)
+    return np.asarray(np.minimum(out, m), dtype=float)
 
 
 def _work_units(rates: _Rates, dpu: pd.Series | None) -> np.ndarray:
@@ -738,7 +813,8 @@ def _work_units(rates: _Rates, dpu: pd.Series | None) -> np.ndarray:
 
 _PATTERN_COLUMNS = (
     "table", "key_shape", "key_columns", "tenant_column", "stmt_id", "stmt_ids", "query", "calls_month",
-    "rate_per_s", "key_space", "key_space_basis", "txn_ms", "conflict_rate_per_s", "conflict_probability",
+    "rate_per_s", "key_space", "key_space_basis", "key_space_assumed", "txn_ms", "conflict_rate_per_s",
+    "conflict_probability",
     "conflicts_per_s", "attempts", "saturated", "extra_dpu_month", "extra_share", "hot",
 )  # fmt: skip
 
@@ -759,12 +835,78 @@ def _pattern_table(pats: _Patterns, results: dict[str, np.ndarray]) -> pd.DataFr
         "rate_per_s": pats.rate,
         "key_space": pats.key_space,
         "key_space_basis": pats.key_space_basis,
+        "key_space_assumed": pats.assumed,
         "txn_ms": pats.txn_ms,
         **results,
     }
     frame = pd.DataFrame({c: columns[c] for c in _PATTERN_COLUMNS})
     return frame.sort_values(["conflicts_per_s", "rate_per_s"], ascending=False, kind="stable").reset_index(
         drop=True
+    )
+
+
+@dataclass(frozen=True)
+class _Signals:
+    """What the export itself says about a pattern's key space, per statement.
+
+    ``queue``: ``SELECT … LIMIT n FOR UPDATE [SKIP LOCKED]``: on PostgreSQL workers skip each
+    other's locked rows; DSQL takes no locks, so every worker reads the same head row and all but
+    one conflict (key space 1). ``lock_wait``: a single-row write whose mean execution time is far
+    above its minimum (``occ_lock_wait_ratio``): on PostgreSQL it waited for a row lock, i.e. other
+    transactions wrote the same row: a hot row (key space 1 … ``occ_hot_key_space``).
+    """
+
+    queue: np.ndarray
+    lock_wait: np.ndarray
+    hot_keys: float
+    mean_ms: np.ndarray
+    min_ms: np.ndarray
+
+    def apply(
+        self, own: np.ndarray, value: float, why: str, has_facts: bool
+    ) -> tuple[float, str, float, bool]:
+        """(key space, basis, fewest keys, assumed) of a pattern whose statements are ``own``."""
+        if self.queue[own].any():
+            return (
+                1.0,
+                "queue head (LIMIT … FOR UPDATE [SKIP LOCKED]): every worker takes the same first row",
+                1.0,
+                False,
+            )
+        if self.lock_wait[own].any() and value > self.hot_keys:
+            i = int(own[self.lock_wait[own]][0])
+            basis = (
+                f"lock waits on PostgreSQL (mean {self.mean_ms[i]:.3g} ms ≫ min {self.min_ms[i]:.3g} ms per row): "
+                "a hot row; occ_hot_key_space"
+            )
+            return self.hot_keys, basis, 1.0, True
+        if "occ_default" in why:
+            return value, why, 1.0, True
+        return value, why, value, False
+
+
+def _signals(df: pd.DataFrame, per_call_rows: np.ndarray, hot_keys: float, ratio: float) -> _Signals:
+    n = len(df)
+
+    def col(name: str) -> np.ndarray:
+        return df[name].to_numpy(dtype=object) if name in df.columns else np.full(n, None, dtype=object)
+
+    def num(name: str) -> np.ndarray:
+        return (
+            pd.to_numeric(df[name], errors="coerce").to_numpy(dtype=float)
+            if name in df.columns
+            else np.full(n, np.nan)
+        )
+
+    locking = col("lock_strength") == _FOR_UPDATE
+    limited = np.array([bool(v) if v is not None and v is not pd.NA else False for v in col("has_limit")])
+    queue = locking & (limited | (col("lock_wait") == "skip_locked"))
+    mean_ms, min_ms = num("mean_exec_time"), num("min_exec_time")
+    single = (per_call_rows > 0) & (per_call_rows <= 1.5)
+    writes = np.isin(col("kind"), list(_WRITE_KINDS))
+    waited = (mean_ms > ratio * np.maximum(min_ms, 0.001)) & (mean_ms - min_ms > 1.0)
+    return _Signals(
+        queue, writes & single & np.nan_to_num(waited, nan=0.0).astype(bool), hot_keys, mean_ms, min_ms
     )
 
 
@@ -782,6 +924,10 @@ class _Patterns:
     rate: np.ndarray
     key_space: np.ndarray
     key_space_basis: list[str]
+    key_space_low: np.ndarray
+    """Fewest keys the pattern may really have (1 when its key space is assumed)."""
+    assumed: np.ndarray
+    """True where the key space is a default, not a fact of the catalog or a signal of the export."""
     whole: np.ndarray
     txn_ms: np.ndarray
     table_rows: list[float | None]
@@ -800,6 +946,7 @@ def _patterns(
     d: _Defaults,
     ratio: float,
     extra_window: float,
+    signals: _Signals,
 ) -> _Patterns:
     """Every write pattern's rate, key space and transaction window, computed for all patterns at
     once (sums per pattern replay ``ndarray.sum`` exactly: see :func:`_group_sums`)."""
@@ -828,13 +975,19 @@ def _patterns(
     queries = df["query"].tolist() if "query" in df.columns else [None] * len(df)
     facts_of: dict[str, TableFacts | None] = {}
     space, basis, table_rows, stmt_ids, top_query = [], [], [], [], []
+    lows: list[float] = []
+    assumed: list[bool] = []
     for g, (table, shape, cols, tenant) in enumerate(keys):
         if table not in facts_of:
             facts_of[table] = catalog.table(table) if catalog is not None else None
         facts = facts_of[table]
         value, why = key_space(shape, cols, tenant, facts, float(rpc[g]), d)
+        own = flat[int(starts[g]) : int(starts[g] + sizes[g])]
+        value, why, low, guessed = signals.apply(own, value, why, facts is not None)
         space.append(value)
         basis.append(why)
+        lows.append(low)
+        assumed.append(guessed)
         table_rows.append(_rows(facts))
         first = int(starts[g])
         stmt_ids.append(tuple(ordered_ids[first : first + int(sizes[g])]))
@@ -849,6 +1002,8 @@ def _patterns(
         rate=total / SECONDS_PER_MONTH * ratio,
         key_space=np.array(space, dtype=float),
         key_space_basis=basis,
+        key_space_low=np.array(lows, dtype=float),
+        assumed=np.array(assumed, dtype=bool),
         whole=np.array([k[1] == KeyShape.WHOLE_TABLE.value for k in keys], dtype=bool),
         txn_ms=txn,
         table_rows=table_rows,

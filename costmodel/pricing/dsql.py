@@ -651,5 +651,11 @@ class DsqlPricer:
                 calibration=inputs.calibration,
                 retry_factor=inputs.retry_factor,
             )
-            priced.append(PricedOption(estimate, dsql_cost_curve(estimate, free_tier_dpu=free)))
+            curve = dsql_cost_curve(
+                estimate,
+                free_tier_dpu=free,
+                conflict_rate=inputs.conflict_rate,
+                max_attempts=float(inputs.usage.assumptions.get("occ_max_attempts")),
+            )
+            priced.append(PricedOption(estimate, curve))
         return priced

@@ -36,6 +36,8 @@ class PricingInput:
     """Expected extra attempts per call from the OCC model (DSQL bills aborted attempts)."""
     series: ActivitySeries | None = None
     """Measured activity series (bundles with several snapshots), for capacity simulation."""
+    conflict_rate: float = 0.0
+    """Share of transactions the OCC model predicts to conflict (DSQL's curve grows retries with it)."""
 
 
 @dataclass(frozen=True)

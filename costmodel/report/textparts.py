@@ -21,7 +21,7 @@ NARROW = 80
 """Below this width, sections are records instead of tables."""
 MONEY_WIDTH = 10
 """Narrowest column that holds a monthly total such as ``$12,345.67*``."""
-RISK_STYLE = {"low": "green", "elevated": "yellow", "high": "bold red"}
+RISK_STYLE = {"low": "green", "elevated": "yellow", "high": "bold red", "unknown": "yellow"}
 UNCONFIRMED_MARK = "*"
 
 
