@@ -93,11 +93,11 @@ def test_a_bundle_counts_transactions_in_pg_stat_database(
     collect(CollectOptions(dsn=table.dsn, out=out, schedule=Schedule.series(0.2, 0.4)), wait=work)
     workload = load_workload([out])
     xacts = workload.info["xacts_window"]
-    assert CONNECTIONS * TXNS <= xacts <= CONNECTIONS * TXNS + 20  # a few are the collector's own
+    assert CONNECTIONS * TXNS <= xacts <= CONNECTIONS * TXNS * 1.1  # a few are the collector's own
     report = _json(out, capsys)
     spt = next(a for a in report["assumptions"] if a["key"] == "statements_per_txn")
     assert spt["source"] == "measured" and "witness: pg_stat_database" in spt["description"]
-    assert 1.9 <= spt["value"] <= 2.0  # 1,200 statements in 600 transactions (+ the collector's)
+    assert 1.8 <= spt["value"] <= 2.0  # 1,200 statements in 600 transactions (+ the collector's)
     assert not report["verdict"]["caveats"] or not any(
         "once per connection" in c for c in report["verdict"]["caveats"]
     )
