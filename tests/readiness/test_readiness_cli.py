@@ -46,7 +46,12 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_json_has_findings_and_contention(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(
         # 4 calls: more than one_off_max_calls, so recurring work that is priced (2 would be one-time work)
-        capsys, str(export(tmp_path, [("TRUNCATE audit", 4, 5.0, 0)])), "--window", "1h", "--format", "json"
+        capsys,
+        str(export(tmp_path, [("TRUNCATE audit", 4, 5.0, 0)])),
+        "--window",
+        "1h",
+        "--format",
+        "json",
     )
     assert code == 0
     doc = json.loads(out)
