@@ -68,6 +68,12 @@ def verdict_caveats(usage: Usage, contention: Contention) -> tuple[str, ...]:
     out: list[str] = []
     if usage.txn is not None and usage.txn.witness == "fallback":
         out.extend(usage.txn.warnings)
+    if usage.storage_source.startswith("default"):
+        out.append(
+            f"storage assumed: {usage.storage_gb:g} GB (default storage_gb); give --storage-gb, or "
+            "database_size_bytes in the export's .meta.yaml (SELECT pg_database_size(current_database())), or "
+            "collect a bundle"
+        )
     if contention.risk.value == "unknown":
         low, high = contention.conflict_rate_range
         out.append(

@@ -241,7 +241,7 @@ def _meta_info(meta: ExportMeta | None) -> dict[str, Any]:
     if meta is None:
         return {}
     info: dict[str, Any] = {"metadata_file": meta.file}
-    for key in ("server_version", "extversion", "taken_at", "stats_reset", "dealloc"):
+    for key in ("server_version", "extversion", "taken_at", "stats_reset", "dealloc", "database_size_bytes"):
         value = getattr(meta, key)
         if value is not None:
             info[key] = value

@@ -33,6 +33,7 @@ META_KEYS: frozenset[str] = frozenset(
         "taken_at",
         "stats_reset",
         "dealloc",
+        "database_size_bytes",
     }
 )
 """Keys allowed in ``<export>.meta.yaml`` (``dealloc`` from pg_stat_statements_info is optional)."""
@@ -105,6 +106,8 @@ class ExportMeta:
     server_version: str | None = None
     extversion: str | None = None
     dealloc: int | None = None
+    database_size_bytes: float | None = None
+    """pg_database_size() of the exported database (storage is priced from it)."""
 
 
 def meta_candidates(path: Path) -> list[Path]:
@@ -206,6 +209,7 @@ def read_meta(path: Path, file: str) -> ExportMeta:
         server_version=str(data["server_version"]) if data.get("server_version") is not None else None,
         extversion=str(data["extversion"]) if data.get("extversion") is not None else None,
         dealloc=dealloc,
+        database_size_bytes=_number(data.get("database_size_bytes"), file, "database_size_bytes"),
     )
 
 

@@ -1,4 +1,6 @@
-"""Stored data: the scenario's ``storage.gb``, else the bundle catalog's database size, else the default."""
+"""Stored data: the scenario's ``storage.gb`` (``--storage-gb``), else the bundle catalog's database
+size, else ``database_size_bytes`` in the export's ``.meta.yaml``, else the default (named next to the
+verdict: for a multi-TB database storage decides the comparison)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,10 @@ def stored_gb(ctx: UsageContext, scenario: Scenario, notes: Notes) -> tuple[floa
         assumptions.record(
             "storage_gb", storage_gb, "GB", "measured", "Database size from the bundle catalog"
         )
+    elif isinstance(ctx.workload.info.get("database_size_bytes"), (int, float)):
+        storage_gb = float(ctx.workload.info["database_size_bytes"]) / BYTES_PER_GB
+        source = f"database_size_bytes in {ctx.workload.info.get('metadata_file') or 'the metadata'}"
+        assumptions.record("storage_gb", storage_gb, "GB", "measured", f"Database size: {source}")
     else:
         storage_gb, source = float(assumptions.get("storage_gb")), "default assumption storage_gb"
     notes.estimators["storage"] = f"{storage_gb:,.3f} GB from {source}"
