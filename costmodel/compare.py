@@ -123,6 +123,8 @@ class Verdict:
     caveats: tuple[str, ...] = ()
     """Defaults standing in for unknown inputs (statements per transaction, key spaces, storage …)
     and whether the ranking holds across their range: shown next to the verdict."""
+    ranges: Any = None
+    """The :class:`costmodel.analysis.ranges.Ranges` of the run (None when not computed)."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (report contract ``verdict``)."""
@@ -135,6 +137,8 @@ class Verdict:
             "latency": list(self.latency),
             "compared": list(self.comparable),
             "caveats": list(self.caveats),
+            "ranking_holds": None if self.ranges is None else self.ranges.holds,
+            "ranges": None if self.ranges is None else self.ranges.to_dict(),
         }
 
 

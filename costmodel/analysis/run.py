@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from costmodel.analysis.ranges import Ranges, price_ranges, range_cases
 from costmodel.classify.frame import classify
 from costmodel.compare import BreakEven, Verdict, break_even, decide
 from costmodel.contention.model import Contention, assess_contention
@@ -30,6 +31,7 @@ from costmodel.core.yamlio import safe_load
 from costmodel.pricing import PricingInput, price_options
 from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import attempt_dpu
+from costmodel.pricing.registry import PricedOption
 from costmodel.readiness.assess import Readiness, assess_readiness
 from costmodel.scenario.model import Scenario, scenario_assumptions
 from costmodel.usage.compute import compute_usage
@@ -63,9 +65,12 @@ class RunResult:
         return next((o for o in self.options if o.name == name), None)
 
 
-def verdict_caveats(usage: Usage, contention: Contention) -> tuple[str, ...]:
+def verdict_caveats(usage: Usage, contention: Contention, ranges: Ranges | None = None) -> tuple[str, ...]:
     """The defaults that stand in for unknown inputs, for the line next to the verdict."""
     out: list[str] = []
+    summary = ranges.summary() if ranges is not None else None
+    if summary:
+        out.append(summary)
     if usage.txn is not None and usage.txn.witness == "fallback":
         out.extend(usage.txn.warnings)
     if usage.storage_source.startswith("default"):
@@ -106,6 +111,28 @@ class Analysis:
         self._front: OrderedDict[str, tuple[Usage, Contention, AssumptionSet]] = OrderedDict()
         self._base_usage: OrderedDict[str, tuple[Usage, AssumptionSet]] = OrderedDict()
 
+    def _price(self, scenario: Scenario, usage: Usage, contention: Contention) -> list[PricedOption]:
+        retry = contention.retry_factors.reindex(usage.statements.index).fillna(0.0)
+        return price_options(
+            PricingInput(
+                usage=usage,
+                scenario=scenario,
+                catalog=self.catalog,
+                calibration=self.calibration,
+                retry_factor=retry,
+                series=self.workload.series,
+                conflict_rate=contention.predicted_conflict_rate,
+            )
+        )
+
+    def _totals(self, scenario: Scenario) -> dict[str, float]:
+        """Every option's monthly total under ``scenario`` (no readiness, no sweep): a range case."""
+        usage, contention = self._usage_and_contention(scenario)
+        return {
+            p.estimate.name: float(p.estimate.total_monthly_usd)
+            for p in self._price(scenario, usage, contention)
+        }
+
     def _readiness_for(self, scenario: Scenario, usage: Usage, cost: pd.Series) -> Readiness:
         """Readiness is linted once per assumption set: the cost shares barely move between
         what-ifs (DSQL cost per statement scales uniformly with growth and region price), so the
@@ -126,18 +153,7 @@ class Analysis:
         """Price ``scenario``: all options, contention, readiness, break-even and the verdict."""
         usage, contention = self._usage_and_contention(scenario)
         multi = bool(scenario.regions.dsql_peers)
-        retry = contention.retry_factors.reindex(usage.statements.index).fillna(0.0)
-        priced = price_options(
-            PricingInput(
-                usage=usage,
-                scenario=scenario,
-                catalog=self.catalog,
-                calibration=self.calibration,
-                retry_factor=retry,
-                series=self.workload.series,
-                conflict_rate=contention.predicted_conflict_rate,
-            )
-        )
+        priced = self._price(scenario, usage, contention)
         options = [p.estimate for p in priced]
         curves: dict[str, CostCurve] = {p.estimate.name: p.curve for p in priced}
 
@@ -167,7 +183,15 @@ class Analysis:
             latency=self._latency(options, contention),
             crossovers=sweep.crossovers,
         )
-        verdict = replace(verdict, caveats=verdict_caveats(usage, contention))
+        ranges = None
+        if sweep_points > 0:  # per-cluster runs of a fleet skip it (no sweep, no verdict shown)
+            ranges = price_ranges(
+                {o.name: float(o.total_monthly_usd) for o in options},
+                verdict.comparable,
+                range_cases(scenario, usage, contention, usage.assumptions.used()),
+                self._totals,
+            )
+        verdict = replace(verdict, caveats=verdict_caveats(usage, contention, ranges), ranges=ranges)
         return RunResult(
             workload=self.workload,
             scenario=scenario,

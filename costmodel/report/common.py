@@ -205,6 +205,17 @@ def component_totals(option: Mapping[str, Any]) -> dict[str, float]:
     return totals
 
 
+def range_text(option: Mapping[str, Any]) -> str:
+    """``$970.88–$985.35`` from ``total_monthly_usd_range`` (``—`` when the report has none)."""
+    span = option.get("total_monthly_usd_range")
+    if not isinstance(span, Sequence) or isinstance(span, str) or len(span) != 2:
+        return "—"
+    low, high = span
+    if not (is_number(low) and is_number(high)):
+        return "—"
+    return fmt_usd(low, 2) if low == high else f"{fmt_usd(low, 2)}–{fmt_usd(high, 2)}"
+
+
 def option_has_unconfirmed(option: Mapping[str, Any]) -> bool:
     """True when any line item of ``option`` uses an unconfirmed price."""
     return any(is_unconfirmed(item) for item in items(option.get("line_items")))

@@ -74,6 +74,8 @@ OPTION_COLUMNS: tuple[Column, ...] = (
     _col("kind", TEXT),
     _col("title", TEXT),
     _col("total_monthly_usd", NUM),
+    _col("total_monthly_usd_low", NUM),
+    _col("total_monthly_usd_high", NUM),
     _col("usage_based_monthly_usd", NUM),
     _col("fixed_monthly_usd", NUM),
     _col("above_cheapest_monthly_usd", NUM),
@@ -385,8 +387,12 @@ def _option_rows(report: Mapping[str, Any]) -> Iterator[Row]:
         if cheapest is not None and is_number(total):
             above = round(float(total) - cheapest, 2)
             above_fraction = round(float(total) / cheapest - 1, 4) if cheapest > 0 else None
+        span = option.get("total_monthly_usd_range")
+        low, high = (span[0], span[1]) if isinstance(span, list) and len(span) == 2 else (None, None)
         yield {
             **option,
+            "total_monthly_usd_low": low,
+            "total_monthly_usd_high": high,
             "usage_based_monthly_usd": round(sum(float(v) for v in usage), 4),
             "fixed_monthly_usd": round(sum(float(v) for v in fixed), 4),
             "above_cheapest_monthly_usd": above,

@@ -44,6 +44,7 @@ from costmodel.report.common import (
     one_line,
     option_has_unconfirmed,
     option_list,
+    range_text,
     section,
     short_duration,
     sources_text,
@@ -214,9 +215,11 @@ def _options(report: Mapping[str, Any]) -> str:
         )
         rows.append(
             f"<tr><td>{name}</td>{_money(option.get('total_monthly_usd'), option_has_unconfirmed(option), 2)}"
-            f"{_num(vs_cheapest(option, cheapest))}<td>{esc(option.get('title'))}</td></tr>"
+            f"{_num(range_text(option))}{_num(vs_cheapest(option, cheapest))}<td>{esc(option.get('title'))}</td></tr>"
         )
-    summary = _table([("Option", False), ("Monthly", True), ("vs cheapest", True), ("What", False)], rows)
+    summary = _table(
+        [("Option", False), ("Monthly", True), ("Range", True), ("vs cheapest", True), ("What", False)], rows
+    )
     totals = [component_totals(o) for o in options]
     matrix_rows = [
         f"<tr><td>{esc(c)}</td>" + "".join(_money(t[c]) if c in t else _num("—") for t in totals) + "</tr>"

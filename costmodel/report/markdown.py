@@ -38,6 +38,7 @@ from costmodel.report.common import (
     one_line,
     option_has_unconfirmed,
     option_list,
+    range_text,
     section,
     short_duration,
     vs_cheapest,
@@ -170,7 +171,7 @@ def _options(report: Mapping[str, Any]) -> list[str]:
     out = ["## Options (USD per month)", ""]
     if not options:
         return [*out, "No options were priced.", ""]
-    out += [_row("Option", "Monthly", "vs cheapest", "What"), _align("l", "r", "r", "l")]
+    out += [_row("Option", "Monthly", "Range", "vs cheapest", "What"), _align("l", "r", "r", "r", "l")]
     for option in options:
         name = f"**{md_text(option.get('name'))}**"
         if option.get("name") == recommended:
@@ -179,6 +180,7 @@ def _options(report: Mapping[str, Any]) -> list[str]:
             _row(
                 name,
                 _money(option.get("total_monthly_usd"), option_has_unconfirmed(option), 2),
+                range_text(option),
                 vs_cheapest(option, cheapest),
                 md_text(option.get("title")),
             )

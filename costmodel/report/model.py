@@ -129,6 +129,14 @@ def _option(option: OptionEstimate, queries: pd.Series, show_literals: bool) -> 
     }
 
 
+def _with_range(entry: dict[str, Any], result: RunResult) -> dict[str, Any]:
+    """``total_monthly_usd_range``: [low, high] over the defaults' ends (:mod:`costmodel.analysis.ranges`)."""
+    ranges = result.verdict.ranges
+    span = ranges.totals.get(entry["name"]) if ranges is not None else None
+    entry["total_monthly_usd_range"] = [_num(span[0], 2), _num(span[1], 2)] if span else None
+    return entry
+
+
 def _prices(options: Iterable[OptionEstimate], overrides: Iterable[str]) -> dict[str, Any]:
     as_of: dict[str, str] = {}
     unconfirmed: list[str] = []
@@ -371,7 +379,7 @@ def build_report(
         "prices": _prices(result.options, result.catalog.overrides),
         "calibration": _clean(result.calibration.summary()) if result.calibration is not None else None,
         "assumptions": [_assumption(a) for a in result.assumptions],
-        "options": [_option(o, queries, show_literals) for o in result.options],
+        "options": [_with_range(_option(o, queries, show_literals), result) for o in result.options],
         "verdict": result.verdict.to_dict(),
         "break_even": result.break_even.to_dict(points=break_even_points),
         "readiness": _readiness_dict(result.readiness),
@@ -588,6 +596,7 @@ def build_fleet_report(
     )
     for option in fleet.options:
         entry = _option(option, pd.Series(dtype=object), show_literals)
+        entry["total_monthly_usd_range"] = None  # ranges are per cluster (see each cluster's own report)
         if option.name == DSQL_SINGLE_REGION.name:
             entry["top_statements"] = _fleet_top(dedup, "dsql_monthly_usd", show_literals)
         elif option.name == weighed:

@@ -53,6 +53,7 @@ from costmodel.report.common import (
     one_line,
     option_has_unconfirmed,
     option_list,
+    range_text,
     section,
     sorted_findings,
     sources_text,
@@ -233,6 +234,8 @@ def _side_by_side(report: Mapping[str, Any], width: int) -> RenderableType:
         Text("Total / month", style="bold"),
         *(money(o.get("total_monthly_usd"), option_has_unconfirmed(o), 2, "bold") for o in options),
     )
+    if any(o.get("total_monthly_usd_range") for o in options):
+        table.add_row(Text("Range", style="dim"), *(Text(range_text(o), style="dim") for o in options))
     cheapest = cheapest_total(report)
     table.add_row(
         Text("vs cheapest", style="dim"), *(Text(vs_cheapest(o, cheapest), style="dim") for o in options)
@@ -248,11 +251,13 @@ def _options_stacked(report: Mapping[str, Any]) -> RenderableType:
     table = simple_table()
     table.add_column("Option", overflow="fold")
     table.add_column("Total / month", justify="right", no_wrap=True)
+    table.add_column("Range", justify="right", overflow="fold")
     table.add_column("vs cheapest", justify="right", no_wrap=True)
     for option in options:
         table.add_row(
             lit(option.get("name"), "bold green" if option.get("name") == recommended else "bold"),
             money(option.get("total_monthly_usd"), option_has_unconfirmed(option), 2, "bold"),
+            Text(range_text(option), style="dim"),
             Text(vs_cheapest(option, cheapest), style="dim"),
         )
     return Group(table, _option_titles(options))

@@ -18,6 +18,7 @@ from costmodel.report.common import (
     is_number,
     items,
     option_list,
+    range_text,
     section,
     vs_cheapest,
     warning_lines,
@@ -91,7 +92,9 @@ def _cards(report: Mapping[str, Any]) -> list[html.Div]:
             ui.metric(
                 str(option.get("title") or name),
                 f"{fmt_usd(total, 2)}/month",
-                f"{vs_cheapest(option, cheapest)}" + (" · recommended" if name == recommended else ""),
+                f"{vs_cheapest(option, cheapest)}"
+                + (f" · range {range_text(option)}" if option.get("total_monthly_usd_range") else "")
+                + (" · recommended" if name == recommended else ""),
                 className="metric card" + (" recommended" if name == recommended else ""),
                 **{"data-option": name, "data-total": str(total)},
             )
