@@ -41,6 +41,7 @@ from costmodel.core.catalog import PriceCatalog
 from costmodel.core.errors import ScenarioError
 from costmodel.core.timebase import HOURS_PER_DAY, MINUTES_PER_WEEK, SECONDS_PER_MINUTE, WEEKS_PER_MONTH
 from costmodel.core.workload import ActivitySeries
+from costmodel.pricing.serverless_v2_cpu import ServerCpu, load_cpu_model, server_cpu
 from costmodel.scenario.activity import MINUTES_PER_HOUR, WeekProfile, week_profile
 from costmodel.scenario.model import Scenario
 
@@ -106,6 +107,10 @@ class CapacityInputs:
     deep_resume_seconds: float
     pausing: str
     """Why auto-pause is on or off, for the report."""
+    throughput_factor: float = 1.0
+    """Throughput per ACU of the platform version (``sv2_platform_throughput_factor``)."""
+    cpu: ServerCpu | None = None
+    """Where the CPU came from (the model from pg_stat_statements, or a measured input)."""
 
     @property
     def awake_min_acu(self) -> float:
@@ -151,7 +156,9 @@ def resolve_inputs(
     util = float(a.get("sv2_target_cpu_utilization"))
     floor_acu = float(a.get("sv2_memory_floor_acu"))
     hold = float(a.get("sv2_connection_hold_seconds"))
+    factor = float(a.get("sv2_platform_throughput_factor"))
     for key, value, ok in (
+        ("sv2_platform_throughput_factor", factor, 0 < factor <= 2),
         ("sv2_vcpu_per_acu", vcpu, vcpu > 0),
         ("sv2_target_cpu_utilization", util, 0 < util <= 1),
         ("sv2_memory_floor_acu", floor_acu, floor_acu >= 0),
@@ -175,8 +182,9 @@ def resolve_inputs(
             f"on: pauses {sv2.auto_pause_seconds} s after the last connection closes "
             f"(connections held {hold:g} s after the last statement)"
         )
+    cpu = server_cpu(usage, load_cpu_model(), a)
     return CapacityInputs(
-        cpu_seconds_month=column_total(usage, "cpu_seconds_month"),
+        cpu_seconds_month=cpu.seconds_month,
         calls_month=column_total(usage, "calls_month"),
         vcpu_per_acu=vcpu,
         target_utilization=util,
@@ -192,6 +200,8 @@ def resolve_inputs(
         resume_seconds=float(catalog.decimal_fact(SERVICE, "resume_seconds")),
         deep_resume_seconds=float(catalog.decimal_fact(SERVICE, "resume_seconds_after_24h")),
         pausing=why,
+        throughput_factor=factor,
+        cpu=cpu,
     )
 
 
@@ -303,6 +313,7 @@ class CapacitySimulation:
             "peak_demand_acu": float(self.demand_acu.max()),
             "capped_minutes": self.capped_minutes * WEEKS_PER_MONTH,
             "pausing": self.inputs.pausing,
+            **(self.inputs.cpu.as_details() if self.inputs.cpu is not None else {}),
             "time_profile": self.profile.kind,
         }
 
@@ -343,7 +354,7 @@ def simulate(inputs: CapacityInputs, profile: WeekProfile) -> CapacitySimulation
     mean = float(weights.mean())
     weights = weights / mean if mean > 0 else weights
     cpu_per_second = i.cpu_seconds_month / WEEKS_PER_MONTH / (MINUTES_PER_WEEK * SECONDS_PER_MINUTE)
-    demand = weights * (cpu_per_second / i.vcpu_per_acu / i.target_utilization)
+    demand = weights * (cpu_per_second / i.vcpu_per_acu / i.target_utilization / i.throughput_factor)
     writer = demand * (1.0 - i.reader_cpu_share)
     if i.readers:
         own = demand * i.reader_cpu_share / i.readers

@@ -116,6 +116,8 @@ def _statement_frame(
             "io_wait_ms_per_call": cpu.io_ms,
             "cpu_ms_per_call": cpu.cpu_ms,
             "cpu_estimator": cpu.estimator,
+            "jit_ms_per_call": cpu.jit_ms,
+            "min_exec_ms": column(df, "min_exec_time"),
             "rows_scanned_per_call": reads.rows_scanned,
             "read_bytes_per_call": reads.read_bytes,
             "read_estimator": reads.estimator,

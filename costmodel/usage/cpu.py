@@ -14,6 +14,15 @@ from costmodel.usage.context import Notes, UsageContext
 from costmodel.usage.model import CpuEstimator
 from costmodel.usage.steps import CpuColumns
 
+JIT_TIME_COLUMNS = (
+    "jit_generation_time",
+    "jit_inlining_time",
+    "jit_optimization_time",
+    "jit_emission_time",
+    "jit_deform_time",
+)
+"""pg_stat_statements' JIT compile times (ms, totals); part of total_exec_time."""
+
 
 def cpu_columns(ctx: UsageContext, notes: Notes) -> CpuColumns:
     """Execution, planning, timed I/O wait and CPU per call, with the ``planning``/``cpu`` lines."""
@@ -45,4 +54,11 @@ def cpu_columns(ctx: UsageContext, notes: Notes) -> CpuColumns:
         f"{count_labels(cpu_est)} (exec_minus_io: total_exec_time minus timed I/O waits; exec: I/O timing "
         f"{'off' if timing == 'off' else 'not recorded'}, the whole execution time counts)"
     )
-    return CpuColumns(exec_ms=exec_ms, plan_ms=plan_ms, io_ms=io_ms, cpu_ms=cpu_ms, estimator=cpu_est)
+    # Serverless v2 sizing takes JIT compilation out (pricing/serverless_v2_cpu.py).
+    jit_cols = [column(df, c) for c in JIT_TIME_COLUMNS]
+    jit_ms = np.where(
+        np.all([np.isnan(c) for c in jit_cols], axis=0), np.nan, np.nansum(jit_cols, axis=0) * per
+    )
+    return CpuColumns(
+        exec_ms=exec_ms, plan_ms=plan_ms, io_ms=io_ms, cpu_ms=cpu_ms, estimator=cpu_est, jit_ms=jit_ms
+    )

@@ -42,6 +42,8 @@ class CpuColumns:
     io_ms: np.ndarray
     cpu_ms: np.ndarray
     estimator: np.ndarray
+    jit_ms: np.ndarray
+    """JIT compile time per call (part of exec_ms; NaN where the export has no jit_* columns)."""
 
 
 @dataclass(frozen=True)

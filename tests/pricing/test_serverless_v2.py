@@ -78,7 +78,17 @@ def usage(
     )
     if is_write is not None:
         frame["is_write"] = is_write
-    return FakeUsage(frame, gb, scenario_assumptions(scenario))
+    return FakeUsage(frame, gb, no_overhead(scenario))
+
+
+def no_overhead(scenario: Scenario) -> AssumptionSet:
+    """The scenario's assumptions with the fitted per-call/per-transaction CPU overhead set to 0:
+    these hand-computed cases size from the CPU they give (tests/test_serverless_v2_cpu.py covers
+    the overhead)."""
+    a = scenario_assumptions(scenario)
+    a.set("sv2_cpu_overhead_per_call_ms", 0.0, "test")
+    a.set("sv2_cpu_overhead_per_txn_ms", 0.0, "test")
+    return a
 
 
 def lines(option: OptionEstimate) -> dict[tuple[str, str], Any]:
