@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from costmodel.calibrate.source_cpu import load_source_cpu
 from costmodel.core.errors import ScenarioError
 from costmodel.scenario.model import Scenario, list_presets, load_scenario
 
@@ -59,6 +60,37 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--storage-gb", type=float, metavar="GB", help="stored data in GB (storage.gb)")
     group.add_argument("--no-free-tier", action="store_true", help="do not apply the DSQL free tier")
     group.add_argument(
+        "--readers",
+        type=int,
+        metavar="N",
+        help="Serverless v2 readers in other AZs (serverless_v2.readers; default 1, 0 = writer only)",
+    )
+    group.add_argument(
+        "--source-cpu",
+        type=float,
+        metavar="PCT",
+        help="measured mean CPU %% of the source instance; sizes Serverless v2 instead of the model",
+    )
+    group.add_argument("--source-vcpus", type=float, metavar="N", help="vCPUs of the source instance")
+    group.add_argument(
+        "--source-instance", metavar="CLASS", help="source instance class, e.g. db.r6g.xlarge (its vCPUs)"
+    )
+    group.add_argument(
+        "--source-cpu-export",
+        metavar="FILE",
+        help="CloudWatch CPUUtilization export of the source instance (JSON or CSV, no gaps)",
+    )
+    group.add_argument(
+        "--performance-insights",
+        action="store_true",
+        help="Performance Insights on: Serverless v2 keeps at least 2 ACU",
+    )
+    group.add_argument(
+        "--savings-plan",
+        action="store_true",
+        help="also price 1-year no-upfront Database Savings Plan variants of each option",
+    )
+    group.add_argument(
         "--assume",
         action="append",
         default=[],
@@ -94,6 +126,19 @@ def scenario_overrides(args: argparse.Namespace) -> dict[str, Any]:
     put("storage.gb", args.storage_gb)
     if args.no_free_tier:
         put("dsql.free_tier", False)
+    put("serverless_v2.readers", args.readers)
+    put("serverless_v2.source_cpu_pct", args.source_cpu)
+    put("serverless_v2.source_vcpus", args.source_vcpus)
+    put("serverless_v2.source_instance", args.source_instance)
+    if args.source_cpu_export:
+        measured = load_source_cpu(args.source_cpu_export)
+        if args.source_cpu is None:
+            put("serverless_v2.source_cpu_pct", round(measured.mean_pct, 4))
+        put("serverless_v2.source_cpu_from", measured.describe())
+    if args.performance_insights:
+        put("serverless_v2.performance_insights", True)
+    if args.savings_plan:
+        put("savings_plan.enabled", True)
     for text in args.assume:
         key, sep, value = text.partition("=")
         if not sep or not key.strip():

@@ -59,8 +59,10 @@ SETTINGS: tuple[str, ...] = (
     "pg_stat_statements.max",
     "track_io_timing",
     "compute_query_id",
+    "shared_buffers",
 )
-"""Settings recorded in bundle.yaml because they change what the counters mean."""
+"""Settings recorded in bundle.yaml because they change what the counters mean (shared_buffers:
+the source's cache, a witness of the working set for Serverless v2's memory floor)."""
 
 Progress = Callable[[str], None]
 Waiter = Callable[[float], None]

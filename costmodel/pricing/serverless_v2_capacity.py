@@ -42,6 +42,7 @@ from costmodel.core.errors import ScenarioError
 from costmodel.core.timebase import HOURS_PER_DAY, MINUTES_PER_WEEK, SECONDS_PER_MINUTE, WEEKS_PER_MONTH
 from costmodel.core.workload import ActivitySeries
 from costmodel.pricing.serverless_v2_cpu import ServerCpu, load_cpu_model, server_cpu
+from costmodel.pricing.serverless_v2_inputs import measured_cpu, memory_floor
 from costmodel.scenario.activity import MINUTES_PER_HOUR, WeekProfile, week_profile
 from costmodel.scenario.model import Scenario
 
@@ -111,6 +112,8 @@ class CapacityInputs:
     """Throughput per ACU of the platform version (``sv2_platform_throughput_factor``)."""
     cpu: ServerCpu | None = None
     """Where the CPU came from (the model from pg_stat_statements, or a measured input)."""
+    floor_rule: str = ""
+    """How the memory floor was found (working set, Performance Insights, default)."""
 
     @property
     def awake_min_acu(self) -> float:
@@ -176,13 +179,22 @@ def resolve_inputs(
         pause, why = None, f"off: min_acu is {sv2.min_acu:g}"
     elif sv2.auto_pause_seconds is None:
         pause, why = None, "off: auto_pause_seconds is null"
+    elif sv2.client_pool == "keeps-connections":
+        pause, why = (
+            None,
+            (
+                "off: the application's pool keeps idle connections open (serverless_v2.client_pool: "
+                "keeps-connections; set closes-idle if it closes them)"
+            ),
+        )
     else:
         pause = math.ceil(sv2.auto_pause_seconds / SECONDS_PER_MINUTE)
         why = (
             f"on: pauses {sv2.auto_pause_seconds} s after the last connection closes "
             f"(connections held {hold:g} s after the last statement)"
         )
-    cpu = server_cpu(usage, load_cpu_model(), a)
+    cpu = measured_cpu(usage, scenario, catalog) or server_cpu(usage, load_cpu_model(), a)
+    floor_acu, floor_rule = memory_floor(usage, scenario, catalog, floor_acu)
     return CapacityInputs(
         cpu_seconds_month=cpu.seconds_month,
         calls_month=column_total(usage, "calls_month"),
@@ -202,6 +214,7 @@ def resolve_inputs(
         pausing=why,
         throughput_factor=factor,
         cpu=cpu,
+        floor_rule=floor_rule,
     )
 
 
@@ -314,6 +327,8 @@ class CapacitySimulation:
             "capped_minutes": self.capped_minutes * WEEKS_PER_MONTH,
             "pausing": self.inputs.pausing,
             **(self.inputs.cpu.as_details() if self.inputs.cpu is not None else {}),
+            "memory_floor_acu": self.inputs.floor_acu,
+            "memory_floor_rule": self.inputs.floor_rule,
             "time_profile": self.profile.kind,
         }
 

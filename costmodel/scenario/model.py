@@ -109,11 +109,34 @@ class ServerlessV2Settings:
     max_acu: float = 16.0
     auto_pause_seconds: int | None = 300
     """SecondsUntilAutoPause (300–86,400); only effective when ``min_acu`` is 0."""
-    readers: int = 0
+    readers: int = 1
+    """Readers in other AZs; 1 by default so a failover target exists, like DSQL's three AZs."""
     reader_promotion_tier: int = 1
     """Tiers 0–1 follow the writer's capacity; 2–15 scale on their own load."""
     io_mode: str = "cheaper"
     """``standard``, ``io-optimized`` or ``cheaper`` (compute both, recommend the cheaper)."""
+    client_pool: str = "keeps-connections"
+    """``keeps-connections`` (a pool holds idle connections: never pauses) or ``closes-idle``."""
+    performance_insights: bool = False
+    """Performance Insights on: Aurora keeps at least 2 ACU."""
+    source_cpu_pct: float | None = None
+    """Measured mean CPU utilisation of the source instance (%); with its vCPUs it sizes the capacity."""
+    source_vcpus: float | None = None
+    source_instance: str | None = None
+    """Instance class of the source (``db.r6g.xlarge``): its vCPUs when ``source_vcpus`` is null."""
+    source_cpu_from: str = ""
+    """Where ``source_cpu_pct`` came from (set by ``--source-cpu-export``)."""
+
+
+@dataclass(frozen=True)
+class SavingsPlan:
+    """Database Savings Plans (1-year, no upfront): priced as extra variants of each option."""
+
+    enabled: bool = False
+    sv2_rate: float | None = None
+    """Discount on Serverless v2 ACU-hours; null = the catalog's rate."""
+    dsql_rate: float | None = None
+    """Discount on DSQL DPU; null = the catalog's rate (unpublished: UNCONFIRMED)."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +171,7 @@ class Scenario:
     storage: Storage = field(default_factory=Storage)
     serverless_v2: ServerlessV2Settings = field(default_factory=ServerlessV2Settings)
     dsql: DsqlSettings = field(default_factory=DsqlSettings)
+    savings_plan: SavingsPlan = field(default_factory=SavingsPlan)
     months: int = 12
     assumptions: dict[str, object] = field(default_factory=dict)
     """Overrides of named assumptions (keys from ``costmodel/data/assumptions``)."""
@@ -261,13 +285,37 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("serverless_v2.auto_pause_seconds", "integer", "seconds",
             "SecondsUntilAutoPause: idle time before pausing; only with min_acu 0; null = never pause.",
             nullable=True, minimum=300, maximum=86_400),
-    KeySpec("serverless_v2.readers", "integer", "instances", "Reader instances in the primary cluster.",
+    KeySpec("serverless_v2.readers", "integer", "instances",
+            "Reader instances in other AZs of the primary cluster (1 = a failover target, like DSQL's 3 AZs).",
             minimum=0, maximum=15),
     KeySpec("serverless_v2.reader_promotion_tier", "integer", "tier",
             "Readers' promotion tier: 0-1 follow the writer's capacity, 2-15 scale on their own load.",
             minimum=0, maximum=15),
     KeySpec("serverless_v2.io_mode", "choice", "-", "Aurora storage configuration to price.",
             choices=tuple(m.value for m in IoMode)),
+    KeySpec("serverless_v2.client_pool", "choice", "-",
+            "Whether the application's pool keeps idle connections open (blocks auto-pause) or closes them.",
+            choices=("keeps-connections", "closes-idle")),
+    KeySpec("serverless_v2.performance_insights", "boolean", "-",
+            "Performance Insights on: capacity never goes below 2 ACU."),
+    KeySpec("serverless_v2.source_cpu_pct", "number", "%",
+            "Measured mean CPU utilisation of the source instance; sizes the capacity instead of the model.",
+            nullable=True, minimum=0, maximum=100),
+    KeySpec("serverless_v2.source_vcpus", "number", "vCPU", "vCPUs of the source instance.",
+            nullable=True, minimum=0, exclusive_minimum=True, maximum=1024),
+    KeySpec("serverless_v2.source_instance", "text", "-",
+            "Instance class of the source (e.g. db.r6g.xlarge): its vCPUs when source_vcpus is null.",
+            nullable=True),
+    KeySpec("serverless_v2.source_cpu_from", "text", "-",
+            "Where source_cpu_pct came from (set by --source-cpu-export)."),
+    KeySpec("savings_plan.enabled", "boolean", "-",
+            "Also price each option under a 1-year no-upfront Database Savings Plan."),
+    KeySpec("savings_plan.sv2_rate", "number", "fraction",
+            "Savings Plan discount on Serverless v2 ACU-hours; null = the catalog's rate.",
+            nullable=True, minimum=0, maximum=1),
+    KeySpec("savings_plan.dsql_rate", "number", "fraction",
+            "Savings Plan discount on DSQL DPU; null = the catalog's rate (unpublished, UNCONFIRMED).",
+            nullable=True, minimum=0, maximum=1),
     KeySpec("dsql.free_tier", "boolean", "-", "Apply the DSQL free tier (DPU and storage per month)."),
     KeySpec("dsql.discount_pct", "number", "%", "Discount on DSQL charges (private pricing, savings plans).",
             minimum=0, maximum=100),
@@ -799,6 +847,7 @@ def _assemble(
         storage=Storage(**section("storage")),
         serverless_v2=ServerlessV2Settings(**section("serverless_v2")),
         dsql=DsqlSettings(**section("dsql")),
+        savings_plan=SavingsPlan(**section("savings_plan")),
         months=values["months"],
         assumptions=assumptions,
         source=label,

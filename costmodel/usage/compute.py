@@ -46,6 +46,7 @@ from costmodel.usage.columns import column
 from costmodel.usage.context import Notes, UsageContext, build_context
 from costmodel.usage.cpu import cpu_columns
 from costmodel.usage.io import write_ios_per_call, write_ios_with_commit_floor
+from costmodel.usage.memory import working_set
 from costmodel.usage.model import MS_PER_SECOND, Usage
 from costmodel.usage.reads import read_columns
 from costmodel.usage.steps import CpuColumns, ReadColumns, Transactions, WriteColumns
@@ -77,6 +78,8 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
         write_ios_with_commit_floor(write_ios_call, writes, txn.writes_per_write_txn) * ctx.calls_month
     )
     storage_gb, storage_source = stored_gb(ctx, scenario, notes)
+    memory = working_set(workload, assumptions)
+    notes.estimators["working_set"] = memory.rule
     return Usage(
         statements=out,
         txns_month=txn.txns_month,
@@ -92,6 +95,7 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
         growth=ctx.growth,
         warnings=tuple(notes.warnings),
         counts=_counts(ctx, txn),
+        working_set=memory,
     )
 
 

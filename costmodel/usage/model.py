@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from costmodel.core.assumptions import AssumptionSet
+from costmodel.usage.memory import WorkingSet
 
 BYTES_PER_GB = 1024**3
 """AWS meters DSQL storage in GiB-month (billing doc) and Aurora in GB-month of 2**30 bytes."""
@@ -105,6 +106,8 @@ class Usage:
     txn: Any = None
     """The :class:`costmodel.usage.transactions.TxnInference`: which witness gave statements per
     transaction, its plausible range and warnings (None for usages built by hand)."""
+    working_set: WorkingSet = field(default_factory=lambda: WorkingSet(None, "unknown"))
+    """Bytes Serverless v2 should keep in memory, and the rule that found them (:mod:`.memory`)."""
 
     @property
     def calls_window(self) -> pd.Series:

@@ -28,9 +28,22 @@ from costmodel.pricing.serverless_v2 import (
     storage_projection,
 )
 from costmodel.pricing.serverless_v2_capacity import simulate_capacity
-from costmodel.scenario.model import Scenario, load_scenario, scenario_assumptions
+from costmodel.scenario.model import Scenario, scenario_assumptions
+from costmodel.scenario.model import load_scenario as _load_scenario
 
 SECONDS_PER_MONTH = 730 * 3600
+WRITER_ONLY = {"readers": 0, "client_pool": "closes-idle"}
+"""These hand-computed cases model one writer whose clients close idle connections (the defaults
+until the like-with-like change); tests/test_serverless_v2_inputs.py covers the new defaults."""
+
+
+def load_scenario(name: str | None = None, overrides: dict[str, Any] | None = None) -> Scenario:
+    """A preset with the writer-only defaults under the test's own overrides."""
+    merged: dict[str, Any] = dict(overrides or {})
+    merged["serverless_v2"] = {**WRITER_ONLY, **dict(merged.get("serverless_v2") or {})}
+    return _load_scenario(name, merged)
+
+
 WPM = 730 / 168
 GIB = 1024**3
 CATALOG = load_catalog()
