@@ -53,6 +53,8 @@ class BreakEven:
     costs: dict[str, np.ndarray]
     crossovers: tuple[Crossover, ...]
     notes: tuple[str, ...] = ()
+    capped_from: dict[str, float] = field(default_factory=dict)
+    """Per option, the multiplier above which it is capped by max ACU (drawn dashed)."""
 
     def to_dict(self, points: int | None = None) -> dict[str, Any]:
         """JSON form; ``points`` thins the arrays (crossovers stay exact)."""
@@ -74,6 +76,7 @@ class BreakEven:
                 for c in self.crossovers
             ],
             "notes": list(self.notes),
+            "capped_from": {name: round(m, 6) for name, m in self.capped_from.items()},
         }
 
 
@@ -84,11 +87,17 @@ def break_even(
     high: float = DEFAULT_HIGH,
     points: int = 10_000,
     notes: Sequence[str] = (),
+    capped_from: Mapping[str, float | None] | None = None,
 ) -> BreakEven:
-    """Evaluate every curve on ``points`` log-spaced multipliers and find where pairs cross."""
+    """Evaluate every curve on ``points`` log-spaced multipliers and find where pairs cross.
+
+    ``capped_from`` names, per option, the multiplier from which max ACU caps it (kept when it
+    falls inside the sweep, so charts can draw that segment dashed).
+    """
     multipliers = np.geomspace(low, high, max(points, 0))
+    capped = {n: float(m) for n, m in (capped_from or {}).items() if m is not None and m <= high}
     if points <= 0:  # no sweep asked for (e.g. per-cluster runs of a fleet): curves are kept, not evaluated
-        return BreakEven(multipliers, {name: np.empty(0) for name in curves}, (), tuple(notes))
+        return BreakEven(multipliers, {name: np.empty(0) for name in curves}, (), tuple(notes), capped)
     costs = {name: np.asarray(curve(multipliers), dtype=float) for name, curve in curves.items()}
     names = list(costs)
     found: list[Crossover] = []
@@ -106,7 +115,7 @@ def break_even(
                 below, above = (b, a) if d0 > 0 else (a, b)
                 found.append(Crossover(a, b, x, y, below, above))
     found.sort(key=lambda c: c.multiplier)
-    return BreakEven(multipliers, costs, tuple(found), tuple(notes))
+    return BreakEven(multipliers, costs, tuple(found), tuple(notes), capped)
 
 
 @dataclass(frozen=True)
@@ -146,6 +155,85 @@ def _usd(value: Decimal) -> str:
     return f"${value:,.2f}"
 
 
+def _pool(
+    options: Sequence[OptionEstimate], multi_region: bool, sv2_mode: str | None
+) -> list[OptionEstimate]:
+    """The options that compete: same region shape, and of Standard/I/O-Optimized only the pick."""
+    pool = [o for o in options if is_multi_region(o.name) == multi_region] or list(options)
+    if sv2_mode:
+        # alternatives of one deployment (Serverless v2's I/O modes): only the recommended one competes
+        group = option_group(sv2_mode)
+        pool = [o for o in pool if not group or option_group(o.name) != group or o.name == sv2_mode]
+    return sorted(pool, key=lambda o: o.total_monthly_usd)
+
+
+def _crossover_reason(
+    recommended: OptionEstimate, pool: Sequence[OptionEstimate], crossovers: Sequence[Crossover]
+) -> str | None:
+    """The crossover of the recommended option with a competitor nearest today's load, both sides named."""
+    names = {o.name: o.title for o in pool}
+    relevant = [c for c in crossovers if recommended.name in (c.a, c.b) and c.a in names and c.b in names]
+    if not relevant:
+        return None
+    c = min(relevant, key=lambda c: abs(np.log(c.multiplier)))
+    return (
+        f"{names[c.cheaper_below]} is cheaper below {c.multiplier:.2f}× today's load, "
+        f"{names[c.cheaper_above]} above it (${c.monthly_usd:,.2f}/month at the crossover)"
+    )
+
+
+def _capped_reasons(pool: Sequence[OptionEstimate]) -> list[str]:
+    """Serverless v2 options whose demand exceeds max ACU: their price is that of a throttled workload."""
+    out = []
+    for o in pool:
+        minutes = float(o.details.get("capped_minutes") or 0.0) if o.kind == OptionKind.SERVERLESS_V2 else 0.0
+        if minutes > 0:
+            out.append(
+                f"{o.title} is capped at max_acu {float(o.details.get('max_acu', 0)):g} ACU for {minutes:,.0f} "
+                f"minute(s)/month (demand peaks at {float(o.details.get('peak_demand_acu', 0)):,.1f} ACU): "
+                "its price is that of a throttled workload; raise serverless_v2.max_acu"
+            )
+    return out
+
+
+def _basis_reasons(pool: Sequence[OptionEstimate]) -> list[str]:
+    """What the Serverless v2 side rests on: the capacity source, the HA assumption, Savings Plans."""
+    out: list[str] = []
+    sv2 = [o for o in pool if o.kind == OptionKind.SERVERLESS_V2]
+    if sv2:
+        details = sv2[0].details
+        if details.get("capacity_source_detail"):
+            out.append(f"Serverless v2 capacity sized from {details['capacity_source_detail']}")
+        if details.get("ha"):
+            out.append(f"HA assumption: Serverless v2 with {details['ha']}")
+    for o in pool:
+        plan = o.details.get("savings_plan")
+        if isinstance(plan, Mapping) and plan.get("summary"):
+            out.append(f"{o.title}: {plan['summary']}")
+    return out
+
+
+def _pick(
+    pool: list[OptionEstimate], blocked: bool, readiness_summary: str | None
+) -> tuple[OptionEstimate | None, list[str]]:
+    """The cheapest option readiness does not block, and why another was passed over."""
+    cheapest = pool[0]
+    if not blocked:
+        return cheapest, []
+    allowed = [o for o in pool if o.kind != OptionKind.DSQL]
+    why = readiness_summary or "blockers found"
+    if not allowed:
+        return None, [
+            f"DSQL is blocked ({why}) and no alternative was priced for this comparison: nothing is recommended"
+        ]
+    if cheapest.kind == OptionKind.DSQL:
+        return allowed[0], [
+            f"{cheapest.title} is cheapest ({_usd(cheapest.total_monthly_usd)}/month) but the workload "
+            f"cannot run on DSQL as it is: {why}"
+        ]
+    return allowed[0], []
+
+
 def decide(
     options: Sequence[OptionEstimate],
     *,
@@ -161,39 +249,34 @@ def decide(
     """Pick the option to recommend among those comparable for the scenario.
 
     Like is compared with like: a scenario with DSQL peers or Global Database secondaries asks for
-    multi-region, so multi-region options compete; otherwise single-region ones do. Of a group of
-    alternatives (Serverless v2 Standard and I/O-Optimized) only the recommended member competes. DSQL is not
-    recommended when readiness is ``blocked`` (its cost is still shown, as the price after
-    remediation) and a high OCC risk is stated as a reason against it.
+    multi-region, so multi-region options compete (DSQL multi-region against a Global Database in
+    the same regions); otherwise single-region ones do (single-region DSQL, three AZs, against
+    Serverless v2 with a reader in another AZ). Among Standard and I/O-Optimized only the
+    recommended mode competes. An option readiness blocks is never recommended (its cost is still
+    shown, as the price after remediation); when nothing else was priced the verdict says so. A
+    Serverless v2 option capped by max ACU is named, and a high OCC risk is a reason against DSQL.
     """
-    by_name = {o.name: o for o in options}
-    pool = [o for o in options if is_multi_region(o.name) == multi_region] or list(options)
-    if sv2_recommended_mode:
-        # alternatives of one deployment (Serverless v2's I/O modes): only the recommended one competes
-        group = option_group(sv2_recommended_mode)
-        pool = [
-            o for o in pool if not group or option_group(o.name) != group or o.name == sv2_recommended_mode
-        ]
-    pool.sort(key=lambda o: o.total_monthly_usd)
+    pool = _pool(options, multi_region, sv2_recommended_mode)
     cheapest = pool[0]
-    reasons: list[str] = []
-    recommended = cheapest
-    dsql_blocked = readiness_verdict == "blocked"
-    if cheapest.kind == OptionKind.DSQL and dsql_blocked:
-        alternatives = [o for o in pool if o.kind != OptionKind.DSQL]
-        if alternatives:
-            recommended = alternatives[0]
-            reasons.append(
-                f"{cheapest.title} is cheapest ({_usd(cheapest.total_monthly_usd)}/month) but the workload "
-                f"cannot run on DSQL as it is: {readiness_summary or 'blockers found'}"
-            )
+    recommended, reasons = _pick(pool, readiness_verdict == "blocked", readiness_summary)
+    if recommended is None:
+        return Verdict(
+            recommended="",
+            cheapest=cheapest.name,
+            headline=f"No recommendation: {cheapest.title} ({_usd(cheapest.total_monthly_usd)}/month) is blocked "
+            "and no alternative was priced",
+            reasons=(*reasons, *_capped_reasons(pool), *_basis_reasons(pool)),
+            readiness=readiness_verdict,
+            latency=tuple(latency),
+            comparable=tuple(o.name for o in pool),
+        )
     runner_up = next((o for o in pool if o.name != recommended.name), None)
     if runner_up is not None:
         cheap, dear = recommended.total_monthly_usd, runner_up.total_monthly_usd
         if dear > 0 and cheap <= dear:
-            pct = float((dear - cheap) / dear)
             reasons.append(
-                f"{recommended.title}: {_usd(cheap)}/month, {pct:.0%} below {runner_up.title} ({_usd(dear)}/month)"
+                f"{recommended.title}: {_usd(cheap)}/month, {float((dear - cheap) / dear):.0%} below "
+                f"{runner_up.title} ({_usd(dear)}/month)"
             )
         elif cheap > dear:
             reasons.append(
@@ -208,29 +291,12 @@ def decide(
         )
     if readiness_verdict and recommended.kind == OptionKind.DSQL:
         reasons.append(f"DSQL readiness: {readiness_verdict} ({readiness_summary})")
-    for opt in pool:
-        if (
-            opt.kind == OptionKind.SERVERLESS_V2
-            and opt.details.get("paused_hours")
-            and opt.name == recommended.name
-        ):
-            reasons.append(
-                f"Serverless v2 pauses {float(opt.details['paused_hours']):,.0f} h/month with scale-to-zero"
-            )
-    relevant = [c for c in crossovers if recommended.name in (c.a, c.b)]
-    if relevant:
-        c = relevant[0]
-        other = c.b if c.a == recommended.name else c.a
-        if c.multiplier >= 1:
-            reasons.append(
-                f"{by_name[other].title if other in by_name else other} becomes cheaper above "
-                f"{c.multiplier:.2f}× today's load (${c.monthly_usd:,.2f}/month)"
-            )
-        else:
-            reasons.append(
-                f"{by_name[other].title if other in by_name else other} would be cheaper below "
-                f"{c.multiplier:.2f}× today's load"
-            )
+    if recommended.kind == OptionKind.SERVERLESS_V2 and recommended.details.get("paused_hours"):
+        reasons.append(
+            f"Serverless v2 pauses {float(recommended.details['paused_hours']):,.0f} h/month with scale-to-zero"
+        )
+    crossing = _crossover_reason(recommended, pool, crossovers)
+    reasons += [*([crossing] if crossing else []), *_capped_reasons(pool), *_basis_reasons(pool)]
     headline = f"{recommended.title}: {_usd(recommended.total_monthly_usd)}/month"
     if runner_up is not None and recommended.total_monthly_usd <= runner_up.total_monthly_usd:
         headline += f" vs {runner_up.title} at {_usd(runner_up.total_monthly_usd)}/month"

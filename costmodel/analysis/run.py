@@ -163,7 +163,8 @@ class Analysis:
             cost = dsql.statements["monthly_usd"].reindex(self.workload.statements.index)
             readiness = self._readiness_for(scenario, usage, cost)
 
-        sweep = break_even(curves, points=sweep_points, notes=self._sweep_notes())
+        capped = {o.name: o.details.get("capped_from") for o in options}
+        sweep = break_even(curves, points=sweep_points, notes=self._sweep_notes(), capped_from=capped)
         sv2_pick = next(
             (
                 o.details["io_mode_recommendation"]["option"]

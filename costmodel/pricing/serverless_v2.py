@@ -267,6 +267,9 @@ def _plan(
         "read_ios_month": totals["read_ios_month"],
         "write_ios_month": totals["write_ios_month"],
         "reader_cpu_share": sim.inputs.reader_cpu_share,
+        "readers": sim.inputs.readers,
+        "max_acu": sim.inputs.max_acu,
+        "ha": ha_text(sim.inputs.readers),
         "storage_gb": gb,
         "storage_monthly_growth_pct": growth_pct,
         "storage_gb_by_month": projection,
@@ -289,6 +292,16 @@ def _plan(
     else:
         name, title = OPTION_NAMES[mode], f"Aurora Serverless v2, {MODE_TITLES[mode]} ({where})"
     return _Plan(name, title, mode, tuple(lines), sim, details, tuple(warnings), columns)
+
+
+def ha_text(readers: int) -> str:
+    """The high-availability assumption in words (DSQL runs in three AZs)."""
+    if readers <= 0:
+        return "writer only (serverless_v2.readers: 0): no failover target, unlike DSQL's three AZs"
+    return (
+        f"{readers} reader(s) in another AZ as failover target (serverless_v2.readers: {readers}), "
+        "against DSQL's three AZs"
+    )
 
 
 def _line_item(option: str, line: _Line) -> LineItem:
@@ -355,6 +368,8 @@ class ScaledPricer:
     linear_usd: float
     acu_price: float
     shape: CapacityShape
+    capped_from: float | None = None
+    """Load multiplier above which demand exceeds max ACU in some minute (throttled); None = never."""
 
     def monthly_usd(self, scales: float | np.ndarray) -> np.ndarray:
         """Monthly USD for each load multiplier (1.0 = the usage as given)."""
@@ -378,6 +393,14 @@ def _estimate(plan: _Plan, usage: UsageLike) -> OptionEstimate:
     )
 
 
+def capped_from(sim: CapacitySimulation) -> float | None:
+    """The load multiplier at which the busiest awake minute's demand reaches max ACU."""
+    awake = ~sim.paused
+    demand = np.concatenate([sim.demand_acu[awake], sim.reader_demand_acu[awake]])
+    peak = float(demand.max()) if demand.size else 0.0
+    return sim.inputs.max_acu / peak if peak > 0 else None
+
+
 def _pricer(plan: _Plan) -> ScaledPricer:
     acu = [line for line in plan.lines if line.scaling == "acu"]
     return ScaledPricer(
@@ -386,6 +409,7 @@ def _pricer(plan: _Plan) -> ScaledPricer:
         linear_usd=sum(line.usd for line in plan.lines if line.scaling == "load"),
         acu_price=float(acu[0].price.value) if acu and acu[0].price is not None else 0.0,
         shape=plan.simulation.shape(),
+        capped_from=capped_from(plan.simulation),
     )
 
 
@@ -519,12 +543,64 @@ def estimate_serverless_v2_options(
     return [option for option, _ in serverless_v2_options(usage, scenario, catalog, series=series)]
 
 
+def like_with_like(scenario: Scenario) -> Scenario:
+    """The scenario the Serverless v2 side is priced under: with DSQL peers and no Global Database
+    secondaries given, a Global Database in the peers' regions is priced automatically, so the
+    multi-region verdict compares DSQL multi-region with its Serverless v2 counterpart."""
+    regions = scenario.regions
+    if regions.dsql_peers and not regions.global_secondaries:
+        return replace(scenario, regions=replace(regions, global_secondaries=tuple(regions.dsql_peers)))
+    return scenario
+
+
+AUTO_GLOBAL_NOTE = (
+    "priced automatically in the DSQL peers' regions to compare like with like "
+    "(give --global-secondary to choose other regions)"
+)
+
+
+def like_with_like_options(
+    usage: UsageLike, scenario: Scenario, catalog: PriceCatalog, *, series: ActivitySeries | None = None
+) -> list[tuple[OptionEstimate, ScaledPricer]]:
+    """:func:`serverless_v2_options` under :func:`like_with_like`; a Global Database that cannot be
+    priced in the peers' regions leaves a warning instead of failing the report."""
+    matched = like_with_like(scenario)
+    if matched is scenario:
+        return serverless_v2_options(usage, scenario, catalog, series=series)
+    try:
+        options = serverless_v2_options(usage, matched, catalog, series=series)
+    except PricingError as exc:
+        missing = f"no Serverless v2 Global Database in the DSQL peers' regions could be priced: {exc}"
+        return [
+            (replace(o, warnings=(*o.warnings, missing)), p)
+            for o, p in serverless_v2_options(usage, scenario, catalog, series=series)
+        ]
+    return [
+        (
+            replace(o, details={**o.details, "auto_priced": AUTO_GLOBAL_NOTE},
+                    warnings=(*o.warnings, f"Global Database {AUTO_GLOBAL_NOTE}")),
+            p,
+        )
+        if o.name == GLOBAL_OPTION
+        else (o, p)
+        for o, p in options
+    ]  # fmt: skip
+
+
 class ServerlessV2Pricer:
-    """Serverless v2 in the scenario's I/O mode(s), plus a Global Database when it names secondaries."""
+    """Serverless v2 in the scenario's I/O mode(s), plus a Global Database when the scenario names
+    secondaries, or automatically in the DSQL peers' regions (like with like)."""
 
     name = "serverless-v2"
 
     def price(self, inputs: PricingInput) -> list[PricedOption]:
-        """Each option with the pricer that re-simulates capacity at other loads as its curve."""
-        options = serverless_v2_options(inputs.usage, inputs.scenario, inputs.catalog, series=inputs.series)
-        return [PricedOption(option, pricer.monthly_usd) for option, pricer in options]
+        """Each option with the pricer that re-simulates capacity at other loads as its curve; the
+        load above which max ACU caps it is in ``details['capped_from']``."""
+        options = like_with_like_options(inputs.usage, inputs.scenario, inputs.catalog, series=inputs.series)
+        return [
+            PricedOption(
+                replace(option, details={**option.details, "capped_from": pricer.capped_from}),
+                pricer.monthly_usd,
+            )
+            for option, pricer in options
+        ]

@@ -133,34 +133,72 @@ def cost_by_option_figure(report: Mapping[str, Any]) -> go.Figure:
     return fig
 
 
+PALETTE = (
+    "#636efa",
+    "#ef553b",
+    "#00cc96",
+    "#ab63fa",
+    "#ffa15a",
+    "#19d3f3",
+    "#ff6692",
+    "#b6e880",
+    "#ff97ff",
+    "#fecb52",
+)
+"""Plotly's default colours, set explicitly so an option's capped (dashed) segment keeps its colour."""
+
+
+def _cost_line(
+    name: str, x: list[float], y: list[float | None], color: str, dash: str, group: str
+) -> go.Scatter:
+    return go.Scatter(
+        name=name,
+        x=x,
+        y=y,
+        mode="lines",
+        legendgroup=group,
+        line={"color": color, "dash": dash},
+        hovertext=[
+            f"{name}<br>{html.escape(fmt_multiplier(m))} load: {html.escape(fmt_usd(v, 2))}/month"
+            for m, v in zip(x, y, strict=False)
+        ],
+        hovertemplate="%{hovertext}<extra></extra>",
+    )
+
+
 def break_even_figure(report: Mapping[str, Any]) -> go.Figure:
     """Monthly cost of each option as the load multiplier grows (log axes), with the crossovers
-    marked and a dotted line at today's load (×1)."""
+    marked and a dotted line at today's load (×1). A Serverless v2 option's segment above the load
+    where max ACU caps it is dashed (the price of a throttled workload)."""
     break_even = section(report, "break_even")
     multipliers = [float(m) for m in items(break_even.get("multipliers")) if is_number(m)]
     costs = section(break_even, "costs")
     fig = go.Figure()
     all_costs: list[float] = []
-    for option in option_list(report):
-        series = items(costs.get(str(option.get("name"))))
+    capped = section(break_even, "capped_from")
+    for n, option in enumerate(option_list(report)):
+        name = str(option.get("name"))
+        series = items(costs.get(name))
         if not series:
             continue
         y = [float(v) if is_number(v) else None for v in series[: len(multipliers)]]
         all_costs += [v for v in y if v is not None]
-        fig.add_trace(
-            go.Scatter(
-                name=label(option.get("name")),
-                x=multipliers,
-                y=y,
-                mode="lines",
-                hovertext=[
-                    f"{label(option.get('name'))}<br>{html.escape(fmt_multiplier(m))} load: "
-                    f"{html.escape(fmt_usd(v, 2))}/month"
-                    for m, v in zip(multipliers, y, strict=False)
-                ],
-                hovertemplate="%{hovertext}<extra></extra>",
-            )
+        start = capped.get(name)
+        cut = (
+            next((i for i, m in enumerate(multipliers) if m >= float(start)), len(multipliers))
+            if is_number(start)
+            else len(multipliers)
         )
+        color = PALETTE[n % len(PALETTE)]
+        for lo, hi, dash, suffix in (
+            (0, cut + 1, "solid", ""),
+            (cut, len(multipliers), "dash", " (capped at max ACU)"),
+        ):
+            if hi - lo < 2 and not (dash == "dash" and hi > lo):
+                continue
+            fig.add_trace(
+                _cost_line(label(name) + suffix, multipliers[lo:hi], y[lo:hi], color, dash, label(name))
+            )
     crossovers = [c for c in items(break_even.get("crossovers")) if isinstance(c, Mapping)]
     crossovers = [c for c in crossovers if is_number(c.get("multiplier")) and is_number(c.get("monthly_usd"))]
     if crossovers:

@@ -107,3 +107,30 @@ def test_rescaled_usage_equals_a_fresh_computation_at_that_growth(analysis: Anal
     assert cached.usage.counts == pytest.approx(fresh.counts)
     again = Analysis(analysis.workload, load_catalog()).run(grown, sweep_points=10)
     assert [o.total_monthly_usd for o in cached.options] == [o.total_monthly_usd for o in again.options]
+
+
+def test_peer_prices_a_global_database_in_the_same_regions(analysis: Analysis) -> None:
+    scenario = load_scenario(
+        "business-hours", {"regions": {"dsql_peers": ["us-east-2"], "dsql_witness": "us-west-2"}}
+    )
+    result = analysis.run(scenario, sweep_points=200)
+    glob = result.option("serverless-v2-global")
+    assert glob is not None
+    assert glob.details["global_secondaries"] == ["us-east-2"]
+    assert "priced automatically" in glob.details["auto_priced"]
+    assert set(result.verdict.comparable) == {"dsql-multi-region", "serverless-v2-global"}
+    assert result.verdict.recommended in result.verdict.comparable
+
+
+def test_capped_serverless_v2_segment_is_drawn_dashed(analysis: Analysis) -> None:
+    from costmodel.report.figures import break_even_figure
+
+    scenario = load_scenario("always-on", {"serverless_v2": {"max_acu": 1}, "growth": 20})
+    result = analysis.run(scenario, sweep_points=200)
+    report = build_report(result)
+    capped = report["break_even"]["capped_from"]
+    assert capped, "max_acu 1 at 20x load caps Serverless v2 inside the sweep"
+    assert any("capped at max_acu 1 ACU" in r for r in report["verdict"]["reasons"])
+    fig = break_even_figure(report)
+    dashed = [t for t in fig.data if t.line.dash == "dash"]
+    assert {t.legendgroup for t in dashed} >= set(capped)

@@ -112,3 +112,49 @@ def test_verdict_compares_multi_region_options_when_scenario_is_multi_region() -
     assert v.recommended == "dsql-multi-region"
     assert set(v.comparable) == {"dsql-multi-region", "serverless-v2-global"}
     assert any("OCC risk is high" in r for r in v.reasons)
+
+
+def test_blocked_dsql_alone_is_never_recommended_and_the_verdict_says_so() -> None:
+    options = [_opt("dsql-single-region", "dsql", "10"), _opt("dsql-multi-region", "dsql", "30")]
+    v = decide(options, multi_region=True, readiness_verdict="blocked", readiness_summary="3 blockers",
+               contention_risk="low", conflict_rate=0.0, sv2_recommended_mode=None)  # fmt: skip
+    assert v.recommended == ""
+    assert "no alternative was priced" in v.headline
+    assert any("no alternative was priced" in r for r in v.reasons)
+
+
+def test_crossover_reason_names_who_is_cheaper_on_each_side() -> None:
+    from costmodel.compare import Crossover
+
+    options = [
+        _opt("dsql-single-region", "dsql", "40"),
+        _opt("serverless-v2-standard", "serverless-v2", "60"),
+    ]
+    # DSQL is cheaper today and SV2 wins above 3x load
+    cross = Crossover("dsql-single-region", "serverless-v2-standard", 3.0, 120.0,
+                      cheaper_below="dsql-single-region", cheaper_above="serverless-v2-standard")  # fmt: skip
+    v = decide(options, multi_region=False, readiness_verdict="ready", readiness_summary="",
+               contention_risk="low", conflict_rate=0.0, sv2_recommended_mode=None, crossovers=[cross])  # fmt: skip
+    assert any(
+        r.startswith(
+            "dsql-single-region is cheaper below 3.00× today's load, serverless-v2-standard above it"
+        )
+        for r in v.reasons
+    )
+
+
+def test_capped_option_and_basis_are_named_in_the_verdict() -> None:
+    sv2 = _opt("serverless-v2-standard", "serverless-v2", "60", capped_minutes=120.0, max_acu=16,
+               peak_demand_acu=22.5, capacity_source_detail="measured source CPU: 40% of 8 vCPU",
+               ha="1 reader(s) in another AZ")  # fmt: skip
+    v = decide([_opt("dsql-single-region", "dsql", "90"), sv2], multi_region=False, readiness_verdict="ready",
+               readiness_summary="", contention_risk="low", conflict_rate=0.0, sv2_recommended_mode=None)  # fmt: skip
+    assert any("capped at max_acu 16 ACU for 120 minute(s)/month" in r for r in v.reasons)
+    assert any("sized from measured source CPU: 40% of 8 vCPU" in r for r in v.reasons)
+    assert any(r.startswith("HA assumption: Serverless v2 with 1 reader") for r in v.reasons)
+
+
+def test_break_even_keeps_capped_multiplier_inside_the_sweep() -> None:
+    curves = {"a": lambda k: 10 * k, "b": lambda k: 5 + 0 * k}
+    sweep = break_even(curves, points=100, capped_from={"a": 2.5, "b": None, "c": 1e9})
+    assert sweep.to_dict()["capped_from"] == {"a": 2.5}

@@ -8,6 +8,7 @@ us-east-1 ↔ us-west-2 0.02 per GB. A month is 730 h = 730/168 weeks.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ import pandas as pd
 import pytest
 
 from costmodel.core.assumptions import AssumptionSet
-from costmodel.core.catalog import load_catalog
+from costmodel.core.catalog import PriceCatalog, load_catalog
 from costmodel.core.errors import PricingError, ScenarioError
 from costmodel.core.estimate import OptionEstimate
 from costmodel.pricing.serverless_v2 import (
@@ -457,29 +458,52 @@ def test_options_follow_the_scenario_io_mode() -> None:
     ]
 
 
+def _without(*keys: tuple[str, str]) -> PriceCatalog:
+    """The catalog without some Serverless v2 (region, item) prices (every DSQL region has them all now)."""
+    prices = {
+        k: v
+        for k, v in CATALOG.prices.items()
+        if not (k[0] == "aurora_serverless_v2" and (k[1], k[2]) in keys)
+    }
+    return dataclasses.replace(CATALOG, prices=prices)
+
+
 def test_a_mode_without_prices_is_skipped_with_a_warning() -> None:
-    scenario = load_scenario("always-on", {"regions": {"primary": "us-east-2"}})
+    scenario = load_scenario("always-on", {"regions": {"primary": "ap-south-1"}})
     u = usage(scenario, cpu=cpu_for(1.0))
-    with pytest.raises(PricingError, match="us-east-2") as info:
+    with pytest.raises(PricingError, match="ap-south-1") as info:
         estimate_serverless_v2(u, scenario, CATALOG, io_mode="io-optimized")
     assert "aurora_serverless_v2.yaml" in (info.value.hint or "")
-    with pytest.raises(PricingError, match="us-east-2"):
-        estimate_serverless_v2(u, scenario, CATALOG, io_mode="standard")  # no storage price there either
+    with pytest.raises(PricingError, match="ap-south-1"):
+        estimate_serverless_v2(u, scenario, CATALOG, io_mode="standard")  # no source for that region
     west = load_scenario("always-on", {"regions": {"primary": "us-west-2"}})
-    options = estimate_serverless_v2_options(usage(west), west, CATALOG)
+    catalog = _without(("us-west-2", "acu_hour_io_optimized"))
+    options = estimate_serverless_v2_options(usage(west), west, catalog)
     assert [o.name for o in options] == ["serverless-v2-standard"]
     assert any("I/O-Optimized not priced" in w and "us-west-2" in w for w in options[0].warnings)
+
+
+def test_global_option_in_us_west_2_keeps_the_recommended_mode() -> None:
+    scenario = load_scenario("multi-region-us")
+    heavy = usage(scenario, cpu=cpu_for(1.0), read_ios=1000e6, write_ios=10e6, wal=GIB)
+    options = estimate_serverless_v2_options(heavy, scenario, CATALOG)
+    assert [o.name for o in options] == [
+        "serverless-v2-standard",
+        "serverless-v2-io-optimized",
+        "serverless-v2-global",
+    ]
+    assert options[0].details["io_mode_recommendation"]["option"] == "serverless-v2-io-optimized"
+    assert options[-1].details["io_mode"] == "io-optimized"  # us-west-2 now has its I/O-Optimized price
 
 
 def test_global_option_falls_back_to_a_priced_mode() -> None:
     scenario = load_scenario("multi-region-us")
     heavy = usage(scenario, cpu=cpu_for(1.0), read_ios=1000e6, write_ios=10e6, wal=GIB)
-    options = estimate_serverless_v2_options(heavy, scenario, CATALOG)
-    names = [o.name for o in options]
-    assert names == ["serverless-v2-standard", "serverless-v2-io-optimized", "serverless-v2-global"]
-    assert options[0].details["io_mode_recommendation"]["option"] == "serverless-v2-io-optimized"
+    options = estimate_serverless_v2_options(
+        heavy, scenario, _without(("us-west-2", "acu_hour_io_optimized"))
+    )
     glob = options[-1]
-    assert glob.details["io_mode"] == "standard"  # no I/O-Optimized ACU price in us-west-2
+    assert glob.details["io_mode"] == "standard"
     assert any("Global Database I/O-Optimized not priced" in w for w in glob.warnings)
 
 
