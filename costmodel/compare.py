@@ -159,6 +159,7 @@ def _pool(
     options: Sequence[OptionEstimate], multi_region: bool, sv2_mode: str | None
 ) -> list[OptionEstimate]:
     """The options that compete: same region shape, and of Standard/I/O-Optimized only the pick."""
+    options = [o for o in options if "savings_plan" not in o.details]  # plan variants are stated, not picked
     pool = [o for o in options if is_multi_region(o.name) == multi_region] or list(options)
     if sv2_mode:
         # alternatives of one deployment (Serverless v2's I/O modes): only the recommended one competes
@@ -207,9 +208,8 @@ def _basis_reasons(pool: Sequence[OptionEstimate]) -> list[str]:
         if details.get("ha"):
             out.append(f"HA assumption: Serverless v2 with {details['ha']}")
     for o in pool:
-        plan = o.details.get("savings_plan")
-        if isinstance(plan, Mapping) and plan.get("summary"):
-            out.append(f"{o.title}: {plan['summary']}")
+        if o.details.get("savings_plan_variant"):
+            out.append(f"{o.title}: {o.details['savings_plan_variant']}")
     return out
 
 

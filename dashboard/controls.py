@@ -59,6 +59,8 @@ CONTROL_IDS = (
     "auto-pause",
     "io-mode",
     "free-tier",
+    "readers",
+    "savings-plan",
 )
 """Controls in :class:`ControlValues` order (ids are ``scenario-<name>``)."""
 SERVICES = ("aurora_dsql", "aurora_serverless_v2")
@@ -79,6 +81,8 @@ class ControlValues:
     auto_pause: Any = None
     io_mode: Any = None
     free_tier: Any = None
+    readers: Any = None
+    savings_plan: Any = None
 
     @classmethod
     def of(cls, scenario: Scenario) -> ControlValues:
@@ -96,6 +100,8 @@ class ControlValues:
             auto_pause=NEVER if c.auto_pause_seconds is None else c.auto_pause_seconds,
             io_mode=c.io_mode,
             free_tier=["on"] if c.free_tier else [],
+            readers=c.readers,
+            savings_plan=["on"] if c.savings_plan else [],
         )
 
     def controls(self, current: Scenario) -> Controls:
@@ -121,6 +127,8 @@ class ControlValues:
             auto_pause_seconds=None if pause in (None, NEVER, "") else int(number(pause, 300)),
             io_mode=str(self.io_mode or base.io_mode),
             free_tier=bool(self.free_tier),
+            readers=int(number(self.readers, base.readers)),
+            savings_plan=bool(self.savings_plan),
         )
 
     def as_tuple(self) -> tuple[Any, ...]:
@@ -136,6 +144,8 @@ class ControlValues:
             self.auto_pause,
             self.io_mode,
             self.free_tier,
+            self.readers,
+            self.savings_plan,
         )
 
 
@@ -304,11 +314,22 @@ def layout(scenario: Scenario, catalog: PriceCatalog) -> html.Div:
                 ),
                 "Standard bills each I/O request; I/O-Optimized includes I/O at higher ACU and storage prices.",
             ),
+            _field(
+                "Readers (other AZs)",
+                dcc.Input(id=f"{PREFIX}-readers", type="number", min=0, max=15, step=1, value=values.readers),
+                "1 = a failover target in another AZ, like DSQL's three AZs; 0 = a writer only.",
+            ),
             html.H4("DSQL"),
             dcc.Checklist(
                 id=f"{PREFIX}-free-tier",
                 options=[{"label": " apply the DSQL free tier", "value": "on"}],
                 value=values.free_tier,
+            ),
+            html.H4("Commitments"),
+            dcc.Checklist(
+                id=f"{PREFIX}-savings-plan",
+                options=[{"label": " also price 1-year Database Savings Plans", "value": "on"}],
+                value=values.savings_plan,
             ),
         ],
         className="panel scenario-panel",

@@ -43,6 +43,8 @@ class Controls:
     auto_pause_seconds: int | None = 300
     io_mode: str = "cheaper"
     free_tier: bool = True
+    readers: int = 1
+    savings_plan: bool = False
 
 
 def to_store(scenario: Scenario) -> dict[str, Any]:
@@ -96,6 +98,8 @@ def controls_of(scenario: Scenario) -> Controls:
         auto_pause_seconds=sv2.auto_pause_seconds,
         io_mode=sv2.io_mode,
         free_tier=bool(scenario.dsql.free_tier),
+        readers=int(sv2.readers),
+        savings_plan=bool(scenario.savings_plan.enabled),
     )
 
 
@@ -129,8 +133,10 @@ def apply_controls(scenario: Scenario, controls: Controls) -> Scenario:
         max_acu=controls.max_acu,
         auto_pause_seconds=controls.auto_pause_seconds if controls.min_acu == 0 else None,
         io_mode=controls.io_mode,
+        readers=max(0, min(15, int(controls.readers))),
     )
     data["dsql"]["free_tier"] = bool(controls.free_tier)
+    data["savings_plan"]["enabled"] = bool(controls.savings_plan)
     updated = load_scenario(None, data)
     source = (
         scenario.source

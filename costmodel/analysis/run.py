@@ -155,7 +155,10 @@ class Analysis:
         multi = bool(scenario.regions.dsql_peers)
         priced = self._price(scenario, usage, contention)
         options = [p.estimate for p in priced]
-        curves: dict[str, CostCurve] = {p.estimate.name: p.curve for p in priced}
+        # Savings Plan variants are a billing choice, not a different load response: not swept
+        curves: dict[str, CostCurve] = {
+            p.estimate.name: p.curve for p in priced if "savings_plan" not in p.estimate.details
+        }
 
         readiness = None
         dsql = next((o for o in options if o.kind == OptionKind.DSQL), None)

@@ -42,6 +42,8 @@ from costmodel.core.options import DSQL_MULTI_REGION, DSQL_SINGLE_REGION, Option
 from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql_curve import dsql_cost_curve
 from costmodel.pricing.registry import PricedOption, PricingInput
+from costmodel.pricing.savings_plan import plan_terms, with_plan_variants
+from costmodel.scenario.activity import week_profile
 from costmodel.scenario.model import Scenario
 from costmodel.usage.model import Usage
 
@@ -629,6 +631,10 @@ def estimate_dsql(
     )
 
 
+PLAN_COMPONENTS = ("ComputeDPU", "ReadDPU", "WriteDPU", "MultiRegionWriteDPU", "OCCRetryDPU", "FreeTierDPU")
+"""DPU lines a Database Savings Plan covers (net of the free tier); storage stays on demand."""
+
+
 class DsqlPricer:
     """DSQL single-region always; multi-region too when the scenario names peers."""
 
@@ -658,4 +664,10 @@ class DsqlPricer:
                 max_attempts=float(inputs.usage.assumptions.get("occ_max_attempts")),
             )
             priced.append(PricedOption(estimate, curve))
-        return priced
+        plan = scenario.savings_plan
+        if not plan.enabled:
+            return priced
+        # DPU follows the load: the plan's hourly spend has the shape of the scenario's week
+        load = week_profile(scenario, series=inputs.series).hourly()
+        terms = plan_terms(catalog, SERVICE, plan.dsql_rate)
+        return with_plan_variants(priced, {p.estimate.name: load for p in priced}, PLAN_COMPONENTS, terms)

@@ -38,6 +38,7 @@ from costmodel.core.options import SV2_GLOBAL, SV2_IO_OPTIMIZED, SV2_STANDARD, O
 from costmodel.core.timebase import HOURS_PER_MONTH
 from costmodel.core.workload import ActivitySeries
 from costmodel.pricing.registry import PricedOption, PricingInput
+from costmodel.pricing.savings_plan import plan_terms, with_plan_variants
 from costmodel.pricing.serverless_v2_capacity import (
     SERVICE,
     CapacityShape,
@@ -370,6 +371,8 @@ class ScaledPricer:
     shape: CapacityShape
     capped_from: float | None = None
     """Load multiplier above which demand exceeds max ACU in some minute (throttled); None = never."""
+    hourly_acu_hours: np.ndarray | None = None
+    """ACU-hours of writer and readers in each hour of the week (168; paused hours 0), for Savings Plans."""
 
     def monthly_usd(self, scales: float | np.ndarray) -> np.ndarray:
         """Monthly USD for each load multiplier (1.0 = the usage as given)."""
@@ -393,6 +396,12 @@ def _estimate(plan: _Plan, usage: UsageLike) -> OptionEstimate:
     )
 
 
+def hourly_acu_hours(sim: CapacitySimulation) -> np.ndarray:
+    """ACU-hours per hour of the simulated week, writer and readers (paused minutes bill 0)."""
+    minutes = sim.acu + sim.reader_acu * sim.inputs.readers
+    return np.asarray(minutes.reshape(-1, 60).sum(axis=1) / 60.0)
+
+
 def capped_from(sim: CapacitySimulation) -> float | None:
     """The load multiplier at which the busiest awake minute's demand reaches max ACU."""
     awake = ~sim.paused
@@ -410,6 +419,7 @@ def _pricer(plan: _Plan) -> ScaledPricer:
         acu_price=float(acu[0].price.value) if acu and acu[0].price is not None else 0.0,
         shape=plan.simulation.shape(),
         capped_from=capped_from(plan.simulation),
+        hourly_acu_hours=hourly_acu_hours(plan.simulation),
     )
 
 
@@ -587,6 +597,14 @@ def like_with_like_options(
     ]  # fmt: skip
 
 
+PLAN_COMPONENTS = ("ACU", "ReaderACU", "SecondaryACU")
+"""ACU lines a Database Savings Plan covers; storage and I/O stay on demand."""
+
+
+PLAN_COMPONENTS = ("ACU", "ReaderACU", "SecondaryACU")
+"""ACU lines a Database Savings Plan covers; storage and I/O stay on demand."""
+
+
 class ServerlessV2Pricer:
     """Serverless v2 in the scenario's I/O mode(s), plus a Global Database when the scenario names
     secondaries, or automatically in the DSQL peers' regions (like with like)."""
@@ -597,10 +615,20 @@ class ServerlessV2Pricer:
         """Each option with the pricer that re-simulates capacity at other loads as its curve; the
         load above which max ACU caps it is in ``details['capped_from']``."""
         options = like_with_like_options(inputs.usage, inputs.scenario, inputs.catalog, series=inputs.series)
-        return [
+        priced = [
             PricedOption(
                 replace(option, details={**option.details, "capped_from": pricer.capped_from}),
                 pricer.monthly_usd,
             )
             for option, pricer in options
         ]
+        plan = inputs.scenario.savings_plan
+        if not plan.enabled:
+            return priced
+        hourly = {}
+        for option, pricer in options:
+            acu = pricer.hourly_acu_hours if pricer.hourly_acu_hours is not None else np.zeros(168)
+            secondary = sum(float(i.quantity) for i in option.line_items if i.component == "SecondaryACU")
+            hourly[option.name] = acu + secondary / HOURS_PER_MONTH  # idle secondaries bill every hour
+        terms = plan_terms(inputs.catalog, SERVICE, plan.sv2_rate)
+        return with_plan_variants(priced, hourly, PLAN_COMPONENTS, terms)

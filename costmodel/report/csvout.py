@@ -84,6 +84,10 @@ OPTION_COLUMNS: tuple[Column, ...] = (
     _col("cheapest", BOOL),
     _col("line_item_count", NUM),
     _col("unconfirmed_line_item_count", NUM),
+    _col("capacity_source", TEXT),
+    _col("capacity_source_detail", TEXT),
+    _col("ha_assumption", TEXT),
+    _col("savings_plan", TEXT),
     _col("warnings", TEXT),
 )
 
@@ -367,6 +371,18 @@ def _mappings(value: Any) -> list[Row]:
     return [v for v in items(value) if isinstance(v, Mapping)]
 
 
+def _sv2_basis(option: Mapping[str, Any]) -> Row:
+    """What a Serverless v2 option was sized from and its HA assumption; a Savings Plan's terms."""
+    details = section(option, "details")
+    plan = section(details, "savings_plan")
+    return {
+        "capacity_source": details.get("capacity_source"),
+        "capacity_source_detail": details.get("capacity_source_detail"),
+        "ha_assumption": details.get("ha"),
+        "savings_plan": plan.get("summary") or details.get("savings_plan_variant"),
+    }
+
+
 def _option_rows(report: Mapping[str, Any]) -> Iterator[Row]:
     verdict = section(report, "verdict")
     cheapest = cheapest_total(report)
@@ -401,6 +417,7 @@ def _option_rows(report: Mapping[str, Any]) -> Iterator[Row]:
             "cheapest": option.get("name") == verdict.get("cheapest"),
             "line_item_count": len(line_items),
             "unconfirmed_line_item_count": sum(1 for i in line_items if is_unconfirmed(i)),
+            **_sv2_basis(option),
             "warnings": items(option.get("warnings")),
         }
 

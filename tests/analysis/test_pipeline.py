@@ -134,3 +134,19 @@ def test_capped_serverless_v2_segment_is_drawn_dashed(analysis: Analysis) -> Non
     fig = break_even_figure(report)
     dashed = [t for t in fig.data if t.line.dash == "dash"]
     assert {t.legendgroup for t in dashed} >= set(capped)
+
+
+def test_savings_plan_variants_are_priced_and_stated_not_picked(analysis: Analysis) -> None:
+    scenario = load_scenario("business-hours", {"savings_plan": {"enabled": True}})
+    result = analysis.run(scenario, sweep_points=100)
+    names = [o.name for o in result.options]
+    assert {"dsql-single-region+sp1y", "serverless-v2-standard+sp1y"} <= set(names)
+    assert not result.verdict.recommended.endswith("+sp1y")
+    base, variant = result.option("serverless-v2-standard"), result.option("serverless-v2-standard+sp1y")
+    assert base is not None and variant is not None
+    assert base.details["paused_hours"] > 0
+    commitment = next(i for i in variant.line_items if i.component == "SavingsPlanCommitment")
+    assert float(commitment.quantity) == 730  # billed every hour, paused ones too
+    report = build_report(result)
+    assert any("Savings Plan" in r for r in report["verdict"]["reasons"])
+    assert "serverless-v2-standard+sp1y" not in report["break_even"]["costs"]

@@ -74,9 +74,9 @@ def test_every_page_explains_missing_workload(page: Any) -> None:
 @pytest.mark.parametrize("page", PAGES, ids=[p.PREFIX for p in PAGES])
 def test_every_page_shows_pricing_errors_as_one_line(loaded: tuple[Any, dict[str, Any]], page: Any) -> None:
     cache, session = loaded
-    out = page.render(cache, session, _store(regions={"primary": "eu-west-2"}))
+    out = page.render(cache, session, _store(regions={"primary": "sa-east-1"}))
     message = _text(out[0])
-    assert "no aurora_dsql prices for region 'eu-west-2'" in message
+    assert "no aurora_dsql prices for region 'sa-east-1'" in message
     assert "fix:" in message and "Traceback" not in message
 
 

@@ -96,8 +96,8 @@ def test_command_line_file_is_keyed_by_path_and_window(cache: UploadCache) -> No
 def test_pricing_errors_reach_the_caller_as_one_line() -> None:
     shared, key = saas_cache()
     with pytest.raises(PricingError) as info:
-        shared.run(key, load_scenario(None, {"regions": {"primary": "eu-west-2"}}))  # no DSQL there
-    assert "\n" not in str(info.value) and "eu-west-2" in str(info.value)
+        shared.run(key, load_scenario(None, {"regions": {"primary": "sa-east-1"}}))  # no DSQL price there
+    assert "\n" not in str(info.value) and "sa-east-1" in str(info.value)
 
 
 # ------------------------------------------------------------------ scenarios in the store
@@ -204,3 +204,11 @@ def test_controls_dataclass_defaults_match_the_default_scenario() -> None:
 
 def test_every_error_here_is_a_costmodel_error() -> None:
     assert issubclass(UnknownUpload, CostModelError)
+
+
+def test_readers_and_savings_plan_controls_reach_the_scenario() -> None:
+    base = load_scenario()
+    assert controls_of(base).readers == 1 and not controls_of(base).savings_plan
+    updated = apply_controls(base, dataclasses.replace(controls_of(base), readers=0, savings_plan=True))
+    assert updated.serverless_v2.readers == 0
+    assert updated.savings_plan.enabled
