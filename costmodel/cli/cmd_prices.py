@@ -11,15 +11,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from costmodel.core.catalog import Price, PriceCatalog, load_catalog
+from costmodel.pricing.price_list import OfflineError, default_path, diff_rows, fetch, write_refreshed
 
 EPILOG = """\
 examples:
   dsqlcost prices --service aurora_dsql
   dsqlcost prices --region eu-west-1 --format json
-  dsqlcost prices --prices negotiated.yaml      # overrides show confidence 'override'"""
+  dsqlcost prices --prices negotiated.yaml      # overrides show confidence 'override'
+  dsqlcost prices --refresh                     # AWS Price List -> ~/.config/dsqlcost/prices-refreshed.yaml
+  dsqlcost report EXPORT --prices ~/.config/dsqlcost/prices-refreshed.yaml"""
 
 
 def register(subparsers: Any) -> None:
@@ -54,6 +58,22 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--format", choices=("table", "json"), default="table", help="output format (default table)"
+    )
+    parser.add_argument(
+        "--refresh",
+        action="store_true",
+        help="fetch current prices from the AWS Price List bulk offer files (AuroraDSQL, AmazonRDS), "
+        "write them to a user file (never the bundled catalog) and show the diff",
+    )
+    parser.add_argument(
+        "--offer-url",
+        metavar="BASE",
+        help="Price List base URL (default https://pricing.us-east-1.amazonaws.com; a mirror or test server)",
+    )
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        help="where --refresh writes (default ~/.config/dsqlcost/prices-refreshed.yaml)",
     )
     parser.set_defaults(func=run)
 
@@ -144,9 +164,39 @@ def render_table(catalog: PriceCatalog, prices: list[Price]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def refresh(args: argparse.Namespace, catalog: PriceCatalog) -> int:
+    """Fetch, write the user file, print the diff; without network say so and keep the bundled prices."""
+    try:
+        found = fetch(catalog, args.offer_url)
+    except OfflineError as exc:
+        sys.stderr.write(f"no network: {exc}; the bundled prices are kept (nothing written)\n")
+        return 0
+    path = Path(args.out) if args.out else default_path()
+    write_refreshed(found, path)
+    rows = diff_rows(catalog, found)
+    headers = ("service", "region", "item", "bundled", "refreshed", "change")
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in rows]
+    published = ", ".join(f"{code} {date}" for code, date in sorted(found.publications.items()))
+    changed = sum(1 for r in rows if r[5] not in ("same", "not in offer: bundled kept"))
+    lines += [
+        "",
+        f"{len(found.prices)} price(s) from the AWS Price List (published {published or 'unknown'}), {changed} differ from the bundled catalog",
+        f"written to {path}; use it with --prices {path} (the bundled catalog is unchanged)",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
-    """Print the selected prices."""
+    """Print the selected prices (or refresh them from the AWS Price List)."""
     catalog = load_catalog(args.prices)
+    if args.refresh:
+        return refresh(args, catalog)
     prices = _selected(catalog, args.service, args.region)
     if args.format == "json":
         doc = {
