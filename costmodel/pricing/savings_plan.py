@@ -116,11 +116,15 @@ def variant_spec(spec: OptionSpec) -> OptionSpec:
     return OptionSpec(spec.name + SUFFIX, spec.kind, spec.footprint, spec.title + ", 1-year Savings Plan")
 
 
-def _shifted(curve: CostCurve, delta: float) -> CostCurve:
-    def shifted(k: np.ndarray) -> np.ndarray:
-        return np.asarray(curve(k)) + delta
+@dataclass(frozen=True)
+class ShiftedCurve:
+    """A cost curve moved by a constant (picklable, for fleets priced in worker processes)."""
 
-    return shifted
+    curve: CostCurve
+    delta: float
+
+    def __call__(self, k: np.ndarray) -> np.ndarray:
+        return np.asarray(self.curve(k)) + self.delta
 
 
 def with_plan_variants(
@@ -143,5 +147,5 @@ def with_plan_variants(
         delta = float(variant.total_monthly_usd - p.estimate.total_monthly_usd)
         summary = variant.details["savings_plan"]["summary"]
         base = replace(p.estimate, details={**p.estimate.details, "savings_plan_variant": summary})
-        out += [PricedOption(base, p.curve), PricedOption(variant, _shifted(p.curve, delta))]
+        out += [PricedOption(base, p.curve), PricedOption(variant, ShiftedCurve(p.curve, delta))]
     return out
