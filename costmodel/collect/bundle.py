@@ -141,6 +141,8 @@ class BundleWriter:
                     "stats_reset": iso(s.stats_reset),
                     "xact_commit": s.xact_commit,
                     "xact_rollback": s.xact_rollback,
+                    "active_on_cpu": s.active_on_cpu,
+                    "active": s.active,
                 }
                 for s in snaps
             ],

@@ -338,6 +338,7 @@ def take_snapshot(
     # committed and rolled-back transactions: the transaction count no BEGIN undercount can hide
     xact_sql = _XACTS_ALL if all_databases else _XACTS_CURRENT
     xact = conn.execute(sql.SQL(_q(xact_sql))).fetchone()
+    on_cpu, active = sample_active_backends(conn)
     cur = conn.cursor()
     with writer.snapshot(index) as (name, sink), cur.copy(_snapshot_query(facts, all_databases)) as copy:
         for chunk in copy:
@@ -350,7 +351,26 @@ def take_snapshot(
         stats_reset=stats_reset,
         xact_commit=None if xact is None or xact[0] is None else int(xact[0]),
         xact_rollback=None if xact is None or xact[1] is None else int(xact[1]),
+        active_on_cpu=on_cpu,
+        active=active,
     )
+
+
+ACTIVE_SQL = _q(
+    "SELECT count(*) FILTER (WHERE state = 'active' AND wait_event IS NULL), "
+    "count(*) FILTER (WHERE state = 'active') FROM pg_stat_activity "
+    "WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()"
+)
+"""Client backends running (no wait event) and active: one sample of CPU demand per snapshot."""
+
+
+def sample_active_backends(conn: psycopg.Connection[Any]) -> tuple[int | None, int | None]:
+    """(active and on CPU, active) client backends now; (None, None) where the view cannot tell."""
+    try:
+        row = conn.execute(ACTIVE_SQL).fetchone()
+    except psycopg.errors.InsufficientPrivilege:
+        return None, None
+    return (int(row[0]), int(row[1])) if row is not None else (None, None)
 
 
 @contextlib.contextmanager

@@ -130,6 +130,10 @@ class SnapshotInfo:
     xact_commit: int | None = None
     """pg_stat_database.xact_commit (summed over the databases in scope) when the snapshot was taken."""
     xact_rollback: int | None = None
+    active_on_cpu: int | None = None
+    """Client backends active and not waiting at the snapshot (a sample of CPU demand for Serverless v2)."""
+    active: int | None = None
+    """Client backends active at the snapshot (waiting ones included)."""
 
 
 @dataclass(frozen=True)

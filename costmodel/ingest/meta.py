@@ -328,6 +328,10 @@ def read_bundle(root: Path, display: str) -> Bundle:
     for key in ("database", "description", "tool_version"):
         if data.get(key) is not None:
             info[key] = data[key]
+    samples = [e.get("active_on_cpu") for e in listed if isinstance(e, dict)]
+    samples = [v for v in samples if isinstance(v, int) and not isinstance(v, bool) and v >= 0]
+    if samples:
+        info["active_on_cpu_samples"] = samples
     catalog_rel = data.get("catalog")
     catalog = None
     if catalog_rel:

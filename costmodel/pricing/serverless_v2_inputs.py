@@ -61,7 +61,7 @@ def measured_cpu(usage: Any, scenario: Scenario, catalog: PriceCatalog) -> Serve
     """
     sv2 = scenario.serverless_v2
     if sv2.source_cpu_pct is None:
-        return None
+        return sampled_cpu(usage, scenario)
     if sv2.source_vcpus is not None:
         vcpus, what = float(sv2.source_vcpus), f"{sv2.source_vcpus:g} vCPU"
     elif sv2.source_instance:
@@ -92,6 +92,46 @@ def measured_cpu(usage: Any, scenario: Scenario, catalog: PriceCatalog) -> Serve
         lock_wait_removed_seconds=0.0,
         source="source-cpu",
         detail=f"measured source CPU: {sv2.source_cpu_pct:g}% of {what} x growth {scenario.growth:g} ({origin})",
+    )
+
+
+MIN_BACKEND_SAMPLES = 3
+"""Fewer snapshots than this say too little about CPU demand: the model sizes instead."""
+
+
+def sampled_cpu(usage: Any, scenario: Scenario) -> ServerCpu | None:
+    """Server CPU from the collector's samples of active, non-waiting client backends.
+
+    Each such backend occupies a core at that instant, so their mean over the snapshots estimates
+    the cores the workload keeps busy (a sparse sample: one per snapshot; background processes not
+    included). Needs ``MIN_BACKEND_SAMPLES`` snapshots with at least one running backend (a series
+    taken while the workload paused says nothing); the source's CPU utilisation wins over it.
+    """
+    samples = tuple(getattr(usage, "active_on_cpu_samples", ()) or ())
+    if len(samples) < MIN_BACKEND_SAMPLES or not any(samples):
+        return None  # too few, or never caught a running backend: the model says more
+    cores = float(np.mean(samples))
+    seconds = cores * SECONDS_PER_MONTH * float(scenario.growth)
+    frame = usage.statements
+    weights = (
+        np.nan_to_num(frame["cpu_seconds_month"].to_numpy(dtype=float, na_value=np.nan))
+        if "cpu_seconds_month" in frame.columns
+        else np.zeros(len(frame))
+    )
+    total = weights.sum()
+    spread = seconds * weights / total if total > 0 else np.full(len(frame), seconds / max(len(frame), 1))
+    return ServerCpu(
+        seconds_month=seconds,
+        per_statement=spread,
+        executor_seconds=float(total),
+        overhead_seconds=0.0,
+        jit_removed_seconds=0.0,
+        lock_wait_removed_seconds=0.0,
+        source="sampled-backends",
+        detail=(
+            f"sampled active backends: mean {cores:.2f} client backends active and not waiting over "
+            f"{len(samples)} snapshot(s) (dsqlcost collect) x growth {scenario.growth:g}"
+        ),
     )
 
 

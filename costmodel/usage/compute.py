@@ -96,6 +96,7 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
         warnings=tuple(notes.warnings),
         counts=_counts(ctx, txn),
         working_set=memory,
+        active_on_cpu_samples=tuple(int(v) for v in workload.info.get("active_on_cpu_samples") or ()),
     )
 
 

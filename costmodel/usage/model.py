@@ -106,6 +106,8 @@ class Usage:
     txn: Any = None
     """The :class:`costmodel.usage.transactions.TxnInference`: which witness gave statements per
     transaction, its plausible range and warnings (None for usages built by hand)."""
+    active_on_cpu_samples: tuple[int, ...] = ()
+    """Client backends active and on CPU at each collected snapshot (``dsqlcost collect``)."""
     working_set: WorkingSet = field(default_factory=lambda: WorkingSet(None, "unknown"))
     """Bytes Serverless v2 should keep in memory, and the rule that found them (:mod:`.memory`)."""
 

@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from costmodel.cli import main
 from costmodel.collect.live import MARKER, _Conn, collect
 from costmodel.collect.options import CollectOptions, Schedule
 from costmodel.core.errors import CollectError
+from costmodel.ingest.load import load_workload
 from tests.conftest import PgDatabase
 from tests.pgserver import PgServer, free_port
 
@@ -342,3 +344,30 @@ def test_library_not_preloaded(tmp_path: Path, capsys) -> None:
             collect(CollectOptions(dsn=bare.dsn(), out=tmp_path / "b", schedule=Schedule.once()))
     finally:
         bare.stop()
+
+
+def test_snapshots_sample_active_backends(shop: PgDatabase, tmp_path: Path) -> None:
+    """A backend burning CPU counts as active on CPU; one in pg_sleep as active but waiting."""
+    out = tmp_path / "bundle"
+    threads: list[threading.Thread] = []
+
+    def run(query: str) -> None:
+        with psycopg.connect(shop.dsn) as conn:
+            conn.execute(query)
+
+    def workload(_seconds: float) -> None:
+        for query in ("SELECT count(*) FROM generate_series(1, 60000000)", "SELECT pg_sleep(3)"):
+            thread = threading.Thread(target=run, args=(query,))
+            thread.start()
+            threads.append(thread)
+        time.sleep(0.8)  # both queries are running when the next snapshot samples pg_stat_activity
+
+    collect(options(shop, out, Schedule.interval(0.2)), wait=workload)
+    for thread in threads:
+        thread.join()
+    meta = load_bundle(out)
+    last = meta["snapshots"][1]
+    assert last["active"] >= 2
+    assert 1 <= last["active_on_cpu"] < last["active"]
+    samples = load_workload(out).info["active_on_cpu_samples"]
+    assert samples == [s["active_on_cpu"] for s in meta["snapshots"]]

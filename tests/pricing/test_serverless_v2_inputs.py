@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ class _Usage:
     assumptions: AssumptionSet
     working_set: WorkingSet = field(default_factory=lambda: WorkingSet(None, "unknown"))
     txns_month: float = 0.0
+    active_on_cpu_samples: tuple[int, ...] = ()
 
 
 def _usage(scenario_overrides: dict[str, object], ws: WorkingSet | None = None) -> tuple[_Usage, object]:
@@ -135,3 +137,21 @@ def test_cli_bad_cpu_export_exits_2(tmp_path: Path) -> None:
     assert (
         main(["report", "sample_stats/pgbench", "--source-cpu-export", str(path), "--source-vcpus", "2"]) == 2
     )
+
+
+def test_sampled_active_backends_size_when_collected() -> None:
+    usage, scenario = _usage({"serverless_v2": {"readers": 0}})
+    sampled = dataclasses.replace(usage, active_on_cpu_samples=(1, 0, 2, 1))  # mean 1 core
+    option = estimate_serverless_v2(sampled, scenario, CATALOG, io_mode="standard")  # type: ignore[arg-type]
+    assert option.details["capacity_source"] == "sampled-backends"
+    assert option.details["peak_acu"] == 6.0  # 1 core / 0.25 / 0.7 = 5.7 -> 6.0
+    idle = dataclasses.replace(usage, active_on_cpu_samples=(0, 0, 0))
+    option = estimate_serverless_v2(idle, scenario, CATALOG, io_mode="standard")  # type: ignore[arg-type]
+    assert option.details["capacity_source"] == "model"
+    measured = _usage({"serverless_v2": {"readers": 0, "source_cpu_pct": 50, "source_vcpus": 4}})[0]
+    both = dataclasses.replace(measured, active_on_cpu_samples=(1, 1, 1))
+    scen = load_scenario(
+        "always-on", {"serverless_v2": {"readers": 0, "source_cpu_pct": 50, "source_vcpus": 4}}
+    )
+    option = estimate_serverless_v2(both, scen, CATALOG, io_mode="standard")  # type: ignore[arg-type]
+    assert option.details["capacity_source"] == "source-cpu"  # the source's own CPU wins
