@@ -46,7 +46,7 @@ TARGETS = {
 
 
 def _constants() -> Any:
-    from costmodel.pricing.catalog import load_catalog
+    from costmodel.core.catalog import load_catalog
     from costmodel.pricing.dsql import DpuConstants
 
     return DpuConstants.from_catalog(load_catalog())
@@ -54,12 +54,12 @@ def _constants() -> Any:
 
 def _statement_row(case: LabCase) -> tuple[pd.Series, Any]:
     """The modelled per-call DPU row of the case's statement (and the usage it came from)."""
-    from costmodel.assumptions import AssumptionSet
-    from costmodel.classify import classify
-    from costmodel.ingest import load_workload
+    from costmodel.classify.frame import classify
+    from costmodel.core.assumptions import AssumptionSet
+    from costmodel.ingest.load import load_workload
     from costmodel.pricing.dsql import dpu_per_call
-    from costmodel.scenario import Scenario
-    from costmodel.usage import compute_usage
+    from costmodel.scenario.model import Scenario
+    from costmodel.usage.compute import compute_usage
 
     workload = classify(load_workload(case.bundle))
     usage = compute_usage(workload, Scenario(), AssumptionSet())
@@ -149,9 +149,9 @@ def ratio_fitter(train: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
 
 
 def product_fitter(train: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    """The product's calibration (``costmodel.calibrate``) when it offers a per-class fit."""
+    """The product's calibration (``costmodel.calibrate.fit``) when it offers a per-class fit."""
     try:
-        from costmodel.calibrate import fit_statement_classes  # type: ignore[attr-defined]
+        from costmodel.calibrate.fit import fit_statement_classes  # type: ignore[attr-defined]
     except ImportError:
         return ratio_fitter(train)
     return fit_statement_classes(train)  # type: ignore[no-any-return]

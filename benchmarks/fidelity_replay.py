@@ -82,7 +82,7 @@ def generator() -> ModuleType:
 
 def measured_blocks() -> dict[str, dict[str, float]]:
     """``group/iter01_test_id`` → the parsed Statement DPU Estimate of every lab record."""
-    from costmodel.calibrate_explain import parse_explain_records
+    from costmodel.calibrate.explain import parse_explain_records
 
     out: dict[str, dict[str, float]] = {}
     for path in sorted(LAB_RUN.glob("*_results.jsonl")):
@@ -118,7 +118,7 @@ def _run(conn: psycopg.Connection[Any], statements: Any) -> None:
 
 
 def _collect(dsn: str, out: Path) -> None:
-    from costmodel.collect import CollectOptions, Schedule, collect
+    from costmodel.collect.live import CollectOptions, Schedule, collect
 
     if out.exists():
         shutil.rmtree(out)
