@@ -86,12 +86,21 @@ def modelled(cases: list[LabCase]) -> pd.DataFrame:
                 "key": case.key,
                 "group": case.group,
                 "statement_class": row.get("statement_class", row.get("kind")),
+                "compute_ratio": float(_usage.assumptions.get("dsql_compute_ratio")),
                 "measured_compute": m["compute"],
                 "measured_read_raw": m["read"],
                 "measured_write_raw": m["write"],
                 "measured_read": max(m["read"], read_min),
                 "measured_write": max(m["write"], write_min) if m["write"] > 0 else 0.0,
                 "model_compute": float(row["compute_dpu_per_call"]),
+                "exec_cpu_ms": float(row["cpu_ms_per_call"] - row["plan_ms_per_call"]),
+                "bytes_moved": float(
+                    np.nan_to_num(row["read_bytes_per_call"])
+                    + np.nan_to_num(row["pk_check_bytes_per_call"])
+                    + np.nan_to_num(row["write_bytes_per_call"])
+                ),
+                "unique_check": bool(row["unique_check"]),
+                "planning_ms": m["planning_ms"],
                 "model_read_raw": float(row["read_dpu_raw_per_call"]),
                 "model_write_raw": float(row["write_dpu_raw_per_call"]),
                 "model_read": float(row["read_dpu_per_call"]),
@@ -169,6 +178,93 @@ def leave_one_shape_out(frame: pd.DataFrame, fitter: Fitter) -> pd.DataFrame:
     out = pd.concat(parts).loc[frame.index]
     out.attrs.update(frame.attrs)
     return out
+
+
+# --------------------------------------------------------------------------- the compute model fit
+
+MODEL_NAME = "dsql-compute-lab-2026-04-28"
+MODEL_SOURCE = (
+    "public DSQL lab (faridnsh/aurora-dsql-pricing results/2026-04-28, MIT): 160 EXPLAIN ANALYZE VERBOSE "
+    "estimates replayed on PostgreSQL 15; fitted by `python -m benchmarks fidelity --fit`"
+)
+
+
+def compute_cases(frame: pd.DataFrame) -> Any:
+    """The lab cases as :class:`ComputeCases` (measured compute in ms)."""
+    from costmodel.calibrate.compute_fit import ComputeCases
+
+    return ComputeCases(
+        classes=frame["statement_class"].to_numpy(object),
+        exec_ms=frame["exec_cpu_ms"].to_numpy(float),
+        bytes_moved=frame["bytes_moved"].to_numpy(float),
+        unique_check=frame["unique_check"].to_numpy(bool),
+        measured_ms=frame["measured_compute"].to_numpy(float) * 1000.0,
+        planning_ms=frame["planning_ms"].to_numpy(float),
+    )
+
+
+def split_labels(frame: pd.DataFrame) -> np.ndarray:
+    """``train``/``test`` per case: alternate cases of each group in the lab's order (sizes ascending)."""
+    position = frame.groupby("group", sort=False).cumcount().to_numpy()
+    return np.where(position % 2 == 0, "train", "test").astype(object)
+
+
+def held_out_compute(frame: pd.DataFrame, labels: np.ndarray | None = None) -> np.ndarray:
+    """ComputeDPU of every held-out case under a compute model fitted without it.
+
+    ``labels`` None: leave one shape (lab group) out. Else only the ``test`` cases, under a model
+    fitted on the ``train`` cases (NaN elsewhere).
+    """
+    from costmodel.calibrate.compute_fit import fit_compute_model
+    from costmodel.usage.dsql_compute import compute_ms
+
+    cases = compute_cases(frame)
+    groups = frame["group"].to_numpy(object) if labels is None else labels
+    out = np.full(len(frame), np.nan)
+    for group in dict.fromkeys(groups.tolist()):
+        if labels is not None and group != "test":
+            continue
+        held = groups == group
+        model = fit_compute_model(cases.subset(~held), name=MODEL_NAME, source=MODEL_SOURCE)
+        part = cases.subset(held)
+        ms = compute_ms(model, part.classes, part.exec_ms, part.bytes_moved, part.unique_check)
+        out[held] = ms / 1000.0 * frame["compute_ratio"].to_numpy(float)[held]
+    return out
+
+
+def fit_and_write(frame: pd.DataFrame) -> Any:
+    """Fit the compute model on the whole lab, store its held-out error, write the YAML file."""
+    import yaml
+
+    from costmodel.calibrate.compute_fit import fit_compute_model
+    from costmodel.usage.dsql_compute import MODEL_FILE, ComputeModel
+
+    model = fit_compute_model(compute_cases(frame), name=MODEL_NAME, source=MODEL_SOURCE)
+    held = np.abs(held_out_compute(frame) - frame["measured_compute"]) / frame["measured_compute"]
+    fit = dict(model.fit)
+    fit["held_out"] = "leave-one-shape-out: each lab group priced by a model fitted without it"
+    fit["held_out_median_error"] = round(float(np.median(held)), 4)
+    fit["held_out_p90_error"] = round(float(np.percentile(held, 90)), 4)
+    fit["held_out_median_error_by_group"] = {
+        str(g): round(float(np.median(held[frame["group"] == g])), 4) for g in frame["group"].unique()
+    }
+    model = ComputeModel(
+        model.name,
+        model.source,
+        model.planning_ms,
+        model.exec_factor,
+        model.ms_per_mib,
+        model.unique_check_ms,
+        model.classes,
+        fit,
+    )
+    header = (
+        "# DSQL ComputeDPU model (costmodel/usage/dsql_compute.py). Generated by\n"
+        "# `python -m benchmarks fidelity --fit`: do not edit by hand, refit instead.\n"
+    )
+    MODEL_FILE.write_text(header + yaml.safe_dump(model.to_dict(), sort_keys=False), encoding="utf-8")
+    print(f"compute model written to {MODEL_FILE}")
+    return model
 
 
 # --------------------------------------------------------------------------- AWS worked examples
@@ -256,11 +352,33 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = list(sys.argv[1:] if argv is None else argv)
     cases = replay(reuse="--replay" not in args)
     frame = modelled(cases)
+    if "--fit" in args:
+        fit_and_write(frame)
+        frame = modelled(cases)
+    shipped = _summary(_errors(frame))
+    labels = split_labels(frame)
+    test = frame[labels == "test"].copy()
+    test["model_compute"] = held_out_compute(frame, labels)[labels == "test"]
+    test.attrs.update(frame.attrs)
+    split = _summary(_errors(test))
+    frame["model_compute"] = held_out_compute(frame)
     uncal = _summary(_errors(frame))
     loso = leave_one_shape_out(frame, product_fitter)
     cal = _summary(_errors(loso, "cal"))
     print(f"lab: {len(frame)} statements from {LAB_RUN}")
-    _print_table("uncalibrated (as billed: per-transaction minimums on both sides)", uncal, False)
+    _print_table("shipped model, in-sample (its constants were fitted on this lab)", shipped, False)
+    _print_table(
+        "uncalibrated, training split (compute model fitted on the even-numbered cases of each group, "
+        "errors on the odd-numbered ones)",
+        split,
+        False,
+    )
+    _print_table(
+        "uncalibrated, leave-one-shape-out (as billed: per-transaction minimums on both sides; compute model refitted "
+        "without each case's group; read/write constants as shipped)",
+        uncal,
+        False,
+    )
     _by_group(frame, "model")
     _print_table("leave-one-shape-out calibrated (fitted without the held-out group)", cal, True)
     examples = aws_examples()
@@ -272,7 +390,13 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         )
     CACHE.mkdir(parents=True, exist_ok=True)
     frame.to_csv(CACHE / "per_statement.csv", index=False)
-    return {"uncalibrated": uncal, "loso_calibrated": cal, "aws_examples": examples, "targets": TARGETS}
+    return {
+        "shipped_in_sample": shipped,
+        "uncalibrated": uncal,
+        "loso_calibrated": cal,
+        "aws_examples": examples,
+        "targets": TARGETS,
+    }
 
 
 if __name__ == "__main__":

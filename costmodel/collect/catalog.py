@@ -14,6 +14,8 @@ from typing import Any
 
 import psycopg
 
+from costmodel.collect.widths import sample_widths
+
 HEAP_TUPLE_HEADER_BYTES = 24
 """PostgreSQL's heap tuple header (23 B, MAXALIGN-ed to 24): added to the column widths of a row."""
 
@@ -106,6 +108,7 @@ def read_catalog(
         indexes.setdefault(relid, []).append(
             {"name": name, "columns": list(keys), "unique": bool(unique), "primary": bool(primary)}
         )
+    sampled, notes = sample_widths(conn, [(t[0], t[1], t[2]) for t in tables], columns, mark)
     out: list[dict[str, Any]] = []
     unanalyzed: list[str] = []
     for oid, schema, name, size, heap, reltuples, live in tables:
@@ -136,13 +139,13 @@ def read_catalog(
                 "table_bytes": int(heap),
                 "row_estimate": rows,
                 "avg_row_width": round(sum(widths)) + HEAP_TUPLE_HEADER_BYTES if widths else None,
+                **sampled.get(oid, {}),
                 "secondary_index_count": sum(1 for i in idx if not i["primary"]),
                 "primary_key": pk,
                 "indexes": idx,
                 "columns": cols,
             }
         )
-    notes: list[str] = []
     if unanalyzed:
         shown = ", ".join(unanalyzed[:5]) + (" …" if len(unanalyzed) > 5 else "")
         notes.append(

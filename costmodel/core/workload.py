@@ -171,6 +171,12 @@ class TableFacts:
     column_n_distinct: dict[str, float] = field(default_factory=dict)
     """pg_stats ``n_distinct`` resolved to a count (negative fractions × row estimate)."""
     column_avg_width: dict[str, float] = field(default_factory=dict)
+    table_bytes: float | None = None
+    """Heap bytes (``pg_relation_size``, no TOAST or indexes): with ``row_estimate``, rows per page."""
+    logical_row_bytes: float | None = None
+    """Sampled mean logical (uncompressed, de-TOASTed) bytes per row: what DSQL bills."""
+    stored_row_bytes: float | None = None
+    """Sampled mean stored (compressed) bytes per row: logical / stored is the compression ratio."""
 
 
 @dataclass(frozen=True)

@@ -423,6 +423,9 @@ def read_catalog(path: Path, file: str) -> CatalogFacts:
             indexes=tuple(indexes),
             column_n_distinct=n_distinct,
             column_avg_width=widths,
+            table_bytes=_number(entry.get("table_bytes"), file, f"{where}.table_bytes"),
+            logical_row_bytes=_number(entry.get("logical_row_bytes"), file, f"{where}.logical_row_bytes"),
+            stored_row_bytes=_number(entry.get("stored_row_bytes"), file, f"{where}.stored_row_bytes"),
         )
     return CatalogFacts(
         tables=tables,

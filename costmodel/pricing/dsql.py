@@ -3,7 +3,7 @@
 The formulas (billing doc, ``reference/dsql-pricing.md`` §1.2) with their constants read from the
 price catalog, never written here::
 
-    ComputeDPU          = CPU seconds
+    ComputeDPU          = DSQL compute seconds (costmodel/usage/dsql_compute.py: per-class model)
     ReadDPU             = max(bytes read, 2 KiB) × rate      per transaction
     WriteDPU            = max(bytes written, 1 KiB) × rate   per write transaction (rows + index entries)
     MultiRegionWriteDPU = WriteDPU per active peer besides the originating region
@@ -359,7 +359,8 @@ def _compute_and_reads(
     by its statements; none for transaction control): what every attempt of a statement bills."""
     s = usage.statements
     ctl = s["is_txn_control"].to_numpy(dtype=bool)
-    compute = s["cpu_ms_per_call"].to_numpy(dtype=float) / 1000.0 * float(constants.compute_per_cpu_second)
+    column = "dsql_compute_ms_per_call" if "dsql_compute_ms_per_call" in s else "cpu_ms_per_call"
+    compute = s[column].to_numpy(dtype=float) / 1000.0 * float(constants.compute_per_cpu_second)
     compute = np.nan_to_num(compute) * compute_ratio * f["compute"]  # unknown time: warned by estimate_dsql
     read_floor = float(constants.read_min_bytes) / usage.statements_per_txn
     read_billed = np.where(ctl, 0.0, np.maximum(_read_raw(s, f), read_floor))

@@ -3,7 +3,8 @@
 :func:`compute_usage` runs the steps in order, each in its own module: the shared context (calls,
 monthly scale, kinds: :mod:`.context`), table factors (:mod:`.tables`), CPU (:mod:`.cpu`), bytes
 read (:mod:`.reads`), bytes written (:mod:`.writes`), Serverless v2 I/O (:mod:`.io`), transactions
-(:mod:`.transactions`) and storage (:mod:`.storage`).
+(:mod:`.transactions`) and storage (:mod:`.storage`); DSQL compute per call (:mod:`.dsql_step`, the
+model in :mod:`.dsql_compute`) after the bytes, which its byte term reads.
 
 pg_stat_statements gives totals over an observation window; pricing needs per-call quantities
 (bytes read and written, CPU time) and monthly volumes. This module turns one into the other for
@@ -16,13 +17,11 @@ Estimators (the ``*_estimator`` columns, summarised in :attr:`Usage.estimators`)
 * **CPU** — execution time minus the I/O wait that pg_stat_statements timed
   (``shared/local/temp_blk_*_time``), plus planning time when it was tracked. Without I/O timing
   the whole execution time counts (an over-estimate for I/O-bound statements).
-* **Bytes read** (DSQL ReadDPU: every row *scanned*, 128 B floor per partition) — two readings of
-  the counters: *rows* (rows returned × row width of each table read) and *buffers* (pages touched
-  minus B-tree descents × page bytes × fill). Few data pages per returned row means index access,
-  where pages over-state bytes (a 100 B row costs a whole 8 KiB page), so rows win; many pages per
-  row means a scan with a filter or an aggregate, where rows under-state bytes, so buffers win.
-  INSERTs and UPDATE/DELETE by key equality are read by rows: their buffers include the pages the
-  write itself touched.
+* **DSQL compute** — planning + a fixed cost by statement class + unique check + executor/byte
+  term, fitted to the public lab (:mod:`.dsql_compute`); not PostgreSQL's executor time.
+* **Bytes read** (DSQL ReadDPU: every row *scanned*, not returned) — rows scanned × logical row
+  width + the lab's per-access overhead, out-of-row pages counted continuously, rows from pages for
+  aggregates, joins and filtered scans, the INSERT uniqueness-check read (:mod:`.read_bytes`).
 * **Bytes written** (DSQL WriteDPU) — rows affected × (row + one entry per secondary index, each
   at least 128 B) from the catalog facts of each written table, else declared defaults. Statements
   that cannot be classified are costed from ``wal_bytes`` (minus full-page images), else from
@@ -45,6 +44,7 @@ from costmodel.scenario.model import Scenario
 from costmodel.usage.columns import column
 from costmodel.usage.context import Notes, UsageContext, build_context
 from costmodel.usage.cpu import cpu_columns
+from costmodel.usage.dsql_step import dsql_compute_columns
 from costmodel.usage.io import write_ios_per_call, write_ios_with_commit_floor
 from costmodel.usage.memory import working_set
 from costmodel.usage.model import MS_PER_SECOND, Usage
@@ -71,8 +71,12 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
     cpu = cpu_columns(ctx, notes)
     reads = read_columns(ctx, tables, defaults, notes)
     writes = write_columns(ctx, tables, reads, notes)
+    dsql_ms, dsql_class = dsql_compute_columns(ctx, cpu, reads, writes, notes)
     write_ios_call = write_ios_per_call(ctx, writes, notes)
     out = _statement_frame(ctx, cpu, reads, writes, write_ios_call)
+    out["dsql_compute_ms_per_call"] = dsql_ms
+    out["statement_class"] = dsql_class
+    out["unique_check"] = reads.unique_check
     txn = transactions(ctx, scenario, writes, notes)
     out["write_ios_month"] = (
         write_ios_with_commit_floor(write_ios_call, writes, txn.writes_per_write_txn) * ctx.calls_month

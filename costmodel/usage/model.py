@@ -15,27 +15,13 @@ import pandas as pd
 
 from costmodel.core.assumptions import AssumptionSet
 from costmodel.usage.memory import WorkingSet
+from costmodel.usage.read_bytes import ReadEstimator
 
 BYTES_PER_GB = 1024**3
 """AWS meters DSQL storage in GiB-month (billing doc) and Aurora in GB-month of 2**30 bytes."""
 MS_PER_SECOND = 1000.0
 
-
-class ReadEstimator(StrEnum):
-    """How ``read_bytes_per_call`` was estimated."""
-
-    ROWS = "rows"
-    """Rows returned × row width of the tables read (index access: few pages per row)."""
-    BUFFERS = "buffers"
-    """(Buffers touched − index descents) × page bytes × fill (a scan: many pages per row)."""
-    ROWS_ONLY = "rows_only"
-    """Rows × width because buffer counters are unknown: a lower bound for scans."""
-    BUFFERS_ONLY = "buffers_only"
-    """Buffers because ``rows`` is unknown."""
-    NONE = "none"
-    """Nothing read: transaction control, or an INSERT … VALUES (its PK check is separate)."""
-    NO_SIGNAL = "no_signal"
-    """Neither rows nor buffers known: only the per-transaction minimum is billed."""
+__all__ = ["BYTES_PER_GB", "MS_PER_SECOND", "CpuEstimator", "ReadEstimator", "Usage", "WriteEstimator"]
 
 
 class WriteEstimator(StrEnum):

@@ -1,90 +1,179 @@
-"""Bytes read per call (DSQL ReadDPU bills every row *scanned*, 128 B floor per partition).
+"""Bytes read per call (DSQL ReadDPU bills every row *scanned*): the inputs of :mod:`.read_bytes`.
 
-Two readings of the counters: *rows* (rows returned × row width of each table read) and *buffers*
-(pages touched minus B-tree descents × page bytes × fill). Few data pages per returned row means
-index access, where pages over-state bytes (a 100 B row costs a whole 8 KiB page), so rows win;
-many pages per row means a scan with a filter or an aggregate, where rows under-state bytes, so
-buffers win. INSERTs and UPDATE/DELETE by key equality are read by rows: their buffers include the
-pages the write itself touched.
+This step turns the counters, the classifier's shapes and the catalog's table facts into the
+per-statement arrays the estimator needs (rows and pages per call, point lookup or scan, accesses,
+stored and logical widths, rows per heap page, primary keys), and returns its figures with the
+INSERT uniqueness-check read kept apart (``pk_check_bytes_per_call``).
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import numpy as np
 
-from costmodel.usage.columns import any_of, column, count_labels, objects
-from costmodel.usage.context import KEYED_SHAPES, Notes, UsageContext
-from costmodel.usage.model import ReadEstimator
+from costmodel.core.profile import KeyShape, StatementKind
+from costmodel.core.workload import CatalogFacts
+from costmodel.usage.columns import column, count_labels, objects
+from costmodel.usage.context import KEYED_SHAPES, Kinds, Notes, UsageContext
+from costmodel.usage.read_bytes import ReadConstants, ReadEstimator, ReadInputs, read_bytes
 from costmodel.usage.steps import Defaults, ReadColumns, TableColumns
+
+_RANGE_COLUMN = re.compile(r"(?:\b\w+\.)?\b([a-z_][a-z0-9_]*)\s*(?:<=|>=|<|>|\bbetween\b)", re.IGNORECASE)
+"""``col <`` / ``t.col BETWEEN`` in a WHERE clause: the range columns the classifier does not list."""
+
+
+@dataclass(frozen=True)
+class _Flags:
+    """Statement shapes the read estimator branches on (vectorised booleans)."""
+
+    has_source: np.ndarray
+    point: np.ndarray
+    scan_shape: np.ndarray
+    accesses: np.ndarray
+    joined: np.ndarray
+    is_change: np.ndarray
+
+
+def _predicate_columns(keys: object, query: object) -> set[str]:
+    """Key columns of an equality (from classify), else the range columns after WHERE in the text."""
+    if isinstance(keys, list | tuple) and keys:
+        return {str(k).lower() for k in keys}
+    if not isinstance(query, str):
+        return set()
+    where = re.split(r"\bwhere\b", query, maxsplit=1, flags=re.IGNORECASE)
+    return {m.lower() for m in _RANGE_COLUMN.findall(where[1])} if len(where) == 2 else set()
+
+
+def _on_primary_key(
+    tables: np.ndarray, keys: np.ndarray, queries: np.ndarray, catalog: CatalogFacts | None
+) -> np.ndarray:
+    """Statements whose predicate columns are (part of) the read table's primary key, or unknown.
+
+    Unknown (no catalog, several tables, a table without index facts) counts as a key range: the
+    rows returned are then read as the rows scanned, the lower reading.
+    """
+    out = np.ones(len(tables), dtype=bool)
+    if catalog is None:
+        return out
+    for i, (tabs, cols, query) in enumerate(zip(tables, keys, queries, strict=True)):
+        names = tuple(tabs) if isinstance(tabs, list | tuple) else ()
+        facts = catalog.table(names[0]) if len(names) == 1 else None
+        if facts is None or not (facts.indexes or facts.secondary_index_count is not None):
+            continue
+        columns = _predicate_columns(cols, query)
+        out[i] = bool(columns) and columns <= {c.lower() for c in facts.primary_key}
+    return out
+
+
+def _flags(ctx: UsageContext, k: Kinds, rd: dict[str, np.ndarray]) -> _Flags:
+    """Point lookups, scan shapes and accesses per call.
+
+    Scan shapes read more rows than they return: aggregates, GROUP BY, DISTINCT, joins, and a
+    range or no predicate on columns that are not the table's primary key, without LIMIT (a
+    filtered scan). A range on the primary key (``WHERE id < $1``) reads the rows it returns, and
+    so does a LIMIT page.
+    """
+    df = ctx.df
+    key_shape = objects(df, "key_shape")
+    joins = np.nan_to_num(column(df, "join_count"))
+    aggregates = np.nan_to_num(column(df, "aggregate_count"))
+    group = objects(df, "has_group_by") == True  # noqa: E712 - object arrays of bools and None
+    distinct = objects(df, "has_distinct") == True  # noqa: E712
+    limit = objects(df, "has_limit") == True  # noqa: E712
+    is_change = k.is_update | k.is_delete | k.is_merge
+    point = np.isin(key_shape, KEYED_SHAPES) & (joins == 0) & (aggregates == 0)
+    filtered = np.isin(key_shape, [KeyShape.RANGE.value, KeyShape.NONE.value, KeyShape.WHOLE_TABLE.value])
+    filtered &= ~limit & (k.kind == StatementKind.SELECT.value)
+    filtered &= ~_on_primary_key(
+        objects(df, "tables_read"), objects(df, "key_columns"), objects(df, "query"), ctx.workload.catalog
+    )
+    shaped = (aggregates > 0) | group | distinct | (joins > 0) | k.counter_based | filtered
+    return _Flags(
+        has_source=rd["present"] & ~k.counter_based,
+        point=point & ~k.counter_based,
+        scan_shape=shaped & ~is_change,
+        accesses=np.maximum(np.maximum(rd["n"], joins + 1.0), 1.0),
+        joined=(joins > 0) & ~is_change,
+        is_change=is_change,
+    )
+
+
+def _constants(ctx: UsageContext) -> ReadConstants:
+    get = ctx.assumptions.get
+    floor = ctx.facts.partition_floor
+    return ReadConstants(
+        point_overhead=float(get("dsql_point_access_overhead_bytes")),
+        point_floor=max(float(get("dsql_point_access_floor_bytes")), floor),
+        scan_overhead=float(get("dsql_scan_access_overhead_bytes")),
+        scan_floor=max(float(get("dsql_scan_access_floor_bytes")), floor),
+        unique_check_pk=float(get("dsql_unique_check_read_bytes")),
+        unique_check_no_pk=float(get("dsql_insert_read_bytes_no_pk")),
+        unique_check_per_row=float(get("dsql_unique_check_bytes_per_extra_row")),
+        descent_pages=float(get("index_descent_pages")),
+        page_bytes=ctx.page,
+        heap_fill=float(get("heap_page_fill_fraction")),
+        toast_fill=float(get("toast_page_fill_fraction")),
+        compressed_ratio=float(get("compressed_table_ratio")),
+    )
 
 
 def read_columns(ctx: UsageContext, tables: TableColumns, d: Defaults, notes: Notes) -> ReadColumns:
-    """Bytes read per call by the estimator each statement's counters allow."""
-    df, per, k, a = ctx.df, ctx.per, ctx.kinds, ctx.assumptions
+    """Bytes scanned per call, the uniqueness-check read, rows scanned and the estimator labels."""
+    df, per, k = ctx.df, ctx.per, ctx.kinds
     rd, wr = tables.scan, tables.written
-    fill = float(a.get("heap_page_fill_fraction"))
-    descent_pages = float(a.get("index_descent_pages"))
-    point_pages = float(a.get("point_access_pages_per_row"))
-    has_source = rd["present"]
+    c = _constants(ctx)
+    f = _flags(ctx, k, rd)
     rows = column(df, "rows") * per
     pages = (column(df, "shared_blks_hit") + column(df, "shared_blks_read")) * per
-    rows_known = ~np.isnan(rows)
-    pages_known = ~np.isnan(pages)
-    idx_w = np.where(k.is_update | k.is_merge, d.update_fraction, 1.0) * wr["index_entries"]
-    written_rows_for_pages = np.where(k.is_update | k.is_delete | k.is_merge, np.nan_to_num(rows), 0.0)
-    descents = (
-        descent_pages * (np.maximum(rd["n"], 1.0) + written_rows_for_pages * idx_w) + written_rows_for_pages
+    n = np.maximum(rd["n"], 1.0)
+    stored = np.where(f.has_source, rd["width_sum"], d.width)
+    logical = np.where(f.has_source, rd["logical"], d.width)
+    sampled_stored = np.where(f.has_source, rd["stored"], d.width)
+    heap_pages = rd["heap_bytes"] / ctx.page
+    fallback_rpp = ctx.page * c.heap_fill / (d.width + 28.0)
+    rows_per_page = np.where(
+        heap_pages > 0, rd["rows"] / np.maximum(heap_pages, 1.0), ctx.page * c.heap_fill / (stored / n + 28.0)
     )
-    data_pages = np.maximum(np.nan_to_num(pages) - descents, 0.0)
-    width_sum = np.where(k.counter_based | ~has_source, d.width, rd["width_sum"])
-    n_tables = np.where(k.counter_based | ~has_source, 1.0, rd["n"])
-    floor_bytes = ctx.facts.partition_floor * n_tables
-    rows_bytes = np.where(
-        np.nan_to_num(rows) > 0, np.maximum(np.nan_to_num(rows) * width_sum, floor_bytes), 0.0
+    insert_rows = np.where(np.isnan(rows), column(df, "values_rows"), rows)
+    unique_check = k.is_insert & (wr["has_pk"] > 0)
+    x = ReadInputs(
+        rows=rows,
+        pages=pages,
+        point=f.point,
+        scan_shape=f.scan_shape,
+        accesses=f.accesses,
+        joined=f.joined,
+        stored_width=stored / n,
+        logical_width=logical / n,
+        compression=logical / np.maximum(sampled_stored, 1.0),
+        rows_per_page=np.nan_to_num(rows_per_page, nan=fallback_rpp),
+        table_rows=rd["rows"] / n,
+        is_ctl=k.is_ctl,
+        is_insert=k.is_insert,
+        insert_rows=np.where(k.is_insert, np.nan_to_num(insert_rows), 0.0),
+        has_pk=np.where(k.is_insert, wr["has_pk"] > 0, True),
+        has_source=f.has_source,
+        is_change=f.is_change,
     )
-    buffer_bytes = data_pages * ctx.page * fill
-    index_access = data_pages <= point_pages * np.nan_to_num(rows)
-    keyed_write = (k.is_update | k.is_delete | k.is_merge) & np.isin(objects(df, "key_shape"), KEYED_SHAPES)
-    read_est = np.select(
-        [
-            k.is_ctl,
-            k.is_insert & ~has_source,
-            (k.is_insert | keyed_write) & rows_known,
-            rows_known & pages_known & (index_access & ~k.counter_based),
-            rows_known & pages_known,
-            rows_known,
-            pages_known,
-        ],
-        [
-            ReadEstimator.NONE.value,
-            ReadEstimator.NONE.value,
-            ReadEstimator.ROWS.value,
-            ReadEstimator.ROWS.value,
-            ReadEstimator.BUFFERS.value,
-            ReadEstimator.ROWS_ONLY.value,
-            ReadEstimator.BUFFERS_ONLY.value,
-        ],
-        default=ReadEstimator.NO_SIGNAL.value,
-    )
-    by_rows = any_of(read_est, [ReadEstimator.ROWS.value, ReadEstimator.ROWS_ONLY.value])
-    read_bytes = np.select(
-        [any_of(read_est, [ReadEstimator.NONE.value, ReadEstimator.NO_SIGNAL.value]), by_rows],
-        [0.0, rows_bytes],
-        default=np.maximum(buffer_bytes, rows_bytes),
-    )
-    mean_width = width_sum / n_tables
-    rows_scanned = np.where(by_rows, np.nan_to_num(rows), read_bytes / mean_width)
+    scanned_bytes, check, rows_scanned, label = read_bytes(c, x)
     notes.estimators["read_bytes"] = (
-        f"{count_labels(read_est)} (rows: rows returned x row width, for index access at <= "
-        f"{point_pages:g} data pages per row, INSERTs and UPDATE/DELETE by key equality; buffers: (shared_blks_hit + shared_blks_read - "
-        f"{descent_pages:g} descent pages per table) x {ctx.page:g} B x {fill:g}; rows_only/buffers_only: the "
-        "other counter is unknown; no_signal: billed at the transaction minimum)"
+        f"{count_labels(label)} (bytes scanned on DSQL, not returned: rows scanned x logical row width + "
+        "per-access overhead (key lookup or scan) + out-of-row pages; aggregates, joins and filtered scans: "
+        "pages x rows per heap page; INSERT: the uniqueness-check read; see costmodel/usage/read_bytes.py)"
     )
-    if (read_est == ReadEstimator.NO_SIGNAL.value).any():
+    if (label == ReadEstimator.NO_SIGNAL.value).any():
         notes.warnings.append(
-            f"{int((read_est == ReadEstimator.NO_SIGNAL.value).sum())} statement(s) have neither rows nor "
+            f"{int((label == ReadEstimator.NO_SIGNAL.value).sum())} statement(s) have neither rows nor "
             "buffer counters: their reads are billed at the transaction minimum only"
         )
     return ReadColumns(
-        rows=rows, rows_known=rows_known, read_bytes=read_bytes, rows_scanned=rows_scanned, estimator=read_est
+        rows=rows,
+        rows_known=~np.isnan(rows),
+        read_bytes=scanned_bytes,
+        rows_scanned=rows_scanned,
+        estimator=label,
+        pk_check=check,
+        unique_check=unique_check,
     )

@@ -31,6 +31,8 @@ class TableColumns:
 
     scan: dict[str, np.ndarray]
     written: dict[str, np.ndarray]
+    unknown_index_tables: tuple[str, ...] = ()
+    """Written tables whose secondary indexes the catalog does not list (counted as the default)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,10 @@ class ReadColumns:
     read_bytes: np.ndarray
     rows_scanned: np.ndarray
     estimator: np.ndarray
+    pk_check: np.ndarray
+    """INSERT/UPSERT uniqueness-check bytes per call (``read_bytes`` excludes them)."""
+    unique_check: np.ndarray
+    """INSERTs into a table with a primary key (or an unknown one): they pay the uniqueness check."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,18 @@ class _TableFactors:
     pk: float
     indexes: float
     defaulted: bool
+    logical: float
+    """Logical bytes per row (sampled by collect), else the stored width: what DSQL bills."""
+    stored: float
+    """Sampled stored (compressed) bytes per row, else the logical width (no compression known)."""
+    rows: float
+    """Row estimate (NaN unknown)."""
+    heap_bytes: float
+    """Heap bytes without TOAST and indexes (NaN unknown)."""
+    has_pk: float
+    """1 with a primary key or when unknown (DSQL tables have one), 0 when the catalog shows none."""
+    unknown_indexes: float
+    """1 when the catalog says nothing about the table's secondary indexes."""
 
 
 def _table_factors(name: str, catalog: CatalogFacts | None, d: Defaults) -> _TableFactors:
@@ -37,12 +49,17 @@ def _table_factors(name: str, catalog: CatalogFacts | None, d: Defaults) -> _Tab
     width = facts.avg_row_width if facts is not None and facts.avg_row_width else None
     defaulted = facts is None or width is None
     width = float(width) if width else d.width
+    unknown_indexes = 0.0
     if facts is not None and facts.secondary_index_count is not None:
         indexes = float(facts.secondary_index_count)
     elif facts is not None and facts.indexes:
         indexes = float(sum(1 for ix in facts.indexes if not ix.primary))
     else:
-        indexes = d.indexes
+        indexes, unknown_indexes = d.indexes, 1.0
+    logical = facts.logical_row_bytes if facts is not None and facts.logical_row_bytes else None
+    stored = facts.stored_row_bytes if facts is not None and facts.stored_row_bytes else None
+    rows = facts.row_estimate if facts is not None and facts.row_estimate is not None else np.nan
+    heap = facts.table_bytes if facts is not None and facts.table_bytes else np.nan
     widths = facts.column_avg_width if facts is not None else {}
     pk_width = (
         sum(widths.get(c, np.nan) for c in facts.primary_key) if facts and facts.primary_key else np.nan
@@ -54,9 +71,15 @@ def _table_factors(name: str, catalog: CatalogFacts | None, d: Defaults) -> _Tab
             size = sum(widths.get(c, np.nan) for c in ix.columns) + pk_width
             entry_sizes.append(max(float(size), floor) if np.isfinite(size) else max(d.index_entry, floor))
     entry = float(np.mean(entry_sizes)) if entry_sizes else max(d.index_entry, floor)
-    row = max(width, floor)
+    row = max(float(logical) if logical else width, floor)
     return _TableFactors(
         width=width,
+        logical=float(logical) if logical else width,
+        stored=float(stored) if stored else (float(logical) if logical else width),
+        rows=float(rows),
+        heap_bytes=float(heap),
+        has_pk=0.0 if facts is not None and not facts.primary_key and not unknown_indexes else 1.0,
+        unknown_indexes=unknown_indexes,
         insert_row=row + indexes * entry,
         update_row=row + indexes * d.update_fraction * entry,
         delete_row=(1.0 + indexes) * d.delete_entry,
@@ -82,8 +105,34 @@ def _table_keys(values: np.ndarray) -> tuple[np.ndarray, list[tuple[str, ...]]]:
     return codes, keys
 
 
-_FACTOR_FIELDS = ("width", "insert_row", "update_row", "delete_row", "pk", "indexes")
-_AGG_FIELDS = ("width_sum", "insert_row", "update_row", "delete_row", "pk", "index_entries")
+_FACTOR_FIELDS = (
+    "width",
+    "insert_row",
+    "update_row",
+    "delete_row",
+    "pk",
+    "indexes",
+    "logical",
+    "stored",
+    "rows",
+    "heap_bytes",
+    "has_pk",
+    "unknown_indexes",
+)
+_AGG_FIELDS = (
+    "width_sum",
+    "insert_row",
+    "update_row",
+    "delete_row",
+    "pk",
+    "index_entries",
+    "logical",
+    "stored",
+    "rows",
+    "heap_bytes",
+    "has_pk",
+    "unknown_indexes",
+)
 
 
 def _agg_columns(
@@ -165,4 +214,7 @@ def table_columns(workload: Workload, kinds: Kinds, d: Defaults, notes: Notes) -
         f"secondary_indexes_per_table, index_entry_bytes, pk_key_bytes) for {len(defaulted)}"
         + (f": {', '.join(defaulted[:10])}{' …' if len(defaulted) > 10 else ''}" if defaulted else "")
     )
-    return TableColumns(scan=rd, written=wr)
+    unknown = tuple(
+        sorted({t for key in written_keys for t in key if t != "?" and tables[t].unknown_indexes > 0})
+    )
+    return TableColumns(scan=rd, written=wr, unknown_index_tables=unknown)

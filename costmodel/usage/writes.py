@@ -1,4 +1,4 @@
-"""Bytes written per call (DSQL WriteDPU) and the INSERT primary-key check read.
+"""Bytes written per call (DSQL WriteDPU); the INSERT uniqueness-check read comes from the reads step.
 
 Rows affected × (row + one entry per secondary index, each at least 128 B) from the catalog facts
 of each written table, else declared defaults. Statements that cannot be classified are costed
@@ -79,22 +79,36 @@ def write_columns(ctx: UsageContext, tables: TableColumns, reads: ReadColumns, n
         [0.0, np.clip(np.nan_to_num(rows_written), 0.0, 1.0), 1.0],
         default=(np.nan_to_num(write_bytes) > 0).astype(float),
     )
-    pk_rows = np.where(k.is_insert | k.is_merge, np.nan_to_num(rows_written), 0.0)
-    pk_check = np.where(pk_rows > 0, np.maximum(pk_rows * wr["pk"], ctx.facts.partition_floor), 0.0)
     notes.estimators["write_bytes"] = (
         f"{count_labels(write_est)} (rows: rows affected x (max(row, 128 B) + secondary index entries x "
-        "max(entry, 128 B)); wal: wal_bytes minus full-page images for statements not classified as DML; "
+        "max(entry, 128 B)), the row at its sampled logical width where collect measured it (TOASTed and "
+        "compressed values at their real size), else the catalog's stored width; wal: wal_bytes minus full-page images for statements not classified as DML; "
         "dirtied: shared_blks_dirtied x write_bytes_per_dirtied_page; unknown: NaN, only the write minimum billed)"
     )
     _warn_blind_writes(k.counter_based & np.isnan(wal) & np.isnan(dirtied) & ~is_write_flag, write_est, notes)
+    _warn_unknown_indexes(by_rows & (wr["unknown_indexes"] > 0), tables, ctx, notes)
     return WriteColumns(
         rows_written=rows_written,
         write_bytes=write_bytes,
         write_fraction=write_fraction,
-        pk_check=pk_check,
+        pk_check=reads.pk_check,
         estimator=write_est,
         wal=wal,
         dirtied=dirtied,
+    )
+
+
+def _warn_unknown_indexes(mask: np.ndarray, tables: TableColumns, ctx: UsageContext, notes: Notes) -> None:
+    """Unknown secondary indexes count as the default (0): never silently, the fix is named."""
+    if not mask.any():
+        return
+    names = tables.unknown_index_tables or ("?",)
+    default = float(ctx.assumptions.get("secondary_indexes_per_table"))
+    notes.warnings.append(
+        f"secondary indexes unknown for {len(names)} written table(s) ({', '.join(names[:5])}"
+        f"{' …' if len(names) > 5 else ''}): counted as {default:g} (secondary_indexes_per_table); each "
+        "index adds at least 128 B of WriteDPU per row written. Fix: collect a bundle with `dsqlcost "
+        "collect` (its catalog lists every index) or set --assume secondary_indexes_per_table=N"
     )
 
 

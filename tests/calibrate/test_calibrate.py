@@ -22,6 +22,9 @@ from costmodel.scenario.model import DsqlSettings, Scenario
 from costmodel.usage.compute import compute_usage
 from tests.usage.test_usage_support import make_workload, orders_catalog
 
+SOURCE_TIME = {"dsql_compute_model": ("source_time", "test: the time given is DSQL compute time")}
+"""The formula tests give DSQL compute time directly, as AWS's worked examples do."""
+
 DATA = Path(__file__).parents[1] / "data" / "calibration"
 CATALOG = load_catalog()
 D = Decimal
@@ -212,14 +215,15 @@ def test_fit_explain_weights_measured_over_modelled_by_calls(tmp_path: Path) -> 
         "  Read: 0.00000 DPU\n  Write: 0.00000 DPU\n  Total: 9.00000 DPU\n"
     )
     blocks = parse_explain_file(_write(tmp_path, "e.txt", text))
-    cal = fit_explain(blocks, workload, CATALOG, files=["e.txt"])
-    # modelled per call: lookup compute 0.003, read 200 B; insert compute 0.004, write 200 B, PK check 128 B
+    cal = fit_explain(blocks, workload, CATALOG, files=["e.txt"], assumptions=AssumptionSet(SOURCE_TIME))
+    # modelled per call: lookup compute 0.003, read 200 B + 276 B; insert compute 0.004, write 200 B,
+    # its uniqueness check 2,895 B
     k_r, k_w = 0.00375 / 2048, 0.05 / 1024
     assert cal.factors["compute"] == pytest.approx(
         (3000 * 0.006 + 1000 * 0.004) / (3000 * 0.003 + 1000 * 0.004)
     )
     assert cal.factors["read"] == pytest.approx(
-        (3000 * 0.00073 + 1000 * 0.00003) / ((3000 * 200 + 1000 * 128) * k_r)
+        (3000 * 0.00073 + 1000 * 0.00003) / ((3000 * 476 + 1000 * 2895) * k_r)
     )
     assert cal.factors["write"] == pytest.approx(0.0125 / (200 * k_w))
     assert cal.factors["multi_region_write"] == 1.0
@@ -245,15 +249,16 @@ def test_fit_cloudwatch_solves_factors_with_the_minimums_in_place(tmp_path: Path
     workload = make_workload(_fingerprinted([scan, INSERT]), seconds=180, catalog=orders_catalog())
     k_r = 0.00375 / 2048
     compute = 3000 * 0.003 + 1000 * 0.004
-    read = 3000 * 10_000 * k_r + 1000 * 0.00375  # the inserts' PK checks sit at the minimum
+    read = 3000 * 10_276 * k_r + 1000 * 0.00375  # 10,000 B + a scan's 276 B; the key checks at the minimum
     write = 1000 * 0.05
     csv = "timestamp,ComputeDPU,ReadDPU,WriteDPU\n" + "".join(
-        f"2026-04-28T20:0{i}:00Z,{2 * compute / 3},{(1.5 * 3000 * 10_000 * k_r + 1000 * 0.00375) / 3},"
+        f"2026-04-28T20:0{i}:00Z,{2 * compute / 3},{(1.5 * 3000 * 10_276 * k_r + 1000 * 0.00375) / 3},"
         f"{write / 3}\n"
         for i in range(3)
     )
     window = load_cloudwatch([_write(tmp_path, "cw.csv", csv)])
-    cal = fit_cloudwatch(window, workload, CATALOG)
+    small_check = {**SOURCE_TIME, "dsql_unique_check_read_bytes": (128, "test: the check below the minimum")}
+    cal = fit_cloudwatch(window, workload, CATALOG, assumptions=AssumptionSet(small_check))
     assert cal.factors["compute"] == pytest.approx(2.0)
     assert cal.factors["read"] == pytest.approx(1.5, rel=1e-6)  # solved: the minimums are not scaled
     assert cal.factors["write"] <= 1.0 + 1e-6  # every insert sits at the 1 KiB minimum: any f <= 8 fits
@@ -276,7 +281,7 @@ def test_calibration_file_round_trip_and_application(tmp_path: Path) -> None:
     assert loaded.factors == cal.factors and loaded.source == str(path) and loaded.fitted_from == ("e.txt",)
     workload = make_workload([LOOKUP], catalog=orders_catalog())
     scenario = Scenario(dsql=DsqlSettings(free_tier=False))
-    usage = compute_usage(workload, scenario, AssumptionSet())
+    usage = compute_usage(workload, scenario, AssumptionSet(SOURCE_TIME))
     plain = estimate_dsql(usage, scenario, CATALOG, multi_region=False)
     scaled = estimate_dsql(usage, scenario, CATALOG, multi_region=False, calibration=loaded)
     assert scaled.details["dpu_month"]["ComputeDPU"] == pytest.approx(

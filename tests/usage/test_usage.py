@@ -11,6 +11,7 @@ import pytest
 from costmodel.core.assumptions import AssumptionSet, defaults
 from costmodel.core.errors import ScenarioError
 from costmodel.core.timebase import HOURS_PER_MONTH
+from costmodel.core.workload import CatalogFacts, TableFacts
 from costmodel.scenario.model import Scenario, Storage
 from costmodel.usage.compute import compute_usage
 from tests.usage.test_usage_support import make_workload, orders_catalog
@@ -63,26 +64,32 @@ def test_cpu_is_execution_minus_timed_io_wait_plus_tracked_planning() -> None:
     assert no_timing["cpu_estimator"] == "exec" and no_timing["cpu_ms_per_call"] == pytest.approx(7.0)
 
 
-def test_point_lookup_reads_rows_times_width() -> None:
-    got = one(
-        [
-            {
-                "calls": 1e3,
-                "total_exec_time": 1.0,
-                "rows": 5e3,
-                "shared_blks_hit": 4e3,
-                "shared_blks_read": 0.0,
-                "tables_read": ("orders",),
-            }
-        ],
-        catalog=orders_catalog(),
-    )
+def test_point_lookup_reads_rows_times_width_plus_the_key_lookup_overhead() -> None:
+    """The lab: a primary-key lookup reads the row + 776 B, 896 B at least (a scan: + 276 B)."""
+    row = {
+        "calls": 1e3,
+        "total_exec_time": 1.0,
+        "rows": 5e3,
+        "shared_blks_hit": 4e3,
+        "shared_blks_read": 0.0,
+        "tables_read": ("orders",),
+        "key_shape": "parameter",
+    }
+    got = one([row], catalog=orders_catalog())
     assert got["read_estimator"] == "rows"
-    assert got["read_bytes_per_call"] == pytest.approx(500.0)
+    assert got["read_bytes_per_call"] == pytest.approx(500.0 + 776.0)
     assert got["rows_scanned_per_call"] == pytest.approx(5.0)
+    tiny = one([dict(row, rows=1e3)], catalog=orders_catalog(width=10))
+    assert tiny["read_bytes_per_call"] == pytest.approx(896.0)
+    page = one([dict(row, key_shape="none", has_limit=True)], catalog=orders_catalog())
+    assert page["read_bytes_per_call"] == pytest.approx(500.0 + 276.0)  # a LIMIT page: + 276 B
+    # no key and no LIMIT: a filtered scan reads the pages it touches (4 x 57.6 rows of 100 B)
+    scan = one([dict(row, key_shape="none")], catalog=orders_catalog())
+    assert scan["read_estimator"] == "pages"
+    assert scan["read_bytes_per_call"] == pytest.approx(4 * 8192 * 0.9 / 128 * 100 + 276.0)
 
 
-def test_scan_with_filter_reads_from_buffers() -> None:
+def test_scan_with_filter_reads_the_pages_beyond_its_rows() -> None:
     rows = [
         {
             "calls": 10.0,
@@ -94,36 +101,45 @@ def test_scan_with_filter_reads_from_buffers() -> None:
         }
     ]
     got = one(rows, catalog=orders_catalog())
-    assert got["read_estimator"] == "buffers"
-    assert got["read_bytes_per_call"] == pytest.approx((130 - 3) * 8192 * 0.9)
-    assert got["rows_scanned_per_call"] == pytest.approx((130 - 3) * 8192 * 0.9 / 100)
+    assert got["read_estimator"] == "rows_pages"
+    # 1 row + the pages beyond its heap page and 3 descent pages, + one scan's overhead
+    extra = (130 - 1 - 3) * 8192 * 0.975
+    assert got["read_bytes_per_call"] == pytest.approx(100 + extra + 276)
+    assert got["rows_scanned_per_call"] == pytest.approx(1 + extra / 100)
+    one_more = one([dict(rows[0], shared_blks_hit=1310.0)], catalog=orders_catalog())
+    assert one_more["read_bytes_per_call"] - got["read_bytes_per_call"] == pytest.approx(8192 * 0.975)
 
 
 def test_read_fallbacks_are_named_and_never_silent() -> None:
     base = {"calls": 10.0, "total_exec_time": 1.0, "tables_read": ("t",)}
     assert one([dict(base, rows=10.0)])["read_estimator"] == "rows_only"
-    assert one([dict(base, shared_blks_hit=100.0, shared_blks_read=0.0)])["read_estimator"] == "buffers_only"
+    assert one([dict(base, shared_blks_hit=100.0, shared_blks_read=0.0)])["read_estimator"] == "pages_only"
     usage = usage_of([base])
     assert usage.statements.iloc[0]["read_estimator"] == "no_signal"
     assert any("transaction minimum only" in w for w in usage.warnings)
     assert "no_signal 1" in usage.estimators["read_bytes"]
 
 
-def test_partition_floor_of_128_bytes_per_table_read() -> None:
-    got = one(
-        [
-            {
-                "calls": 1.0,
-                "total_exec_time": 1.0,
-                "rows": 1.0,
-                "shared_blks_hit": 3.0,
-                "shared_blks_read": 0.0,
-                "tables_read": ("a", "b"),
-                "join_count": 1,
-            }
-        ]
+def test_a_join_reads_the_pages_it_touches_not_the_combinations_it_returns() -> None:
+    facts = CatalogFacts(
+        {
+            f"public.{t}": TableFacts("public", t, row_estimate=50, avg_row_width=100.0, table_bytes=8192.0)
+            for t in ("a", "b")
+        }
     )
-    assert got["read_bytes_per_call"] == pytest.approx(256.0)  # 2 x 100 B rows, each table at least 128 B
+    row = {
+        "calls": 1.0,
+        "total_exec_time": 1.0,
+        "rows": 2500.0,
+        "shared_blks_hit": 2.0,
+        "shared_blks_read": 0.0,
+        "tables_read": ("a", "b"),
+        "join_count": 1,
+    }
+    got = one([row], catalog=facts)
+    assert got["read_estimator"] == "pages"
+    # 2 pages x 50 rows per page, 100 B each, plus a scan's overhead per table
+    assert got["read_bytes_per_call"] == pytest.approx(100 * 100 + 2 * 276)
 
 
 def test_insert_writes_row_and_every_secondary_index_entry_and_checks_the_key() -> None:
@@ -142,8 +158,9 @@ def test_insert_writes_row_and_every_secondary_index_entry_and_checks_the_key() 
     # each row: max(100, 128) + 2 entries of max(8 + 16, 128)
     assert got["write_bytes_per_call"] == pytest.approx(100 * (128 + 2 * 128))
     assert got["rows_written_per_call"] == 100
-    assert got["pk_check_bytes_per_call"] == pytest.approx(1600.0)
-    assert got["read_estimator"] == "none" and got["read_bytes_per_call"] == 0
+    # the lab's uniqueness check: 2,895 B for the first row, 128 B for each further one
+    assert got["pk_check_bytes_per_call"] == pytest.approx(2895 + 99 * 128)
+    assert got["read_estimator"] == "unique_check" and got["read_bytes_per_call"] == 0
     assert got["write_estimator"] == "rows" and got["write_call_fraction"] == 1.0
 
 
@@ -179,8 +196,9 @@ def test_unclassified_rows_are_costed_from_buffers_and_wal() -> None:
     usage = usage_of([row], classified=False)
     got = usage.statements.iloc[0]
     assert got["kind"] == "unknown"
-    assert got["read_estimator"] == "buffers"
-    assert got["read_bytes_per_call"] == pytest.approx((12 - 3) * 8192 * 0.9)
+    assert got["read_estimator"] == "pages"
+    # 12 pages x rows per page of a 100 B row (8192 x 0.9 / 128), at 100 B, + one scan's overhead
+    assert got["read_bytes_per_call"] == pytest.approx(12 * 8192 * 0.9 / 128 * 100 + 276)
     assert got["write_estimator"] == "wal"
     assert got["write_bytes_per_call"] == pytest.approx(5000 - 0.2 * 8192)
     assert "not classified" in usage.estimators["classification"]
@@ -296,7 +314,7 @@ def test_assumption_overrides_change_numbers_and_are_recorded() -> None:
     row = [{"calls": 1.0, "total_exec_time": 1.0, "rows": 10.0, "tables_read": ("nofacts",)}]
     wide = AssumptionSet({"row_width_bytes": (300, "scenario")})
     usage = usage_of(row, assumptions=wide)
-    assert usage.statements.iloc[0]["read_bytes_per_call"] == pytest.approx(3000.0)
+    assert usage.statements.iloc[0]["read_bytes_per_call"] == pytest.approx(3000.0 + 276)
     used = {a.key: a for a in usage.assumptions.used()}
     assert used["row_width_bytes"].source == "scenario" and used["row_width_bytes"].value == 300
     assert "nofacts" in usage.estimators["row_widths"]
@@ -305,7 +323,10 @@ def test_assumption_overrides_change_numbers_and_are_recorded() -> None:
 def test_block_size_from_the_export_wins_over_the_default() -> None:
     row = {"calls": 1.0, "total_exec_time": 1.0, "shared_blks_hit": 13.0, "shared_blks_read": 0.0}
     usage = usage_of([row], info={"block_size": 16384}, classified=False)
-    assert usage.statements.iloc[0]["read_bytes_per_call"] == pytest.approx(10 * 16384 * 0.9)
+    # 13 pages x rows per 16 KiB page (16384 x 0.9 / 128) x 100 B + one scan's overhead
+    assert usage.statements.iloc[0]["read_bytes_per_call"] == pytest.approx(
+        13 * 16384 * 0.9 / 128 * 100 + 276
+    )
     assert {a.key: a.source for a in usage.assumptions.used()}["page_bytes"] == "measured"
 
 
@@ -319,7 +340,10 @@ def test_every_assumption_key_is_declared_with_unit_and_description() -> None:
         "page_bytes",
         "heap_page_fill_fraction",
         "index_descent_pages",
-        "point_access_pages_per_row",
+        "dsql_point_access_overhead_bytes",
+        "dsql_unique_check_read_bytes",
+        "toast_page_fill_fraction",
+        "dsql_compute_model",
         "update_index_fraction",
         "delete_entry_bytes",
         "wal_write_bytes_ratio",
@@ -351,7 +375,7 @@ def test_unclassified_rows_without_write_counters_are_read_only_and_said() -> No
     assert any("read as read-only" in w for w in usage.warnings)
 
 
-def test_update_by_key_reads_rows_not_the_pages_its_own_write_touched() -> None:
+def test_update_reads_its_rows_not_the_pages_its_own_write_touched() -> None:
     row = {
         "calls": 10.0,
         "total_exec_time": 1.0,
@@ -364,10 +388,10 @@ def test_update_by_key_reads_rows_not_the_pages_its_own_write_touched() -> None:
         "key_shape": "parameter",
     }
     keyed = one([row], catalog=orders_catalog())
-    assert keyed["read_estimator"] == "rows" and keyed["read_bytes_per_call"] == pytest.approx(128.0)
+    assert keyed["read_estimator"] == "rows" and keyed["read_bytes_per_call"] == pytest.approx(896.0)
     ranged = one([dict(row, key_shape="range")], catalog=orders_catalog())
-    assert ranged["read_estimator"] == "buffers"  # 9 pages a call, 1 row: a scan
-    assert ranged["read_bytes_per_call"] == pytest.approx((9 - 3 - 1) * 8192 * 0.9)
+    assert ranged["read_estimator"] == "rows"  # 9 pages a call, but a write's pages are its own
+    assert ranged["read_bytes_per_call"] == pytest.approx(382.0)
 
 
 def test_nullable_profile_columns_are_read_safely() -> None:
@@ -390,5 +414,5 @@ def test_nullable_profile_columns_are_read_safely() -> None:
     assert usage.statements.iloc[0]["write_estimator"] == "wal"
     assert usage.statements.iloc[0]["write_bytes_per_call"] == pytest.approx(100.0)
     assert usage.statements.iloc[1]["read_bytes_per_call"] == pytest.approx(
-        300.0
+        300.0 + 276.0
     )  # list resolved via catalog
