@@ -362,9 +362,29 @@ def _compute_and_reads(
     column = "dsql_compute_ms_per_call" if "dsql_compute_ms_per_call" in s else "cpu_ms_per_call"
     compute = s[column].to_numpy(dtype=float) / 1000.0 * float(constants.compute_per_cpu_second)
     compute = np.nan_to_num(compute) * compute_ratio * f["compute"]  # unknown time: warned by estimate_dsql
+    compute = np.where(ctl, compute, compute + transaction_overhead_dpu(usage) / usage.statements_per_txn)
     read_floor = float(constants.read_min_bytes) / usage.statements_per_txn
     read_billed = np.where(ctl, 0.0, np.maximum(_read_raw(s, f), read_floor))
     return compute, read_billed
+
+
+def transaction_overhead_dpu(usage: Usage) -> float:
+    """ComputeDPU per transaction beyond its statements: commit, idle open time, session set-up.
+
+    Three named assumptions (``dsql_txn_overhead_ms``, ``dsql_idle_in_txn_seconds_per_txn``,
+    ``dsql_session_overhead_dpu`` over ``dsql_transactions_per_session``) so every report shows
+    them; DSQL meters compute as wall-clock query-processor time, so a transaction left open idle
+    bills for the time it stays open.
+    """
+    a = usage.assumptions
+    per_session = float(a.get("dsql_session_overhead_dpu")) / max(
+        float(a.get("dsql_transactions_per_session")), 1.0
+    )
+    return (
+        float(a.get("dsql_txn_overhead_ms")) / 1000.0
+        + float(a.get("dsql_idle_in_txn_seconds_per_txn"))
+        + per_session
+    )
 
 
 def _line(
@@ -618,6 +638,7 @@ def estimate_dsql(
         "traffic_split": plan.split,
         "traffic_split_source": plan.split_source,
         "calibration": None if calibration is None else calibration.summary(),
+        "transaction_overhead_dpu": transaction_overhead_dpu(usage),
         "estimators": dict(usage.estimators),
     }
     return OptionEstimate(

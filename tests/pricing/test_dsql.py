@@ -18,7 +18,10 @@ from costmodel.scenario.model import DsqlSettings, RegionSet, Scenario, Storage
 from costmodel.usage.compute import compute_usage
 from tests.usage.test_usage_support import make_workload, orders_catalog
 
-SOURCE_TIME = {"dsql_compute_model": ("source_time", "test: the time given is DSQL compute time")}
+SOURCE_TIME = {
+    "dsql_compute_model": ("source_time", "test: the time given is DSQL compute time"),
+    "dsql_session_overhead_dpu": (0.0, "test: statements only, no session set-up"),
+}
 """The formula tests give DSQL compute time directly, as AWS's worked examples do."""
 
 CATALOG = load_catalog()
