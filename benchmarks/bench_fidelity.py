@@ -157,24 +157,54 @@ def ratio_fitter(train: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
     return apply
 
 
-def product_fitter(train: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    """The product's calibration (``costmodel.calibrate.fit``) when it offers a per-class fit."""
-    try:
-        from costmodel.calibrate.fit import fit_statement_classes  # type: ignore[attr-defined]
-    except ImportError:
-        return ratio_fitter(train)
-    return fit_statement_classes(train)  # type: ignore[no-any-return]
+def class_terms_fitter(train: pd.DataFrame) -> Callable[[pd.DataFrame], pd.DataFrame]:
+    """The product's calibration: per statement class, additive + proportional (costmodel.pricing.class_terms)."""
+    from costmodel.pricing.class_terms import apply_terms, fit_terms
+
+    cols = {"compute": "compute", "read": "read_raw", "write": "write_raw"}
+    classes = train["statement_class"].to_numpy(object)
+    terms = fit_terms(
+        classes,
+        {k: train[f"model_{c}"].to_numpy(float) for k, c in cols.items()},
+        {k: train[f"measured_{c}"].to_numpy(float) for k, c in cols.items()},
+    )
+
+    def apply(test: pd.DataFrame) -> pd.DataFrame:
+        out = test.copy()
+        cls = test["statement_class"].to_numpy(object)
+        got = {k: apply_terms(terms, cls, k, test[f"model_{c}"].to_numpy(float)) for k, c in cols.items()}
+        out["cal_compute"] = got["compute"]
+        out["cal_read"] = np.maximum(got["read"], test.attrs["read_min"])
+        out["cal_write"] = np.where(got["write"] > 0, np.maximum(got["write"], test.attrs["write_min"]), 0.0)
+        return out
+
+    return apply
 
 
-def leave_one_shape_out(frame: pd.DataFrame, fitter: Fitter) -> pd.DataFrame:
-    """Every group priced with a calibration fitted on the other groups only."""
+def leave_one_shape_out(frame: pd.DataFrame, fitter: Fitter, refit_compute: bool = True) -> pd.DataFrame:
+    """Every group priced with a calibration fitted on the other groups only.
+
+    With ``refit_compute`` the compute model itself is refitted without the group first, and the
+    calibration is fitted on that model's figures for the other groups: nothing the held-out group
+    measured reaches its price.
+    """
+    from costmodel.calibrate.compute_fit import fit_compute_model
+    from costmodel.usage.dsql_compute import compute_ms
+
+    cases = compute_cases(frame)
     parts = []
     for group in frame["group"].unique():
-        held = frame[frame["group"] == group]
-        held.attrs.update(frame.attrs)
-        train = frame[frame["group"] != group]
+        held = (frame["group"] == group).to_numpy()
+        priced = frame.copy()
+        priced.attrs.update(frame.attrs)
+        if refit_compute:
+            model = fit_compute_model(cases.subset(~held), name=MODEL_NAME, source=MODEL_SOURCE)
+            ms = compute_ms(model, cases.classes, cases.exec_ms, cases.bytes_moved, cases.unique_check)
+            priced["model_compute"] = ms / 1000.0 * frame["compute_ratio"].to_numpy(float)
+        train, test = priced[~held], priced[held]
         train.attrs.update(frame.attrs)
-        parts.append(fitter(train)(held))
+        test.attrs.update(frame.attrs)
+        parts.append(fitter(train)(test))
     out = pd.concat(parts).loc[frame.index]
     out.attrs.update(frame.attrs)
     return out
@@ -363,8 +393,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     split = _summary(_errors(test))
     frame["model_compute"] = held_out_compute(frame)
     uncal = _summary(_errors(frame))
-    loso = leave_one_shape_out(frame, product_fitter)
+    loso = leave_one_shape_out(frame, class_terms_fitter)
+    loso_ratio = leave_one_shape_out(frame, ratio_fitter)
     cal = _summary(_errors(loso, "cal"))
+    cal_ratio = _summary(_errors(loso_ratio, "cal"))
     print(f"lab: {len(frame)} statements from {LAB_RUN}")
     _print_table("shipped model, in-sample (its constants were fitted on this lab)", shipped, False)
     _print_table(
@@ -380,7 +412,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         False,
     )
     _by_group(frame, "model")
-    _print_table("leave-one-shape-out calibrated (fitted without the held-out group)", cal, True)
+    _print_table(
+        "leave-one-shape-out calibrated, one factor per component (the old calibration)", cal_ratio, True
+    )
+    _print_table(
+        "leave-one-shape-out calibrated, per-class additive + proportional terms (compute model and "
+        "calibration both fitted without the held-out group)",
+        cal,
+        True,
+    )
     examples = aws_examples()
     print("AWS worked examples from a pg_stat_statements export, through `dsqlcost report`:")
     for label, e in examples.items():
@@ -394,6 +434,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "shipped_in_sample": shipped,
         "uncalibrated": uncal,
         "loso_calibrated": cal,
+        "loso_calibrated_one_factor": cal_ratio,
         "aws_examples": examples,
         "targets": TARGETS,
     }

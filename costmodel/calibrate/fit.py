@@ -34,6 +34,7 @@ from costmodel.core.catalog import PriceCatalog
 from costmodel.core.errors import CalibrationError
 from costmodel.core.workload import Workload
 from costmodel.pricing.calibration import FACTOR_KEYS, Calibration
+from costmodel.pricing.class_terms import apply_terms, fit_terms
 from costmodel.pricing.dsql import DpuConstants, dpu_per_call
 from costmodel.scenario.model import Scenario
 from costmodel.usage.compute import compute_usage
@@ -86,17 +87,36 @@ class _Match:
     reason: str = ""
 
 
+def _normalised(sql: str) -> str:
+    """SQL text with whitespace collapsed, case folded and a trailing semicolon dropped."""
+    return " ".join(sql.split()).rstrip(";").strip().lower()
+
+
 def match_blocks(blocks: Sequence[DpuBlock], workload: Workload) -> list[_Match]:
-    """Pair every block with the workload statements of the same fingerprint (or say why not)."""
+    """Pair every block with workload statements: by SQL text first, then by fingerprint (or say why not).
+
+    The text match catches statements pglast cannot fingerprint (and exports whose texts were
+    normalised the same way); the fingerprint match ties a block's literal SQL to the export's
+    normalised ``$1`` form.
+    """
     prints = _workload_fingerprints(workload)
     index: dict[str, list[Any]] = {}
     for row, fp in prints.items():
         if isinstance(fp, str):
             index.setdefault(fp, []).append(row)
+    texts: dict[str, list[Any]] = {}
+    if "query" in workload.statements:
+        for row, text in workload.statements["query"].items():
+            if isinstance(text, str):
+                texts.setdefault(_normalised(text), []).append(row)
     out = []
     for block in blocks:
         if not block.query:
             out.append(_Match(block, reason="no SQL text with the block"))
+            continue
+        same_text = texts.get(_normalised(block.query))
+        if same_text:
+            out.append(_Match(block, same_text, _fingerprint(block.query), "matched by text"))
             continue
         fp = _fingerprint(block.query)
         if fp is None:
@@ -186,6 +206,10 @@ def fit_explain(
     factors["multi_region_write"] = mr_measured / mr_write if mr_write > 0 and mr_measured > 0 else 1.0
     if mr_write == 0:
         notes.append("multi_region_write: no Multi-Region Write lines, 1.0 kept")
+    cases = _class_cases(matched, model)
+    terms = fit_terms(cases.classes, cases.modelled, cases.measured)
+    validation = leave_one_shape_out(cases)
+    notes.append(_validation_note(validation))
     return Calibration(
         factors,
         basis="explain",
@@ -193,6 +217,75 @@ def fit_explain(
         created=_today(),
         notes=tuple(notes),
         statements=tuple(records),
+        classes=terms,
+        validation=validation,
+    )
+
+
+@dataclass(frozen=True)
+class ClassCases:
+    """Matched statements for the per-class fit: class, shape (fingerprint), modelled and measured DPU."""
+
+    classes: np.ndarray
+    shapes: np.ndarray
+    modelled: dict[str, np.ndarray]
+    measured: dict[str, np.ndarray]
+
+
+def _class_cases(matched: Sequence[_Match], model: _Model) -> ClassCases:
+    stmts, pc = model.usage.statements, model.per_call
+    cols = {
+        "compute": "compute_dpu_per_call",
+        "read": "read_dpu_raw_per_call",
+        "write": "write_dpu_raw_per_call",
+    }
+    return ClassCases(
+        classes=np.array([str(stmts.at[m.rows[0], "statement_class"]) for m in matched], dtype=object),
+        shapes=np.array([m.fingerprint or m.block.query for m in matched], dtype=object),
+        modelled={k: np.array([float(pc.loc[m.rows, c].mean()) for m in matched]) for k, c in cols.items()},
+        measured={k: np.array([float(m.block.value(k)) for m in matched]) for k in cols},
+    )
+
+
+def leave_one_shape_out(cases: ClassCases) -> dict[str, Any]:
+    """Median and p90 relative error per component of each shape priced by terms fitted without it."""
+    errors: dict[str, list[float]] = {k: [] for k in cases.modelled}
+    shapes = list(dict.fromkeys(cases.shapes.tolist()))
+    for shape in shapes:
+        held = cases.shapes == shape
+        train = ~held
+        terms = fit_terms(
+            cases.classes[train],
+            {k: v[train] for k, v in cases.modelled.items()},
+            {k: v[train] for k, v in cases.measured.items()},
+        )
+        for comp in cases.modelled:
+            got = apply_terms(terms, cases.classes[held], comp, cases.modelled[comp][held])
+            meas = cases.measured[comp][held]
+            ok = meas > 0
+            errors[comp] += (np.abs(got[ok] - meas[ok]) / meas[ok]).tolist()
+    return {
+        "method": "leave one shape (fingerprint) out: each shape priced by per-class terms fitted on the others",
+        "shapes": len(shapes),
+        **{
+            comp: {
+                "cases": len(e),
+                "median_error": round(float(np.median(e)), 4) if e else None,
+                "p90_error": round(float(np.percentile(e, 90)), 4) if e else None,
+            }
+            for comp, e in errors.items()
+        },
+    }
+
+
+def _validation_note(validation: dict[str, Any]) -> str:
+    parts = [
+        f"{comp} {v['median_error']:.0%} median / {v['p90_error']:.0%} p90"
+        for comp, v in validation.items()
+        if isinstance(v, dict) and v.get("median_error") is not None
+    ]
+    return f"leave-one-shape-out validation over {validation.get('shapes', 0)} shape(s): " + (
+        ", ".join(parts) if parts else "no shape to hold out"
     )
 
 

@@ -23,11 +23,19 @@ on a real DSQL cluster, against the model of the same statements from a pg_stat_
   --explain FILE…      EXPLAIN ANALYZE VERBOSE output: text with any number of 'Statement DPU
                        Estimate:' blocks, each preceded by '-- query: <SQL>' (or the echoed EXPLAIN
                        command), or JSON / JSON lines of {"query": …, "explain_output": …}.
-                       Blocks are matched to workload statements by pglast fingerprint.
+                       Blocks are matched to workload statements by SQL text, then by pglast
+                       fingerprint; unmatched blocks are listed with the reason.
+  --statement-stats FILE…
+                       DSQL statement statistics (per normalised statement: query, calls,
+                       total_time_ms, rows, dpu, compute_dpu, read_dpu, write_dpu) as JSON, JSON
+                       lines or a CloudWatch Logs export; fitted like EXPLAIN blocks.
   --cloudwatch FILE…   CloudWatch exports (get-metric-data or get-metric-statistics JSON, or CSV
                        timestamp,TotalDPU,ComputeDPU,…) of the window the workload covers; when
                        given, the factors come from these sums (EXPLAIN matches are kept as detail).
 
+Per statement class (point read, scan read, single/multi-row write …) an additive + proportional
+term is fitted robustly; a factor outside 0.25-4 is kept with a warning that the file stores and
+every report using it shows. The leave-one-shape-out error of the fit is printed and stored.
 Factors scale the modelled components; the formulas and minimums stay as AWS documents them."""
 
 EPILOG = """\
@@ -51,6 +59,13 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--cloudwatch", nargs="+", default=[], metavar="FILE", help="CloudWatch DPU metric exports"
+    )
+    parser.add_argument(
+        "--statement-stats",
+        nargs="+",
+        default=[],
+        metavar="FILE",
+        help="DSQL statement statistics export (JSON, JSON lines or CloudWatch Logs JSON)",
     )
     parser.add_argument(
         "--workload", nargs="+", default=[], metavar="EXPORT", help="pg_stat_statements export(s) or a bundle"
@@ -90,12 +105,14 @@ def run(args: argparse.Namespace) -> int:
     from costmodel.calibrate.cloudwatch import load_cloudwatch
     from costmodel.calibrate.explain import parse_explain_file
     from costmodel.calibrate.fit import fit_cloudwatch, fit_explain
+    from costmodel.calibrate.statement_stats import as_blocks, read_statement_stats
     from costmodel.core.catalog import load_catalog
     from costmodel.pricing.calibration import save_calibration
 
-    if not args.explain and not args.cloudwatch:
+    if not args.explain and not args.cloudwatch and not args.statement_stats:
         raise CalibrationError(
-            "nothing to calibrate from", hint="give --explain FILE… and/or --cloudwatch FILE…"
+            "nothing to calibrate from",
+            hint="give --explain FILE…, --statement-stats FILE… and/or --cloudwatch FILE…",
         )
     if args.out is not None and not args.workload:
         raise CalibrationError(
@@ -103,6 +120,7 @@ def run(args: argparse.Namespace) -> int:
             hint="pass --workload EXPORT (the pg_stat_statements export of the same statements)",
         )
     blocks = [b for f in args.explain for b in parse_explain_file(f)]
+    blocks += [b for f in args.statement_stats for b in as_blocks(read_statement_stats(f))]
     window = load_cloudwatch(args.cloudwatch, allow_gaps=args.allow_gaps) if args.cloudwatch else None
     if blocks:
         _print_blocks(blocks)
@@ -130,10 +148,15 @@ def run(args: argparse.Namespace) -> int:
                 statements=(*calibration.statements, *explain.statements),
             )
     else:
-        calibration = fit_explain(blocks, workload, catalog, files=args.explain)
+        calibration = fit_explain(blocks, workload, catalog, files=[*args.explain, *args.statement_stats])
     sys.stdout.write(f"factors: {calibration.describe()}\n")
     for note in calibration.notes:
         sys.stdout.write(f"  note: {note}\n")
+    for warning in calibration.warnings:
+        sys.stdout.write(f"  warning: {warning}\n")
+    for record in calibration.statements:
+        if "unmatched" in record:
+            sys.stdout.write(f"  unmatched: {record['file']} {record['label']}: {record['unmatched']}\n")
     if args.out is not None:
         save_calibration(calibration, args.out)
         sys.stdout.write(f"calibration written to {args.out}\n")

@@ -48,6 +48,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="calibration YAML from `dsqlcost calibrate` (scales DPU components)",
     )
     inputs.add_argument(
+        "--measured",
+        metavar="FILE",
+        help="DSQL statement statistics export (JSON, JSON lines or CloudWatch Logs JSON): measured vs "
+        "modelled DPU per statement, printed after the report (JSON: measured_vs_modelled)",
+    )
+    inputs.add_argument(
         "--schema",
         metavar="FILE",
         help="schema dump (pg_dump --schema-only) checked for DSQL blockers; a bundle's schema.sql is used by default",
@@ -89,6 +95,15 @@ def run(args: argparse.Namespace) -> int:
         workload = load_workload_from_args(args)
         analysis = Analysis(workload, catalog, calibration=calibration, schema=schema)
         report = build_report(analysis.run(scenario), show_literals=args.show_literals)
+    if args.measured:
+        from costmodel.calibrate.statement_stats import compare_measured, measured_table, read_statement_stats
+
+        rows = compare_measured(read_statement_stats(args.measured), list(report.get("statements") or []))
+        report = {**report, "measured_vs_modelled": rows}
+        emit_report(report, args, stream=sys.stdout)
+        if args.format != "json":
+            sys.stdout.write("\n" + measured_table(rows))
+        return 0
     emit_report(report, args, stream=sys.stdout)
     return 0
 

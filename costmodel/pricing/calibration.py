@@ -8,7 +8,7 @@ not import the fitting code and the fitting code may import pricing without a cy
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import yaml
 
 from costmodel.core.errors import CalibrationError
 from costmodel.core.yamlio import safe_load
+from costmodel.pricing.class_terms import COMPONENTS, ClassTerm, warnings_of
 
 FORMAT = "dsqlcost-calibration/1"
 FACTOR_KEYS = ("compute", "read", "write", "multi_region_write")
@@ -32,10 +33,25 @@ class Calibration:
     created: str = ""
     notes: tuple[str, ...] = ()
     statements: tuple[dict[str, Any], ...] = ()
+    classes: dict[str, dict[str, ClassTerm]] = field(default_factory=dict)
+    """Per statement class and component: additive + proportional terms (``class_terms``)."""
+    validation: dict[str, Any] = field(default_factory=dict)
+    """Leave-one-shape-out figures of the fit (median relative error per component)."""
+
+    @property
+    def warnings(self) -> list[str]:
+        """Out-of-range factors: kept in the file and shown by every report that uses it."""
+        return warnings_of(self.classes)
 
     def describe(self) -> str:
-        """``compute 1.62, read 1.00, write 0.98, multi_region_write 1.00``."""
-        return ", ".join(f"{k} {self.factors.get(k, 1.0):.3g}" for k in FACTOR_KEYS)
+        """``compute 1.62, read 1.00, write 0.98, multi_region_write 1.00`` (+ per-class terms)."""
+        text = ", ".join(f"{k} {self.factors.get(k, 1.0):.3g}" for k in FACTOR_KEYS)
+        if self.classes:
+            text += "; per class (additive DPU + factor x modelled): " + "; ".join(
+                f"{cls} " + ", ".join(f"{c} {t.additive:.3g}+{t.factor:.3g}x" for c, t in comps.items())
+                for cls, comps in self.classes.items()
+            )
+        return text
 
     def summary(self) -> dict[str, Any]:
         """What a report shows: file, factors, basis, inputs."""
@@ -45,6 +61,9 @@ class Calibration:
             "basis": self.basis,
             "fitted_from": list(self.fitted_from),
             "created": self.created,
+            "classes": {k: {c: t.to_dict() for c, t in v.items()} for k, v in self.classes.items()},
+            "validation": dict(self.validation),
+            "warnings": self.warnings,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -55,6 +74,9 @@ class Calibration:
             "basis": self.basis,
             "factors": {k: round(float(self.factors.get(k, 1.0)), 6) for k in FACTOR_KEYS},
             "fitted_from": list(self.fitted_from),
+            "classes": {k: {c: t.to_dict() for c, t in v.items()} for k, v in self.classes.items()},
+            "validation": dict(self.validation),
+            "warnings": self.warnings,
             "notes": list(self.notes),
             "statements": [dict(s) for s in self.statements],
         }
@@ -116,4 +138,43 @@ def load_calibration(path: str | Path) -> Calibration:
         created=str(data.get("created", "")),
         notes=tuple(str(n) for n in data.get("notes") or ()),
         statements=tuple(s for s in data.get("statements") or () if isinstance(s, dict)),
+        classes=_classes(data.get("classes"), file, hint),
+        validation=dict(data.get("validation") or {}),
     )
+
+
+def _classes(raw: Any, file: str, hint: str) -> dict[str, dict[str, ClassTerm]]:
+    """The ``classes`` mapping: class → component → {additive, factor, cases[, warning]}."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise CalibrationError("'classes' must be a mapping", file=file, column="classes", hint=hint)
+    out: dict[str, dict[str, ClassTerm]] = {}
+    for cls, comps in raw.items():
+        if not isinstance(comps, dict):
+            raise CalibrationError(
+                f"classes.{cls} must be a mapping", file=file, column=f"classes.{cls}", hint=hint
+            )
+        for comp, term in comps.items():
+            where = f"classes.{cls}.{comp}"
+            if comp not in COMPONENTS or not isinstance(term, dict):
+                raise CalibrationError(
+                    f"{where}: unknown component or not a mapping",
+                    file=file,
+                    column=where,
+                    hint=f"components are {', '.join(COMPONENTS)}",
+                )
+            try:
+                additive, factor = float(term["additive"]), float(term["factor"])
+            except (KeyError, TypeError, ValueError):
+                raise CalibrationError(
+                    f"{where} needs numeric 'additive' and 'factor'", file=file, column=where, hint=hint
+                ) from None
+            if not (math.isfinite(additive) and math.isfinite(factor) and factor > 0):
+                raise CalibrationError(
+                    f"{where}: factor must be a positive number", file=file, column=where, hint=hint
+                )
+            out.setdefault(str(cls), {})[str(comp)] = ClassTerm(
+                additive, factor, int(term.get("cases") or 0), str(term.get("warning") or "")
+            )
+    return out

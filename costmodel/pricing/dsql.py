@@ -40,6 +40,7 @@ from costmodel.core.errors import PricingError, ScenarioError
 from costmodel.core.estimate import LineItem, OptionEstimate, money
 from costmodel.core.options import DSQL_MULTI_REGION, DSQL_SINGLE_REGION, OptionKind
 from costmodel.pricing.calibration import Calibration
+from costmodel.pricing.class_terms import ClassTerm, apply_terms
 from costmodel.pricing.dsql_curve import dsql_cost_curve
 from costmodel.pricing.registry import PricedOption, PricingInput
 from costmodel.pricing.savings_plan import plan_terms, with_plan_variants
@@ -278,7 +279,11 @@ def attempt_dpu(usage: Usage, catalog: PriceCatalog, calibration: Calibration | 
     constants = DpuConstants.from_catalog(catalog)
     factors = calibration.factors if calibration is not None else None
     compute, read_billed = _compute_and_reads(
-        usage, constants, float(usage.assumptions.get("dsql_compute_ratio")), _factors(factors)
+        usage,
+        constants,
+        float(usage.assumptions.get("dsql_compute_ratio")),
+        _factors(factors),
+        calibration.classes if calibration is not None else None,
     )
     return pd.Series(compute + read_billed * float(constants.read_per_byte), index=usage.statements.index)
 
@@ -292,16 +297,19 @@ def dpu_per_call(
     factors: Mapping[str, float] | None = None,
     retry_factor: np.ndarray | None = None,
     retry_write_share: float = 0.0,
+    terms: Terms = None,
 ) -> pd.DataFrame:
     """Vectorised DPU per call for every statement: raw (no minimums) and billed components."""
     s = usage.statements
     f = _factors(factors)
     k_r, k_w = float(constants.read_per_byte), float(constants.write_per_byte)
     ctl = s["is_txn_control"].to_numpy(dtype=bool)
-    compute, read_billed = _compute_and_reads(usage, constants, compute_ratio, f)
-    read_raw = _read_raw(s, f)
+    compute, read_billed = _compute_and_reads(usage, constants, compute_ratio, f, terms)
+    read_raw = _read_raw(s, f, terms, k_r)
     frac = s["write_call_fraction"].to_numpy(dtype=float)
-    write_raw = np.nan_to_num(s["write_bytes_per_call"].to_numpy(dtype=float)) * f["write"]
+    write_raw = _calibrated(
+        s, terms, "write", np.nan_to_num(s["write_bytes_per_call"].to_numpy(dtype=float)), f["write"], k_w
+    )
     write_floor = float(constants.write_min_bytes) / usage.writes_per_write_txn
     per_writing_call = np.divide(write_raw, frac, out=np.zeros_like(write_raw), where=frac > 0)
     write_billed = frac * np.maximum(per_writing_call, write_floor)
@@ -344,16 +352,36 @@ def _factors(factors: Mapping[str, float] | None) -> dict[str, float]:
     return {"compute": 1.0, "read": 1.0, "write": 1.0, "multi_region_write": 1.0, **(factors or {})}
 
 
-def _read_raw(s: pd.DataFrame, f: Mapping[str, float]) -> np.ndarray:
-    """Bytes read per call (rows read plus the INSERT primary-key check), calibrated."""
+def _read_raw(
+    s: pd.DataFrame, f: Mapping[str, float], terms: Terms = None, per_byte: float = 1.0
+) -> np.ndarray:
+    """Bytes read per call (rows read plus the INSERT uniqueness check), calibrated."""
     read_raw = s["read_bytes_per_call"].to_numpy(dtype=float) + s["pk_check_bytes_per_call"].to_numpy(
         dtype=float
     )
-    return np.asarray(read_raw * f["read"])
+    return _calibrated(s, terms, "read", read_raw, f["read"], per_byte)
+
+
+Terms = Mapping[str, Mapping[str, ClassTerm]] | None
+"""Per-class calibration terms (``Calibration.classes``), or None."""
+
+
+def _calibrated(
+    s: pd.DataFrame, terms: Terms, component: str, raw: np.ndarray, factor: float, per_unit: float
+) -> np.ndarray:
+    """``raw`` (bytes or DPU) scaled by ``factor``, or by its class's term where the calibration has one.
+
+    Terms are fitted on DPU, so bytes are turned into DPU (``per_unit``) and back.
+    """
+    if not terms or "statement_class" not in s:
+        return np.asarray(raw * factor)
+    classes = s["statement_class"].to_numpy(dtype=object)
+    dpu = apply_terms(terms, classes, component, np.nan_to_num(raw) * per_unit, fallback=factor)
+    return np.asarray(dpu / per_unit)
 
 
 def _compute_and_reads(
-    usage: Usage, constants: DpuConstants, compute_ratio: float, f: Mapping[str, float]
+    usage: Usage, constants: DpuConstants, compute_ratio: float, f: Mapping[str, float], terms: Terms = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """ComputeDPU per call and billed read bytes per call (the per-transaction read minimum shared
     by its statements; none for transaction control): what every attempt of a statement bills."""
@@ -361,10 +389,12 @@ def _compute_and_reads(
     ctl = s["is_txn_control"].to_numpy(dtype=bool)
     column = "dsql_compute_ms_per_call" if "dsql_compute_ms_per_call" in s else "cpu_ms_per_call"
     compute = s[column].to_numpy(dtype=float) / 1000.0 * float(constants.compute_per_cpu_second)
-    compute = np.nan_to_num(compute) * compute_ratio * f["compute"]  # unknown time: warned by estimate_dsql
+    compute = _calibrated(s, terms, "compute", np.nan_to_num(compute) * compute_ratio, f["compute"], 1.0)
     compute = np.where(ctl, compute, compute + transaction_overhead_dpu(usage) / usage.statements_per_txn)
     read_floor = float(constants.read_min_bytes) / usage.statements_per_txn
-    read_billed = np.where(ctl, 0.0, np.maximum(_read_raw(s, f), read_floor))
+    read_billed = np.where(
+        ctl, 0.0, np.maximum(_read_raw(s, f, terms, float(constants.read_per_byte)), read_floor)
+    )
     return compute, read_billed
 
 
@@ -544,6 +574,7 @@ def estimate_dsql(
         active_peers=len(plan.active),
         compute_ratio=float(assumptions.get("dsql_compute_ratio")),
         factors=calibration.factors if calibration is not None else None,
+        terms=calibration.classes if calibration is not None else None,
         retry_factor=retry,
         retry_write_share=float(assumptions.get("occ_retry_write_share")),
     )
@@ -616,6 +647,7 @@ def estimate_dsql(
     warnings += [f"unconfirmed price used: {p.ref}" for p in used if not p.confirmed]
     if calibration is not None:
         warnings.append(f"calibration applied from {calibration.source}: factors {calibration.describe()}")
+        warnings += [f"calibration {calibration.source}: {w}" for w in calibration.warnings]
     title = (
         f"Aurora DSQL, multi-region ({' + '.join(plan.active)}, witness {plan.witness})"
         if multi_region

@@ -6,8 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from costmodel.calibrate.fit import _model
+from costmodel.classify.frame import classify
 from costmodel.cli import main
+from costmodel.core.catalog import load_catalog
+from costmodel.ingest.load import load_workload
 from costmodel.pricing.calibration import load_calibration
+from costmodel.pricing.dsql import transaction_overhead_dpu
 
 DATA = Path(__file__).parents[1] / "data" / "calibration"
 
@@ -33,6 +38,12 @@ def test_check_only_lists_blocks(capsys: pytest.CaptureFixture[str]) -> None:
     assert "aws-insert-3-rows" in out and "iter01_crossjoin_4way" in out and "0.01748" in out
 
 
+def _modelled_compute(export: Path) -> list[float]:
+    """ComputeDPU per call the fitted compute model gives the export's statements (in file order)."""
+    model = _model(classify(load_workload(export, window="1h")), load_catalog(), None)
+    return [float(v) for v in model.per_call["compute_dpu_per_call"]]
+
+
 def test_fit_writes_a_calibration_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     export = tmp_path / "pgss.csv"
     export.write_text(EXPORT, encoding="utf-8")
@@ -51,10 +62,13 @@ def test_fit_writes_a_calibration_file(tmp_path: Path, capsys: pytest.CaptureFix
     assert code == 0, err
     assert "2 of 2 block(s) matched" in out
     cal = load_calibration(out_file)
-    # SELECT: measured compute 0.00412 vs 3 ms modelled; UPDATE: 0.00931 vs 5 ms; weighted by 3,000 and 1,000 calls
+    # SELECT: measured compute 0.00412; UPDATE: 0.00931; weighted by 3,000 and 1,000 calls
+    select, update = _modelled_compute(export)
     assert cal.factors["compute"] == pytest.approx(
-        (3000 * 0.00412 + 1000 * 0.00931) / (3000 * 0.003 + 1000 * 0.005), rel=1e-5
+        (3000 * 0.00412 + 1000 * 0.00931) / (3000 * select + 1000 * update), rel=1e-4
     )
+    assert "leave-one-shape-out validation over 2 shape(s)" in out
+    assert set(cal.classes) and cal.validation["shapes"] == 2
     assert cal.basis == "explain" and [s["stmt_ids"] for s in cal.statements] == [["q111"], ["q222"]]
 
 
@@ -62,7 +76,8 @@ def test_cloudwatch_fit_from_the_cli(tmp_path: Path, capsys: pytest.CaptureFixtu
     export = tmp_path / "pgss.csv"
     export.write_text(EXPORT, encoding="utf-8")
     cw = tmp_path / "cw.csv"
-    compute = (3000 * 0.003 + 1000 * 0.005) * 3  # three times the modelled compute over the hour
+    select, update = _modelled_compute(export)
+    compute = (3000 * select + 1000 * update) * 3  # three times the modelled compute over the hour
     cw.write_text(
         "timestamp,ComputeDPU\n"
         + "".join(f"2026-04-28T{20 + h // 60:02d}:{h % 60:02d}:00Z,{compute / 60}\n" for h in range(60)),
@@ -74,7 +89,16 @@ def test_cloudwatch_fit_from_the_cli(tmp_path: Path, capsys: pytest.CaptureFixtu
     )
     assert code == 0, err
     cal = load_calibration(out_file)
-    assert cal.factors["compute"] == pytest.approx(3.0, rel=1e-6) and cal.basis == "cloudwatch"
+    # the per-transaction overheads (named assumptions) are not scaled: 3x the total is a bit more than 3x
+    # the statements' own compute
+    overhead = 4000 * transaction_overhead_dpu(
+        _model(classify(load_workload(export, window="1h")), load_catalog(), None).usage
+    )
+    statements = 3000 * select + 1000 * update - overhead
+    assert cal.factors["compute"] == pytest.approx(
+        (3 * (statements + overhead) - overhead) / statements, rel=1e-5
+    )
+    assert cal.basis == "cloudwatch"
     assert cal.factors["read"] == 1.0  # ReadDPU not exported
 
 

@@ -1,0 +1,160 @@
+"""DSQL compute model, per-class calibration terms, logical widths and unknown indexes."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from costmodel.calibrate.compute_fit import ComputeCases, fit_compute_model, relative_errors
+from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.errors import ScenarioError
+from costmodel.core.workload import CatalogFacts
+from costmodel.pricing.class_terms import PLAUSIBLE, apply_terms, fit_term
+from costmodel.scenario.model import Scenario
+from costmodel.usage.compute import compute_usage
+from costmodel.usage.dsql_compute import MODEL_FILE, load_compute_model
+from tests.test_usage_support import make_workload, orders_catalog
+
+
+def one(rows, assumptions=None, **kw):
+    usage = compute_usage(make_workload(rows, **kw), Scenario(), assumptions or AssumptionSet())
+    return usage, usage.statements.iloc[0]
+
+
+def test_the_packaged_model_names_its_source_and_held_out_error() -> None:
+    model = load_compute_model()
+    assert model.source and "lab" in model.source
+    assert isinstance(model.fit.get("held_out_median_error"), float)
+    assert {"point_read", "scan_read", "single_row_write", "multi_row_write"} <= set(model.classes)
+    assert "held-out median error" in model.describe()
+
+
+def test_a_point_read_costs_the_fixed_class_cost_not_executor_time() -> None:
+    model = load_compute_model()
+    row = {
+        "calls": 1000.0,
+        "total_exec_time": 30.0,  # 0.03 ms a call in PostgreSQL
+        "rows": 1000.0,
+        "shared_blks_hit": 3000.0,
+        "tables_read": ("orders",),
+        "key_shape": "parameter",
+    }
+    usage, got = one([row], catalog=orders_catalog())
+    assert got["statement_class"] == "point_read"
+    expected = model.planning_ms + model.classes["point_read"].fixed_ms
+    assert got["dsql_compute_ms_per_call"] == pytest.approx(
+        expected + max(model.exec_factor * 0.03, model.ms_per_mib * got["read_bytes_per_call"] / 2**20)
+    )
+    assert got["dsql_compute_ms_per_call"] > 100 * 0.03
+    recorded = {a.key: a for a in usage.assumptions.used()}
+    assert model.name in recorded["dsql_compute_model_coefficients"].value
+    # the same with planning tracked: the planning term does not depend on track_planning
+    tracked = one([dict(row, total_plan_time=500.0)], catalog=orders_catalog())[1]
+    assert tracked["dsql_compute_ms_per_call"] == pytest.approx(got["dsql_compute_ms_per_call"])
+
+
+def test_inserts_pay_the_unique_check_only_with_a_primary_key() -> None:
+    insert = {
+        "calls": 10.0,
+        "total_exec_time": 1.0,
+        "rows": 10.0,
+        "kind": "insert",
+        "is_write": True,
+        "tables_written": ("orders",),
+        "values_rows": 1,
+    }
+    keyed = one([insert], catalog=orders_catalog())[1]
+    no_key = dataclasses.replace(orders_catalog().tables["public.orders"], primary_key=(), indexes=())
+    plain = one([insert], catalog=CatalogFacts({"public.orders": no_key}))[1]
+    model = load_compute_model()
+    # the check's fixed cost, and moving its 1,606 more bytes read
+    assert keyed["dsql_compute_ms_per_call"] - plain["dsql_compute_ms_per_call"] == pytest.approx(
+        model.unique_check_ms + model.ms_per_mib * (2895 - 1289) / 2**20
+    )
+    assert keyed["pk_check_bytes_per_call"] == 2895 and plain["pk_check_bytes_per_call"] == 1289
+
+
+def test_source_time_keeps_the_exports_time_and_a_bad_mode_is_a_scenario_error() -> None:
+    row = {"calls": 1.0, "total_exec_time": 8.0, "rows": 1.0}
+    _, got = one([row], AssumptionSet({"dsql_compute_model": ("source_time", "test")}))
+    assert got["dsql_compute_ms_per_call"] == pytest.approx(8.0)
+    with pytest.raises(ScenarioError, match="not a mode"):
+        one([row], AssumptionSet({"dsql_compute_model": ("guess", "test")}))
+
+
+def test_a_broken_model_file_is_a_one_line_error(tmp_path: Path) -> None:
+    bad = tmp_path / "m.yaml"
+    bad.write_text(MODEL_FILE.read_text(encoding="utf-8").replace("planning_ms:", "planing_ms:"), "utf-8")
+    with pytest.raises(ScenarioError, match="coefficient missing"):
+        load_compute_model(bad)
+
+
+def test_the_fit_recovers_a_known_model() -> None:
+    rng = np.random.default_rng(3)
+    classes = np.array(["point_read"] * 20 + ["single_row_write"] * 20 + ["scan_read"] * 20, dtype=object)
+    exec_ms = rng.uniform(0.01, 50, 60)
+    mib = rng.uniform(0, 4, 60)
+    unique = np.array([False] * 20 + [True] * 10 + [False] * 10 + [False] * 20)
+    fixed = np.select([classes == "point_read", classes == "single_row_write"], [5.0, 6.0], 1.0)
+    writes = classes == "single_row_write"
+    measured = 1.5 + fixed + 7.0 * unique + np.maximum(np.where(writes, 0.0, 2.0 * exec_ms), 5.0 * mib)
+    cases = ComputeCases(classes, exec_ms, mib * 2**20, unique, measured, np.full(60, 1.5))
+    model = fit_compute_model(cases, name="t", source="synthetic")
+    assert (model.exec_factor, model.ms_per_mib) == (2.0, 5.0)
+    assert model.unique_check_ms == pytest.approx(7.0)
+    assert np.max(relative_errors(model, cases)) < 1e-9
+
+
+def test_class_terms_are_robust_and_bounded_with_a_warning() -> None:
+    x = np.array([0.001, 0.002, 0.003, 0.004, 0.005])
+    y = 0.004 + 2.0 * x
+    y_outlier = y.copy()
+    y_outlier[-1] = 10.0  # one outlier moves the median slope little
+    term = fit_term("point_read", "compute", x, y_outlier)
+    assert term is not None and term.factor == pytest.approx(2.0) and term.additive == pytest.approx(0.004)
+    assert not term.warning
+    wild = fit_term("scan_read", "write", x, 2573.0 * x)
+    assert wild is not None and wild.factor == 20.0 and "outside the plausible" in wild.warning
+    assert f"{PLAUSIBLE[0]:g}-{PLAUSIBLE[1]:g}" in wild.warning
+    got = apply_terms(
+        {"point_read": {"compute": term}}, np.array(["point_read", "other"], object), "compute", x[:2]
+    )
+    assert got[0] == pytest.approx(0.004 + 2 * 0.001) and got[1] == pytest.approx(0.002)
+
+
+def test_logical_row_width_bills_toasted_values_at_their_size() -> None:
+    toasted = dataclasses.replace(
+        orders_catalog().tables["public.orders"], avg_row_width=42.0, logical_row_bytes=1_048_600.0
+    )
+    insert = {
+        "calls": 1.0,
+        "total_exec_time": 1.0,
+        "rows": 1.0,
+        "kind": "insert",
+        "is_write": True,
+        "tables_written": ("orders",),
+        "values_rows": 1,
+    }
+    got = one([insert], catalog=CatalogFacts({"public.orders": toasted}))[1]
+    assert got["write_bytes_per_call"] == pytest.approx(1_048_600.0)
+
+
+def test_unknown_secondary_indexes_count_as_zero_with_a_warning_naming_the_fix() -> None:
+    insert = {
+        "calls": 1.0,
+        "total_exec_time": 1.0,
+        "rows": 1.0,
+        "kind": "insert",
+        "is_write": True,
+        "tables_written": ("orders",),
+        "values_rows": 1,
+    }
+    usage, got = one([insert])
+    assert got["write_bytes_per_call"] == pytest.approx(128.0)
+    warning = next(w for w in usage.warnings if "secondary indexes unknown" in w)
+    assert "dsqlcost collect" in warning and "secondary_indexes_per_table" in warning
+    known, _ = one([insert], catalog=orders_catalog())
+    assert not any("secondary indexes unknown" in w for w in known.warnings)
