@@ -16,7 +16,7 @@ from costmodel.pricing.class_terms import PLAUSIBLE, apply_terms, fit_term
 from costmodel.scenario.model import Scenario
 from costmodel.usage.compute import compute_usage
 from costmodel.usage.dsql_compute import MODEL_FILE, load_compute_model
-from tests.test_usage_support import make_workload, orders_catalog
+from tests.usage.test_usage_support import make_workload, orders_catalog
 
 
 def one(rows, assumptions=None, **kw):
