@@ -143,6 +143,7 @@ class BundleWriter:
                     "xact_rollback": s.xact_rollback,
                     "active_on_cpu": s.active_on_cpu,
                     "active": s.active,
+                    **({"activity": s.activity} if s.activity is not None else {}),
                 }
                 for s in snaps
             ],

@@ -339,6 +339,7 @@ def take_snapshot(
     xact_sql = _XACTS_ALL if all_databases else _XACTS_CURRENT
     xact = conn.execute(sql.SQL(_q(xact_sql))).fetchone()
     on_cpu, active = sample_active_backends(conn)
+    activity = _activity(conn)
     cur = conn.cursor()
     with writer.snapshot(index) as (name, sink), cur.copy(_snapshot_query(facts, all_databases)) as copy:
         for chunk in copy:
@@ -353,6 +354,7 @@ def take_snapshot(
         xact_rollback=None if xact is None or xact[1] is None else int(xact[1]),
         active_on_cpu=on_cpu,
         active=active,
+        activity=activity,
     )
 
 
@@ -371,6 +373,35 @@ def sample_active_backends(conn: psycopg.Connection[Any]) -> tuple[int | None, i
     except psycopg.errors.InsufficientPrivilege:
         return None, None
     return (int(row[0]), int(row[1])) if row is not None else (None, None)
+
+
+_ACTIVITY = """SELECT count(*) FILTER (WHERE state LIKE 'idle in transaction%'),
+       count(*) FILTER (WHERE xact_start IS NOT NULL),
+       coalesce(max(extract(epoch FROM clock_timestamp() - state_change))
+                FILTER (WHERE state LIKE 'idle in transaction%'), 0)
+FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'"""
+
+
+def _activity(conn: psycopg.Connection[Any]) -> dict[str, float] | None:
+    """Transactions open (and idle) right now: a sample of the open time DSQL would bill.
+
+    Sessions of other roles show no state without pg_read_all_stats, so the counts are a floor;
+    an error leaves the sample out (the snapshot itself matters more).
+    """
+    try:
+        row = conn.execute(_q(_ACTIVITY)).fetchone()
+    except psycopg.Error:
+        if not conn.autocommit:
+            conn.rollback()
+        return None
+    if row is None:
+        return None
+    return {
+        "idle_in_transaction": int(row[0]),
+        "open_transactions": int(row[1]),
+        "longest_idle_in_transaction_s": round(float(row[2]), 3),
+    }
 
 
 @contextlib.contextmanager

@@ -134,6 +134,9 @@ class SnapshotInfo:
     """Client backends active and not waiting at the snapshot (a sample of CPU demand for Serverless v2)."""
     active: int | None = None
     """Client backends active at the snapshot (waiting ones included)."""
+    activity: dict[str, float] | None = None
+    """pg_stat_activity at that moment: sessions idle in a transaction, open transactions, the
+    longest idle-in-transaction time (DSQL bills a transaction's open time as compute)."""
 
 
 @dataclass(frozen=True)

@@ -299,6 +299,9 @@ def read_bundle(root: Path, display: str) -> Bundle:
                 xacts=int(commits or 0) + int(rollbacks or 0) if counted else None,
             )
         )
+    activity_samples = [
+        e["activity"] for e in listed if isinstance(e, dict) and isinstance(e.get("activity"), dict)
+    ]
     window = _mapping(data.get("window"), file, "window")
     seconds = window.get("seconds")
     if seconds is not None and (
@@ -332,6 +335,8 @@ def read_bundle(root: Path, display: str) -> Bundle:
     samples = [v for v in samples if isinstance(v, int) and not isinstance(v, bool) and v >= 0]
     if samples:
         info["active_on_cpu_samples"] = samples
+    if activity_samples:
+        info["activity_samples"] = activity_samples
     catalog_rel = data.get("catalog")
     catalog = None
     if catalog_rel:

@@ -44,7 +44,7 @@ from costmodel.scenario.model import Scenario
 from costmodel.usage.columns import column
 from costmodel.usage.context import Notes, UsageContext, build_context
 from costmodel.usage.cpu import cpu_columns
-from costmodel.usage.dsql_step import dsql_compute_columns
+from costmodel.usage.dsql_step import dsql_compute_columns, measured_idle_in_transaction
 from costmodel.usage.io import write_ios_per_call, write_ios_with_commit_floor
 from costmodel.usage.memory import working_set
 from costmodel.usage.model import MS_PER_SECOND, Usage
@@ -78,6 +78,7 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
     out["statement_class"] = dsql_class
     out["unique_check"] = reads.unique_check
     txn = transactions(ctx, scenario, writes, notes)
+    measured_idle_in_transaction(ctx, txn.txns_month, notes)
     out["write_ios_month"] = (
         write_ios_with_commit_floor(write_ios_call, writes, txn.writes_per_write_txn) * ctx.calls_month
     )

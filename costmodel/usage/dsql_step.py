@@ -53,3 +53,29 @@ def dsql_compute_columns(
     moved = reads.read_bytes + reads.pk_check + np.nan_to_num(writes.write_bytes)
     out = compute_ms(model, classes, np.nan_to_num(cpu.cpu_ms - cpu.plan_ms), moved, reads.unique_check)
     return np.where(np.isnan(cpu.cpu_ms), np.nan, out), classes
+
+
+def measured_idle_in_transaction(ctx: UsageContext, txns_month: float, notes: Notes) -> None:
+    """Set ``dsql_idle_in_txn_seconds_per_txn`` from collect's pg_stat_activity samples.
+
+    Mean sessions idle in a transaction × window = idle transaction-seconds in the window, over the
+    window's transactions. A value the user gave (scenario, --assume) wins; without samples the
+    default stays and is listed as such.
+    """
+    samples = ctx.workload.info.get("activity_samples") or []
+    counts = [
+        float(s["idle_in_transaction"]) for s in samples if isinstance(s, dict) and "idle_in_transaction" in s
+    ]
+    key = "dsql_idle_in_txn_seconds_per_txn"
+    ctx.assumptions.get(key)
+    source = next((a.source for a in ctx.assumptions.used() if a.key == key), "default")
+    if not counts or source != "default" or txns_month <= 0 or ctx.scale <= 0:
+        return
+    window_txns = txns_month / ctx.scale
+    seconds = float(np.mean(counts)) * ctx.window / window_txns
+    ctx.assumptions.set(key, seconds, "measured")
+    ctx.assumptions.get(key)
+    notes.estimators["idle_in_transaction"] = (
+        f"{np.mean(counts):.3g} session(s) idle in a transaction on average over {len(counts)} pg_stat_activity "
+        f"sample(s) x {ctx.window:g} s / {window_txns:,.0f} transactions = {seconds:.4g} s per transaction"
+    )

@@ -106,7 +106,7 @@ def read_bytes(c: ReadConstants, x: ReadInputs) -> tuple[np.ndarray, np.ndarray,
     """Per call: bytes scanned, uniqueness-check bytes, rows scanned; and the estimator label."""
     rows = np.nan_to_num(x.rows)
     rows_known = ~np.isnan(x.rows)
-    pages_known = ~np.isnan(x.pages) & ~x.is_change
+    pages_known = ~np.isnan(x.pages) & ~x.is_change & ~x.is_insert  # a write's pages include its own
     pages = np.nan_to_num(x.pages)
     compressed = np.nan_to_num(x.compression, nan=1.0) >= c.compressed_ratio
     width = np.where(compressed & ~np.isnan(x.logical_width), x.logical_width, x.stored_width)
@@ -119,7 +119,11 @@ def read_bytes(c: ReadConstants, x: ReadInputs) -> tuple[np.ndarray, np.ndarray,
     # pages beyond one heap page per row (or the heap pages a scan reads) and the index descents
     heap_pages = np.where(x.scan_shape, scanned / np.maximum(x.rows_per_page, 1.0), rows)
     extra = np.maximum(pages - heap_pages - c.descent_pages * x.accesses, 0.0)
-    extra_bytes = np.where(pages_known & ~compressed, extra * c.page_bytes * c.toast_fill, 0.0)
+    # a scan shape's pages are its scanned rows already; beyond a key lookup's or LIMIT page's rows
+    # they are out-of-row (TOAST) pages or filtered-out rows
+    extra_bytes = np.where(
+        pages_known & ~compressed & ~x.scan_shape, extra * c.page_bytes * c.toast_fill, 0.0
+    )
     scan = _access_bytes(c, scanned * width + extra_bytes, x.point, x.accesses)
     scan = np.where((scanned > 0) | (extra_bytes > 0), scan, 0.0)
     extra_rows = np.maximum(np.nan_to_num(x.insert_rows) - 1.0, 0.0)

@@ -371,3 +371,34 @@ def test_snapshots_sample_active_backends(shop: PgDatabase, tmp_path: Path) -> N
     assert 1 <= last["active_on_cpu"] < last["active"]
     samples = load_workload(out).info["active_on_cpu_samples"]
     assert samples == [s["active_on_cpu"] for s in meta["snapshots"]]
+
+
+def test_catalog_samples_logical_widths_that_toast_hides(shop: PgDatabase, tmp_path: Path) -> None:
+    """pg_stats sees a TOASTed value as its pointer (or compressed size); DSQL bills the real bytes."""
+    with psycopg.connect(shop.dsn, autocommit=True) as conn:
+        conn.execute("CREATE TABLE docs (id int PRIMARY KEY, body text)")
+        conn.execute("INSERT INTO docs SELECT g, repeat('x', 500000) || g FROM generate_series(1, 3) g")
+        conn.execute("ANALYZE docs")
+    out = tmp_path / "bundle"
+    collect(options(shop, out, Schedule.once(), schema=False))
+    catalog = yaml.safe_load((out / "catalog.yaml").read_text(encoding="utf-8"))
+    docs = next(t for t in catalog["tables"] if t["name"] == "docs")
+    assert docs["sampled_rows"] == 3
+    assert docs["logical_row_bytes"] == pytest.approx(4 + 500001, abs=1)
+    assert docs["avg_row_width"] < 10_000  # compressed: the catalog's width is far below the real one
+    assert docs["logical_row_bytes"] / docs["stored_row_bytes"] > 2  # so reads use the logical width
+    items = next(t for t in catalog["tables"] if t["name"] == "items")
+    assert items["logical_row_bytes"] == pytest.approx(items["stored_row_bytes"], rel=0.5)
+    snapshot = read_snapshot(out / "snapshots" / "0000.csv")
+    assert not any("octet_length" in row["query"] for row in snapshot)  # the sampling is not a statement
+
+
+def test_snapshots_sample_transactions_left_open(shop: PgDatabase, tmp_path: Path) -> None:
+    """DSQL bills an open transaction's wall-clock time: collect samples pg_stat_activity for it."""
+    with psycopg.connect(shop.dsn) as idle:
+        idle.execute("SELECT 1")  # psycopg opened a transaction: the session is now idle in it
+        out = tmp_path / "bundle"
+        collect(options(shop, out, Schedule.once(), schema=False))
+    activity = load_bundle(out)["snapshots"][0]["activity"]
+    assert activity["idle_in_transaction"] >= 1 and activity["open_transactions"] >= 1
+    assert activity["longest_idle_in_transaction_s"] >= 0

@@ -158,3 +158,16 @@ def test_unknown_secondary_indexes_count_as_zero_with_a_warning_naming_the_fix()
     assert "dsqlcost collect" in warning and "secondary_indexes_per_table" in warning
     known, _ = one([insert], catalog=orders_catalog())
     assert not any("secondary indexes unknown" in w for w in known.warnings)
+
+
+def test_idle_transaction_time_comes_from_collects_activity_samples() -> None:
+    row = {"calls": 3600.0, "total_exec_time": 36.0, "rows": 3600.0}
+    samples = [{"idle_in_transaction": 1}, {"idle_in_transaction": 0}]
+    usage, _ = one([row], info={"activity_samples": samples}, seconds=3600)
+    used = {a.key: a for a in usage.assumptions.used()}
+    # half a session idle in a transaction over the hour, 3,600 transactions: 0.5 s each
+    assert used["dsql_idle_in_txn_seconds_per_txn"].source == "measured"
+    assert used["dsql_idle_in_txn_seconds_per_txn"].value == pytest.approx(0.5)
+    mine = AssumptionSet({"dsql_idle_in_txn_seconds_per_txn": (0.1, "argument")})
+    usage, _ = one([row], mine, info={"activity_samples": samples}, seconds=3600)
+    assert {a.key: a.value for a in usage.assumptions.used()}["dsql_idle_in_txn_seconds_per_txn"] == 0.1
