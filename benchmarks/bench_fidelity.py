@@ -380,6 +380,11 @@ def _by_group(frame: pd.DataFrame, prefix: str) -> None:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = list(sys.argv[1:] if argv is None else argv)
+    if not LAB_RUN.is_dir():
+        print(
+            f"skipped: the public DSQL lab is not at {LAB_RUN} (../shared/data/dsql-lab beside the project)"
+        )
+        return {"skipped": f"{LAB_RUN} not found"}
     cases = replay(reuse="--replay" not in args)
     frame = modelled(cases)
     if "--fit" in args:
