@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import io
@@ -352,19 +353,38 @@ def test_snapshots_sample_active_backends(shop: PgDatabase, tmp_path: Path) -> N
     threads: list[threading.Thread] = []
 
     def run(query: str) -> None:
-        with psycopg.connect(shop.dsn) as conn:
+        with psycopg.connect(shop.dsn) as conn, contextlib.suppress(psycopg.errors.QueryCanceled):
             conn.execute(query)
 
     def workload(_seconds: float) -> None:
-        for query in ("SELECT count(*) FROM generate_series(1, 60000000)", "SELECT pg_sleep(3)"):
+        for query in ("SELECT count(*) FROM generate_series(1, 200000000)", "SELECT pg_sleep(30)"):
             thread = threading.Thread(target=run, args=(query,))
             thread.start()
             threads.append(thread)
-        time.sleep(0.8)  # both queries are running when the next snapshot samples pg_stat_activity
+        # return (and let the next snapshot sample pg_stat_activity) only once both are seen running,
+        # the counting one on CPU: on a loaded machine a fixed sleep raced the backends' start-up
+        deadline = time.monotonic() + 60
+        with psycopg.connect(shop.dsn, autocommit=True) as conn:
+            while time.monotonic() < deadline:
+                on_cpu, waiting = conn.execute(
+                    "SELECT count(*) FILTER (WHERE query LIKE 'SELECT count(*) FROM generate_series%' "
+                    "AND wait_event IS NULL), count(*) FILTER (WHERE query LIKE 'SELECT pg_sleep%') "
+                    "FROM pg_stat_activity WHERE state = 'active'"
+                ).fetchone()
+                if on_cpu and waiting:
+                    return
+                time.sleep(0.05)
 
-    collect(options(shop, out, Schedule.interval(0.2)), wait=workload)
-    for thread in threads:
-        thread.join()
+    try:
+        collect(options(shop, out, Schedule.interval(0.2)), wait=workload)
+    finally:
+        with psycopg.connect(shop.dsn, autocommit=True) as conn:  # stop both backends
+            conn.execute(
+                "SELECT pg_cancel_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() "
+                "AND (query LIKE 'SELECT count(*) FROM generate_series%' OR query LIKE 'SELECT pg_sleep%')"
+            )
+        for thread in threads:
+            thread.join()
     meta = load_bundle(out)
     last = meta["snapshots"][1]
     assert last["active"] >= 2
