@@ -26,7 +26,8 @@ class DocumentedFact:
 
     def cite(self) -> str:
         """``1 seconds (typical; F1, F6)``: the figure with its confidence and source ids."""
-        return f"{self.value:g} {self.unit} ({self.confidence}; {', '.join(self.sources)})"
+        unit = "s" if self.unit == "seconds" else f" {self.unit}"
+        return f"{self.value:g}{unit} ({self.confidence}; {', '.join(self.sources)})"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (``decision.facts[]``)."""
