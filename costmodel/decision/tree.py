@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -169,14 +170,20 @@ def ask_features(inputs: TreeInputs) -> tuple[Question, bool]:
         ), False
     counting = [f for f in r.findings if f.severity.value == "blocker"]
     unfixable = [f for f in counting if not f.fixable]
-    titles = ", ".join(f.title for f in unfixable[:4]) + (" …" if len(unfixable) > 4 else "")
+    used = [f for f in unfixable if f.shares.calls > 0 or (f.shares.cost or 0) > 0]
+    declared = [f for f in unfixable if f not in used]
     basis = f"readiness findings ({r.dsql_as_of}, weighted by the workload): {r.verdict.value}; {r.summary}"
     if unfixable:
         share = r.blocking
         weight = f"{_pct(share.calls)} of calls" + (
             f", {_pct(share.cost)} of DSQL cost" if r.has_cost and share.cost is not None else ""
         )
-        answer = f"yes: {len(unfixable)} without a mechanical fix ({titles}; {weight})"
+        parts = []
+        if used:
+            parts.append(f"in the workload: {_titles(used)} ({weight})")
+        if declared:
+            parts.append(f"in the schema: {_titles(declared)}")
+        answer = f"yes, {len(unfixable)} without a mechanical fix; " + "; ".join(parts)
         return Question(
             "features", q, answer, Source.FINDING, basis, f"required → {Path.REFACTOR.value}"
         ), True
@@ -189,6 +196,11 @@ def ask_features(inputs: TreeInputs) -> tuple[Question, bool]:
         basis,
         "standard SQL (UUID keys acceptable) → Aurora DSQL",
     ), False
+
+
+def _titles(findings: Sequence[Any], limit: int = 3) -> str:
+    names = [str(f.title) for f in findings]
+    return ", ".join(names[:limit]) + (f" and {len(names) - limit} more" if len(names) > limit else "")
 
 
 def _fact(key: str) -> DocumentedFact:
