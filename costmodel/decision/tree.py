@@ -21,7 +21,7 @@ import numpy as np
 from costmodel.contention.model import Contention
 from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.estimate import OptionEstimate
-from costmodel.core.options import DSQL_MULTI_REGION, DSQL_SINGLE_REGION, SV2_GLOBAL, OptionKind
+from costmodel.core.options import DSQL_MULTI_REGION, DSQL_SINGLE_REGION, SV2_GLOBAL, Footprint, OptionKind
 from costmodel.core.timebase import SECONDS_PER_MONTH
 from costmodel.decision.facts import DocumentedFact, documented_facts
 from costmodel.decision.model import Branch, Path, Question, Source
@@ -57,6 +57,12 @@ def branch(label: str, path: Path, inputs: TreeInputs) -> Branch:
     """A branch with the option it leads to and that option's monthly cost."""
     option = option_for(path, inputs)
     usd = float(option.total_monthly_usd) if option is not None else None
+    if (
+        option is not None
+        and path in (Path.DSQL, Path.SV2_GLOBAL)
+        and option.footprint is Footprint.SINGLE_REGION
+    ):
+        label += " (single-region price)"
     return Branch(label, path.value, option.name if option else None, usd)
 
 
