@@ -29,6 +29,7 @@ from costmodel.core.options import Footprint, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.core.yamlio import safe_load
 from costmodel.decision import Decision, TreeInputs, check_residency, walk
+from costmodel.decision.model import Path as TreePath
 from costmodel.pricing import PricingInput, price_options
 from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import attempt_dpu
@@ -306,15 +307,16 @@ def cite_decision(verdict: Verdict, decision: Decision) -> Verdict:
     workload lead to. Both stay visible: when they disagree the reader sees why.
     """
     reasons = [*verdict.reasons, decision.verdict_reason()]
-    option = decision.outcome.option
+    option, usd = decision.outcome.option, decision.outcome.monthly_usd
     if (
         option
-        and option not in (verdict.recommended,)
-        and decision.outcome.path != "Depends on unstated requirements"
+        and usd is not None
+        and option != verdict.recommended
+        and decision.outcome.path != TreePath.DEPENDS.value
     ):
         reasons.append(
-            f"the cheapest comparable option ({verdict.recommended}) is not the tree's path ({option}): "
-            "the requirements weigh more than the price difference"
+            f"the tree's path ({option}, ${usd:,.2f}/month) is not the cheapest comparable option "
+            f"({verdict.recommended}): the stated requirements, not the price, decide between them"
         )
     reasons += list(decision.outcome.conflicts) + list(decision.residency.flags)
     return replace(verdict, reasons=tuple(dict.fromkeys(reasons)))

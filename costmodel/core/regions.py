@@ -105,3 +105,39 @@ def region_table() -> RegionTable:
     regions = {str(code): _info(str(code), raw) for code, raw in (data.get("regions") or {}).items()}
     sources = {str(k): {str(a): str(b) for a, b in v.items()} for k, v in (data.get("sources") or {}).items()}
     return RegionTable(str(data.get("as_of", "")), regions, zones, sources)
+
+
+EVERY_OPTION = "every option"
+_HOLDS = {
+    "regions.dsql_witness": "the witness's transaction logs",
+    "regions.backup_copies": "backup copies",
+}
+
+
+def residency_violation(
+    residency: Iterable[str], named: Iterable[tuple[str, str, str]]
+) -> tuple[str, str] | None:
+    """The first named region outside ``residency`` as (message, hint), or None.
+
+    ``named`` holds (region, scenario key, option it feeds) for every region a scenario names;
+    the message names the region, its zone, what it would hold, the option and the key.
+    """
+    zones = tuple(residency)
+    if not zones:
+        return None
+    table = region_table()
+    allowed = table.allowed(zones)
+    for region, key, option in named:
+        if region in allowed:
+            continue
+        where = ", ".join(f"{z} ({table.zones[z].name})" if z in table.zones else z for z in zones)
+        message = (
+            f"residency {'/'.join(zones)}: region {region} (zone {table.zone_of(region)}) would hold "
+            f"{_HOLDS.get(key, 'a full copy of the data')} for {option} ({key}), outside zone {where}"
+        )
+        hint = (
+            f"choose {key} among {', '.join(sorted(allowed))}, or widen requirements.residency "
+            f"(zones and regions: {REGIONS_FILE})"
+        )
+        return message, hint
+    return None

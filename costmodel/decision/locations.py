@@ -10,12 +10,10 @@ on its own (the default witness) is flagged next to the verdict instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from costmodel.core.errors import ScenarioError
 from costmodel.core.estimate import OptionEstimate
 from costmodel.core.options import DSQL_MULTI_REGION, SV2_GLOBAL, Footprint, OptionKind, option_specs
-from costmodel.core.regions import REGIONS_FILE, RegionTable, region_table
+from costmodel.core.regions import EVERY_OPTION, region_table, residency_violation
 from costmodel.decision.model import DataLocation, Residency
 from costmodel.scenario.model import Scenario
 
@@ -52,7 +50,7 @@ def option_locations(option: OptionEstimate, scenario: Scenario) -> tuple[DataLo
 def _named_regions(scenario: Scenario) -> list[tuple[str, str, str]]:
     """(region, scenario key, option it feeds) for every region the scenario names."""
     r = scenario.regions
-    every = "every option"
+    every = EVERY_OPTION
     out = [(r.primary, "regions.primary", every)]
     out += [(p, "regions.dsql_peers", DSQL_MULTI_REGION.name) for p in r.dsql_peers]
     if r.dsql_witness:
@@ -62,35 +60,14 @@ def _named_regions(scenario: Scenario) -> list[tuple[str, str, str]]:
     return out
 
 
-def _zone_words(table: RegionTable, residency: Sequence[str]) -> str:
-    return ", ".join(f"{z} ({table.zones[z].name})" if z in table.zones else z for z in residency)
-
-
 def check_residency(scenario: Scenario) -> None:
     """Refuse a scenario that names a region outside ``requirements.residency`` (ScenarioError, exit 2).
 
-    The message names the region, its zone, the option that would put data there and the key
-    that chose it, so the fix is one flag away.
+    The scenario loader applies the same rule; this guards scenarios built in code (``replace``).
     """
-    residency = scenario.requirements.residency
-    if not residency:
-        return
-    table = region_table()
-    allowed = table.allowed(residency)
-    for region, key, option in _named_regions(scenario):
-        if region in allowed:
-            continue
-        holds = {
-            "regions.dsql_witness": "the witness's transaction logs",
-            "regions.backup_copies": "backup copies",
-        }.get(key, "a full copy of the data")
-        raise ScenarioError(
-            f"residency {'/'.join(residency)}: region {region} (zone {table.zone_of(region)}) would hold "
-            f"{holds} for {option} ({key}), outside zone {_zone_words(table, residency)}",
-            column="requirements.residency",
-            hint=f"choose {key} among {', '.join(sorted(allowed))}, or widen requirements.residency "
-            f"(zones and regions: {REGIONS_FILE})",
-        )
+    found = residency_violation(scenario.requirements.residency, _named_regions(scenario))
+    if found is not None:
+        raise ScenarioError(found[0], column="requirements.residency", hint=found[1])
 
 
 def assess_residency(scenario: Scenario, locations: dict[str, tuple[DataLocation, ...]]) -> Residency:

@@ -106,7 +106,7 @@ def markdown_decision(report: Mapping[str, Any], md: Any) -> list[str]:
     for q in items(decision.get("questions")):
         branch = md(q.get("branch"))
         alts = "; ".join(
-            f"{md(b.get('label'))} → {md(b.get('path'))} ({md(b.get('option') or '—')}, {_cost(b.get('monthly_usd'))})"
+            f"{md(b.get('label'))} → {md(b.get('path'))} ({md(b.get('option') or '—')}, {md(_cost(b.get('monthly_usd')))})"
             for b in items(q.get("alternatives"))
         )
         out.append(

@@ -60,6 +60,7 @@ from costmodel.report.common import (
     vs_cheapest,
     warning_lines,
 )
+from costmodel.report.decisionview import has_decision
 from costmodel.report.fleetview import show_databases
 from costmodel.report.sections import Cell, findings_table
 from costmodel.report.textdecision import decision_section
@@ -140,7 +141,8 @@ def render_text(report: Mapping[str, Any], *, width: int | None = None, color: b
 
 def _blocks(report: Mapping[str, Any], width: int) -> list[RenderableType]:
     narrow = width < NARROW
-    blocks: list[RenderableType] = [_header(report), _verdict(report), decision_section(report)]
+    blocks: list[RenderableType] = [_header(report), _verdict(report)]
+    blocks += [decision_section(report)] if has_decision(report) else []
     blocks.append(heading("Options (USD per month)"))
     blocks.append(_side_by_side(report, width))
     if is_fleet(report):

@@ -28,7 +28,8 @@ import yaml
 
 from costmodel.core.assumptions import AssumptionSet, defaults
 from costmodel.core.errors import ScenarioError, read_text
-from costmodel.core.regions import REGIONS_FILE, region_table
+from costmodel.core.options import DSQL_MULTI_REGION, SV2_GLOBAL
+from costmodel.core.regions import EVERY_OPTION, REGIONS_FILE, region_table, residency_violation
 from costmodel.core.yamlio import safe_load
 
 
@@ -915,6 +916,16 @@ def _cross_checks(values: dict[str, Any], origin: dict[str, _Layer]) -> None:
             f"{primary} is the primary region",
             "list only the secondary regions",
         )
+    named = [(primary, "regions.primary", EVERY_OPTION)]
+    named += [(p, "regions.dsql_peers", DSQL_MULTI_REGION.name) for p in peers]
+    named += [(witness, "regions.dsql_witness", DSQL_MULTI_REGION.name)] if witness else []
+    named += [
+        (s, "regions.global_secondaries", SV2_GLOBAL.name) for s in values["regions.global_secondaries"]
+    ]
+    named += [(b, "regions.backup_copies", EVERY_OPTION) for b in values["regions.backup_copies"]]
+    outside = residency_violation(values["requirements.residency"], named)
+    if outside is not None:
+        raise fail("requirements.residency", *outside)
     split = values["regions.traffic_split"]
     stray = sorted(set(split) - {primary, *peers})
     if stray:

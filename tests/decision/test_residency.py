@@ -11,7 +11,9 @@ import pytest
 
 from costmodel.cli import main
 from costmodel.core.catalog import load_catalog
+from costmodel.core.errors import ScenarioError
 from costmodel.core.regions import region_table
+from costmodel.scenario.model import load_scenario
 
 SAAS = str(Path(__file__).parents[2] / "sample_stats" / "saas")
 
@@ -117,3 +119,15 @@ def test_zones_cover_the_dsql_region_sets() -> None:
         assert region in table.regions and table.regions[region].dsql_since
     for info in table.regions.values():
         assert info.sources and set(info.zones) <= set(table.zones)
+
+
+def test_a_scenario_file_outside_its_residency_names_file_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "eu.yaml"
+    path.write_text(
+        "regions:\n  primary: eu-west-1\n  global_secondaries: [us-east-1]\nrequirements:\n  residency: eu\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario(str(path))
+    text = str(exc.value)
+    assert f"{path}:5:" in text and "region us-east-1 (zone us)" in text and "serverless-v2-global" in text
