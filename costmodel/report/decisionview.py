@@ -101,7 +101,7 @@ def markdown_decision(report: Mapping[str, Any], md: Any) -> list[str]:
         return []
     decision = section(report, "decision")
     outcome = section(decision, "outcome")
-    out = ["## Decision", "", f"**{md(outcome.get('path'))}**: {md(outcome.get('summary'))}", ""]
+    out = ["## Decision", "", f"**Outcome**: {md(outcome.get('summary'))}", ""]
     out += ["| question | answer | source | branch |", "|---|---|---|---|"]
     for q in items(decision.get("questions")):
         branch = md(q.get("branch"))
@@ -148,7 +148,7 @@ def html_decision(report: Mapping[str, Any]) -> str:
     flags = "".join(f"<li>⚠ {esc(str(f))}</li>" for f in items(section(decision, "residency").get("flags")))
     return (
         '<section id="decision"><h2>Decision</h2>'
-        f"<p><b>{esc(str(outcome.get('path')))}</b>: {esc(str(outcome.get('summary')))}</p>"
+        f"<p><b>Outcome</b>: {esc(str(outcome.get('summary')))}</p>"
         "<table><thead><tr><th>question</th><th>answer</th><th>source</th><th>branch</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
         f"{'<ul>' + conflicts + '</ul>' if conflicts else ''}"
