@@ -46,7 +46,7 @@ def decision_card(report: Mapping[str, Any], prefix: str) -> html.Div | None:
         [
             html.H3("Decision"),
             html.P(
-                [html.Strong(str(outcome.get("path"))), ": ", str(outcome.get("summary"))],
+                [html.Strong("Outcome: "), str(outcome.get("summary"))],
                 id=f"{prefix}-outcome",
             ),
             html.Ol(questions),
