@@ -13,7 +13,7 @@ from costmodel.cli import main
 from costmodel.core.catalog import load_catalog
 from costmodel.core.errors import ScenarioError
 from costmodel.core.regions import region_table
-from costmodel.scenario.model import load_scenario
+from costmodel.scenario.model import load_scenario, scenario_to_yaml
 
 SAAS = str(Path(__file__).parents[2] / "sample_stats" / "saas")
 
@@ -131,3 +131,20 @@ def test_a_scenario_file_outside_its_residency_names_file_and_line(tmp_path: Pat
         load_scenario(str(path))
     text = str(exc.value)
     assert f"{path}:5:" in text and "region us-east-1 (zone us)" in text and "serverless-v2-global" in text
+
+
+def test_requirements_round_trip_through_yaml(tmp_path: Path) -> None:
+    scenario = load_scenario(
+        None,
+        {
+            "regions": {"primary": "eu-west-1", "backup_copies": "eu-central-1"},
+            "requirements": {"active_active": "no", "rpo_seconds": "30s", "rto_seconds": "5m",
+                             "residency": "eea,eu-west-2", "max_commit_latency_ms": 40},
+        },
+    )  # fmt: skip
+    req = scenario.requirements
+    assert (req.rpo_seconds, req.rto_seconds, req.residency) == (30.0, 300.0, ("eea", "eu-west-2"))
+    path = tmp_path / "s.yaml"
+    path.write_text(scenario_to_yaml(scenario), encoding="utf-8")
+    again = load_scenario(str(path))
+    assert again.requirements == scenario.requirements and again.regions == scenario.regions
