@@ -201,7 +201,7 @@ class Analysis:
                 self._totals,
             )
         verdict = replace(verdict, caveats=verdict_caveats(usage, contention, ranges), ranges=ranges)
-        decision = walk(TreeInputs(scenario, options, contention, readiness, sv2_pick, usage.assumptions))
+        decision = walk(TreeInputs(scenario, options, contention, readiness, sv2_pick))
         verdict = cite_decision(verdict, decision)
         return RunResult(
             workload=self.workload,

@@ -16,13 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from costmodel.contention.model import Contention
-from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.estimate import OptionEstimate
 from costmodel.core.options import DSQL_MULTI_REGION, DSQL_SINGLE_REGION, SV2_GLOBAL, Footprint, OptionKind
-from costmodel.core.timebase import SECONDS_PER_MONTH
 from costmodel.decision.facts import DocumentedFact, documented_facts
 from costmodel.decision.model import Branch, Path, Question, Source
 from costmodel.readiness.model import Readiness
@@ -38,7 +34,6 @@ class TreeInputs:
     contention: Contention
     readiness: Readiness | None
     sv2_pick: str | None
-    assumptions: AssumptionSet
 
 
 def option_for(path: Path, inputs: TreeInputs) -> OptionEstimate | None:
@@ -70,33 +65,6 @@ def _pct(x: float) -> str:
     return f"{x:.2%}" if 0 < x < 0.01 else f"{x:.1%}"
 
 
-def conflict_range(contention: Contention, factor: float) -> tuple[float, float, int]:
-    """The predicted conflict rate's low and high ends, and how many patterns widen it.
-
-    Patterns whose key space is a default (no catalog facts) are re-read with key spaces
-    ``factor`` times larger and smaller: p' = 1 − (1 − p)^(1/f or f), the Poisson model's
-    probability at a rate f times lower or higher; the change in conflicting calls is added to the
-    predicted rate over the same monthly transactions. Patterns with measured key spaces stay.
-    """
-    rate = contention.predicted_conflict_rate
-    pats = contention.patterns
-    if pats.empty or "key_space_basis" not in pats:
-        return rate, rate, 0
-    assumed = pats["key_space_basis"].astype(str).str.contains("default|unknown", regex=True).to_numpy()
-    txns = (
-        contention.txns_per_s_peak * SECONDS_PER_MONTH / contention.peak_to_mean
-        if contention.peak_to_mean
-        else 0.0
-    )
-    if not assumed.any() or txns <= 0:
-        return rate, rate, 0
-    p = np.clip(pats["conflict_probability"].to_numpy(dtype=float)[assumed], 0.0, 1.0)
-    calls = pats["calls_month"].to_numpy(dtype=float)[assumed]
-    low = rate + float((calls * ((1.0 - (1.0 - p) ** (1.0 / factor)) - p)).sum()) / txns
-    high = rate + float((calls * ((1.0 - (1.0 - p) ** factor) - p)).sum()) / txns
-    return max(0.0, min(low, rate)), min(1.0, max(high, rate)), int(assumed.sum())
-
-
 def ask_active_active(inputs: TreeInputs) -> Question:
     """Q1: does the application need several regions to accept writes at once?"""
     stated = inputs.scenario.requirements.active_active
@@ -124,18 +92,17 @@ def ask_conflicts(inputs: TreeInputs) -> tuple[Question, bool | None]:
     c = inputs.contention
     elevated = c.thresholds[0]
     rate = c.predicted_conflict_rate
-    low, high, widened = rate, rate, 0
-    if not c.patterns.empty and "key_space_basis" in c.patterns:
-        assumed = c.patterns["key_space_basis"].astype(str).str.contains("default|unknown", regex=True)
-        if assumed.any():
-            factor = float(inputs.assumptions.get("decision_key_space_uncertainty"))
-            low, high, widened = conflict_range(c, factor)
-    shown = widened and _pct(low) != _pct(high)
+    low, high = c.conflict_rate_range
+    widened = c.assumed_key_spaces
+    shown = widened > 0 and _pct(low) != _pct(high)
     span = f"{_pct(rate)} of transactions" + (f" (range {_pct(low)}–{_pct(high)})" if shown else "")
     basis = (
         f"OCC model: predicted conflict rate {span}, risk {c.risk.value}, threshold {_pct(elevated)}"
-        + (f"; {widened} pattern(s) with assumed key spaces widen the range" if shown else "")
-        + (f"; {widened} pattern(s) with assumed key spaces barely move it" if widened and not shown else "")
+        + (
+            f"; {widened} write pattern(s) with assumed key spaces (plausible size … one key)"
+            if widened
+            else ""
+        )
         + (
             f"; hot spots: {', '.join(c.hot_spots['table'].astype(str).unique()[:3])}"
             if not c.hot_spots.empty
@@ -143,6 +110,7 @@ def ask_conflicts(inputs: TreeInputs) -> tuple[Question, bool | None]:
         )
     )
     q = "Workload conflict rate low (tenants isolated)?"
+    low, high = min(low, rate), max(high, rate)
     if high < elevated:
         return Question(
             "conflict_rate", q, f"yes, {span}", Source.MODEL, basis, "low → check PostgreSQL features"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,6 @@ from costmodel.analysis.run import Analysis, RunResult
 from costmodel.core.catalog import load_catalog
 from costmodel.decision.model import Path as TreePath
 from costmodel.decision.model import Source
-from costmodel.decision.tree import conflict_range
 from costmodel.ingest.load import load_workload
 from costmodel.scenario.model import load_scenario
 
@@ -19,11 +19,26 @@ SAMPLES = Path(__file__).parents[2] / "sample_stats"
 
 
 @pytest.fixture(scope="module")
-def analyses() -> dict[str, Analysis]:
+def analyses(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Analysis]:
     catalog = load_catalog()
-    return {
-        name: Analysis(load_workload([SAMPLES / name]), catalog) for name in ("saas", "legacy", "pgbench")
-    }
+    out = {name: Analysis(load_workload([SAMPLES / name]), catalog) for name in ("saas", "legacy", "pgbench")}
+    out["saas-counted"] = Analysis(load_workload([counted_saas(tmp_path_factory.mktemp("saas"))]), catalog)
+    return out
+
+
+def counted_saas(folder: Path) -> Path:
+    """The saas bundle with a row count for usage_daily (empty when the sample was collected, so its
+    key space is assumed): 300 tenants x 30 days x 4 metrics. Every key space is then a catalog fact."""
+    bundle = folder / "saas"
+    shutil.copytree(SAMPLES / "saas", bundle)
+    path = bundle / "catalog.yaml"
+    text = path.read_text(encoding="utf-8")
+    anchor = "  name: usage_daily\n  size_bytes: 16384\n  table_bytes: 0\n  row_estimate: 0\n"
+    assert anchor in text
+    path.write_text(
+        text.replace(anchor, anchor.replace("row_estimate: 0", "row_estimate: 36000")), encoding="utf-8"
+    )
+    return bundle
 
 
 def run(analyses: dict[str, Analysis], sample: str, **requirements: Any) -> RunResult:
@@ -40,7 +55,8 @@ def questions(result: RunResult) -> dict[str, Any]:
 
 
 def test_saas_active_active_leads_to_dsql(analyses: dict[str, Analysis]) -> None:
-    result = run(analyses, "saas", active_active="yes")
+    result = run(analyses, "saas-counted", active_active="yes")
+    assert result.contention.assumed_key_spaces == 0
     decision = result.decision
     assert decision is not None
     assert decision.outcome.path == TreePath.DSQL.value
@@ -86,7 +102,7 @@ def test_no_active_active_leads_to_serverless_v2(analyses: dict[str, Analysis]) 
 def test_zero_rpo_or_short_rto_needs_dsql_without_active_active(
     analyses: dict[str, Analysis], rpo: Any, rto: Any
 ) -> None:
-    result = run(analyses, "saas", active_active="no", rpo_seconds=rpo, rto_seconds=rto)
+    result = run(analyses, "saas-counted", active_active="no", rpo_seconds=rpo, rto_seconds=rto)
     assert result.decision is not None
     assert result.decision.outcome.path == TreePath.DSQL.value
     assert "conflict_rate" in questions(result)  # the DSQL checks are walked too
@@ -100,7 +116,7 @@ def test_zero_rpo_with_missing_features_is_a_stated_conflict(analyses: dict[str,
 
 
 def test_unknown_requirement_shows_both_branches_with_costs(analyses: dict[str, Analysis]) -> None:
-    result = run(analyses, "saas")
+    result = run(analyses, "saas-counted")
     decision = result.decision
     assert decision is not None
     assert decision.outcome.path == TreePath.DEPENDS.value
@@ -117,25 +133,27 @@ def test_unknown_requirement_shows_both_branches_with_costs(analyses: dict[str, 
 
 def test_commit_latency_over_budget(analyses: dict[str, Analysis]) -> None:
     regions = {"primary": "us-east-1", "dsql_peers": ["us-west-2"], "dsql_witness": "us-east-2"}
-    result = run(analyses, "saas", active_active="yes", max_commit_latency_ms=10, regions=regions)
+    result = run(analyses, "saas-counted", active_active="yes", max_commit_latency_ms=10, regions=regions)
     assert result.decision is not None
     q = questions(result)["commit_latency"]
     assert result.contention.commit_latency.ms > 10 and q.answer.startswith("no")
     assert result.decision.outcome.option == "dsql-multi-region"
     assert any("max_commit_latency_ms" in c for c in result.decision.outcome.conflicts)
-    relaxed = run(analyses, "saas", active_active="yes", max_commit_latency_ms=100, regions=regions)
+    relaxed = run(analyses, "saas-counted", active_active="yes", max_commit_latency_ms=100, regions=regions)
     assert questions(relaxed)["commit_latency"].answer.startswith("yes")
 
 
-def test_conflict_range_widens_only_with_assumed_key_spaces(analyses: dict[str, Analysis]) -> None:
-    contention = run(analyses, "saas").contention
-    assumed = contention.patterns["key_space_basis"].str.contains("default|unknown")
-    assert assumed.any()  # usage_daily has no catalog facts in the sample
-    low, high, widened = conflict_range(contention, 10.0)
-    assert widened == int(assumed.sum())
-    assert low <= contention.predicted_conflict_rate <= high and high > low
-    same = conflict_range(contention, 1.0)
-    assert same[0] == pytest.approx(contention.predicted_conflict_rate)
-    assert same[1] == pytest.approx(contention.predicted_conflict_rate)
-    measured = run(analyses, "pgbench").contention  # every key space from the catalog
-    assert conflict_range(measured, 10.0)[2] == 0
+def test_assumed_key_spaces_make_the_conflict_answer_a_range(analyses: dict[str, Analysis]) -> None:
+    """The bundled saas export has no row count for usage_daily: the OCC model's range runs from the
+    plausible size to one key and straddles 1 %, so the tree shows both branches with their costs."""
+    result = run(analyses, "saas", active_active="yes")
+    c = result.contention
+    low, high = c.conflict_rate_range
+    assert c.assumed_key_spaces > 0 and low < c.thresholds[0] <= high
+    q = questions(result)["conflict_rate"]
+    assert q.answer.startswith("uncertain") and "range" in q.answer and "assumed key spaces" in q.basis
+    assert {b.path for b in q.alternatives} == {TreePath.DSQL.value, TreePath.REDESIGN.value}
+    assert result.decision is not None and result.decision.outcome.path == TreePath.DEPENDS.value
+    assert "the conflict rate (assumed key spaces)" in result.decision.outcome.conditional_on
+    measured = run(analyses, "saas-counted", active_active="yes")
+    assert "range" not in questions(measured)["conflict_rate"].answer
