@@ -301,7 +301,7 @@ class Analysis:
 
 
 def cite_decision(verdict: Verdict, decision: Decision) -> Verdict:
-    """The verdict with the tree's branch and the residency flags among its reasons.
+    """The verdict citing the tree's branch; unmet requirements and residency flags as its caveats.
 
     The verdict compares costs like with like; the tree says which path the requirements and the
     workload lead to. Both stay visible: when they disagree the reader sees why.
@@ -318,8 +318,8 @@ def cite_decision(verdict: Verdict, decision: Decision) -> Verdict:
             f"the tree's path ({option}, ${usd:,.2f}/month) is not the cheapest comparable option "
             f"({verdict.recommended}): the stated requirements, not the price, decide between them"
         )
-    reasons += list(decision.outcome.conflicts) + list(decision.residency.flags)
-    return replace(verdict, reasons=tuple(dict.fromkeys(reasons)))
+    caveats = [*verdict.caveats, *decision.outcome.conflicts, *decision.residency.flags]
+    return replace(verdict, reasons=tuple(dict.fromkeys(reasons)), caveats=tuple(dict.fromkeys(caveats)))
 
 
 def bundle_schema(workload: Workload) -> Path | None:

@@ -76,7 +76,7 @@ def test_plan_spanning_zones_without_residency_is_flagged(tmp_path: Path) -> Non
     report = report_json(tmp_path, "--region", "us-east-1", "--global-secondary", "eu-west-1")
     flags = report["decision"]["residency"]["flags"]
     assert flags and "2 zones" in flags[0] and "--residency" in flags[0]
-    assert flags[0] in report["verdict"]["reasons"]
+    assert flags[0] in report["verdict"]["caveats"]
 
 
 def test_an_implicit_witness_outside_the_zone_is_flagged(tmp_path: Path) -> None:
