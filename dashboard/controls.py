@@ -17,6 +17,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from costmodel.core.catalog import PriceCatalog
 from costmodel.core.errors import CostModelError
+from costmodel.core.regions import region_table
 from costmodel.scenario.model import (
     IoMode,
     ProfileKind,
@@ -61,6 +62,11 @@ CONTROL_IDS = (
     "free-tier",
     "readers",
     "savings-plan",
+    "active-active",
+    "rpo",
+    "rto",
+    "residency",
+    "max-latency",
 )
 """Controls in :class:`ControlValues` order (ids are ``scenario-<name>``)."""
 SERVICES = ("aurora_dsql", "aurora_serverless_v2")
@@ -83,6 +89,11 @@ class ControlValues:
     free_tier: Any = None
     readers: Any = None
     savings_plan: Any = None
+    active_active: Any = None
+    rpo: Any = None
+    rto: Any = None
+    residency: Any = None
+    max_latency: Any = None
 
     @classmethod
     def of(cls, scenario: Scenario) -> ControlValues:
@@ -102,6 +113,11 @@ class ControlValues:
             free_tier=["on"] if c.free_tier else [],
             readers=c.readers,
             savings_plan=["on"] if c.savings_plan else [],
+            active_active=c.active_active,
+            rpo=c.rpo or "",
+            rto=c.rto or "",
+            residency=list(c.residency),
+            max_latency=c.max_commit_latency_ms,
         )
 
     def controls(self, current: Scenario) -> Controls:
@@ -129,6 +145,17 @@ class ControlValues:
             free_tier=bool(self.free_tier),
             readers=int(number(self.readers, base.readers)),
             savings_plan=bool(self.savings_plan),
+            active_active=str(self.active_active or base.active_active),
+            rpo=base.rpo if self.rpo is None else (str(self.rpo).strip() or None),
+            rto=base.rto if self.rto is None else (str(self.rto).strip() or None),
+            residency=base.residency
+            if self.residency is None
+            else tuple(str(r) for r in self.residency if r),
+            max_commit_latency_ms=(
+                base.max_commit_latency_ms
+                if self.max_latency is None
+                else (number(self.max_latency, 0.0) or None)
+            ),
         )
 
     def as_tuple(self) -> tuple[Any, ...]:
@@ -146,6 +173,11 @@ class ControlValues:
             self.free_tier,
             self.readers,
             self.savings_plan,
+            self.active_active,
+            self.rpo,
+            self.rto,
+            self.residency,
+            self.max_latency,
         )
 
 
@@ -331,9 +363,54 @@ def layout(scenario: Scenario, catalog: PriceCatalog) -> html.Div:
                 options=[{"label": " also price 1-year Database Savings Plans", "value": "on"}],
                 value=values.savings_plan,
             ),
+            *_requirement_fields(values),
         ],
         className="panel scenario-panel",
     )
+
+
+def _requirement_fields(values: ControlValues) -> list[Any]:
+    """The decision tree's inputs (``requirements.*``): unstated ones show both branches."""
+    table = region_table()
+    places = [{"label": f"{z} ({table.zones[z].name})", "value": z} for z in table.zones] + [
+        {"label": r, "value": r} for r in table.regions
+    ]
+    return [
+        html.H4("Requirements"),
+        _field(
+            "Active-active writes",
+            dcc.RadioItems(
+                id=f"{PREFIX}-active-active", options=["yes", "no", "unknown"], value=values.active_active
+            ),
+            "Must several regions accept writes at once? unknown shows both branches of the tree.",
+        ),
+        _field(
+            "RPO",
+            dcc.Input(
+                id=f"{PREFIX}-rpo", type="text", value=values.rpo, placeholder="not stated", debounce=True
+            ),
+            "Tolerable data loss on a region failure: 0, 30s, 5m (empty = not stated).",
+        ),
+        _field(
+            "RTO",
+            dcc.Input(
+                id=f"{PREFIX}-rto", type="text", value=values.rto, placeholder="not stated", debounce=True
+            ),
+            "Tolerable time until writes resume after a region failure.",
+        ),
+        _field(
+            "Data residency",
+            dcc.Dropdown(id=f"{PREFIX}-residency", options=places, value=values.residency, multi=True),
+            "Zones or regions every copy of the data must stay in; regions outside are refused.",
+        ),
+        _field(
+            "Max commit latency (ms)",
+            dcc.Input(
+                id=f"{PREFIX}-max-latency", type="number", min=0, value=values.max_latency, debounce=True
+            ),
+            "Largest acceptable commit latency of the write path (empty = not stated).",
+        ),
+    ]
 
 
 def on_change(

@@ -45,6 +45,12 @@ class Controls:
     free_tier: bool = True
     readers: int = 1
     savings_plan: bool = False
+    active_active: str = "unknown"
+    rpo: str | None = None
+    """A duration as typed (``0``, ``30s``, ``5m``); None = not stated."""
+    rto: str | None = None
+    residency: tuple[str, ...] = ()
+    max_commit_latency_ms: float | None = None
 
 
 def to_store(scenario: Scenario) -> dict[str, Any]:
@@ -85,7 +91,7 @@ def fingerprint(scenario: Scenario) -> str:
 
 def controls_of(scenario: Scenario) -> Controls:
     """The control values showing ``scenario``."""
-    r, sv2 = scenario.regions, scenario.serverless_v2
+    r, sv2, req = scenario.regions, scenario.serverless_v2, scenario.requirements
     return Controls(
         primary=r.primary,
         peers=tuple(r.dsql_peers),
@@ -100,6 +106,11 @@ def controls_of(scenario: Scenario) -> Controls:
         free_tier=bool(scenario.dsql.free_tier),
         readers=int(sv2.readers),
         savings_plan=bool(scenario.savings_plan.enabled),
+        active_active=req.active_active,
+        rpo=None if req.rpo_seconds is None else f"{req.rpo_seconds:g}s",
+        rto=None if req.rto_seconds is None else f"{req.rto_seconds:g}s",
+        residency=tuple(req.residency),
+        max_commit_latency_ms=req.max_commit_latency_ms,
     )
 
 
@@ -137,6 +148,13 @@ def apply_controls(scenario: Scenario, controls: Controls) -> Scenario:
     )
     data["dsql"]["free_tier"] = bool(controls.free_tier)
     data["savings_plan"]["enabled"] = bool(controls.savings_plan)
+    data["requirements"] = {
+        "active_active": controls.active_active,
+        "rpo_seconds": controls.rpo or None,
+        "rto_seconds": controls.rto or None,
+        "residency": list(controls.residency),
+        "max_commit_latency_ms": controls.max_commit_latency_ms,
+    }
     updated = load_scenario(None, data)
     source = (
         scenario.source

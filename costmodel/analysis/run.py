@@ -28,6 +28,8 @@ from costmodel.core.estimate import Assumption, CostCurve, OptionEstimate
 from costmodel.core.options import Footprint, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.core.yamlio import safe_load
+from costmodel.decision import Decision, TreeInputs, check_residency, walk
+from costmodel.decision.model import Path as TreePath
 from costmodel.pricing import PricingInput, price_options
 from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import attempt_dpu
@@ -59,6 +61,8 @@ class RunResult:
     assumptions: tuple[Assumption, ...]
     curves: dict[str, CostCurve] = field(default_factory=dict)
     """Monthly USD per option as a function of a load multiplier (fleet totals add them up)."""
+    decision: Decision | None = None
+    """The architect's tree walked for this run, and where each option keeps the data."""
 
     def option(self, name: str) -> OptionEstimate | None:
         """The option called ``name``, if priced."""
@@ -150,7 +154,8 @@ class Analysis:
         return self._readiness[key]
 
     def run(self, scenario: Scenario, *, sweep_points: int = DEFAULT_SWEEP_POINTS) -> RunResult:
-        """Price ``scenario``: all options, contention, readiness, break-even and the verdict."""
+        """Price ``scenario``: all options, contention, readiness, break-even, the verdict and the tree."""
+        check_residency(scenario)  # a region outside requirements.residency is refused before pricing
         usage, contention = self._usage_and_contention(scenario)
         multi = bool(scenario.regions.dsql_peers)
         priced = self._price(scenario, usage, contention)
@@ -196,6 +201,8 @@ class Analysis:
                 self._totals,
             )
         verdict = replace(verdict, caveats=verdict_caveats(usage, contention, ranges), ranges=ranges)
+        decision = walk(TreeInputs(scenario, options, contention, readiness, sv2_pick))
+        verdict = cite_decision(verdict, decision)
         return RunResult(
             workload=self.workload,
             scenario=scenario,
@@ -209,6 +216,7 @@ class Analysis:
             calibration=self.calibration,
             assumptions=usage.assumptions.used(),
             curves=curves,
+            decision=decision,
         )
 
     def _usage_and_contention(self, scenario: Scenario) -> tuple[Usage, Contention]:
@@ -290,6 +298,28 @@ class Analysis:
                 "Serverless v2 stays awake (no resume delay)"
             )
         return tuple(dict.fromkeys(lines))
+
+
+def cite_decision(verdict: Verdict, decision: Decision) -> Verdict:
+    """The verdict citing the tree's branch; unmet requirements and residency flags as its caveats.
+
+    The verdict compares costs like with like; the tree says which path the requirements and the
+    workload lead to. Both stay visible: when they disagree the reader sees why.
+    """
+    reasons = [*verdict.reasons, decision.verdict_reason()]
+    option, usd = decision.outcome.option, decision.outcome.monthly_usd
+    if (
+        option
+        and usd is not None
+        and option != verdict.recommended
+        and decision.outcome.path != TreePath.DEPENDS.value
+    ):
+        reasons.append(
+            f"the tree's path ({option}, ${usd:,.2f}/month) is not the cheapest comparable option "
+            f"({verdict.recommended}): the stated requirements, not the price, decide between them"
+        )
+    caveats = [*verdict.caveats, *decision.outcome.conflicts, *decision.residency.flags]
+    return replace(verdict, reasons=tuple(dict.fromkeys(reasons)), caveats=tuple(dict.fromkeys(caveats)))
 
 
 def bundle_schema(workload: Workload) -> Path | None:

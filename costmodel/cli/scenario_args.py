@@ -38,6 +38,40 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="REGION",
         help="Aurora Global Database secondary region: adds serverless-v2-global (regions.global_secondaries)",
     )
+    group.add_argument(
+        "--backup-copy",
+        action="append",
+        default=None,
+        metavar="REGION",
+        help="region receiving backup copies: listed where the data lives (regions.backup_copies); repeatable",
+    )
+    group.add_argument(
+        "--active-active",
+        choices=("yes", "no", "unknown"),
+        help="must several regions accept writes at once? (requirements.active_active)",
+    )
+    group.add_argument(
+        "--rpo",
+        metavar="DURATION",
+        help="tolerable data loss on a region failure: 0, 30s, 5m, 1h (requirements.rpo_seconds)",
+    )
+    group.add_argument(
+        "--rto",
+        metavar="DURATION",
+        help="tolerable time until writes resume after a region failure (requirements.rto_seconds)",
+    )
+    group.add_argument(
+        "--residency",
+        metavar="ZONE_OR_REGIONS",
+        help="where every copy of the data must stay: eu, eea, us, ap … or regions, comma-separated "
+        "(requirements.residency); regions chosen outside it are refused",
+    )
+    group.add_argument(
+        "--max-commit-latency",
+        type=float,
+        metavar="MS",
+        help="largest acceptable commit latency in ms (requirements.max_commit_latency_ms)",
+    )
     group.add_argument("--growth", type=float, metavar="X", help="load multiplier (growth), e.g. 2.5")
     group.add_argument(
         "--time-profile",
@@ -116,6 +150,12 @@ def scenario_overrides(args: argparse.Namespace) -> dict[str, Any]:
     put("regions.dsql_peers", args.peer)
     put("regions.dsql_witness", args.witness)
     put("regions.global_secondaries", args.global_secondary)
+    put("regions.backup_copies", args.backup_copy)
+    put("requirements.active_active", args.active_active)
+    put("requirements.rpo_seconds", args.rpo)
+    put("requirements.rto_seconds", args.rto)
+    put("requirements.residency", args.residency)
+    put("requirements.max_commit_latency_ms", args.max_commit_latency)
     put("growth", args.growth)
     put("time_profile.kind", args.time_profile)
     put("serverless_v2.min_acu", args.min_acu)

@@ -38,6 +38,7 @@ from costmodel.report.common import (
     option_list,
     section,
 )
+from costmodel.report.decisionview import DECISION_COLUMNS, decision_rows
 from costmodel.report.fleetview import database_rows, fleet_option_names
 from costmodel.report.safe import CellKind, cell, column_cells, gc_paused, neutralise
 
@@ -217,6 +218,11 @@ DATABASE_COLUMNS: tuple[Column, ...] = (
     _col("sv2_monthly_usd", NUM),
 )
 
+DECISION_CSV_COLUMNS: tuple[Column, ...] = tuple(
+    _col(name, NUM if name == "monthly_usd" else TEXT) for name in DECISION_COLUMNS
+)
+"""``decision.csv``: the walked tree, its outcome and every option's data locations."""
+
 CSV_FILES: tuple[str, ...] = (
     "options.csv",
     "line_items.csv",
@@ -228,6 +234,7 @@ CSV_FILES: tuple[str, ...] = (
     "hot_spots.csv",
     "clusters.csv",
     "databases.csv",
+    "decision.csv",
 )
 """The files :func:`write_csv` writes, in this order."""
 
@@ -260,6 +267,7 @@ def _build_tables(report: Mapping[str, Any]) -> dict[str, tuple[list[str], list[
         "hot_spots.csv": _table(*_hot_spot_table(report)),
         "clusters.csv": _table(_cluster_columns(report), list(fleet_clusters(report))),
         "databases.csv": _table(DATABASE_COLUMNS, list(database_rows(report))),
+        "decision.csv": _table(DECISION_CSV_COLUMNS, decision_rows(report)),
     }
     return tables
 

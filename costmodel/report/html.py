@@ -51,6 +51,7 @@ from costmodel.report.common import (
     vs_cheapest,
     warning_lines,
 )
+from costmodel.report.decisionview import html_decision
 from costmodel.report.fleetview import (
     cheapest_alone,
     cluster_risk,
@@ -128,6 +129,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         "<body>",
         _header(report),
         _verdict(report),
+        html_decision(report),
         _options(report),
         _clusters(report),
         _databases(report),

@@ -44,6 +44,7 @@ from costmodel.report.common import (
     vs_cheapest,
     warning_lines,
 )
+from costmodel.report.decisionview import markdown_decision
 from costmodel.report.fleetview import (
     cheapest_alone,
     cluster_risk,
@@ -106,6 +107,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     check_report(report)
     out: list[str] = []
     out += _verdict(report)
+    out += markdown_decision(report, md_text)
     out += _options(report)
     out += _clusters(report)
     out += _databases(report)

@@ -389,6 +389,7 @@ def build_report(
         "databases": database_breakdown(frame),
         "warnings": _warnings(result),
     }
+    _add_decision(report, result)
     if not show_literals:
         report["readiness"] = redact_section(report["readiness"])
         report["contention"] = redact_section(report["contention"])
@@ -434,6 +435,15 @@ def _one_time_work(result: RunResult, show_literals: bool) -> dict[str, Any]:
         "within its provisioned capacity",
         "statements": rows[:ONE_TIME_KEPT],
     }
+
+
+def _add_decision(report: dict[str, Any], result: RunResult) -> None:
+    """``decision`` (the walked tree) and each option's ``data_locations`` (docs/report-contract.md)."""
+    decision = result.decision
+    report["decision"] = _clean(decision.to_dict()) if decision is not None else None
+    for option in report["options"]:
+        locations = decision.data_locations.get(option["name"], ()) if decision is not None else ()
+        option["data_locations"] = [loc.to_dict() for loc in locations]
 
 
 def source_label(sources: Sequence[str]) -> str:
@@ -666,6 +676,7 @@ def build_fleet_report(
         },
         "warnings": warnings,
     }
+    report["decision"] = None  # the tree is walked per workload, not for a fleet total
     if not show_literals:
         report["readiness"] = redact_section(report["readiness"])
         report["contention"] = redact_section(report["contention"])

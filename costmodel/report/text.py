@@ -60,8 +60,10 @@ from costmodel.report.common import (
     vs_cheapest,
     warning_lines,
 )
+from costmodel.report.decisionview import has_decision
 from costmodel.report.fleetview import show_databases
 from costmodel.report.sections import Cell, findings_table
+from costmodel.report.textdecision import decision_section
 from costmodel.report.textfleet import clusters_section, databases_section
 from costmodel.report.textparts import (
     MONEY_WIDTH,
@@ -139,7 +141,9 @@ def render_text(report: Mapping[str, Any], *, width: int | None = None, color: b
 
 def _blocks(report: Mapping[str, Any], width: int) -> list[RenderableType]:
     narrow = width < NARROW
-    blocks: list[RenderableType] = [_header(report), _verdict(report), heading("Options (USD per month)")]
+    blocks: list[RenderableType] = [_header(report), _verdict(report)]
+    blocks += [decision_section(report)] if has_decision(report) else []
+    blocks.append(heading("Options (USD per month)"))
     blocks.append(_side_by_side(report, width))
     if is_fleet(report):
         blocks.append(clusters_section(report, width))

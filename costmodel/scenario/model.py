@@ -28,6 +28,8 @@ import yaml
 
 from costmodel.core.assumptions import AssumptionSet, defaults
 from costmodel.core.errors import ScenarioError, read_text
+from costmodel.core.options import DSQL_MULTI_REGION, SV2_GLOBAL
+from costmodel.core.regions import EVERY_OPTION, REGIONS_FILE, region_table, residency_violation
 from costmodel.core.yamlio import safe_load
 
 
@@ -73,6 +75,8 @@ class RegionSet:
     dsql_peers: tuple[str, ...] = ()
     dsql_witness: str | None = None
     global_secondaries: tuple[str, ...] = ()
+    backup_copies: tuple[str, ...] = ()
+    """Regions that receive copies of the backups (AWS Backup copy rules, snapshot copies); not priced."""
     traffic_split: dict[str, float] = field(default_factory=dict)
     """Share of transactions originating in each active DSQL peer (sums to 1); empty = all in primary."""
 
@@ -155,6 +159,36 @@ class Storage:
     monthly_growth_pct: float = 0.0
 
 
+class ActiveActive(StrEnum):
+    """Whether the application must write in several regions at once (``requirements.active_active``)."""
+
+    YES = "yes"
+    """Writes are accepted in more than one region at the same time."""
+    NO = "no"
+    """One writer region is enough (others may read or stand by)."""
+    UNKNOWN = "unknown"
+    """Not stated: the decision tree shows both branches with their costs."""
+
+
+@dataclass(frozen=True)
+class Requirements:
+    """What the architect requires, independent of cost: the inputs of the decision tree.
+
+    ``None`` (and ``unknown``, and an empty ``residency``) means "not stated"; the decision
+    section then shows both branches of the question with their costs.
+    """
+
+    active_active: str = "unknown"
+    rpo_seconds: float | None = None
+    """Largest tolerable data loss on a region failure, in seconds (0 = none)."""
+    rto_seconds: float | None = None
+    """Longest tolerable time until writes are accepted again after a region failure."""
+    residency: tuple[str, ...] = ()
+    """Zones (``eu``, ``us``, ``eea`` …) and/or regions every copy of the data must stay in."""
+    max_commit_latency_ms: float | None = None
+    """Largest acceptable commit latency of the write path."""
+
+
 @dataclass(frozen=True)
 class Scenario:
     """Everything a report is computed under, besides the workload itself."""
@@ -172,6 +206,7 @@ class Scenario:
     serverless_v2: ServerlessV2Settings = field(default_factory=ServerlessV2Settings)
     dsql: DsqlSettings = field(default_factory=DsqlSettings)
     savings_plan: SavingsPlan = field(default_factory=SavingsPlan)
+    requirements: Requirements = field(default_factory=Requirements)
     months: int = 12
     assumptions: dict[str, object] = field(default_factory=dict)
     """Overrides of named assumptions (keys from ``costmodel/data/assumptions``)."""
@@ -196,8 +231,9 @@ class KeySpec:
     """One scenario key: its type (``kind``), unit, meaning and the values it accepts.
 
     ``kind`` is one of ``text``, ``number``, ``integer``, ``boolean``, ``choice``, ``region``,
-    ``regions`` (list), ``split`` (region → fraction), ``weights`` (168 numbers) and
-    ``assumptions`` (assumption key → value). Numbers are checked against ``minimum`` /
+    ``regions`` (list), ``split`` (region → fraction), ``weights`` (168 numbers),
+    ``duration`` (seconds, or text like ``5m``), ``residency`` (zones and regions from
+    ``costmodel/data/regions.yaml``) and ``assumptions`` (assumption key → value). Numbers are checked against ``minimum`` /
     ``maximum`` (inclusive unless ``exclusive_minimum``) and ``step``.
     """
 
@@ -236,6 +272,12 @@ class KeySpec:
                 "regions": "a list of AWS region codes",
                 "split": "a mapping region: fraction (fractions >= 0 summing to 1)",
                 "weights": "a list of 168 numbers >= 0 (hour of week, Monday 00:00 first), not all 0",
+                "duration": "a duration: seconds, or a number with s, m, h or d (0, 30s, 5m, 1h)",
+                "residency": "zones ("
+                + ", ".join(region_table().zones)
+                + ") and/or regions listed in "
+                + REGIONS_FILE
+                + ", as a list or comma-separated",
                 "assumptions": "a mapping of assumption keys declared in costmodel/data/assumptions/*.yaml",
             }[self.kind]
         return f"{text} or null" if self.nullable else text
@@ -254,6 +296,8 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("regions.dsql_witness", "region", "region", "Witness region of the DSQL multi-region cluster.",
             nullable=True),
     KeySpec("regions.global_secondaries", "regions", "regions", "Aurora Global Database secondary regions."),
+    KeySpec("regions.backup_copies", "regions", "regions",
+            "Regions that receive copies of the backups (cross-region backup copies); listed as data locations, not priced."),
     KeySpec("regions.traffic_split", "split", "fraction",
             "Share of transactions originating in each DSQL peer."),
     KeySpec("growth", "number", "x", "Load multiplier on every usage-driven quantity (1 = as observed).",
@@ -319,6 +363,18 @@ KEYS: tuple[KeySpec, ...] = (
     KeySpec("dsql.free_tier", "boolean", "-", "Apply the DSQL free tier (DPU and storage per month)."),
     KeySpec("dsql.discount_pct", "number", "%", "Discount on DSQL charges (private pricing, savings plans).",
             minimum=0, maximum=100),
+    KeySpec("requirements.active_active", "choice", "-",
+            "Must several regions accept writes at the same time? unknown = show both branches.",
+            choices=tuple(a.value for a in ActiveActive)),
+    KeySpec("requirements.rpo_seconds", "duration", "seconds",
+            "Largest tolerable data loss on a region failure (0 = none); null = not stated.", nullable=True),
+    KeySpec("requirements.rto_seconds", "duration", "seconds",
+            "Longest tolerable time until writes resume after a region failure; null = not stated.", nullable=True),
+    KeySpec("requirements.residency", "residency", "zones or regions",
+            "Where every copy of the data must stay: zones (eu, eea, us, ap ...) and/or regions; [] = not stated."),
+    KeySpec("requirements.max_commit_latency_ms", "number", "ms",
+            "Largest acceptable commit latency of the write path; null = not stated.",
+            nullable=True, minimum=0, exclusive_minimum=True),
     KeySpec("months", "integer", "months", "Months to project (storage growth, cumulative cost).",
             minimum=1, maximum=120),
     KeySpec("assumptions", "assumptions", "per key", "Overrides of named assumptions (key: value)."),
@@ -597,12 +653,48 @@ def _region(value: Any) -> str:
     return value
 
 
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|d)?\s*$", re.IGNORECASE)
+_DURATION_UNITS = {"": 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86_400.0}
+
+
+def _duration(value: Any) -> float:
+    """Seconds from a number of seconds or a text such as ``0``, ``30s``, ``5m``, ``1h``, ``2d``."""
+    if isinstance(value, bool):
+        raise _Invalid(f"{_type_name(value)} is not a duration")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value)) if isinstance(value, str) else None
+        if match is None:
+            raise _Invalid(f"{_type_name(value)} is not a duration")
+        seconds = float(match.group(1)) * _DURATION_UNITS[(match.group(2) or "").lower()]
+    if not math.isfinite(seconds) or seconds < 0:
+        raise _Invalid(f"{value!r} is not a duration >= 0")
+    return seconds
+
+
+def _residency(value: Any) -> tuple[str, ...]:
+    """Zone codes and region codes, each known in regions.yaml (order kept, duplicates dropped)."""
+    items = [v.strip() for v in value.split(",") if v.strip()] if isinstance(value, str) else value
+    if not isinstance(items, list | tuple):
+        raise _Invalid(f"wrong type: expected a zone or a list of zones and regions, got {_type_name(value)}")
+    table = region_table()
+    out: list[str] = []
+    for item in items:
+        code = str(item).strip().lower() if isinstance(item, str) else item
+        if not isinstance(code, str) or (code not in table.zones and code not in table.regions):
+            raise _Invalid(f"{_type_name(item)} is neither a known zone nor a known region")
+        if code not in out:
+            out.append(code)
+    return tuple(out)
+
+
 def _check_value(spec: KeySpec, value: Any, from_argument: bool) -> Any:
     """The typed value of ``value`` for ``spec``, or :class:`_Invalid`."""
     if value is None:
         if spec.nullable:
             return None
-        if spec.kind in ("regions", "split", "weights", "assumptions"):
+        if spec.kind in ("regions", "split", "weights", "assumptions", "residency"):
             return {} if spec.kind in ("split", "assumptions") else ()
         raise _Invalid("a value is required (null is not allowed here)")
     kind = spec.kind
@@ -657,6 +749,10 @@ def _check_value(spec: KeySpec, value: Any, from_argument: bool) -> Any:
         return out
     if kind == "assumptions":
         return _check_assumptions(value)
+    if kind == "duration":
+        return _duration(value)
+    if kind == "residency":
+        return _residency(value)
     raise AssertionError(kind)  # pragma: no cover
 
 
@@ -820,6 +916,16 @@ def _cross_checks(values: dict[str, Any], origin: dict[str, _Layer]) -> None:
             f"{primary} is the primary region",
             "list only the secondary regions",
         )
+    named = [(primary, "regions.primary", EVERY_OPTION)]
+    named += [(p, "regions.dsql_peers", DSQL_MULTI_REGION.name) for p in peers]
+    named += [(witness, "regions.dsql_witness", DSQL_MULTI_REGION.name)] if witness else []
+    named += [
+        (s, "regions.global_secondaries", SV2_GLOBAL.name) for s in values["regions.global_secondaries"]
+    ]
+    named += [(b, "regions.backup_copies", EVERY_OPTION) for b in values["regions.backup_copies"]]
+    outside = residency_violation(values["requirements.residency"], named)
+    if outside is not None:
+        raise fail("requirements.residency", *outside)
     split = values["regions.traffic_split"]
     stray = sorted(set(split) - {primary, *peers})
     if stray:
@@ -848,6 +954,7 @@ def _assemble(
         serverless_v2=ServerlessV2Settings(**section("serverless_v2")),
         dsql=DsqlSettings(**section("dsql")),
         savings_plan=SavingsPlan(**section("savings_plan")),
+        requirements=Requirements(**section("requirements")),
         months=values["months"],
         assumptions=assumptions,
         source=label,

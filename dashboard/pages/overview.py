@@ -24,6 +24,7 @@ from costmodel.report.common import (
     warning_lines,
 )
 from dashboard import ui
+from dashboard.decision_card import decision_card
 from dashboard.state import UploadCache
 
 PREFIX = "overview"
@@ -78,6 +79,7 @@ def _verdict(report: Mapping[str, Any]) -> list[Any]:
             [html.Li(f"⚠ {c}") for c in items(verdict.get("caveats"))],
             id=f"{PREFIX}-caveats",
         ),
+        decision_card(report, PREFIX),
     ]
 
 
