@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from costmodel.analysis.ranges import Ranges, price_ranges, range_cases
 from costmodel.classify.frame import classify
@@ -27,7 +26,7 @@ from costmodel.core.catalog import PriceCatalog
 from costmodel.core.estimate import Assumption, CostCurve, OptionEstimate
 from costmodel.core.options import Footprint, OptionKind
 from costmodel.core.workload import Workload
-from costmodel.core.yamlio import safe_load
+from costmodel.ingest.meta import read_bundle
 from costmodel.pricing import PricingInput, price_options
 from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import attempt_dpu
@@ -301,17 +300,8 @@ def bundle_schema(workload: Workload) -> Path | None:
     bundles = [Path(s) for s in workload.sources if Path(s).name == "bundle.yaml"]
     if len(bundles) != 1:
         return None
-    try:
-        meta = safe_load(bundles[0].read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return None
-    name = meta.get("schema") if isinstance(meta, dict) else None
-    if not isinstance(name, str) or not name:
-        return None
-    path = (bundles[0].parent / name).resolve()
-    if bundles[0].parent.resolve() not in path.parents:
-        return None  # a bundle may only point inside itself
-    return path if path.is_file() else None
+    root = bundles[0].parent
+    return read_bundle(root, str(root)).schema  # contained and checked in one place
 
 
 def analyse(

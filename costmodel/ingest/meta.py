@@ -9,6 +9,7 @@ silently lose the window.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,9 +19,10 @@ import pandas as pd
 import yaml
 
 from costmodel.core.errors import CostModelError, IngestError
+from costmodel.core.safeio import read_text_capped
 from costmodel.core.timebase import parse_duration
 from costmodel.core.workload import CatalogFacts, IndexFacts, TableFacts
-from costmodel.core.yamlio import safe_load
+from costmodel.core.yamlio import AliasRefused, safe_load_untrusted
 
 META_KEYS: frozenset[str] = frozenset(
     {
@@ -73,15 +75,20 @@ def to_utc(value: Any, *, file: str, key: str) -> datetime:
 
 
 def load_yaml(path: Path, file: str) -> Any:
-    """``yaml.safe_load`` with syntax errors and unreadable files turned into IngestErrors."""
+    """Untrusted YAML (no anchors or aliases, a regular file within the byte cap) as plain data.
+
+    Syntax errors, aliases and unreadable files become IngestErrors naming the file.
+    """
+    text = read_text_capped(path, file, what="file", encoding="utf-8-sig")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"not valid UTF-8 at byte {exc.start}", file=file) from None
-    except OSError as exc:
-        raise IngestError(f"cannot read: {exc.strerror or exc}", file=file) from None
-    try:
-        return safe_load(text)
+        return safe_load_untrusted(text)
+    except AliasRefused as exc:
+        raise IngestError(
+            f"{exc} (line {exc.line})" if exc.line else str(exc),
+            file=file,
+            row=exc.line,
+            hint="write the values out (dsqlcost collect never writes aliases)",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -90,6 +97,8 @@ def load_yaml(path: Path, file: str) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise IngestError(f"invalid YAML: {exc}", file=file) from None
+    except RecursionError:
+        raise IngestError("the YAML nests too deeply", file=file) from None
 
 
 @dataclass(frozen=True)
@@ -242,6 +251,8 @@ class Bundle:
     created_at: datetime | None
     catalog: Path | None
     info: dict[str, Any] = field(default_factory=dict)
+    schema: Path | None = None
+    """The schema dump the bundle names (``schema:``), checked to lie inside the bundle."""
     settings: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
     notes: tuple[str, ...] = ()
@@ -259,6 +270,41 @@ def _mapping(value: Any, file: str, key: str) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise IngestError(f"{key} must be a mapping", file=file, column=key)
     return value
+
+
+def bundle_member(root: Path, rel: Any, file: str, key: str) -> Path:
+    """The one place a path named in bundle.yaml becomes a file to read (snapshots, catalog, schema).
+
+    The name must be relative and resolve (symbolic links followed) inside the bundle directory,
+    to a regular file. Why: an uploaded bundle naming ``/etc/…`` or ``../../secret.csv`` made the
+    dashboard load a file from outside the upload. An escaping name is refused before the file
+    system is asked anything, so the error never tells whether that outside path exists.
+    """
+    if not isinstance(rel, str) or not rel.strip() or "\x00" in rel:
+        raise IngestError(f"{key} must name a file inside the bundle, not {rel!r}", file=file, column=key)
+    name = Path(rel)
+    outside = IngestError(
+        f"{key} {rel!r} points outside the bundle",
+        file=file,
+        column=key,
+        hint="a bundle names its files relative to its own directory (snapshots/0000.csv)",
+    )
+    if name.is_absolute() or ".." in name.parts or rel.startswith("\\") or ":" in name.parts[0]:
+        raise outside
+    try:
+        base = root.resolve(strict=True)
+        resolved = (base / name).resolve()
+    except (OSError, RuntimeError):
+        raise outside from None
+    if base not in resolved.parents:
+        raise outside
+    try:
+        mode = resolved.stat().st_mode
+    except OSError:
+        raise IngestError(f"{key} file {rel!r} is missing", file=file, column=key) from None
+    if not stat.S_ISREG(mode):
+        raise IngestError(f"{key} {rel!r} is not a regular file", file=file, column=key)
+    return root / name
 
 
 def read_bundle(root: Path, display: str) -> Bundle:
@@ -283,9 +329,7 @@ def read_bundle(root: Path, display: str) -> Bundle:
         if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
             raise IngestError(f"snapshot entry {index} has no file", file=file, column="snapshots")
         rel = entry["file"]
-        path = root / rel
-        if not path.is_file():
-            raise IngestError(f"snapshot file {rel!r} is missing", file=file, column="snapshots")
+        path = bundle_member(root, rel, file, "snapshots")
         taken = entry.get("taken_at")
         dealloc = entry.get("dealloc")
         commits, rollbacks = entry.get("xact_commit"), entry.get("xact_rollback")
@@ -340,9 +384,9 @@ def read_bundle(root: Path, display: str) -> Bundle:
     catalog_rel = data.get("catalog")
     catalog = None
     if catalog_rel:
-        catalog = root / str(catalog_rel)
-        if not catalog.is_file():
-            raise IngestError(f"catalog file {catalog_rel!r} is missing", file=file, column="catalog")
+        catalog = bundle_member(root, catalog_rel, file, "catalog")
+    schema_rel = data.get("schema")
+    schema = bundle_member(root, schema_rel, file, "schema") if schema_rel else None
     return Bundle(
         root=root,
         file=file,
@@ -354,6 +398,7 @@ def read_bundle(root: Path, display: str) -> Bundle:
         if data.get("created_at")
         else None,
         catalog=catalog,
+        schema=schema,
         info=info,
         settings=settings,
         interrupted=bool(data.get("interrupted", False)),

@@ -1,7 +1,7 @@
 """Calibration factors: the type the DSQL pricer applies, and its file format.
 
 A calibration scales the DPU components the official formulas produce (fitting lives in
-:mod:`costmodel.calibrate`; this module is only what pricing needs to *apply* one, so pricing does
+:mod:`costmodel.calibrate.fit`; this module is only what pricing needs to *apply* one, so pricing does
 not import the fitting code and the fitting code may import pricing without a cycle).
 """
 

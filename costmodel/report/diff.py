@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from costmodel.core.errors import ReportError, read_text
+from costmodel.core.errors import ReportError
+from costmodel.core.safeio import read_text
 from costmodel.report.common import check_report
 
 Key = tuple[str, str, str]

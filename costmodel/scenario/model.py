@@ -27,7 +27,8 @@ from typing import Any
 import yaml
 
 from costmodel.core.assumptions import AssumptionSet, defaults
-from costmodel.core.errors import ScenarioError, read_text
+from costmodel.core.errors import ScenarioError
+from costmodel.core.safeio import read_text
 from costmodel.core.yamlio import safe_load
 
 
