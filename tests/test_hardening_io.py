@@ -148,15 +148,15 @@ def test_readiness_out_uses_the_same_writer(export: Path, tmp_path: Path) -> Non
 
 
 def test_calibration_out_uses_the_same_writer(tmp_path: Path) -> None:
-    from costmodel.calibrate.fit import Calibration, save_calibration
+    from costmodel.pricing.calibration import Calibration, save_calibration
     from costmodel.core.errors import CalibrationError
 
     fifo = tmp_path / "calib.yaml"
     os.mkfifo(fifo)
     with pytest.raises(CalibrationError, match="FIFO"):
-        save_calibration(Calibration(), fifo)
+        save_calibration(Calibration(factors={}), fifo)
     good = tmp_path / "good.yaml"
-    save_calibration(Calibration(), good)
+    save_calibration(Calibration(factors={}), good)
     assert stat.S_IMODE(good.stat().st_mode) == 0o644 & ~_umask()
 
 

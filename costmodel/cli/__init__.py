@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from costmodel.core.errors import CostModelError
+from costmodel.core.safeio import byte_cap, max_bytes, parse_size
 
 COMMANDS: tuple[str, ...] = (
     "ingest",
@@ -74,7 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args))
+        cap = parse_size(args.max_bytes) if getattr(args, "max_bytes", None) else max_bytes()
+        with byte_cap(cap):
+            return int(args.func(args))
     except CostModelError as exc:
         print(f"dsqlcost {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code

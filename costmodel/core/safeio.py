@@ -240,7 +240,7 @@ def gunzip_capped(data: bytes, file: str, *, limit: int | None = None) -> bytes:
                 if total > cap:
                     raise _too_big(file, cap, IngestError, expanded=True)
                 parts.append(chunk)
-                pending = inflater.unconsumed_tail
+                pending = b"" if inflater.eof else inflater.unconsumed_tail
             while not inflater.eof:
                 chunk = inflater.decompress(b"", _CHUNK)
                 if not chunk:
@@ -264,22 +264,32 @@ def gunzip_capped(data: bytes, file: str, *, limit: int | None = None) -> bytes:
 
 
 def count_gunzip(stream: IO[bytes], budget: int) -> int:
-    """Expanded size of a gzip stream, reading until done or ``budget`` is passed (returns > budget then)."""
+    """Expanded size of a gzip stream, reading until done or past ``budget`` (then a value > budget).
+
+    Damaged data stops the count where it breaks (the reader reports the damage later, with the file
+    name): this only answers "how big would it get".
+    """
     total = 0
     inflater = zlib.decompressobj(wbits=31)
-    while total <= budget:
-        block = stream.read(_CHUNK)
-        if not block:
-            break
-        pending = block
-        while pending and total <= budget:
-            total += len(inflater.decompress(pending, _CHUNK))
-            pending = inflater.unconsumed_tail
-        if inflater.eof:
-            rest = inflater.unused_data.lstrip(b"\x00")
-            inflater = zlib.decompressobj(wbits=31)
-            if rest:
-                total += len(inflater.decompress(rest, _CHUNK))
+    try:
+        while total <= budget:
+            block = stream.read(_CHUNK)
+            if not block:
+                break
+            pending = block
+            while pending and total <= budget:
+                total += len(inflater.decompress(pending, _CHUNK))
+                pending = inflater.unconsumed_tail
+                if inflater.eof:  # next member (the rest of the input is in unused_data then)
+                    pending = inflater.unused_data.lstrip(b"\x00")
+                    inflater = zlib.decompressobj(wbits=31)
+            while total <= budget and not inflater.eof:
+                more = inflater.decompress(b"", _CHUNK)
+                if not more:
+                    break
+                total += len(more)
+    except zlib.error:
+        pass
     return total
 
 

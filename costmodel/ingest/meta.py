@@ -20,7 +20,7 @@ import yaml
 
 from costmodel.core.errors import CostModelError, IngestError
 from costmodel.core.safeio import read_text_capped
-from costmodel.core.timebase import parse_duration
+from costmodel.core.timebase import MAX_DURATION_SECONDS, MIN_WINDOW_SECONDS, parse_duration
 from costmodel.core.workload import CatalogFacts, IndexFacts, TableFacts
 from costmodel.core.yamlio import AliasRefused, safe_load_untrusted
 
@@ -172,7 +172,7 @@ def read_meta(path: Path, file: str) -> ExportMeta:
     if "window" in data:
         text = str(data["window"])
         try:
-            seconds = parse_duration(text, what="window")
+            seconds = parse_duration(text, what="window", minimum=MIN_WINDOW_SECONDS)
         except CostModelError as exc:
             raise IngestError(exc.message, file=file, column="window", hint=exc.hint) from None
     elif "window_seconds" in data:
@@ -180,11 +180,12 @@ def read_meta(path: Path, file: str) -> ExportMeta:
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, float))
-            or not value > 0
-            or value == float("inf")
+            or not MIN_WINDOW_SECONDS <= value <= MAX_DURATION_SECONDS
         ):
             raise IngestError(
-                f"window_seconds {value!r} is not a positive number", file=file, column="window_seconds"
+                f"window_seconds {value!r} is not a number of seconds from 1 to 100 years",
+                file=file,
+                column="window_seconds",
             )
         seconds = float(value)
     elif forms:
@@ -307,12 +308,52 @@ def bundle_member(root: Path, rel: Any, file: str, key: str) -> Path:
     return root / name
 
 
+_SCALARS = (str, int, float, bool, date, datetime)
+_TYPED_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "description": ((str,), "text"),
+    "tool_version": ((str,), "text"),
+    "collected_from": ((str,), "text"),
+    "scope": ((str,), "text"),
+    "interrupted": ((bool,), "true or false"),
+    "notes": ((list,), "a list of texts"),
+    "database": ((dict, str), "a mapping (name, size_bytes)"),
+    "settings": ((dict,), "a mapping of setting → value"),
+}
+"""bundle.yaml keys checked by type before use (a bundle may come from an upload)."""
+
+
+def _check_types(data: dict[str, Any], file: str) -> None:
+    """Refuse values of the wrong type, and nested containers where only plain values belong."""
+    for key, (types, what) in _TYPED_KEYS.items():
+        value = data.get(key)
+        if value is not None and (
+            not isinstance(value, types) or (bool not in types and isinstance(value, bool))
+        ):
+            raise IngestError(f"{key} must be {what}, not {type(value).__name__}", file=file, column=key)
+    for key in ("settings", "database", "server", "pgss_info"):
+        value = data.get(key)
+        if isinstance(value, dict):
+            for name, item in value.items():
+                if item is not None and not isinstance(item, _SCALARS):
+                    raise IngestError(
+                        f"{key}.{name} must be a plain value, not {type(item).__name__}",
+                        file=file,
+                        column=key,
+                    )
+    for note in data.get("notes") or ():
+        if not isinstance(note, str):
+            raise IngestError(
+                f"notes must be a list of texts, not of {type(note).__name__}", file=file, column="notes"
+            )
+
+
 def read_bundle(root: Path, display: str) -> Bundle:
-    """Validate ``bundle.yaml`` and locate the snapshot and catalog files."""
+    """Validate ``bundle.yaml`` (shape, types, contained paths) and locate the files it names."""
     file = f"{display.rstrip('/')}/bundle.yaml"
     data = load_yaml(root / "bundle.yaml", file)
     if not isinstance(data, dict):
         raise IngestError("bundle.yaml must be a mapping", file=file)
+    _check_types(data, file)
     fmt = str(data.get("format", ""))
     if fmt != BUNDLE_FORMAT:
         raise IngestError(

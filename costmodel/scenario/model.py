@@ -450,7 +450,7 @@ def _unknown_scenario(name: str) -> ScenarioError:
 
 def _user_layer(name_or_path: str) -> _Layer:
     path = Path(name_or_path)
-    if not path.is_file():
+    if not path.exists():
         raise _unknown_scenario(name_or_path)
     text = read_text(path, ScenarioError, "scenario file")
     return _parse_yaml(text, str(path), f"file {path.name}", "user")
