@@ -86,7 +86,10 @@ def materialise(data: bytes, filename: str, dest: Path) -> Path:
     """
     name = safe_filename(filename)
     if not is_archive(name):
-        if data[:2] == GZIP_MAGIC and count_gunzip(io.BytesIO(data), MAX_EXTRACTED_BYTES) > MAX_EXTRACTED_BYTES:
+        if (
+            data[:2] == GZIP_MAGIC
+            and count_gunzip(io.BytesIO(data), MAX_EXTRACTED_BYTES) > MAX_EXTRACTED_BYTES
+        ):
             raise IngestError(
                 f"the gzipped upload expands to more than {MAX_EXTRACTED_BYTES // MIB} MiB",
                 file=name,

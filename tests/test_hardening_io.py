@@ -148,8 +148,8 @@ def test_readiness_out_uses_the_same_writer(export: Path, tmp_path: Path) -> Non
 
 
 def test_calibration_out_uses_the_same_writer(tmp_path: Path) -> None:
-    from costmodel.pricing.calibration import Calibration, save_calibration
     from costmodel.core.errors import CalibrationError
+    from costmodel.pricing.calibration import Calibration, save_calibration
 
     fifo = tmp_path / "calib.yaml"
     os.mkfifo(fifo)
