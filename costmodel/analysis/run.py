@@ -99,13 +99,20 @@ class Analysis:
         calibration: Calibration | None = None,
         schema: Path | None = None,
         with_readiness: bool = True,
+        show_literals: bool = False,
     ) -> None:
-        """``workload`` is classified here if it is not yet (its profile columns are added once)."""
+        """``workload`` is classified here if it is not yet (its profile columns are added once).
+
+        ``show_literals`` lets dsql-lint see the texts as exported; by default it sees them with
+        every string literal replaced (:func:`costmodel.core.redact.lint_text`), so no finding
+        message can quote a password or a command line.
+        """
         self.workload = workload if "parse_status" in workload.statements else classify(workload)
         self.catalog = catalog
         self.calibration = calibration
         self.schema = schema if schema is not None else bundle_schema(self.workload)
         self.with_readiness = with_readiness
+        self.show_literals = show_literals
         self._readiness: dict[tuple[tuple[str, str], ...], Readiness] = {}
         self._front: OrderedDict[str, tuple[Usage, Contention, AssumptionSet]] = OrderedDict()
         self._base_usage: OrderedDict[str, tuple[Usage, AssumptionSet]] = OrderedDict()
@@ -145,6 +152,7 @@ class Analysis:
                 assumptions=usage.assumptions,
                 rows_written_per_call=usage.statements["rows_written_per_call"],
                 write_bytes_per_call=usage.statements["write_bytes_per_call"],
+                lint_literals=self.show_literals,
             )
         return self._readiness[key]
 

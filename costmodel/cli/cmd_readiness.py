@@ -148,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
         assumptions=assumptions,
         rows_written_per_call=usage.statements["rows_written_per_call"],
         write_bytes_per_call=usage.statements["write_bytes_per_call"],
+        lint_literals=args.show_literals,
     )
     regions = scenario_to_dict(scenario).get("regions", {})
     doc = readiness_document(

@@ -65,11 +65,26 @@ def redact_query(text: str) -> str:
     return scrub_literals(normalised, numbers=False)
 
 
-def scrub_literals(text: str, *, numbers: bool = True) -> str:
+def lint_text(text: str) -> str:
+    """``text`` with every quoted string replaced by the string literal ``'$n'`` (numbers kept).
+
+    What dsql-lint is given unless ``--show-literals``: its messages quote the statement
+    (``COPY with PROGRAM 'curl -u admin:…' is not supported``), and a ``$n`` parameter where a
+    literal string must stand makes it a parse error, so the placeholder stays a string literal and
+    every rule still fires on the same statements.
+    """
+    if "'" not in text and "$" not in text:
+        return text
+    return scrub_literals(text, numbers=False, quoted=True)
+
+
+def scrub_literals(text: str, *, numbers: bool = True, quoted: bool = False) -> str:
     """Replace quoted strings (and, with ``numbers``, numeric constants) by ``$n`` without parsing.
 
     Comments (``--`` to end of line, nested ``/* */``) and double-quoted identifiers are copied
     unchanged; an unterminated string or dollar-quoted body is replaced up to the end of the text.
+    With ``quoted`` a string becomes the literal ``'$n'`` instead (still a string to a parser),
+    followed by as many line breaks as it spanned, so line numbers stay those of ``text``.
     """
     counter = max((int(n) for n in _PARAM.findall(text)), default=0)
     out: list[str] = []
@@ -100,14 +115,14 @@ def scrub_literals(text: str, *, numbers: bool = True) -> str:
         elif ch == "'" or (_STRING_PREFIX.match(text, i) and not _after_ident(text, i)):
             start_quote = text.index("'", i)
             backslashes = text[i] in "eE" and start_quote == i + 1
-            i = _quoted_end(text, start_quote + 1, "'", backslashes=backslashes)
-            out.append(param())
+            begin, i = i, _quoted_end(text, start_quote + 1, "'", backslashes=backslashes)
+            out.append(f"'{param()}'" + "\n" * text.count("\n", begin, i) if quoted else param())
         elif ch == "$":
             tag = _DOLLAR_TAG.match(text, i)
             if tag and not _after_ident(text, i):
                 close = text.find(tag.group(0), tag.end())
-                i = length if close < 0 else close + len(tag.group(0))
-                out.append(param())
+                begin, i = i, length if close < 0 else close + len(tag.group(0))
+                out.append(f"'{param()}'" + "\n" * text.count("\n", begin, i) if quoted else param())
             else:
                 digits = _PARAM.match(text, i)
                 end = digits.end() if digits else i + 1

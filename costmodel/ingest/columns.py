@@ -423,7 +423,7 @@ def _floats(
     beyond = arr > ceiling
     if beyond.any():
         first = int(np.flatnonzero(beyond)[0])
-        what = "2^63 (bigint)" if ceiling == MAX_COUNTER else f"{ceiling:g} ms"
+        what = "2^63, a bigint" if ceiling == MAX_COUNTER else f"{ceiling:g} ms"
         raise raw.error(
             f"value {_show(vals[first])} is beyond the largest this counter can hold ({what})",
             first,
