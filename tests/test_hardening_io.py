@@ -366,11 +366,11 @@ def test_a_second_path_to_the_same_file_is_refused(export: Path, tmp_path: Path)
         load_workload([export, link], window="1h")
 
 
-def test_a_copy_of_the_same_export_is_refused(export: Path, tmp_path: Path) -> None:
+def test_a_copy_of_the_same_export_is_merged_with_a_warning(export: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy.csv"
     copy.write_bytes(export.read_bytes())
-    with pytest.raises(IngestError, match="same content"):
-        load_workload([export, copy], window="1h")
+    workload = load_workload([export, copy], window="1h")
+    assert any("same content" in note and "count twice" in note for note in workload.notes)
 
 
 def test_the_same_cluster_twice_in_a_fleet_is_refused(export: Path) -> None:

@@ -310,7 +310,13 @@ def judge(table: Table, *, texts_exact: bool = True) -> Verdict:
             out: dict[str, Any] = {}
             for name, value in zip(canonical, row):
                 if name in NUMERIC:
-                    ceiling = MAX_TIME_MS if name.endswith("_time") else MAX_COUNTER
+                    ceiling = (
+                        MAX_TIME_MS
+                        if name.endswith("_time")
+                        else 1e24
+                        if name == "wal_bytes"
+                        else MAX_COUNTER
+                    )
                     out[name] = _number(value, name in REQUIRED, ceiling)
                 elif name == "queryid":
                     out[name] = _integer(value, INT64)

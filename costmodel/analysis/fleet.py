@@ -97,7 +97,7 @@ def expand_sources(args: Sequence[str | Path]) -> list[ClusterSource]:
             found += inner
         else:
             found.append(path)
-    refuse_repeated(found, what="cluster export")
+    refuse_repeated(found, what="cluster export", content=False)
     names: dict[str, int] = {}
     out = []
     for path in found:

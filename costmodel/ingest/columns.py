@@ -157,6 +157,8 @@ _BOOLS: dict[Any, Any] = {
 _BAD = object()
 MAX_COUNTER = float(2**63)
 """Largest counter accepted: pg_stat_statements counts in ``bigint`` (int8)."""
+MAX_NUMERIC = 1e24
+"""Largest ``wal_bytes`` accepted: a ``numeric`` in pg_stat_statements, not a bigint (a yottabyte)."""
 MAX_TIME_MS = 1e17
 """Largest time column accepted, in ms (about 3 million years of one backend): anything above is damage."""
 MAX_QUERY_BYTES = 1 << 20
@@ -260,7 +262,11 @@ def normalise(raw: RawTable) -> Normalised:
                 original[name],
                 raw.values[source_index[name]],
                 required=name in REQUIRED_COLUMNS,
-                ceiling=MAX_TIME_MS if name.endswith("_time") else MAX_COUNTER,
+                ceiling=MAX_TIME_MS
+                if name.endswith("_time")
+                else MAX_NUMERIC
+                if name == "wal_bytes"
+                else MAX_COUNTER,
             )
         else:
             data[name] = np.full(n, np.nan)
@@ -423,7 +429,7 @@ def _floats(
     beyond = arr > ceiling
     if beyond.any():
         first = int(np.flatnonzero(beyond)[0])
-        what = "2^63, a bigint" if ceiling == MAX_COUNTER else f"{ceiling:g} ms"
+        what = {MAX_COUNTER: "2^63, a bigint", MAX_NUMERIC: "10^24"}.get(ceiling, f"{ceiling:g} ms")
         raise raw.error(
             f"value {_show(vals[first])} is beyond the largest this counter can hold ({what})",
             first,

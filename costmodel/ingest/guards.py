@@ -5,7 +5,8 @@ given twice, a copy of it under another name, an "earlier" export of a different
 entries then all count as new, with their whole lifetime counters). Each case now has one rule
 here, used by plain exports, ``--merge``, ``--since`` and fleets alike:
 
-* the same file (by name, a link, or identical content) given twice is refused with the fix;
+* the same file (by name or through a link) given twice is refused with the fix; two files with
+  identical bytes are read (both) with a warning that they may be one export counted twice;
 * ``--since`` must share entries with the later export: when almost none of the earlier export's
   entries reappear *and* almost none of the later export's calls are matched, the two are not
   snapshots of one server and the delta is refused;
@@ -25,8 +26,8 @@ import pandas as pd
 from costmodel.core.errors import IngestError
 from costmodel.core.workload import Window
 
-MIN_MATCHED_SHARE = 0.10
-"""Below this share of earlier entries found again *and* of later calls matched, ``--since`` is refused."""
+MIN_MATCHED_PERCENT = 10
+"""Below this share (%) of earlier entries found again *and* of later calls matched, ``--since`` is refused."""
 MAX_CALLS_PER_SECOND = 10_000_000.0
 """More statements per second than any one PostgreSQL server executes (the fastest run ~1-2 M/s)."""
 MAX_BUSY_BACKENDS = 100_000.0
@@ -53,11 +54,12 @@ def _digest(path: Path) -> str | None:
     return digest.hexdigest()
 
 
-def refuse_repeated(paths: Sequence[Path], *, what: str = "export") -> None:
-    """Refuse the same file twice: the same name, another path to it, or a copy with identical bytes.
+def refuse_repeated(paths: Sequence[Path], *, what: str = "export", content: bool = True) -> list[str]:
+    """Refuse the same file twice (the same name, or another path to it); warn about identical copies.
 
-    Content is compared only between regular files of equal size (hashing is skipped otherwise),
-    so the check costs nothing for ordinary inputs.
+    Returns the warnings: with ``content``, files of equal size are hashed and byte-identical ones
+    named (an idle server can give two identical snapshots, and tests copy one export, so a copy is
+    merged explicitly with a warning rather than refused). Costs nothing when sizes differ.
     """
     seen: dict[tuple[int, int], Path] = {}
     sizes: dict[int, list[Path]] = {}
@@ -72,24 +74,22 @@ def refuse_repeated(paths: Sequence[Path], *, what: str = "export") -> None:
                 hint=f"give each {what} once",
             )
         seen[key] = path
-        if path.is_file():
+        if content and path.is_file():
             sizes.setdefault(path.stat().st_size, []).append(path)
+    warnings: list[str] = []
     for group in sizes.values():
-        if len(group) < 2:
-            continue
         digests: dict[str, Path] = {}
-        for path in group:
+        for path in group if len(group) > 1 else ():
             digest = _digest(path)
             if digest is None:
                 continue
             if digest in digests:
-                raise IngestError(
-                    f"{digests[digest]} and {path} have the same content: the same {what} given twice "
-                    "would count its statements twice",
-                    file=str(path),
-                    hint=f"give each {what} once (two exports of one server differ at least in their counters)",
+                warnings.append(
+                    f"warning: {digests[digest]} and {path} have the same content: read as two {what}s, their "
+                    "statements count twice (give the file once if it is one export)"
                 )
-            digests[digest] = path
+            digests.setdefault(digest, path)
+    return warnings
 
 
 def check_same_server(
@@ -107,7 +107,7 @@ def check_same_server(
     calls = np.nan_to_num(later_calls.astype(float))
     total = float(calls.sum())
     calls_share = float(calls[later_matched].sum()) / total if total > 0 else float(later_matched.mean())
-    if earlier_found < MIN_MATCHED_SHARE and calls_share < MIN_MATCHED_SHARE:
+    if max(earlier_found, calls_share) * 100 < MIN_MATCHED_PERCENT:
         raise IngestError(
             f"only {earlier_found:.0%} of the entries of {earlier_file} appear in {later_file}, and they carry "
             f"{calls_share:.0%} of its calls: the two are not snapshots of the same server "

@@ -191,11 +191,12 @@ def _load(
                 file=str(since),
                 hint="read the bundle alone: dsqlcost ingest BUNDLE_DIR",
             )
-        refuse_repeated([Path(since), given[0]], what="snapshot")
+        refuse_repeated([Path(since), given[0]], what="snapshot", content=False)
         gathered = _gather_snapshots(Path(since), given[0], explicit is not None, progress)
     else:
-        refuse_repeated(given)
+        repeated = refuse_repeated(given)
         gathered = _gather_exports(given, explicit is not None, progress)
+        gathered.notes.extend(repeated)
     resolved = explicit or gathered.window
     if resolved is None:
         raise IngestError("no observation window", file=", ".join(gathered.sources), hint=NO_WINDOW_HINT)

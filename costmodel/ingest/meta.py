@@ -183,7 +183,7 @@ def read_meta(path: Path, file: str) -> ExportMeta:
             or not MIN_WINDOW_SECONDS <= value <= MAX_DURATION_SECONDS
         ):
             raise IngestError(
-                f"window_seconds {value!r} is not a number of seconds from 1 to 100 years",
+                f"window_seconds {value!r} is not a positive number of seconds (1 s to 100 years)",
                 file=file,
                 column="window_seconds",
             )

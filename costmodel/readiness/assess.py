@@ -95,8 +95,8 @@ def assess_readiness(
     :data:`costmodel.readiness.checks.METRICS`, indexed like the statements) replaces all of them, e.g.
     a fleet's worst value per statement over its clusters. Classification runs here when the
     workload has not been classified. dsql-lint missing is a finding, not an error. dsql-lint sees
-    texts and schema with string literals replaced (:func:`~costmodel.core.redact.lint_text`: its
-    messages quote statements) unless ``lint_literals``.
+    the workload's texts with string literals replaced (:func:`~costmodel.core.redact.lint_text`: its
+    messages quote statements) unless ``lint_literals``; a schema dump is linted as written.
     """
     catalog = load_checks()
     when = as_of or catalog.dsql_as_of
@@ -117,7 +117,7 @@ def assess_readiness(
     schema_sql = read_schema(schema) if schema is not None else None
     lint = run_dsql_lint(
         distinct if lint_literals else [lint_text(t) for t in distinct],
-        schema_sql if lint_literals or schema_sql is None else lint_text(schema_sql),
+        schema_sql,  # as written: pg_dump idioms such as DEFAULT nextval('t_id_seq') are what is checked
         include=lintable,
         executable=lint_executable,
     )
