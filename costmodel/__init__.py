@@ -8,7 +8,7 @@ pipeline)::
 
 ``core`` is the shared vocabulary and imports no stage. This package exposes the public verbs,
 imported on first use so that ``import costmodel.core.errors`` stays cheap (classification's verb
-is ``costmodel.classify.classify``: the stage package holds the name ``classify`` here); the CLI
+is ``costmodel.classify.frame.classify``: the stage package holds the name ``classify`` here); the CLI
 (:mod:`costmodel.cli`) and the dashboard (package ``dashboard``) are thin front ends over them.
 """
 

@@ -117,6 +117,7 @@ def create_app(
     catalog: PriceCatalog | None = None,
     auth: BasicAuth | None = None,
     cache: UploadCache | None = None,
+    check_host: bool = True,
 ) -> Dash:
     """Build the dashboard app.
 
@@ -124,6 +125,7 @@ def create_app(
     an upload); ``scenario`` a preset name or YAML file; ``window`` the observation window for
     exports without one. Loading and the first scenario run happen here, so bad input raises its
     :class:`~costmodel.core.errors.CostModelError` before the server starts and the first page is fast.
+    ``check_host`` answers only loopback ``Host`` headers (DNS rebinding guard; off with ``--allow-remote``).
     """
     cache = cache if cache is not None else UploadCache(catalog)
     initial = load_scenario(scenario)
@@ -165,15 +167,17 @@ def create_app(
     files.register(app, cache)
     for page in PAGES:
         page.register(app, cache)
-    _harden(app, auth)
+    _harden(app, auth, check_host)
     app.server.extensions["dsqlcost_cache"] = cache
     return app
 
 
-def _harden(app: Dash, auth: BasicAuth | None) -> None:
+def _harden(app: Dash, auth: BasicAuth | None, check_host: bool) -> None:
     server = app.server
     server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     server.debug = False
+    if check_host:
+        auth_module.install_host_check(server)
     if auth is not None:
         auth_module.install(server, auth)
 

@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,4 +111,43 @@ def install(server: Flask, auth: BasicAuth) -> None:
                 "WWW-Authenticate": f'Basic realm="{auth.realm}", charset="UTF-8"',
                 "Content-Type": "text/plain",
             },
+        )
+
+
+def host_name(header: str | None) -> str:
+    """The host part of a ``Host`` header (``[::1]:8050`` → ``::1``, ``Example.com:80`` → ``example.com``)."""
+    text = (header or "").strip().lower()
+    if text.startswith("["):
+        return text[1 : text.find("]")] if "]" in text else ""
+    return text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+
+
+def is_loopback_name(name: str) -> bool:
+    """``localhost``, 127.0.0.0/8 or ``::1``: names only this machine answers to."""
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def install_host_check(server: Flask) -> None:
+    """Answer only requests whose ``Host`` is a loopback name (DNS rebinding guard).
+
+    Why: a web page on ``evil.example`` can rebind its name to 127.0.0.1; the browser then sends
+    ``Host: evil.example`` to the dashboard and lets the page read the answers (costs, query texts)
+    and upload files. A loopback-bound dashboard only ever needs ``localhost``/``127.0.0.1``/``::1``,
+    so anything else is refused with 421 before any page or callback runs. ``--allow-remote`` turns
+    this off (the server is then meant to be reached by other names, behind basic auth).
+    """
+
+    @server.before_request
+    def _check_host() -> Response | None:
+        if is_loopback_name(host_name(request.headers.get("Host"))):
+            return None
+        return Response(
+            "dsqlcost dashboard: this Host is not served (open it as http://127.0.0.1:PORT/)\n",
+            421,
+            {"Content-Type": "text/plain; charset=utf-8"},
         )

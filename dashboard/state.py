@@ -43,6 +43,9 @@ MAX_UPLOADS = 6
 """Workloads kept in memory at once (least recently used evicted first)."""
 MAX_RUNS = 24
 """Scenario runs kept (report dict + run objects), across all uploads."""
+MAX_CACHE_BYTES = 1 << 30
+"""Memory the loaded workloads and cached runs may hold together (estimated), least recently used
+evicted first: six uploads of 200 MiB each would otherwise hold gigabytes."""
 SWEEP_POINTS = 1_000
 """Break-even sweep resolution in the dashboard (the CLI uses 10,000; crossovers are solved exactly
 either way, the points only draw the curve, and the report keeps 201 of them)."""
@@ -66,10 +69,17 @@ class Entry:
     directory: Path | None = None
     """Temporary directory of an upload (deleted on eviction); None for files given on the command line."""
     lock: threading.Lock = field(default_factory=threading.Lock)
+    size: int = 0
+    """Estimated bytes held (the statement frame, texts included), counted against the cache budget."""
 
     @property
     def statements(self) -> int:
         return len(self.analysis.workload.statements)
+
+
+def frame_bytes(frame: pd.DataFrame) -> int:
+    """Bytes a frame holds, texts included (``memory_usage(deep=True)``)."""
+    return int(frame.memory_usage(deep=True, index=True).sum())
 
 
 class DashboardRun:
@@ -80,6 +90,8 @@ class DashboardRun:
         self.entry = entry
         self.result = result
         self.report = report
+        self.size = int(result.usage.statements.memory_usage(deep=False).sum()) + entry.size // 2
+        """Estimated bytes: the usage frame, and the derived tables (about half the workload's size)."""
 
     @property
     def scenario(self) -> Scenario:
@@ -147,11 +159,13 @@ class UploadCache:
         *,
         max_uploads: int = MAX_UPLOADS,
         max_runs: int = MAX_RUNS,
+        max_bytes: int = MAX_CACHE_BYTES,
         sweep_points: int = SWEEP_POINTS,
     ) -> None:
         self.catalog = catalog if catalog is not None else load_catalog()
         self.max_uploads = max_uploads
         self.max_runs = max_runs
+        self.max_bytes = max_bytes
         self.sweep_points = sweep_points
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._runs: OrderedDict[tuple[str, str], DashboardRun] = OrderedDict()
@@ -180,6 +194,7 @@ class UploadCache:
             return found
         workload = load_workload([path], window=window or None)
         entry = Entry(key, label or path.name, Analysis(workload, self.catalog))
+        entry.size = frame_bytes(workload.statements)
         return self._store(entry)
 
     def add_upload(self, contents: str, filename: str, *, window: str | None = None) -> Entry:
@@ -195,6 +210,7 @@ class UploadCache:
             target = uploads.materialise(data, name, directory)
             workload = load_workload([target], window=window or None)
             entry = Entry(key, name, Analysis(workload, self.catalog), directory)
+            entry.size = frame_bytes(workload.statements)
         except CostModelError as exc:
             uploads.remove_tree(directory)
             raise _relabel(exc, directory, name) from None
@@ -207,12 +223,23 @@ class UploadCache:
         with self._lock:
             self._entries[entry.key] = entry
             self._entries.move_to_end(entry.key)
-            while len(self._entries) > self.max_uploads:
+            while len(self._entries) > 1 and (
+                len(self._entries) > self.max_uploads or self._bytes() > self.max_bytes
+            ):
                 _, old = self._entries.popitem(last=False)
                 self._drop_runs(old.key)
                 if old.directory is not None:
                     uploads.remove_tree(old.directory)
         return entry
+
+    def _bytes(self) -> int:
+        """Estimated bytes of every entry and cached run (call with the lock held)."""
+        return sum(e.size for e in self._entries.values()) + sum(r.size for r in self._runs.values())
+
+    def held_bytes(self) -> int:
+        """Estimated bytes the cache holds now (entries and runs)."""
+        with self._lock:
+            return self._bytes()
 
     def _drop_runs(self, key: str) -> None:
         for run_key in [k for k in self._runs if k[0] == key]:
@@ -247,7 +274,7 @@ class UploadCache:
             done = DashboardRun(entry, result, report)
         with self._lock:
             self._runs[run_key] = done
-            while len(self._runs) > self.max_runs:
+            while len(self._runs) > 1 and (len(self._runs) > self.max_runs or self._bytes() > self.max_bytes):
                 self._runs.popitem(last=False)
         return done
 

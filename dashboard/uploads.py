@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from typing import IO
 
 from costmodel.core.errors import IngestError
+from costmodel.core.safeio import count_gunzip
 
 MIB = 1024 * 1024
 MAX_UPLOAD_BYTES = 50 * MIB
@@ -36,6 +37,7 @@ ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz")
 EXPORT_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 _COPY_CHUNK = 1 << 16
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def safe_filename(name: str | None, default: str = "upload.csv") -> str:
@@ -84,6 +86,15 @@ def materialise(data: bytes, filename: str, dest: Path) -> Path:
     """
     name = safe_filename(filename)
     if not is_archive(name):
+        if (
+            data[:2] == GZIP_MAGIC
+            and count_gunzip(io.BytesIO(data), MAX_EXTRACTED_BYTES) > MAX_EXTRACTED_BYTES
+        ):
+            raise IngestError(
+                f"the gzipped upload expands to more than {MAX_EXTRACTED_BYTES // MIB} MiB",
+                file=name,
+                hint="run `dsqlcost report` on the command line for exports this large",
+            )
         target = dest / name
         target.write_bytes(data)
         return target
@@ -138,16 +149,26 @@ class _Budget:
             )
 
     def copy(self, source: IO[bytes], target: Path) -> None:
+        """Copy one member, counting its bytes, and a gzip member's expansion (read later) too."""
         with target.open("wb") as out:
             while chunk := source.read(_COPY_CHUNK):
                 self.bytes += len(chunk)
-                if self.bytes > MAX_EXTRACTED_BYTES:
-                    raise IngestError(
-                        f"the archive expands to more than {MAX_EXTRACTED_BYTES // MIB} MiB",
-                        file=self.archive,
-                        hint="gzip the snapshot files inside the bundle, or run `dsqlcost report` locally",
-                    )
+                self._check()
                 out.write(chunk)
+        with target.open("rb") as written:
+            if written.read(2) == GZIP_MAGIC:
+                written.seek(0)
+                size = target.stat().st_size
+                self.bytes += count_gunzip(written, MAX_EXTRACTED_BYTES - self.bytes + size + 1) - size
+                self._check()
+
+    def _check(self) -> None:
+        if self.bytes > MAX_EXTRACTED_BYTES:
+            raise IngestError(
+                f"the archive expands to more than {MAX_EXTRACTED_BYTES // MIB} MiB (gzip members counted expanded)",
+                file=self.archive,
+                hint="archive only the bundle directory, or run `dsqlcost report` locally",
+            )
 
 
 def _target(root: Path, rel: PurePosixPath) -> Path:

@@ -14,6 +14,7 @@ return an :class:`Outcome` whose ``problems`` list the broken properties (empty 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import math
 from collections.abc import Sequence
@@ -239,3 +240,44 @@ def run_cli_case(case: Case, directory: Path) -> Outcome:
 
 
 __all__ = ["Outcome", "check_error", "check_workload", "run_case", "run_cli_case"]
+
+
+@functools.lru_cache(maxsize=1)
+def _pipeline_inputs() -> tuple[Any, Any]:
+    """The price catalog and the default scenario, loaded once per process."""
+    from costmodel.core.catalog import load_catalog
+    from costmodel.scenario.model import load_scenario
+
+    return load_catalog(), load_scenario(None)
+
+
+def run_pipeline_case(case: Case, directory: Path) -> Outcome:
+    """Read ``case`` and, when it reads, price it and render the report (JSON and table).
+
+    The property: a result, or a :class:`~costmodel.core.errors.CostModelError` — never another
+    exception (``decimal.InvalidOperation``, ``TypeError``, ``UnicodeEncodeError`` were found this way).
+    """
+    from costmodel.analysis.run import Analysis
+    from costmodel.core.errors import CostModelError
+    from costmodel.report import render
+    from costmodel.report.model import build_report
+
+    outcome = run_case(case, directory)
+    if outcome.result != "workload" or outcome.problems:
+        return outcome
+    from costmodel.ingest.load import load_workload
+
+    path = directory / f"fuzz{case.suffix}"
+    catalog, scenario = _pipeline_inputs()
+    try:
+        workload = load_workload([path], window=case.window, include_nested=case.include_nested)
+        report = build_report(Analysis(workload, catalog).run(scenario, sweep_points=50))
+        for fmt in ("json", "text"):
+            render(report, fmt, width=120, color=False)
+    except CostModelError as exc:
+        text = str(exc)
+        problems = [f"the error spans several lines: {text[:200]!r}"] if "\n" in text else []
+        return Outcome(case, "priced-error", problems, text)
+    except Exception as exc:
+        return Outcome(case, "priced-error", [f"pricing raised {type(exc).__name__}: {exc!r}"[:400]])
+    return Outcome(case, "priced", [])

@@ -206,13 +206,24 @@ class _Unsure(Exception):
     pass
 
 
-def _number(value: Any, required: bool) -> float:
+MAX_COUNTER = float(2**63)
+MAX_TIME_MS = 1e17
+"""The ceilings ingest states (costmodel.ingest.columns): bigint counters, time columns in ms."""
+
+
+def _plain_digits(value: Any) -> None:
+    if isinstance(value, str) and (not value.isascii() or "_" in value):
+        raise _Invalid(f"{value!r} is not a plain ASCII decimal")
+
+
+def _number(value: Any, required: bool, ceiling: float = MAX_COUNTER) -> float:
     if value is None or value == "":
         if required:
             raise _Invalid("empty required value")
         return math.nan
     if isinstance(value, (bool, list, dict)):
         raise _Invalid(f"{value!r} is not a number")
+    _plain_digits(value)
     if isinstance(value, (int, float)):
         number = float(value) if not isinstance(value, int) or abs(value) < 2**1023 else math.inf
     else:
@@ -224,12 +235,15 @@ def _number(value: Any, required: bool) -> float:
         raise _Invalid(f"{value!r} is not finite")
     if number < 0:
         raise _Invalid(f"{value!r} is negative")
+    if number > ceiling:
+        raise _Invalid(f"{value!r} is beyond the counter's ceiling")
     return number
 
 
 def _integer(value: Any, bounds: tuple[int, int]) -> int | None:
     if value is None or value == "":
         return None
+    _plain_digits(value)
     if type(value) is int:
         number = value
     elif type(value) is float and value.is_integer() and abs(value) < 2**53:
@@ -296,7 +310,14 @@ def judge(table: Table, *, texts_exact: bool = True) -> Verdict:
             out: dict[str, Any] = {}
             for name, value in zip(canonical, row):
                 if name in NUMERIC:
-                    out[name] = _number(value, name in REQUIRED)
+                    ceiling = (
+                        MAX_TIME_MS
+                        if name.endswith("_time")
+                        else 1e24
+                        if name == "wal_bytes"
+                        else MAX_COUNTER
+                    )
+                    out[name] = _number(value, name in REQUIRED, ceiling)
                 elif name == "queryid":
                     out[name] = _integer(value, INT64)
                 elif name in OID_COLUMNS:
@@ -309,6 +330,8 @@ def judge(table: Table, *, texts_exact: bool = True) -> Verdict:
                     out[name] = None if value == "" else value
                 elif name in TIMESTAMPS:
                     _timestamp(value)
+                elif table.typed and isinstance(value, (list, dict)):
+                    raise _Invalid(f"{name} holds an array or object")
             rows.append(out)
     except _Invalid as exc:
         return invalid(str(exc))

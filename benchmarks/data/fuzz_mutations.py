@@ -483,11 +483,75 @@ def garbage(chooser: Chooser, base: Base) -> Case:
     return Case("garbage", kind, base.name, data, pick(chooser, SUFFIXES), verdict)
 
 
+HOSTILE_NUMBERS: tuple[Any, ...] = (
+    "99999999999999999999999999999999999999999999", 10**44, "9223372036854775807", 2**63 - 1, 2**63,
+    "1e300", 1e300, 1.7976931348623157e308, "1e17", 1e16, "1_000", "\u0661\u0662\u0663", "\uff11\uff10",
+    "0x10", " 5 ", "+5", "5.", ".5", "1e-320", 0, "0",
+)  # fmt: skip
+"""Numbers that crashed pricing (huge counters) or that Python reads but PostgreSQL never writes."""
+HOSTILE_VALUES: tuple[Any, ...] = ([], {}, [1, 2], {"a": 1}, 5, 1.5, True, None, "", "x" * 300)
+"""Non-string values for identity columns (``datname: []`` crashed the database breakdown)."""
+SURROGATES = ("\udc80", "\ud800", "\udfff", "\ud83d", "\udc80\udc80")
+HOSTILE_COUNTERS = ("calls", "total_exec_time", "rows", "shared_blks_hit", "shared_blks_dirtied", "wal_bytes",
+                    "total_plan_time", "plans", "queryid", "userid", "dbid")  # fmt: skip
+
+
+def _hostile_rows(chooser: Chooser) -> list[dict[str, Any]]:
+    rows = []
+    for index in range(chooser.integer(1, 4)):
+        rows.append(
+            {
+                "userid": 10, "dbid": 5, "toplevel": True, "queryid": 1000 + index,
+                "query": pick(chooser, ("SELECT a FROM t WHERE id = $1", "UPDATE t SET a = $1 WHERE id = $2",
+                                        "INSERT INTO t VALUES ($1, $2)", "COPY t FROM PROGRAM 'curl -u a:b x'",
+                                        "ALTER ROLE r PASSWORD 'pw'", "BEGIN", "COMMIT")),
+                "calls": 10 * (index + 1), "total_exec_time": 2.5 * (index + 1), "rows": index + 1,
+                "shared_blks_hit": 3, "shared_blks_dirtied": 1, "wal_bytes": 100, "plans": 1,
+                "total_plan_time": 0.1, "datname": "app", "rolname": "web",
+            }
+        )  # fmt: skip
+    return rows
+
+
+def hostile(chooser: Chooser, base: Base) -> Case:
+    """The mutations that found the tracebacks of issue 16: huge and non-decimal numbers, non-string
+    identity columns in JSON, lone surrogates in texts; read with a window from one second up."""
+    rows = _hostile_rows(chooser)
+    kind = pick(chooser, ("huge number", "huge number", "identity value", "surrogate", "mixed"))
+    as_json = kind in ("identity value", "surrogate") or chance(chooser, 50)
+    for _ in range(chooser.integer(1, 3)):
+        row = pick(chooser, rows)
+        if kind in ("huge number", "mixed"):
+            row[pick(chooser, HOSTILE_COUNTERS)] = pick(chooser, HOSTILE_NUMBERS)
+        if kind in ("identity value", "mixed") and as_json:
+            row[pick(chooser, ("datname", "rolname", "query", "toplevel", "queryid", "userid"))] = pick(
+                chooser, HOSTILE_VALUES
+            )
+        if kind in ("surrogate", "mixed"):
+            at = chooser.integer(0, len(str(row["query"])))
+            text = str(row["query"])
+            row["query"] = text[:at] + pick(chooser, SURROGATES) + text[at:]
+    if as_json:
+        text = json.dumps(rows, ensure_ascii=True)
+        data, suffix = text.encode("utf-8"), ".json"
+    else:
+        columns = list(rows[0])
+        lines = [",".join(columns)]
+        for row in rows:
+            cells = ['"' + str(row.get(c, "")).replace('"', '""') + '"' for c in columns]
+            lines.append(",".join(cells))
+        data = ("\n".join(lines) + "\n").encode("utf-8", "surrogatepass")
+        suffix = ".csv"
+    window = pick(chooser, ("1h", "1s", "7d", "90m"))
+    return Case("hostile", kind, "hostile", data, suffix, unsure("hostile values"), window=window)
+
+
 FAMILIES: dict[str, Callable[[Chooser, Base], Case]] = {
     "preserving": preserving,
     "structure": structure,
     "bytes": bytes_level,
     "garbage": garbage,
+    "hostile": hostile,
 }
 
 

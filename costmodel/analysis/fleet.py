@@ -34,6 +34,7 @@ from costmodel.core.errors import IngestError
 from costmodel.core.estimate import Assumption, LineItem, OptionEstimate
 from costmodel.core.options import SV2_IO_OPTIMIZED, SV2_STANDARD, OptionKind
 from costmodel.core.workload import Workload
+from costmodel.ingest.guards import refuse_repeated
 from costmodel.ingest.load import load_workload, matched_filter_values
 from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import SERVICE as DSQL_SERVICE
@@ -96,6 +97,7 @@ def expand_sources(args: Sequence[str | Path]) -> list[ClusterSource]:
             found += inner
         else:
             found.append(path)
+    refuse_repeated(found, what="cluster export", content=False)
     names: dict[str, int] = {}
     out = []
     for path in found:

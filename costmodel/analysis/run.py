@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from costmodel.analysis.ranges import Ranges, price_ranges, range_cases
 from costmodel.classify.frame import classify
@@ -27,9 +26,9 @@ from costmodel.core.catalog import PriceCatalog
 from costmodel.core.estimate import Assumption, CostCurve, OptionEstimate
 from costmodel.core.options import Footprint, OptionKind
 from costmodel.core.workload import Workload
-from costmodel.core.yamlio import safe_load
 from costmodel.decision import Decision, TreeInputs, check_residency, walk
 from costmodel.decision.model import Path as TreePath
+from costmodel.ingest.meta import read_bundle
 from costmodel.pricing import PricingInput, price_options
 from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import attempt_dpu
@@ -104,13 +103,20 @@ class Analysis:
         calibration: Calibration | None = None,
         schema: Path | None = None,
         with_readiness: bool = True,
+        show_literals: bool = False,
     ) -> None:
-        """``workload`` is classified here if it is not yet (its profile columns are added once)."""
+        """``workload`` is classified here if it is not yet (its profile columns are added once).
+
+        ``show_literals`` lets dsql-lint see the texts as exported; by default it sees them with
+        every string literal replaced (:func:`costmodel.core.redact.lint_text`), so no finding
+        message can quote a password or a command line.
+        """
         self.workload = workload if "parse_status" in workload.statements else classify(workload)
         self.catalog = catalog
         self.calibration = calibration
         self.schema = schema if schema is not None else bundle_schema(self.workload)
         self.with_readiness = with_readiness
+        self.show_literals = show_literals
         self._readiness: dict[tuple[tuple[str, str], ...], Readiness] = {}
         self._front: OrderedDict[str, tuple[Usage, Contention, AssumptionSet]] = OrderedDict()
         self._base_usage: OrderedDict[str, tuple[Usage, AssumptionSet]] = OrderedDict()
@@ -150,6 +156,7 @@ class Analysis:
                 assumptions=usage.assumptions,
                 rows_written_per_call=usage.statements["rows_written_per_call"],
                 write_bytes_per_call=usage.statements["write_bytes_per_call"],
+                lint_literals=self.show_literals,
             )
         return self._readiness[key]
 
@@ -331,17 +338,8 @@ def bundle_schema(workload: Workload) -> Path | None:
     bundles = [Path(s) for s in workload.sources if Path(s).name == "bundle.yaml"]
     if len(bundles) != 1:
         return None
-    try:
-        meta = safe_load(bundles[0].read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError):
-        return None
-    name = meta.get("schema") if isinstance(meta, dict) else None
-    if not isinstance(name, str) or not name:
-        return None
-    path = (bundles[0].parent / name).resolve()
-    if bundles[0].parent.resolve() not in path.parents:
-        return None  # a bundle may only point inside itself
-    return path if path.is_file() else None
+    root = bundles[0].parent
+    return read_bundle(root, str(root)).schema  # contained and checked in one place
 
 
 def analyse(

@@ -16,7 +16,8 @@ from costmodel.audit.plan import MigrationPlan, build_plan, remediated_workload
 from costmodel.audit.remediate import Remediation, remediate
 from costmodel.audit.weight import apply_weights
 from costmodel.core.catalog import load_catalog
-from costmodel.core.errors import CostModelError, ReportError, read_text
+from costmodel.core.errors import CostModelError, ReportError
+from costmodel.core.safeio import read_text, write_output
 from costmodel.ingest.load import load_workload
 from costmodel.scenario.model import load_scenario
 
@@ -71,11 +72,5 @@ def make_plan(
 
 
 def _write(path: Path, text: str) -> None:
-    if not path.parent.is_dir():
-        raise ReportError(
-            f"--ddl-out {str(path)!r}: folder {str(path.parent)!r} does not exist", hint="create it first"
-        )
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ReportError(f"cannot write --ddl-out {str(path)!r}: {exc.strerror or exc}") from None
+    """The shared output writer (regular files or new paths only, written whole, mode 0644)."""
+    write_output(path, text, error=ReportError, option="--ddl-out", example="remediated.sql")

@@ -28,7 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from costmodel.core.errors import CalibrationError, read_text
+from costmodel.core.errors import CalibrationError
+from costmodel.core.safeio import read_text
 
 METRICS: dict[str, str] = {
     "multiregionwritedpu": "MultiRegionWriteDPU",

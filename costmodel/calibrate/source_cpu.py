@@ -27,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from costmodel.calibrate.cloudwatch import _time
-from costmodel.core.errors import CalibrationError, read_text
+from costmodel.core.errors import CalibrationError
+from costmodel.core.safeio import read_text
 
 METRIC = "CPUUtilization"
 HINT = (

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from costmodel.calibrate.explain import DpuBlock
-from costmodel.core.errors import CalibrationError, read_text
+from costmodel.core.errors import CalibrationError
+from costmodel.core.safeio import read_text
 
 FIELDS: dict[str, tuple[str, ...]] = {
     "query": ("query", "normalized_sql", "normalised_sql", "sql", "statement", "query_text"),

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Sequence
 
 from costmodel.core.errors import CostModelError
+from costmodel.core.safeio import byte_cap, max_bytes, parse_size
 
 COMMANDS: tuple[str, ...] = (
     "ingest",
@@ -59,14 +60,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``dsqlcost`` console script."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Entry point of the ``dsqlcost`` console script.
+
+    Ctrl-C is caught from the first line on (building the parser imports every command module,
+    which takes a moment): one line and exit 130, never a traceback.
+    """
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("dsqlcost: interrupted", file=sys.stderr)
+        return 130
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
-        return int(args.func(args))
+        cap = parse_size(args.max_bytes) if getattr(args, "max_bytes", None) else max_bytes()
+        with byte_cap(cap):
+            return int(args.func(args))
     except CostModelError as exc:
         print(f"dsqlcost {args.command}: error: {exc}", file=sys.stderr)
         return exc.exit_code

@@ -72,6 +72,12 @@ def register(subparsers: Any) -> None:
         "--gzip", action="store_true", help="write snapshots as .csv.gz (advised for long --every series)"
     )
     parser.add_argument("--description", default="", help="free text stored in bundle.yaml")
+    parser.add_argument(
+        "--keep-secrets",
+        action="store_true",
+        help="write query texts with their literals (default: replaced by $n as in reports, because "
+        "utility statements such as ALTER ROLE … PASSWORD '…' keep them); the bundle is mode 0700/0600 either way",
+    )
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress lines on stderr")
     parser.set_defaults(func=run)
 
@@ -102,6 +108,7 @@ def options_from_args(args: argparse.Namespace) -> Any:
         schema=not args.no_schema,
         compress=args.gzip,
         description=args.description,
+        keep_secrets=args.keep_secrets,
     )
 
 

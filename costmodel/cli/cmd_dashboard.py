@@ -55,7 +55,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--allow-remote",
         action="store_true",
-        help="allow a non-loopback --host (requires --auth-file)",
+        help="allow a non-loopback --host (requires --auth-file); also answers any Host header (by default only loopback names are served, against DNS rebinding)",
     )
     parser.add_argument(
         "--auth-file",
@@ -125,7 +125,9 @@ def run(args: argparse.Namespace) -> int:
     auth = load_auth_file(args.auth_file) if args.auth_file else None
     source = resolve_source(args.export)
     print(f"dsqlcost dashboard: loading {source} …", file=sys.stderr, flush=True)
-    app = create_app(source, scenario=args.scenario, window=args.window, auth=auth)
+    app = create_app(
+        source, scenario=args.scenario, window=args.window, auth=auth, check_host=not args.allow_remote
+    )
     where = f"[{args.host}]" if ":" in args.host else args.host
     print(
         f"dsqlcost dashboard: open http://{where}:{args.port}/ (Ctrl-C to stop)"

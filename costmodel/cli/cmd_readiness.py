@@ -19,6 +19,7 @@ import pandas as pd
 
 from costmodel.cli.common import add_workload_arguments, load_workload_from_args
 from costmodel.core.errors import CostModelError
+from costmodel.core.safeio import is_stdout, write_output
 from costmodel.readiness.checks import Severity
 
 DESCRIPTION = """\
@@ -147,6 +148,7 @@ def run(args: argparse.Namespace) -> int:
         assumptions=assumptions,
         rows_written_per_call=usage.statements["rows_written_per_call"],
         write_bytes_per_call=usage.statements["write_bytes_per_call"],
+        lint_literals=args.show_literals,
     )
     regions = scenario_to_dict(scenario).get("regions", {})
     doc = readiness_document(
@@ -169,13 +171,8 @@ def run(args: argparse.Namespace) -> int:
         text = render_markdown(doc)
     else:
         text = render_text(doc)
-    if args.out:
-        try:
-            Path(args.out).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise CostModelError(
-                f"cannot write the output: {exc}", file=args.out, hint="check the path"
-            ) from exc
+    if args.out and not is_stdout(args.out):
+        write_output(Path(args.out), text, sensitive=bool(args.show_literals), example="readiness.md")
     else:
         sys.stdout.write(text)
     if args.fail_on and readiness.at_least(Severity(args.fail_on)):

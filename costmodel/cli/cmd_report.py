@@ -93,7 +93,9 @@ def run(args: argparse.Namespace) -> int:
         report = _fleet_report(args, sources, scenario, catalog, calibration)
     else:
         workload = load_workload_from_args(args)
-        analysis = Analysis(workload, catalog, calibration=calibration, schema=schema)
+        analysis = Analysis(
+            workload, catalog, calibration=calibration, schema=schema, show_literals=args.show_literals
+        )
         report = build_report(analysis.run(scenario), show_literals=args.show_literals)
     if args.measured:
         from costmodel.calibrate.statement_stats import compare_measured, measured_table, read_statement_stats

@@ -37,6 +37,11 @@ def add_workload_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--window", metavar="DURATION", help=WINDOW_HELP)
     parser.add_argument(
+        "--max-bytes",
+        metavar="SIZE",
+        help="refuse an input (or a gzip expansion) larger than this: 4GiB by default; 500MB, 8GiB …",
+    )
+    parser.add_argument(
         "--database",
         dest="databases",
         action="append",

@@ -1,7 +1,9 @@
 """Output options shared by the commands that print a report: format, destination, colour, literals.
 
 ``--out`` is checked before anything is written: a CSV export needs a directory (created when its
-parent exists), every other format a file path whose parent exists and which is not a directory.
+parent exists; not a symbolic link), every other format a new path or an existing regular file
+(a directory, symlink, device or FIFO is refused; ``-`` is standard output), see
+:mod:`costmodel.core.safeio`.
 Files are written whole (to a temporary name, then renamed) so an interrupted run never leaves
 half a report behind; a CSV export is written into a temporary sibling directory and its files
 moved into ``--out`` only when all of them were written. A file-system refusal (name too long,
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from costmodel.core.errors import ReportError
+from costmodel.core.safeio import check_output_dir, check_output_file, is_stdout, write_output
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
 
@@ -33,7 +36,12 @@ def add_output_arguments(parser: argparse.ArgumentParser) -> None:
         help="table (terminal; plain when piped), json (the report contract), csv (one spreadsheet-safe file "
         "per table, needs --out DIR), markdown (pull requests), html (one self-contained file)",
     )
-    group.add_argument("--out", metavar="PATH", help="write to this file (a directory for --format csv)")
+    group.add_argument(
+        "--out",
+        metavar="PATH",
+        help="write to this file, a new path or a regular file (a directory for --format csv; - for standard "
+        "output); mode 0644, 0600 with --show-literals",
+    )
     group.add_argument(
         "--show-literals",
         action="store_true",
@@ -52,36 +60,9 @@ def _os_error(out: Path, exc: OSError) -> ReportError:
     )
 
 
-def _check_file_target(path: Path) -> None:
-    try:
-        is_dir, parent_is_dir = path.is_dir(), path.parent.is_dir()
-    except OSError as exc:
-        raise _os_error(path, exc) from None
-    if is_dir:
-        raise ReportError(f"--out {str(path)!r} is a directory", hint="give a file name, e.g. report.html")
-    if not parent_is_dir:
-        raise ReportError(
-            f"--out {str(path)!r}: folder {str(path.parent)!r} does not exist", hint="create it first"
-        )
-
-
-def write_text_file(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temporary file in the same folder, then rename)."""
-    _check_file_target(path)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:64]}.", dir=path.parent)
-    except OSError as exc:
-        raise _os_error(path, exc) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise _os_error(path, exc) from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def write_text_file(path: Path, text: str, *, sensitive: bool = False) -> None:
+    """Write ``text`` to ``path`` by the rules of :func:`costmodel.core.safeio.write_output`."""
+    write_output(path, text, sensitive=sensitive)
 
 
 def csv_target(out: str | None) -> Path:
@@ -89,22 +70,11 @@ def csv_target(out: str | None) -> Path:
     if not out:
         raise ReportError("--format csv writes one file per table", hint="add --out DIR")
     path = Path(out)
-    try:
-        exists, is_dir, parent_is_dir = path.exists(), path.is_dir(), path.parent.is_dir()
-    except OSError as exc:
-        raise _os_error(path, exc) from None
-    if exists and not is_dir:
-        raise ReportError(
-            f"--out {out!r} is a file, not a directory", hint="give a directory for --format csv"
-        )
-    if not exists and not parent_is_dir:
-        raise ReportError(
-            f"--out {out!r}: folder {str(path.parent)!r} does not exist", hint="create it first"
-        )
+    check_output_dir(path)
     return path
 
 
-def write_csv_dir(report: Mapping[str, Any], out: Path) -> list[Path]:
+def write_csv_dir(report: Mapping[str, Any], out: Path, *, sensitive: bool = False) -> list[Path]:
     """Write the CSV tables into ``out`` all or nothing.
 
     Every file is first written into a temporary directory beside ``out``; only when all were
@@ -119,17 +89,18 @@ def write_csv_dir(report: Mapping[str, Any], out: Path) -> list[Path]:
     moved: list[Path] = []
     try:
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name[:64]}.", dir=out.parent))
-        written = write_csv(report, staging)
+        written = write_csv(report, staging, sensitive=sensitive)
         if created:
             out.mkdir()
         targets = [out / p.name for p in written]
-        blocked = [t for t in targets if t.is_dir() or (t.exists() and not t.is_file())]
-        if blocked:
-            raise ReportError(
-                f"cannot write {blocked[0].name}: a directory of that name is in the way",
-                file=str(blocked[0]),
-                hint="give --out a directory you can write to",
-            )
+        for target in targets:
+            if target.is_dir() and not target.is_symlink():
+                raise ReportError(
+                    f"cannot write {target.name}: a directory of that name is in the way",
+                    file=str(target),
+                    hint="give --out a directory you can write to",
+                )
+            check_output_file(target, example="a new directory")
         for source, target in zip(written, targets):
             os.replace(source, target)
             moved.append(target)
@@ -158,17 +129,19 @@ def emit_report(report: Mapping[str, Any], args: argparse.Namespace, *, stream: 
 
     fmt = args.format
     if fmt == "csv":
-        paths = write_csv_dir(report, csv_target(args.out))
+        paths = write_csv_dir(
+            report, csv_target(args.out), sensitive=bool(getattr(args, "show_literals", False))
+        )
         stream.write("".join(f"{p}\n" for p in paths))
         return
     text = render(
         report,
         "text" if fmt == "table" else fmt,
         width=args.width,
-        color=False if (args.no_color or args.out) else None,
+        color=False if (args.no_color or (args.out and not is_stdout(args.out))) else None,
     )
-    if args.out:
-        write_text_file(Path(args.out), text)
+    if args.out and not is_stdout(args.out):
+        write_text_file(Path(args.out), text, sensitive=bool(getattr(args, "show_literals", False)))
         stream.write(f"{args.out}\n")
     else:
         stream.write(text if text.endswith("\n") else text + "\n")

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,9 +25,13 @@ from psycopg.conninfo import make_conninfo
 
 from costmodel import __version__
 from costmodel.collect.options import CollectOptions, CollectResult, ServerFacts, SnapshotInfo, scrub
+from costmodel.core.errors import CollectError
+from costmodel.core.safeio import open_output, write_output
 from costmodel.core.timebase import format_duration
 
 FORMAT = "dsqlcost-bundle/1"
+SECRET_PARAMS = frozenset({"password", "sslpassword"})
+"""Connection parameters never put on a child's command line."""
 PG_DUMP_TIMEOUT_S = 300
 """pg_dump --schema-only of a large schema takes seconds; this only guards against a hang."""
 
@@ -47,21 +52,30 @@ class _PlainDumper(yaml.SafeDumper):
         return True
 
 
-def write_yaml(path: Path, data: Any) -> None:
-    """Write YAML atomically (temporary file, then rename)."""
-    tmp = path.with_name(path.name + ".tmp")
+def write_yaml(path: Path, data: Any, secrets: tuple[str, ...] = ()) -> None:
+    """Write YAML atomically with mode 0600 (:func:`costmodel.core.safeio.write_output`), secrets scrubbed."""
     text = yaml.dump(data, Dumper=_PlainDumper, sort_keys=False, allow_unicode=True, width=110)
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    write_bundle_file(path, scrub(text, secrets))
+
+
+def write_bundle_file(path: Path, content: str | bytes) -> None:
+    """One bundle file, written by the shared output writer (regular files only, mode 0600)."""
+    write_output(path, content, sensitive=True, error=CollectError, option="--out", example="a new directory")
 
 
 class BundleWriter:
     """Accumulates snapshots and (re)writes bundle.yaml; writes catalog.yaml once."""
 
     def __init__(
-        self, options: CollectOptions, facts: ServerFacts, catalog: dict[str, Any], notes: list[str]
+        self,
+        options: CollectOptions,
+        facts: ServerFacts,
+        catalog: dict[str, Any],
+        notes: list[str],
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self.options = options
+        self.secrets = secrets
         self.out = options.out
         self.facts = facts
         self.notes = list(notes)
@@ -69,25 +83,22 @@ class BundleWriter:
         self.has_schema = False
         self.tables = len(catalog.get("tables", []))
         self.digits = max(4, len(str(options.schedule.count - 1)))
-        (self.out / "snapshots").mkdir(parents=True, exist_ok=True)
-        write_yaml(self.out / "catalog.yaml", catalog)
+        (self.out / "snapshots").mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_yaml(self.out / "catalog.yaml", catalog, secrets)
 
     @contextlib.contextmanager
     def snapshot(self, index: int) -> Iterator[tuple[str, BinaryIO]]:
         """Yield ``(relative name, binary sink)``; the file appears only when the block succeeds."""
         name = f"snapshots/{index:0{self.digits}d}.csv" + (".gz" if self.options.compress else "")
         final = self.out / name
-        tmp = final.with_name(final.name + ".tmp")
-        try:
-            with tmp.open("wb") as raw:
-                if self.options.compress:
-                    with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as zipped:
-                        yield name, cast(BinaryIO, zipped)
-                else:
-                    yield name, raw
-            os.replace(tmp, final)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with open_output(
+            final, sensitive=True, error=CollectError, option="--out", example="a new directory"
+        ) as raw:
+            if self.options.compress:
+                with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as zipped:
+                    yield name, cast(BinaryIO, zipped)
+            else:
+                yield name, cast(BinaryIO, raw)
 
     def add_snapshot(self, snap: SnapshotInfo) -> None:
         self.snapshots.append(snap)
@@ -155,7 +166,7 @@ class BundleWriter:
         }
 
     def write_metadata(self, *, interrupted: bool) -> None:
-        write_yaml(self.out / "bundle.yaml", self.metadata(interrupted=interrupted))
+        write_yaml(self.out / "bundle.yaml", self.metadata(interrupted=interrupted), self.secrets)
 
     def result(self, interrupted: bool) -> CollectResult:
         return CollectResult(
@@ -213,7 +224,9 @@ def dump_schema(
 ) -> str | None:
     """Write ``pg_dump --schema-only`` to ``target``; return a note saying why not, or None.
 
-    The password goes through ``PGPASSWORD`` in the child's environment, never its command line.
+    The password goes through ``PGPASSWORD`` in the child's environment and ``sslpassword`` (libpq
+    has no environment variable for it) through a service file readable only by us: neither is
+    ever on pg_dump's command line, where ``ps`` shows it to every user of the machine.
     """
     server_major = server_version_num // 10000
     pg_dump, major = find_pg_dump()
@@ -221,11 +234,23 @@ def dump_schema(
         return "schema.sql not written: pg_dump not found (install the PostgreSQL client)"
     if major < server_major:
         return f"schema.sql not written: pg_dump {major} cannot dump a PostgreSQL {server_major} server"
-    conninfo = make_conninfo(**{k: v for k, v in params.items() if k != "password"})
+    conninfo = make_conninfo(**{k: v for k, v in params.items() if k not in SECRET_PARAMS})
     env = dict(os.environ)
     if params.get("password"):
         env["PGPASSWORD"] = str(params["password"])
-    tmp = target.with_name(target.name + ".tmp")
+    workdir = Path(tempfile.mkdtemp(prefix="dsqlcost-pgdump-"))  # mode 0700
+    tmp = workdir / "schema.sql"
+    if params.get("sslpassword"):
+        value = str(params["sslpassword"])
+        if "\n" in value or "\r" in value:
+            shutil.rmtree(workdir, ignore_errors=True)
+            return "schema.sql not written: the sslpassword holds a line break (cannot be passed to pg_dump safely)"
+        service = workdir / "pg_service.conf"
+        fd = os.open(service, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(f"[dsqlcost]\nsslpassword={value}\n")
+        env["PGSERVICEFILE"] = str(service)
+        env["PGSERVICE"] = "dsqlcost"
     try:
         result = subprocess.run(
             [
@@ -246,9 +271,9 @@ def dump_schema(
         if result.returncode != 0:
             detail = scrub(" ".join(result.stderr.split()), secrets)[:300]
             return f"schema.sql not written: pg_dump failed: {detail}"
-        target.write_text(strip_meta_commands(tmp.read_text(encoding="utf-8")), encoding="utf-8")
+        write_bundle_file(target, scrub(strip_meta_commands(tmp.read_text(encoding="utf-8")), secrets))
         return None
     except subprocess.TimeoutExpired:
         return f"schema.sql not written: pg_dump took longer than {PG_DUMP_TIMEOUT_S} s"
     finally:
-        tmp.unlink(missing_ok=True)
+        shutil.rmtree(workdir, ignore_errors=True)

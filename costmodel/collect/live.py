@@ -7,8 +7,10 @@ the catalog, then takes snapshots on a schedule and writes a ``dsqlcost-bundle/1
 give the activity series that the scale-to-zero simulation needs.
 
 Why the care around secrets: a DSN often carries a password. It never reaches output, errors,
-the bundle or a child process's command line (:func:`redact_dsn`, :func:`scrub`; pg_dump gets it
-through ``PGPASSWORD``).
+the bundle or a child process's command line (:func:`redact_dsn`, :func:`scrub`; pg_dump gets the
+password through ``PGPASSWORD`` and ``sslpassword`` through a 0600 service file). Query texts are
+written with their literals redacted (:func:`costmodel.redact.redact_query`, as reports show them),
+because utility statements keep theirs — ``ALTER ROLE … PASSWORD '…'`` — unless ``--keep-secrets``.
 
 Why the marker comment: the collector's own statements would otherwise show up in the very
 snapshots it takes. Every statement it runs starts with :data:`MARKER`, and snapshots leave out
@@ -18,15 +20,18 @@ entries whose text contains it (pganalyze does the same with its own queries).
 from __future__ import annotations
 
 import contextlib
+import csv
+import io
 import os
 import shutil
 import signal
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 from urllib.parse import quote
 
 import psycopg
@@ -44,6 +49,8 @@ from costmodel.collect.options import (
     scrub,
 )
 from costmodel.core.errors import CollectError
+from costmodel.core.redact import redact_query
+from costmodel.core.safeio import check_output_dir
 from costmodel.core.timebase import format_duration
 
 MARKER = "/* dsqlcost collect */"
@@ -63,6 +70,9 @@ SETTINGS: tuple[str, ...] = (
 )
 """Settings recorded in bundle.yaml because they change what the counters mean (shared_buffers:
 the source's cache, a witness of the working set for Serverless v2's memory floor)."""
+
+SPOOL_BYTES = 64 << 20
+"""A snapshot is held in memory up to this size while it is redacted, then spilled to a temporary file."""
 
 Progress = Callable[[str], None]
 Waiter = Callable[[float], None]
@@ -341,9 +351,15 @@ def take_snapshot(
     on_cpu, active = sample_active_backends(conn)
     activity = _activity(conn)
     cur = conn.cursor()
-    with writer.snapshot(index) as (name, sink), cur.copy(_snapshot_query(facts, all_databases)) as copy:
-        for chunk in copy:
-            sink.write(chunk)
+    with writer.snapshot(index) as (name, sink), tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
+        with cur.copy(_snapshot_query(facts, all_databases)) as copy:
+            for chunk in copy:
+                spool.write(chunk)
+        spool.seek(0)
+        if writer.options.keep_secrets:
+            shutil.copyfileobj(spool, sink)
+        else:
+            redact_snapshot(cast(IO[bytes], spool), sink, session.secrets)
     return SnapshotInfo(
         file=name,
         taken_at=taken_at,
@@ -404,6 +420,32 @@ def _activity(conn: psycopg.Connection[Any]) -> dict[str, float] | None:
     }
 
 
+def redact_snapshot(source: IO[bytes], sink: IO[bytes], secrets: tuple[str, ...]) -> None:
+    """Copy a snapshot CSV, query texts redacted and the connection's secrets scrubbed.
+
+    Only the ``query`` column changes, and only where a text still holds a literal (normalised
+    plannable statements have none; utility statements keep theirs, passwords included).
+    """
+    reader = csv.reader(io.TextIOWrapper(source, encoding="utf-8", newline=""))
+    text_sink = io.TextIOWrapper(sink, encoding="utf-8", newline="", write_through=True)
+    writer = csv.writer(text_sink, lineterminator="\n")
+    header = next(reader, None)
+    if header is None:
+        text_sink.detach()
+        return
+    writer.writerow(header)
+    position = header.index("query") if "query" in header else -1
+    for row in reader:
+        if 0 <= position < len(row):
+            text = row[position]
+            if "'" in text or "$" in text:
+                text = redact_query(text)
+            row[position] = scrub(text, secrets) if secrets else text
+        writer.writerow(row)
+    text_sink.flush()
+    text_sink.detach()
+
+
 @contextlib.contextmanager
 def _sigint_deferred() -> Iterator[None]:
     """Hold Ctrl-C while the final bundle.yaml is written (main thread only)."""
@@ -418,16 +460,18 @@ def _sigint_deferred() -> Iterator[None]:
 
 
 def _check_out_dir(out: Path) -> bool:
-    """True when ``out`` is created by us; error when it exists with content."""
-    if out.exists():
-        if not out.is_dir() or any(out.iterdir()):
+    """True when ``out`` is created by us (mode 0700: it will hold query texts); error when it exists
+    with content, or is a symbolic link, a file or a device."""
+    if out.is_symlink() or out.exists():
+        check_output_dir(out, error=CollectError)
+        if any(out.iterdir()):
             raise CollectError(
                 f"--out {out} exists and is not an empty directory",
                 hint="choose a new directory (a bundle is a directory of its own)",
             )
         return False
     try:
-        out.mkdir(parents=True)
+        out.mkdir(mode=0o700, parents=True)
     except OSError as exc:
         raise CollectError(
             f"cannot create --out {out}: {exc.strerror}", hint="choose a writable path"
@@ -465,7 +509,7 @@ def collect(
         except psycopg.Error as exc:
             raise session.error("reading the catalog", exc) from None
         say(f"catalog: {len(catalog['tables'])} tables, database {facts.database_size_bytes:,} bytes")
-        writer = BundleWriter(options, facts, catalog, notes)
+        writer = BundleWriter(options, facts, catalog, notes, session.secrets)
         _run_series(session, facts, writer, options, wait, say)
         if options.schema:
             note = dump_schema(session.params, facts.version_num, options.out / "schema.sql", session.secrets)

@@ -99,6 +99,8 @@ class CollectOptions:
     compress: bool = False
     """Write ``snapshots/NNNN.csv.gz`` instead of ``.csv``."""
     description: str = ""
+    keep_secrets: bool = False
+    """Write query texts as the server has them (default: literals redacted, as in reports)."""
 
 
 @dataclass(frozen=True)

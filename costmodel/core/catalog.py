@@ -19,7 +19,8 @@ from typing import Any
 
 import yaml
 
-from costmodel.core.errors import PricingError, read_text
+from costmodel.core.errors import PricingError
+from costmodel.core.safeio import read_text
 from costmodel.core.yamlio import safe_load
 
 PRICE_DIR = "costmodel/data/prices"

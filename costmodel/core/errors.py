@@ -8,8 +8,6 @@ is known into ``file:row: column 'x': message (fix: …)``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 
 class CostModelError(Exception):
     """Base class: a problem with the user's input or configuration (exit code 2)."""
@@ -83,22 +81,3 @@ class CalibrationError(CostModelError):
 
 class ReportError(CostModelError):
     """A report cannot be written or compared (bad --out path, incompatible report files)."""
-
-
-def read_text(path: str | Path, error: type[CostModelError], what: str, *, hint: str | None = None) -> str:
-    """The UTF-8 text of a user's file, or ``error`` naming the file and what it should have been.
-
-    ``what`` names the file in the message ("price file", "calibration file" …). One place for
-    the missing / unreadable / not-UTF-8 cases every input file has.
-    """
-    file = str(path)
-    try:
-        return Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{what} not found", file=file, hint=hint) from None
-    except IsADirectoryError:
-        raise error(f"{what} is a directory", file=file, hint=hint) from None
-    except OSError as exc:
-        raise error(f"cannot read {what}: {exc.strerror}", file=file, hint=hint) from None
-    except UnicodeDecodeError as exc:
-        raise error(f"{what} is not UTF-8 text (byte {exc.start})", file=file, hint=hint) from None

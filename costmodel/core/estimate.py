@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from costmodel.core.errors import PricingError
 from costmodel.core.options import Footprint, option_spec
 
 CENT = Decimal("0.01")
@@ -24,9 +25,27 @@ CostCurve = Callable[[np.ndarray], np.ndarray]
 """Monthly USD of one option for each load multiplier in the input array (break-even sweeps)."""
 
 
+MAX_MONEY = Decimal(10) ** 15
+"""Largest amount (USD) :func:`money` accepts: a quadrillion dollars a month is damaged input, not a bill."""
+
+
 def money(value: float | Decimal | int, places: str = "0.0001") -> Decimal:
-    """A float or Decimal as a Decimal rounded half-up to ``places`` (default 1/100 of a cent)."""
-    return Decimal(str(value)).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+    """A float or Decimal as a Decimal rounded half-up to ``places`` (default 1/100 of a cent).
+
+    Raises :class:`PricingError` for NaN, infinities and amounts beyond :data:`MAX_MONEY`: huge
+    counters over a tiny window once made ``quantize`` raise ``decimal.InvalidOperation`` here, a
+    traceback instead of a message.
+    """
+    try:
+        amount = Decimal(str(value))
+        if not amount.is_finite() or abs(amount) > MAX_MONEY:
+            raise InvalidOperation
+        return amount.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        raise PricingError(
+            f"a cost of {value} USD cannot be a bill (more than {MAX_MONEY:,} USD a month, or not a number)",
+            hint="check the window (--window) and the counters of the export: they make an impossible workload",
+        ) from None
 
 
 @dataclass(frozen=True)

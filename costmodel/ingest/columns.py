@@ -155,6 +155,14 @@ _BOOLS: dict[Any, Any] = {
     "": None,
 }
 _BAD = object()
+MAX_COUNTER = float(2**63)
+"""Largest counter accepted: pg_stat_statements counts in ``bigint`` (int8)."""
+MAX_NUMERIC = 1e24
+"""Largest ``wal_bytes`` accepted: a ``numeric`` in pg_stat_statements, not a bigint (a yottabyte)."""
+MAX_TIME_MS = 1e17
+"""Largest time column accepted, in ms (about 3 million years of one backend): anything above is damage."""
+MAX_QUERY_BYTES = 1 << 20
+"""Longest query text kept (bytes): PostgreSQL's ``track_activity_query_size`` is at most 1 MB."""
 _INT64 = (-(2**63), 2**63 - 1)
 _OID = (0, 2**32 - 1)
 
@@ -243,11 +251,22 @@ def normalise(raw: RawTable) -> Normalised:
         elif name == "toplevel":
             data[name] = _bools(raw, label, vals, n)
         else:
-            data[name] = pd.Series(_texts(raw, label, vals, n), dtype=object)
+            texts = _texts(raw, label, vals, n)
+            if name == "query":
+                texts = _cap_texts(texts, raw.file, notes)
+            data[name] = pd.Series(texts, dtype=object)
     for name in COUNTER_COLUMNS:
         if name in source_index:
             data[name] = _floats(
-                raw, original[name], raw.values[source_index[name]], required=name in REQUIRED_COLUMNS
+                raw,
+                original[name],
+                raw.values[source_index[name]],
+                required=name in REQUIRED_COLUMNS,
+                ceiling=MAX_TIME_MS
+                if name.endswith("_time")
+                else MAX_NUMERIC
+                if name == "wal_bytes"
+                else MAX_COUNTER,
             )
         else:
             data[name] = np.full(n, np.nan)
@@ -259,6 +278,8 @@ def normalise(raw: RawTable) -> Normalised:
         if RENAMES.get(name, name) in canonical_set:
             continue
         vals = raw.values[index]
+        if raw.typed:
+            _plain_json_values(raw, name, vals)
         target = name
         if name in DERIVED_COLUMNS:
             target = f"export_{name}"
@@ -285,10 +306,81 @@ def _types(vals: Sequence[Any]) -> set[type]:
     return set(map(type, vals))
 
 
-def _floats(raw: RawTable, label: str, vals: Sequence[Any], *, required: bool) -> np.ndarray:
-    """Non-negative finite float64 (NaN where NULL); strict about text, booleans and signs."""
+def _ascii_numbers(raw: RawTable, label: str, vals: Sequence[Any]) -> None:
+    """Refuse numbers Python would read but PostgreSQL never writes: ``1_000``, non-ASCII digits.
+
+    Checked on the joined text first (one C call), value by value only to name the culprit.
+    """
+    joined = "\x00".join(v for v in vals if type(v) is str)
+    if joined.isascii() and "_" not in joined:
+        return
+    for index, value in enumerate(vals):
+        if type(value) is str and (not value.isascii() or "_" in value):
+            raise raw.error(
+                f"value {_show(value)} is not a plain decimal number (ASCII digits, no separators)",
+                index,
+                label,
+                raw.numeric_hint,
+            )
+
+
+def _plain_json_values(raw: RawTable, name: str, vals: Sequence[Any]) -> None:
+    """A JSON export holds scalars only: an array or object in any column (``datname: []``) is damage."""
+    for index, value in enumerate(vals):
+        if isinstance(value, (list, dict)):
+            raise raw.error(
+                f"value {_show(value)} is not a plain value (arrays and objects are not export columns)",
+                index,
+                name,
+                "export with SELECT json_agg(s) FROM pg_stat_statements s",
+            )
+
+
+def _cap_texts(texts: list[str | None], file: str, notes: list[str]) -> list[str | None]:
+    """Cut texts over :data:`MAX_QUERY_BYTES`; replace lone surrogates (JSON ``\\udc80``) by U+FFFD.
+
+    Why: no server exports a longer text (track_activity_query_size ≤ 1 MB), and a 100 MB text
+    made classification take minutes and gigabytes; a lone surrogate cannot be encoded as UTF-8,
+    so every later stage that measures or writes the text would fail on it.
+    """
+    cut = fixed = 0
+    out = texts
+    for index, text in enumerate(texts):
+        if text is None or (len(text) <= MAX_QUERY_BYTES // 4 and text.isascii()):
+            continue
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            data = text.encode("utf-8", "surrogatepass")
+            fixed += 1
+        if len(data) > MAX_QUERY_BYTES:
+            data = data[:MAX_QUERY_BYTES]
+            cut += 1
+        new = data.decode("utf-8", "replace")
+        if new != text:
+            if out is texts:
+                out = list(texts)
+            out[index] = new
+    if cut:
+        notes.append(
+            f"{file}: {cut} query text{'s were' if cut > 1 else ' was'} longer than 1 MiB and cut to 1 MiB "
+            "(PostgreSQL's track_activity_query_size is at most 1 MB, so a real export never holds more)"
+        )
+    if fixed:
+        notes.append(
+            f"{file}: {fixed} query text(s) held invalid characters (lone surrogates), replaced by U+FFFD"
+        )
+    return out
+
+
+def _floats(
+    raw: RawTable, label: str, vals: Sequence[Any], *, required: bool, ceiling: float = MAX_COUNTER
+) -> np.ndarray:
+    """Non-negative finite float64 (NaN where NULL) up to ``ceiling``; strict about text, booleans, signs, digits."""
     n = raw.nrows
     arr: np.ndarray | None = None
+    if not (isinstance(vals, np.ndarray) and vals.dtype == np.float64):
+        _ascii_numbers(raw, label, vals)
     if isinstance(vals, np.ndarray) and vals.dtype == np.float64:
         arr = vals
     elif not raw.typed or not _types(vals) & {bool, list, dict}:
@@ -334,6 +426,16 @@ def _floats(raw: RawTable, label: str, vals: Sequence[Any], *, required: bool) -
             label,
             "export the view unmodified (negative numbers come from edits or a broken export)",
         )
+    beyond = arr > ceiling
+    if beyond.any():
+        first = int(np.flatnonzero(beyond)[0])
+        what = {MAX_COUNTER: "2^63, a bigint", MAX_NUMERIC: "10^24"}.get(ceiling, f"{ceiling:g} ms")
+        raise raw.error(
+            f"value {_show(vals[first])} is beyond the largest this counter can hold ({what})",
+            first,
+            label,
+            "export the view unmodified (such values come from edits or a broken export)",
+        )
     return arr
 
 
@@ -358,6 +460,7 @@ def _ints(
         return pd.array([None] * n, dtype="Int64")
     low, high = bounds
     types = _types(vals)
+    _ascii_numbers(raw, label, vals)
     if types == {str} or types == {int}:
         try:
             fast = np.array(vals, dtype=np.int64)

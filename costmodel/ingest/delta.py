@@ -24,6 +24,7 @@ import pandas as pd
 
 from costmodel.core.errors import IngestError
 from costmodel.core.workload import COUNTER_COLUMNS, CUMULATIVE_COLUMNS, TIMESTAMP_COLUMNS, ActivitySeries
+from costmodel.ingest.guards import check_same_server
 
 SERIES_COLUMNS: tuple[str, ...] = (
     "calls",
@@ -179,6 +180,7 @@ def snapshot_delta(
     lkey = _key_strings(later, keys)
     _check_unique(earlier, ekey, keys, earlier_file)
     _check_unique(later, lkey, keys, later_file)
+    check_same_server(ekey, lkey, later["calls"].to_numpy(), earlier_file, later_file)
     matched = lkey.isin(set(ekey)).to_numpy()
     only_earlier = int((~ekey.isin(set(lkey))).sum())
     both = present_earlier & present_later

@@ -37,6 +37,7 @@ from costmodel.core.workload import (
 from costmodel.ingest.appended import first_duplicate, read_appended
 from costmodel.ingest.columns import VOCABULARY, Normalised, normalise
 from costmodel.ingest.delta import activity_series, merge_rows, snapshot_delta
+from costmodel.ingest.guards import plausibility_notes, refuse_repeated
 from costmodel.ingest.meta import (
     Bundle,
     ExportMeta,
@@ -190,9 +191,12 @@ def _load(
                 file=str(since),
                 hint="read the bundle alone: dsqlcost ingest BUNDLE_DIR",
             )
+        refuse_repeated([Path(since), given[0]], what="snapshot", content=False)
         gathered = _gather_snapshots(Path(since), given[0], explicit is not None, progress)
     else:
+        repeated = refuse_repeated(given)
         gathered = _gather_exports(given, explicit is not None, progress)
+        gathered.notes.extend(repeated)
     resolved = explicit or gathered.window
     if resolved is None:
         raise IngestError("no observation window", file=", ".join(gathered.sources), hint=NO_WINDOW_HINT)
@@ -575,6 +579,7 @@ def _finish(
         frame["unclassifiable"] = frame["unclassifiable"].astype(bool)
         notes.append(f"--group-by query merged {before} rows into {len(frame)} statements")
     notes.extend(_reader_notes(frame, gathered, int(unclassifiable[keep].sum()) if len(keep) else 0))
+    notes.extend(plausibility_notes(frame, window))
     if not len(frame):
         notes.append("no statements are left after the exclusions listed")
     return Workload(

@@ -9,6 +9,7 @@ silently lose the window.
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,9 +19,10 @@ import pandas as pd
 import yaml
 
 from costmodel.core.errors import CostModelError, IngestError
-from costmodel.core.timebase import parse_duration
+from costmodel.core.safeio import read_text_capped
+from costmodel.core.timebase import MAX_DURATION_SECONDS, MIN_WINDOW_SECONDS, parse_duration
 from costmodel.core.workload import CatalogFacts, IndexFacts, TableFacts
-from costmodel.core.yamlio import safe_load
+from costmodel.core.yamlio import AliasRefused, safe_load_untrusted
 
 META_KEYS: frozenset[str] = frozenset(
     {
@@ -73,15 +75,20 @@ def to_utc(value: Any, *, file: str, key: str) -> datetime:
 
 
 def load_yaml(path: Path, file: str) -> Any:
-    """``yaml.safe_load`` with syntax errors and unreadable files turned into IngestErrors."""
+    """Untrusted YAML (no anchors or aliases, a regular file within the byte cap) as plain data.
+
+    Syntax errors, aliases and unreadable files become IngestErrors naming the file.
+    """
+    text = read_text_capped(path, file, what="file", encoding="utf-8-sig")
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"not valid UTF-8 at byte {exc.start}", file=file) from None
-    except OSError as exc:
-        raise IngestError(f"cannot read: {exc.strerror or exc}", file=file) from None
-    try:
-        return safe_load(text)
+        return safe_load_untrusted(text)
+    except AliasRefused as exc:
+        raise IngestError(
+            f"{exc} (line {exc.line})" if exc.line else str(exc),
+            file=file,
+            row=exc.line,
+            hint="write the values out (dsqlcost collect never writes aliases)",
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -90,6 +97,8 @@ def load_yaml(path: Path, file: str) -> Any:
         ) from None
     except yaml.YAMLError as exc:
         raise IngestError(f"invalid YAML: {exc}", file=file) from None
+    except RecursionError:
+        raise IngestError("the YAML nests too deeply", file=file) from None
 
 
 @dataclass(frozen=True)
@@ -163,7 +172,7 @@ def read_meta(path: Path, file: str) -> ExportMeta:
     if "window" in data:
         text = str(data["window"])
         try:
-            seconds = parse_duration(text, what="window")
+            seconds = parse_duration(text, what="window", minimum=MIN_WINDOW_SECONDS)
         except CostModelError as exc:
             raise IngestError(exc.message, file=file, column="window", hint=exc.hint) from None
     elif "window_seconds" in data:
@@ -171,11 +180,12 @@ def read_meta(path: Path, file: str) -> ExportMeta:
         if (
             isinstance(value, bool)
             or not isinstance(value, (int, float))
-            or not value > 0
-            or value == float("inf")
+            or not MIN_WINDOW_SECONDS <= value <= MAX_DURATION_SECONDS
         ):
             raise IngestError(
-                f"window_seconds {value!r} is not a positive number", file=file, column="window_seconds"
+                f"window_seconds {value!r} is not a positive number of seconds (1 s to 100 years)",
+                file=file,
+                column="window_seconds",
             )
         seconds = float(value)
     elif forms:
@@ -242,6 +252,8 @@ class Bundle:
     created_at: datetime | None
     catalog: Path | None
     info: dict[str, Any] = field(default_factory=dict)
+    schema: Path | None = None
+    """The schema dump the bundle names (``schema:``), checked to lie inside the bundle."""
     settings: dict[str, str] = field(default_factory=dict)
     interrupted: bool = False
     notes: tuple[str, ...] = ()
@@ -261,12 +273,87 @@ def _mapping(value: Any, file: str, key: str) -> dict[str, Any]:
     return value
 
 
+def bundle_member(root: Path, rel: Any, file: str, key: str) -> Path:
+    """The one place a path named in bundle.yaml becomes a file to read (snapshots, catalog, schema).
+
+    The name must be relative and resolve (symbolic links followed) inside the bundle directory,
+    to a regular file. Why: an uploaded bundle naming ``/etc/…`` or ``../../secret.csv`` made the
+    dashboard load a file from outside the upload. An escaping name is refused before the file
+    system is asked anything, so the error never tells whether that outside path exists.
+    """
+    if not isinstance(rel, str) or not rel.strip() or "\x00" in rel:
+        raise IngestError(f"{key} must name a file inside the bundle, not {rel!r}", file=file, column=key)
+    name = Path(rel)
+    outside = IngestError(
+        f"{key} {rel!r} points outside the bundle",
+        file=file,
+        column=key,
+        hint="a bundle names its files relative to its own directory (snapshots/0000.csv)",
+    )
+    if name.is_absolute() or ".." in name.parts or rel.startswith("\\") or ":" in name.parts[0]:
+        raise outside
+    try:
+        base = root.resolve(strict=True)
+        resolved = (base / name).resolve()
+    except (OSError, RuntimeError):
+        raise outside from None
+    if base not in resolved.parents:
+        raise outside
+    try:
+        mode = resolved.stat().st_mode
+    except OSError:
+        raise IngestError(f"{key} file {rel!r} is missing", file=file, column=key) from None
+    if not stat.S_ISREG(mode):
+        raise IngestError(f"{key} {rel!r} is not a regular file", file=file, column=key)
+    return root / name
+
+
+_SCALARS = (str, int, float, bool, date, datetime)
+_TYPED_KEYS: dict[str, tuple[tuple[type, ...], str]] = {
+    "description": ((str,), "text"),
+    "tool_version": ((str,), "text"),
+    "collected_from": ((str,), "text"),
+    "scope": ((str,), "text"),
+    "interrupted": ((bool,), "true or false"),
+    "notes": ((list,), "a list of texts"),
+    "database": ((dict, str), "a mapping (name, size_bytes)"),
+    "settings": ((dict,), "a mapping of setting → value"),
+}
+"""bundle.yaml keys checked by type before use (a bundle may come from an upload)."""
+
+
+def _check_types(data: dict[str, Any], file: str) -> None:
+    """Refuse values of the wrong type, and nested containers where only plain values belong."""
+    for key, (types, what) in _TYPED_KEYS.items():
+        value = data.get(key)
+        if value is not None and (
+            not isinstance(value, types) or (bool not in types and isinstance(value, bool))
+        ):
+            raise IngestError(f"{key} must be {what}, not {type(value).__name__}", file=file, column=key)
+    for key in ("settings", "database", "server", "pgss_info"):
+        value = data.get(key)
+        if isinstance(value, dict):
+            for name, item in value.items():
+                if item is not None and not isinstance(item, _SCALARS):
+                    raise IngestError(
+                        f"{key}.{name} must be a plain value, not {type(item).__name__}",
+                        file=file,
+                        column=key,
+                    )
+    for note in data.get("notes") or ():
+        if not isinstance(note, str):
+            raise IngestError(
+                f"notes must be a list of texts, not of {type(note).__name__}", file=file, column="notes"
+            )
+
+
 def read_bundle(root: Path, display: str) -> Bundle:
-    """Validate ``bundle.yaml`` and locate the snapshot and catalog files."""
+    """Validate ``bundle.yaml`` (shape, types, contained paths) and locate the files it names."""
     file = f"{display.rstrip('/')}/bundle.yaml"
     data = load_yaml(root / "bundle.yaml", file)
     if not isinstance(data, dict):
         raise IngestError("bundle.yaml must be a mapping", file=file)
+    _check_types(data, file)
     fmt = str(data.get("format", ""))
     if fmt != BUNDLE_FORMAT:
         raise IngestError(
@@ -283,9 +370,7 @@ def read_bundle(root: Path, display: str) -> Bundle:
         if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
             raise IngestError(f"snapshot entry {index} has no file", file=file, column="snapshots")
         rel = entry["file"]
-        path = root / rel
-        if not path.is_file():
-            raise IngestError(f"snapshot file {rel!r} is missing", file=file, column="snapshots")
+        path = bundle_member(root, rel, file, "snapshots")
         taken = entry.get("taken_at")
         dealloc = entry.get("dealloc")
         commits, rollbacks = entry.get("xact_commit"), entry.get("xact_rollback")
@@ -340,9 +425,9 @@ def read_bundle(root: Path, display: str) -> Bundle:
     catalog_rel = data.get("catalog")
     catalog = None
     if catalog_rel:
-        catalog = root / str(catalog_rel)
-        if not catalog.is_file():
-            raise IngestError(f"catalog file {catalog_rel!r} is missing", file=file, column="catalog")
+        catalog = bundle_member(root, catalog_rel, file, "catalog")
+    schema_rel = data.get("schema")
+    schema = bundle_member(root, schema_rel, file, "schema") if schema_rel else None
     return Bundle(
         root=root,
         file=file,
@@ -354,6 +439,7 @@ def read_bundle(root: Path, display: str) -> Bundle:
         if data.get("created_at")
         else None,
         catalog=catalog,
+        schema=schema,
         info=info,
         settings=settings,
         interrupted=bool(data.get("interrupted", False)),

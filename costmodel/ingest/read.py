@@ -23,12 +23,10 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import io
 import json
 import operator
 import re
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from costmodel.core.errors import IngestError
+from costmodel.core.safeio import gunzip_capped, read_capped
 
 ProgressFn = Callable[[str, int, int], None]
 """``progress(label, done, total)``: called while large inputs are read."""
@@ -136,31 +135,21 @@ class RawTable:
 
 
 def read_bytes(path: Path, file: str) -> bytes:
-    """The raw bytes of ``path``, with OS errors turned into IngestErrors."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise IngestError("file not found", file=file, hint="check the path") from None
-    except IsADirectoryError:
+    """The raw bytes of ``path`` (a regular file, at most ``--max-bytes``), OS errors as IngestErrors."""
+    if path.is_dir():
         raise IngestError(
             "is a directory, not a bundle (no bundle.yaml inside)",
             file=file,
             hint="give an export file, or a directory written by `dsqlcost collect`",
-        ) from None
-    except OSError as exc:
-        raise IngestError(f"cannot read: {exc.strerror or exc}", file=file) from None
+        )
+    return read_capped(path, file)
 
 
 def decode(data: bytes, file: str) -> tuple[str, str]:
     """Decompress and decode file bytes; returns (text, description such as ``gzip, utf-8``)."""
     parts: list[str] = []
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError, zlib.error) as exc:
-            raise IngestError(
-                f"gzip data is damaged or cut short ({exc})", file=file, hint="copy the file again"
-            ) from None
+        data = gunzip_capped(data, file)
         parts.append("gzip")
     for magic, what in BINARY_MAGICS:
         if data.startswith(magic):

@@ -17,7 +17,7 @@ import pandas as pd
 
 from costmodel.core.assumptions import defaults
 from costmodel.core.errors import CostModelError, IngestError
-from costmodel.core.timebase import format_duration, parse_duration
+from costmodel.core.timebase import MAX_DURATION_SECONDS, MIN_WINDOW_SECONDS, format_duration, parse_duration
 from costmodel.core.workload import Window
 from costmodel.ingest.meta import ExportMeta
 
@@ -41,12 +41,19 @@ def explicit_window(window: str | float | None) -> Window | None:
         return None
     if isinstance(window, str):
         try:
-            seconds = parse_duration(window, what="--window")
+            seconds = parse_duration(window, what="--window", minimum=MIN_WINDOW_SECONDS)
         except CostModelError as exc:
             raise IngestError(exc.message, column="--window", hint=exc.hint) from None
         return Window(seconds, "argument", f"given as --window {window.strip()}")
-    if isinstance(window, bool) or not isinstance(window, (int, float)) or not 0 < window < float("inf"):
-        raise IngestError(f"window {window!r} must be a positive number of seconds", column="--window")
+    if (
+        isinstance(window, bool)
+        or not isinstance(window, (int, float))
+        or not MIN_WINDOW_SECONDS <= window <= MAX_DURATION_SECONDS
+    ):
+        raise IngestError(
+            f"window {window!r} must be a number of seconds from {MIN_WINDOW_SECONDS:g} to 100 years",
+            column="--window",
+        )
     return Window(float(window), "argument", f"given as window={window:g} seconds")
 
 

@@ -1,7 +1,7 @@
 """Calibration factors: the type the DSQL pricer applies, and its file format.
 
 A calibration scales the DPU components the official formulas produce (fitting lives in
-:mod:`costmodel.calibrate`; this module is only what pricing needs to *apply* one, so pricing does
+:mod:`costmodel.calibrate.fit`; this module is only what pricing needs to *apply* one, so pricing does
 not import the fitting code and the fitting code may import pricing without a cycle).
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from costmodel.core.errors import CalibrationError
+from costmodel.core.safeio import read_text, write_output
 from costmodel.core.yamlio import safe_load
 from costmodel.pricing.class_terms import COMPONENTS, ClassTerm, warnings_of
 
@@ -83,24 +84,16 @@ class Calibration:
 
 
 def save_calibration(calibration: Calibration, path: str | Path) -> None:
-    """Write ``calibration`` as YAML."""
-    try:
-        Path(path).write_text(
-            yaml.safe_dump(calibration.to_dict(), sort_keys=False, allow_unicode=True), "utf-8"
-        )
-    except OSError as exc:
-        raise CalibrationError(
-            f"cannot write: {exc.strerror}", file=str(path), hint="choose a writable --out"
-        ) from None
+    """Write ``calibration`` as YAML (the shared output writer: regular files only, mode 0644)."""
+    text = yaml.safe_dump(calibration.to_dict(), sort_keys=False, allow_unicode=True)
+    write_output(Path(path), text, error=CalibrationError, example="calib.yaml")
 
 
 def load_calibration(path: str | Path) -> Calibration:
     """Read a calibration file; factors must be positive numbers (missing ones default to 1.0)."""
     file = str(path)
     try:
-        data = safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise CalibrationError(f"cannot read calibration: {exc.strerror}", file=file) from None
+        data = safe_load(read_text(path, CalibrationError, "calibration file"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise CalibrationError(

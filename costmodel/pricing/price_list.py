@@ -28,6 +28,7 @@ import yaml
 
 from costmodel.core.catalog import PriceCatalog
 from costmodel.core.errors import PricingError
+from costmodel.core.safeio import write_output
 from costmodel.core.yamlio import safe_load
 
 TIMEOUT_S = 30.0
@@ -183,10 +184,9 @@ def write_refreshed(refresh: Refresh, path: Path, *, today: date | None = None) 
         "overrides": [{"service": s, "regions": r} for s, r in blocks.items()],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
     header = "# Written by `dsqlcost prices --refresh`; use with --prices FILE. The bundled catalog is unchanged.\n"
-    tmp.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True), encoding="utf-8")
-    tmp.replace(path)
+    text = header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+    write_output(path, text, error=PricingError, option="--out", example="prices-refresh.yaml")
 
 
 def diff_rows(catalog: PriceCatalog, refresh: Refresh) -> list[tuple[str, str, str, str, str, str]]:

@@ -48,6 +48,7 @@ import pandas as pd
 from costmodel.classify.roles import one_off_mask
 from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.profile import ParseStatus
+from costmodel.core.redact import lint_text
 from costmodel.core.workload import Workload
 from costmodel.readiness.checks import CheckCatalog, FindingSource, Severity, load_checks
 from costmodel.readiness.dsqllint import LintDiagnostic, LintRun, run_dsql_lint
@@ -84,6 +85,7 @@ def assess_readiness(
     write_bytes_per_call: pd.Series | None = None,
     metrics: pd.DataFrame | None = None,
     lint_executable: str | None = None,
+    lint_literals: bool = False,
 ) -> Readiness:
     """Readiness of ``workload`` (and an optional schema dump) for Aurora DSQL as of ``as_of``.
 
@@ -92,7 +94,9 @@ def assess_readiness(
     ``rows`` and ``wal_bytes`` counters per call when given; ``metrics`` (the columns of
     :data:`costmodel.readiness.checks.METRICS`, indexed like the statements) replaces all of them, e.g.
     a fleet's worst value per statement over its clusters. Classification runs here when the
-    workload has not been classified. dsql-lint missing is a finding, not an error.
+    workload has not been classified. dsql-lint missing is a finding, not an error. dsql-lint sees
+    the workload's texts with string literals replaced (:func:`~costmodel.core.redact.lint_text`: its
+    messages quote statements) unless ``lint_literals``; a schema dump is linted as written.
     """
     catalog = load_checks()
     when = as_of or catalog.dsql_as_of
@@ -111,7 +115,12 @@ def assess_readiness(
         else list(range(len(distinct)))
     )
     schema_sql = read_schema(schema) if schema is not None else None
-    lint = run_dsql_lint(distinct, schema_sql, include=lintable, executable=lint_executable)
+    lint = run_dsql_lint(
+        distinct if lint_literals else [lint_text(t) for t in distinct],
+        schema_sql,  # as written: pg_dump idioms such as DEFAULT nextval('t_id_seq') are what is checked
+        include=lintable,
+        executable=lint_executable,
+    )
     notes.extend(lint.notes)
     if lint.available and when < catalog.dsql_as_of:
         notes.append(f"dsql-lint {lint.version} reflects DSQL at its release, not as of {when.isoformat()}")

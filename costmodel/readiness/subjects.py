@@ -25,6 +25,7 @@ from costmodel.classify.frame import classify_texts
 from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.errors import CostModelError
 from costmodel.core.profile import ParseStatus, StatementKind
+from costmodel.core.safeio import read_text
 from costmodel.core.workload import Workload
 from costmodel.readiness.checks import CheckCatalog
 from costmodel.readiness.dsqllint import LintDiagnostic, strip_meta_commands
@@ -58,15 +59,13 @@ def profile_texts(texts: Sequence[str | None]) -> pd.DataFrame | None:
 
 
 def read_schema(path: Path) -> str:
-    """The text of a schema dump, or a typed error naming the file."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CostModelError(
-            f"cannot read the schema dump: {exc}",
-            file=str(path),
-            hint="pass a pg_dump --schema-only file in UTF-8 (or leave --schema out)",
-        ) from exc
+    """The text of a schema dump (a regular file within ``--max-bytes``), or a typed error naming the file."""
+    return read_text(
+        path,
+        CostModelError,
+        "schema dump",
+        hint="pass a pg_dump --schema-only file in UTF-8 (or leave --schema out)",
+    )
 
 
 def split_schema(sql: str) -> list[SchemaStatement]:

@@ -20,6 +20,7 @@ Format (documented in ``docs/report-contract.md`` § CSV export):
 from __future__ import annotations
 
 import csv
+import io
 import operator
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from costmodel.core.errors import ReportError
+from costmodel.core.safeio import open_output
 from costmodel.report.common import (
     cheapest_total,
     check_report,
@@ -282,8 +284,13 @@ def _columns_of(header: list[str], rows: list[list[str]]) -> tuple[list[str], li
     return header, [list(column) for column in zip(*rows)]
 
 
-def write_csv(report: Mapping[str, Any], out_dir: Path, *, bom: bool = True) -> list[Path]:
+def write_csv(
+    report: Mapping[str, Any], out_dir: Path, *, bom: bool = True, sensitive: bool = False
+) -> list[Path]:
     """Write one CSV per table into ``out_dir`` (created if missing) and return the paths written.
+
+    Each file goes through :func:`costmodel.core.safeio.open_output` (regular files only, mode 0644,
+    0600 when ``sensitive``: literals kept).
 
     Raises :class:`ReportError` when the directory cannot be created or a file cannot be written.
     """
@@ -303,7 +310,10 @@ def write_csv(report: Mapping[str, Any], out_dir: Path, *, bom: bool = True) -> 
         header, columns = tables[name]
         path = out_dir / name
         try:
-            with path.open("w", encoding=encoding, newline="") as handle:
+            with (
+                open_output(path, sensitive=sensitive, example="a new directory") as raw,
+                io.TextIOWrapper(raw, encoding=encoding, newline="") as handle,
+            ):
                 if len(header) < 2:  # csv quotes the lone empty field of a one-column row
                     writer = csv.writer(handle, lineterminator="\r\n")
                     writer.writerow(header)

@@ -9,11 +9,13 @@ by (option, component, region), plus verdict and readiness changes. Inputs are r
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from costmodel.core.errors import ReportError, read_text
+from costmodel.core.errors import ReportError
+from costmodel.core.safeio import read_text
 from costmodel.report.common import check_report
 
 Key = tuple[str, str, str]
@@ -32,11 +34,50 @@ def load_report(path: str | Path) -> dict[str, Any]:
             row=exc.lineno,
             hint="write it with `dsqlcost report --format json`",
         ) from None
+    except RecursionError:
+        raise ReportError("the JSON nests too deeply to be a report", file=file, hint=_HINT) from None
     try:
-        return dict(check_report(data))
+        report = dict(check_report(data))
+        _check_shape(report)
     except ReportError as exc:
         exc.file = file
         raise
+    return report
+
+
+_HINT = "write it with `dsqlcost report --format json`"
+_SECTIONS: dict[str, type] = {"options": list, "scenario": dict, "verdict": dict, "readiness": dict}
+
+
+def _number(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except ValueError:
+        return False
+
+
+def _check_shape(report: Mapping[str, Any]) -> None:
+    """Every part the diff reads has the type a report gives it (a damaged file is one line, no traceback)."""
+    for key, kind in _SECTIONS.items():
+        value = report.get(key)
+        if value is not None and not isinstance(value, kind):
+            raise ReportError(
+                f"'{key}' must be a {kind.__name__}, not {type(value).__name__}", column=key, hint=_HINT
+            )
+    for index, option in enumerate(report.get("options") or [], start=1):
+        where = f"options[{index}]"
+        if not isinstance(option, dict) or not isinstance(option.get("name"), str):
+            raise ReportError(f"{where} is not an option with a name", column=where, hint=_HINT)
+        items = option.get("line_items", [])
+        if not isinstance(items, list) or not _number(option.get("total_monthly_usd")):
+            raise ReportError(f"{where} has damaged totals or line items", column=where, hint=_HINT)
+        for item in items:
+            if not isinstance(item, dict) or not _number(item.get("monthly_usd")):
+                raise ReportError(f"{where} has a damaged line item", column=where, hint=_HINT)
 
 
 def _lines(report: Mapping[str, Any]) -> dict[Key, float]:

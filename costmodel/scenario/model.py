@@ -27,9 +27,10 @@ from typing import Any
 import yaml
 
 from costmodel.core.assumptions import AssumptionSet, defaults
-from costmodel.core.errors import ScenarioError, read_text
+from costmodel.core.errors import ScenarioError
 from costmodel.core.options import DSQL_MULTI_REGION, SV2_GLOBAL
 from costmodel.core.regions import EVERY_OPTION, REGIONS_FILE, region_table, residency_violation
+from costmodel.core.safeio import read_text
 from costmodel.core.yamlio import safe_load
 
 
@@ -505,7 +506,7 @@ def _unknown_scenario(name: str) -> ScenarioError:
 
 def _user_layer(name_or_path: str) -> _Layer:
     path = Path(name_or_path)
-    if not path.is_file():
+    if not path.exists():
         raise _unknown_scenario(name_or_path)
     text = read_text(path, ScenarioError, "scenario file")
     return _parse_yaml(text, str(path), f"file {path.name}", "user")

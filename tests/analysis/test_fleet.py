@@ -43,8 +43,8 @@ def test_expand_sources_reads_directories_bundles_and_globs(fleet_dir: Path) -> 
     assert names == ["east", "pgbench", "west"]  # meta.yaml files are not exports
     assert [s.name for s in expand_sources([str(fleet_dir / "*.csv")])] == ["east", "west"]
     assert [s.name for s in expand_sources([SAMPLES / "saas"])] == ["saas"]  # a bundle is one cluster
-    twice = expand_sources([fleet_dir / "east.csv", fleet_dir / "east.csv"])
-    assert [s.name for s in twice] == ["east", "east#2"]
+    with pytest.raises(IngestError, match="given twice"):  # its bill would count twice (issue 16)
+        expand_sources([fleet_dir / "east.csv", fleet_dir / "east.csv"])
     with pytest.raises(IngestError, match="no file matches"):
         expand_sources([str(fleet_dir / "nothing-*.csv")])
 

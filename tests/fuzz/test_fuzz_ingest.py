@@ -18,7 +18,10 @@ Every example checks: a Workload or an ``IngestError`` (never another exception,
 ``unexpected …`` last-resort net); errors are one line naming the file; a Workload never loses a
 row (rows read = statements + excluded = rows in the table); counters are finite and non-negative or
 NaN. Budget: 9,600 inputs here (300 preserving, 800 structure, 4 × 900 bytes, 4 × 1,225 garbage) plus 400
-through the CLI (``test_fuzz_cli.py``): 10,000 inputs, derandomized.
+through the CLI (``test_fuzz_cli.py``): 10,000 inputs, derandomized; plus issue 16's ``hostile`` family
+(huge and non-decimal numbers, non-string identity values in JSON, lone surrogates; windows down to
+1 s): 4 × 150 through ingest and 40 through pricing and rendering, which must give a report or a
+typed one-line error — 10,640 inputs in all.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.data.fuzz_checks import run_case
+from benchmarks.data.fuzz_checks import run_case, run_pipeline_case
 from benchmarks.data.fuzz_corpus import Base, Table, base_named, bases, judge, judge_bytes
 from benchmarks.data.fuzz_mutations import RandomChooser, make_case
 from costmodel.core.errors import IngestError
@@ -145,6 +148,22 @@ def test_fuzz_byte_edits_give_a_workload_or_an_ingest_error(seed: int, workdir: 
 @given(seed=SEEDS)
 def test_fuzz_garbage_is_refused_cleanly(seed: int, workdir: Path) -> None:
     _assert_holds(seed, "garbage", workdir, batch=BATCH)
+
+
+@settings(FUZZ, max_examples=150)
+@given(seed=SEEDS)
+def test_fuzz_hostile_values_are_read_or_refused_cleanly(seed: int, workdir: Path) -> None:
+    """Issue 16's mutations: huge and non-decimal numbers, non-string identity values, surrogates."""
+    _assert_holds(seed, "hostile", workdir, batch=BATCH)
+
+
+@settings(FUZZ, max_examples=40)
+@given(seed=SEEDS)
+def test_fuzz_hostile_values_through_pricing_and_rendering(seed: int, workdir: Path) -> None:
+    """What reads must also price and render, or fail with a typed one-line error (no traceback)."""
+    case = make_case(RandomChooser(seed), ("hostile",))
+    outcome = run_pipeline_case(case, workdir)
+    assert not outcome.problems, f"seed {seed}: {case.describe()}\n  " + "\n  ".join(outcome.problems)
 
 
 # --------------------------------------------------------------------------- regressions found by fuzzing

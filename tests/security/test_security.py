@@ -13,7 +13,7 @@
   catalog.yaml are refused with a one-line error naming the file, and never executed.
 * **--out** — a directory where a file is expected and vice versa, a missing parent, a name too long,
   a directory in the way of one CSV, a symlink: exit 2 with one line, nothing partial left behind,
-  a symlink replaced rather than followed.
+  a symlink refused (neither followed nor replaced).
 * **Literals** — ``ALTER ROLE … PASSWORD '…'`` and friends never appear in table, JSON, CSV,
   Markdown or HTML reports, nor in ``classify`` or ``readiness`` output, unless ``--show-literals``.
 
@@ -643,16 +643,16 @@ def test_a_bad_export_writes_no_output(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
 
 
-def test_an_out_symlink_is_replaced_not_followed(small_export: Path, tmp_path: Path) -> None:
+def test_an_out_symlink_is_refused_not_followed_nor_replaced(small_export: Path, tmp_path: Path) -> None:
     victim = tmp_path / "victim.txt"
     victim.write_text("precious")
     link = tmp_path / "report.json"
     link.symlink_to(victim)
     code, _stdout, stderr = _report(small_export, "--format", "json", "--out", str(link))
-    assert code == 0, stderr
+    assert_one_line_error(code, stderr, "report")
+    assert "symbolic link" in stderr
     assert victim.read_text() == "precious"
-    assert not link.is_symlink()
-    assert json.loads(link.read_text())["schema_version"] >= 1
+    assert link.is_symlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.json", "victim.txt"]  # no temp files
 
 
