@@ -32,6 +32,7 @@ from costmodel.compare import BreakEven, Verdict, break_even, decide
 from costmodel.core.catalog import PriceCatalog
 from costmodel.core.errors import IngestError
 from costmodel.core.estimate import Assumption, LineItem, OptionEstimate
+from costmodel.core.executor import Executor, LocalExecutor
 from costmodel.core.options import SV2_IO_OPTIMIZED, SV2_STANDARD, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.ingest.guards import refuse_repeated
@@ -184,13 +185,15 @@ def load_fleet(
     *,
     jobs: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    executor: Executor | None = None,
 ) -> Fleet:
-    """Read every cluster (in parallel processes when there are many) and classify their distinct
-    texts once, together: a text repeated across clusters is parsed once."""
+    """Read every cluster (in parallel local processes when there are many) and classify their
+    distinct texts once, together: a text repeated across clusters is parsed once. Classification
+    batches run on ``executor`` (default: ``jobs`` local processes); reading stays on this machine."""
     workers = _jobs(jobs)
     if workers > 1 and len(sources) >= PARALLEL_MIN_CLUSTERS:
         loaded = []
-        with _pool(workers, None) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_fork_context()) as pool:
             for done, workload in enumerate(
                 pool.map(_load_one, sources, [options] * len(sources), chunksize=4), start=1
             ):
@@ -204,34 +207,23 @@ def load_fleet(
             if progress is not None:
                 progress("reading exports", done, len(sources))
     names, loaded, notes = _filtered([s.name for s in sources], loaded, options)
-    table = ProfileTable.for_workloads(loaded, jobs=workers)
+    table = ProfileTable.for_workloads(loaded, jobs=workers, executor=executor)
     return Fleet(tuple(zip(names, loaded)), table, notes)
 
 
-_Shared = tuple[Fleet, PriceCatalog, "Calibration | None", Scenario]
-_SHARED: list[_Shared] = []
-"""What every pricing worker needs, set once per worker (inherited, not pickled, where processes fork)."""
+def _fork_context() -> Any:
+    """Fork where the platform can (workers start at once with the parent's modules), else spawn."""
+    return mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
 
 
-def _share(shared: _Shared | None) -> None:
-    _SHARED.clear()
-    if shared is not None:
-        _SHARED.append(shared)
+_Shared = tuple[ProfileTable, PriceCatalog, "Calibration | None", Scenario]
 
 
-def _pool(workers: int, shared: _Shared | None) -> ProcessPoolExecutor:
-    """Worker processes that start with ``shared`` in place: forked where the platform can (the
-    fleet's tables are then shared copy-on-write instead of pickled per task), else spawned."""
-    context = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-    return ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_share, initargs=(shared,)
-    )
-
-
-def _run_shared(index: int) -> ClusterRun:
-    fleet, catalog, calibration, scenario = _SHARED[0]
-    name, workload = fleet.clusters[index]
-    return run_cluster(name, workload, fleet.profiles, catalog, calibration, scenario)
+def _run_item(shared: _Shared, cluster: tuple[str, Workload]) -> ClusterRun:
+    """One cluster priced with the fleet's shared tables: a task of :meth:`Executor.map_shared`."""
+    table, catalog, calibration, scenario = shared
+    name, workload = cluster
+    return run_cluster(name, workload, table, catalog, calibration, scenario)
 
 
 @dataclass(frozen=True, eq=False)
@@ -272,23 +264,24 @@ class FleetAnalysis:
         calibration: Calibration | None = None,
         jobs: int | None = None,
         with_readiness: bool = True,
+        executor: Executor | None = None,
     ) -> None:
-        """``fleet`` comes from :func:`load_fleet`."""
+        """``fleet`` comes from :func:`load_fleet`; clusters are priced on ``executor`` (default:
+        ``jobs`` local processes, in this process below :data:`PARALLEL_MIN_CLUSTERS` clusters)."""
         self.fleet = fleet
         self.catalog = catalog
         self.calibration = calibration
         self.jobs = _jobs(jobs)
         self.with_readiness = with_readiness
+        self.executor = executor
 
     def _run_clusters(self, scenario: Scenario) -> list[ClusterRun]:
-        count = len(self.fleet.clusters)
-        if self.jobs > 1 and count >= PARALLEL_MIN_CLUSTERS:
-            with _pool(self.jobs, (self.fleet, self.catalog, self.calibration, scenario)) as pool:
-                return list(pool.map(_run_shared, range(count), chunksize=2))
-        table = self.fleet.profiles
-        return [
-            run_cluster(n, w, table, self.catalog, self.calibration, scenario) for n, w in self.fleet.clusters
-        ]
+        clusters = self.fleet.clusters
+        executor = self.executor
+        if executor is None:
+            executor = LocalExecutor(self.jobs if len(clusters) >= PARALLEL_MIN_CLUSTERS else 1)
+        shared: _Shared = (self.fleet.profiles, self.catalog, self.calibration, scenario)
+        return executor.map_shared(_run_item, shared, clusters)
 
     def run(self, scenario: Scenario, *, sweep_points: int = 10_000) -> FleetResult:
         """Price every cluster (free tier and discount off), then total them for the fleet."""

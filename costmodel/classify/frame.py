@@ -67,6 +67,7 @@ except ImportError:  # pragma: no cover - a declared dependency; the stdlib deco
 from costmodel.classify.names import LEADING_KEYWORD_KINDS, TRUNCATION_CAPS, TRUNCATION_MULTIBYTE_SLACK
 from costmodel.classify.statement import analyse, primary_index, shallow_kind
 from costmodel.core.errors import ClassifyError
+from costmodel.core.executor import Executor, LocalExecutor, batches
 from costmodel.core.profile import PROFILE_COLUMNS, KeyShape, ParseStatus, StatementKind
 from costmodel.core.workload import Workload
 
@@ -199,21 +200,28 @@ def classify_text(sql: str | None) -> StatementProfile:
 
 
 def classify_texts(
-    texts: Sequence[str | None], progress: Progress | None = None, *, jobs: int = 1
+    texts: Sequence[str | None],
+    progress: Progress | None = None,
+    *,
+    jobs: int = 1,
+    executor: Executor | None = None,
 ) -> pd.DataFrame:
     """One row of profile columns per text, in input order (RangeIndex).
 
     Equal texts are classified once, and texts equal up to parameter numbering and list lengths
     share one parse (see the module docstring). ``progress(done, total)`` is called every
-    :data:`PROGRESS_EVERY` rows and at the end. With ``jobs > 1`` and at least
-    :data:`PARALLEL_MIN_TEXTS` distinct texts, the distinct texts are spread over that many
-    processes (parsing is CPU-bound and holds the GIL).
+    :data:`PROGRESS_EVERY` rows and at the end. With an ``executor`` (or ``jobs > 1``, local
+    processes) and at least its :attr:`~costmodel.core.executor.Executor.min_batch_texts` distinct
+    texts, the distinct texts are cut into batches classified in parallel (parsing is CPU-bound
+    and holds the GIL).
     """
     total = len(texts)
-    if jobs > 1:
+    if executor is None and jobs > 1:
+        executor = LocalExecutor(jobs, min_batch_texts=PARALLEL_MIN_TEXTS)
+    if executor is not None and executor.workers > 1:
         distinct = list(dict.fromkeys(t for t in texts if isinstance(t, str)))
-        if len(distinct) >= PARALLEL_MIN_TEXTS:
-            by_text = _classify_parallel(distinct, jobs)
+        if distinct and len(distinct) >= executor.min_batch_texts:
+            by_text = _classify_parallel(distinct, executor)
             if progress is not None:
                 progress(total, total)
             return profiles_frame([by_text[t] if isinstance(t, str) else NO_TEXT for t in texts])
@@ -229,21 +237,18 @@ def classify_texts(
 
 
 PARALLEL_MIN_TEXTS = 20_000
-"""Distinct texts from which classification is spread over processes (below, a pool costs more)."""
+"""Distinct texts from which local classification is spread over processes (below, a pool costs more)."""
 
 
-def _classify_chunk(texts: Sequence[str]) -> list[StatementProfile]:
+def classify_batch(texts: Sequence[str]) -> list[StatementProfile]:
+    """Profiles of one batch of texts (a task of :func:`classify_texts` on an executor)."""
     return list(_Classifier().many(texts))
 
 
-def _classify_parallel(distinct: Sequence[str], jobs: int) -> dict[str, StatementProfile]:
-    from concurrent.futures import ProcessPoolExecutor
-
-    size = -(-len(distinct) // (jobs * 4))
-    chunks = [distinct[i : i + size] for i in range(0, len(distinct), size)]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        results = pool.map(_classify_chunk, chunks)
-        return {t: p for chunk, profiles in zip(chunks, results) for t, p in zip(chunk, profiles)}
+def _classify_parallel(distinct: Sequence[str], executor: Executor) -> dict[str, StatementProfile]:
+    chunks = batches(distinct, executor.workers)
+    results = executor.map(classify_batch, chunks)
+    return {t: p for chunk, profiles in zip(chunks, results) for t, p in zip(chunk, profiles)}
 
 
 def classify(workload: Workload, progress: Progress | None = None, *, jobs: int = 1) -> Workload:

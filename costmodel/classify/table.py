@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from costmodel.classify.frame import NO_TEXT, classifiable_texts, classify_texts, profiles_frame, with_profile
+from costmodel.core.executor import Executor
 from costmodel.core.workload import Workload
 
 NO_CODE = -1
@@ -31,18 +32,23 @@ class ProfileTable:
     code_of: dict[str, int]
 
     @classmethod
-    def build(cls, texts: Iterable[str | None], *, jobs: int = 1) -> ProfileTable:
-        """Classify the distinct texts among ``texts`` (in first-seen order)."""
+    def build(
+        cls, texts: Iterable[str | None], *, jobs: int = 1, executor: Executor | None = None
+    ) -> ProfileTable:
+        """Classify the distinct texts among ``texts`` (in first-seen order), in batches on
+        ``executor`` (or ``jobs`` local processes) when there are many."""
         distinct = tuple(dict.fromkeys(t for t in texts if isinstance(t, str)))
-        profiles = classify_texts(list(distinct), jobs=jobs)
+        profiles = classify_texts(list(distinct), jobs=jobs, executor=executor)
         no_text = profiles_frame([NO_TEXT])
         frame = pd.concat([profiles, no_text], ignore_index=True)
         return cls(distinct, frame, {t: i for i, t in enumerate(distinct)})
 
     @classmethod
-    def for_workloads(cls, workloads: Sequence[Workload], *, jobs: int = 1) -> ProfileTable:
+    def for_workloads(
+        cls, workloads: Sequence[Workload], *, jobs: int = 1, executor: Executor | None = None
+    ) -> ProfileTable:
         """The table of every classifiable text of ``workloads``."""
-        return cls.build((t for w in workloads for t in _texts(w)), jobs=jobs)
+        return cls.build((t for w in workloads for t in _texts(w)), jobs=jobs, executor=executor)
 
     @property
     def no_text_row(self) -> int:

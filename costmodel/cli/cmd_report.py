@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -70,6 +71,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="N",
         help="processes for reading, classifying and pricing many clusters (default: the number of cores)",
     )
+    fleet.add_argument(
+        "--executor",
+        choices=("local", "dask"),
+        help="where a fleet's classification batches and per-cluster pricing run: local processes (default) "
+        "or Dask tasks (needs the optional extra dsqlcost[dask]; without --scheduler a local Dask cluster "
+        "is started); exports are read on this machine either way",
+    )
+    fleet.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Dask scheduler address (tcp://HOST:8786) for --executor dask; implies it",
+    )
     add_output_arguments(parser)
     parser.set_defaults(func=run)
 
@@ -89,6 +102,12 @@ def run(args: argparse.Namespace) -> int:
     if schema is not None and not schema.is_file():
         raise ReportError(f"schema file {args.schema!r} not found", hint="pass a pg_dump --schema-only file")
     sources = expand_sources(args.exports)
+    executor = _executor_choice(args)
+    if executor == "dask" and (len(sources) < 2 or args.merge):
+        raise ReportError(
+            "--executor dask runs fleets (several exports, one cluster each)",
+            hint="give several exports or bundles without --merge, or drop --executor/--scheduler",
+        )
     if len(sources) > 1 and not args.merge:
         report = _fleet_report(args, sources, scenario, catalog, calibration)
     else:
@@ -136,7 +155,25 @@ def _fleet_report(
         group_by=args.group_by,
         include_monitoring=args.include_monitoring,
     )
-    with ProgressBar() as bar:
-        loaded = load_fleet(sources, options, jobs=args.jobs, progress=bar.update)
-    fleet = FleetAnalysis(loaded, catalog, calibration=calibration, jobs=args.jobs).run(scenario)
+    with contextlib.ExitStack() as stack:
+        executor = None
+        if _executor_choice(args) == "dask":
+            from costmodel.analysis.dask_executor import DaskExecutor
+
+            executor = stack.enter_context(DaskExecutor(args.scheduler, local_workers=args.jobs))
+        with ProgressBar() as bar:
+            loaded = load_fleet(sources, options, jobs=args.jobs, progress=bar.update, executor=executor)
+        analysis = FleetAnalysis(loaded, catalog, calibration=calibration, jobs=args.jobs, executor=executor)
+        fleet = analysis.run(scenario)
     return build_fleet_report(fleet, show_literals=args.show_literals)
+
+
+def _executor_choice(args: argparse.Namespace) -> str:
+    """``local`` or ``dask``: ``--scheduler`` implies Dask, and contradicts ``--executor local``."""
+    if args.scheduler and args.executor == "local":
+        raise ReportError(
+            "--scheduler names a Dask scheduler, but --executor is local",
+            column="--scheduler",
+            hint="use --executor dask with --scheduler, or drop --scheduler",
+        )
+    return "dask" if args.scheduler else (args.executor or "local")

@@ -81,3 +81,7 @@ class CalibrationError(CostModelError):
 
 class ReportError(CostModelError):
     """A report cannot be written or compared (bad --out path, incompatible report files)."""
+
+
+class ExecutorError(CostModelError):
+    """Parallel work cannot run where asked (Dask not installed, scheduler unreachable, a task failed)."""
