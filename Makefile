@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SAMPLE ?= sample_stats/saas
 
-.PHONY: setup system report test test-fast check lint format samples bench clean
+.PHONY: setup system report test test-fast check lint format samples bench bench-all clean
 
 setup:
 	@scripts/setup.sh
@@ -41,8 +41,12 @@ samples: setup
 	@scripts/ensure_system.sh postgres
 	$(PY) -m scripts.make_samples
 
-## Benchmarks: print figures and ratios (not timed tests).
+## Benchmarks: print figures and ratios (not timed tests). `bench` prints the scale figures against
+## their floors in one run (benchmarks/bench_floors.py); `bench-all` runs every benchmark.
 bench: setup
+	$(PY) -m benchmarks floors
+
+bench-all: setup
 	$(PY) -m benchmarks
 
 clean:
