@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -69,7 +70,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--jobs",
         type=int,
         metavar="N",
-        help="processes for reading, classifying and pricing many clusters (default: the number of cores)",
+        help="processes for reading, classifying and pricing many clusters, and for classifying one large "
+        "export (default: the number of cores)",
     )
     fleet.add_argument(
         "--executor",
@@ -91,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     """Load, analyse one scenario, render."""
     from costmodel.analysis.fleet import expand_sources
     from costmodel.analysis.run import Analysis
+    from costmodel.classify.frame import classify
     from costmodel.core.catalog import load_catalog
     from costmodel.pricing.calibration import load_calibration
     from costmodel.report.model import build_report
@@ -111,7 +114,9 @@ def run(args: argparse.Namespace) -> int:
     if len(sources) > 1 and not args.merge:
         report = _fleet_report(args, sources, scenario, catalog, calibration)
     else:
-        workload = load_workload_from_args(args)
+        # A large export's distinct texts are classified over --jobs processes (all cores by default;
+        # below PARALLEL_MIN_TEXTS distinct texts this stays in this process).
+        workload = classify(load_workload_from_args(args), jobs=args.jobs or os.cpu_count() or 1)
         analysis = Analysis(
             workload, catalog, calibration=calibration, schema=schema, show_literals=args.show_literals
         )

@@ -251,3 +251,17 @@ def test_classify_command_table_shows_the_most_called_and_says_how_many_are_left
     assert len(capsys.readouterr().out.strip().splitlines()) == 31  # header + every statement
     assert main(["classify", str(export), "--window", "1h", "--limit", "-1"]) == 2
     assert "--limit must be 0" in capsys.readouterr().err
+
+
+def test_batches_in_worker_processes_give_the_same_profiles() -> None:
+    """Large inputs are classified in batches on an executor (local processes here, Dask tasks for
+    fleets): the profiles, their order and dtypes are those of one process, statuses included."""
+    from benchmarks.bench_classify import build_corpus, in_list_variants
+    from costmodel.core.executor import LocalExecutor
+
+    texts = [*build_corpus(400), *in_list_variants(60), None, "", "SELEC oops FROM", "UPDATE t SET a = 1 WHERE",
+             *TPCB, *TPCB]  # fmt: skip
+    alone = classify_texts(texts)
+    batched = classify_texts(texts, executor=LocalExecutor(2, min_batch_texts=1))
+    pd.testing.assert_frame_equal(alone, batched)
+    assert set(alone["parse_status"]) >= {"ok", "no_text", "parse_error", "truncated"}
