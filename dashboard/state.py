@@ -26,6 +26,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from costmodel.analysis.run import Analysis, RunResult
@@ -33,7 +34,8 @@ from costmodel.core.catalog import PriceCatalog, load_catalog
 from costmodel.core.errors import CostModelError
 from costmodel.ingest.load import load_workload
 from costmodel.pricing.serverless_v2_capacity import CapacitySimulation, simulate_capacity
-from costmodel.report.model import build_report, statement_frame, statement_records
+from costmodel.report.model import STATEMENT_ROUNDING, build_report, statement_frame, statement_records
+from costmodel.report.redact import redact_query
 from costmodel.scenario.activity import WeekProfile, week_profile
 from costmodel.scenario.model import Scenario
 from dashboard import uploads
@@ -71,6 +73,9 @@ class Entry:
     lock: threading.Lock = field(default_factory=threading.Lock)
     size: int = 0
     """Estimated bytes held (the statement frame, texts included), counted against the cache budget."""
+    texts: dict[str, pd.Series] = field(default_factory=dict)
+    """Scenario-independent text columns of the Statements table (redacted queries, tables), built
+    on the first run and reused by every what-if (:func:`statement_table`)."""
 
     @property
     def statements(self) -> int:
@@ -124,30 +129,79 @@ class DashboardRun:
 
     @cached_property
     def statements(self) -> pd.DataFrame:
-        """The report's statement rows as a frame, with DSQL and Serverless v2 $ per call added (Statements page)."""
-        frame = pd.DataFrame(self.statement_rows)
-        if frame.empty:
-            return frame
-        calls = (
-            pd.to_numeric(frame["calls_month"], errors="coerce")
-            if "calls_month" in frame
-            else pd.Series(float("nan"), index=frame.index)
-        )
-        usd = (
-            pd.to_numeric(frame["dsql_monthly_usd"], errors="coerce")
-            if "dsql_monthly_usd" in frame
-            else pd.Series(float("nan"), index=frame.index)
-        )
-        frame["dsql_usd_per_call"] = (usd / calls.where(calls > 0)).astype(float)
-        if "sv2_monthly_usd" in frame:
-            sv2 = pd.to_numeric(frame["sv2_monthly_usd"], errors="coerce")
-            frame["sv2_usd_per_call"] = (sv2 / calls.where(calls > 0)).astype(float)
-        for column in ("tables_read", "tables_written", "findings"):
-            if column in frame:
-                frame[column] = frame[column].map(
-                    lambda v: ", ".join(map(str, v)) if isinstance(v, list) else v
-                )
-        return frame
+        """The Statements page's table: the report's statement rows as columns (see :func:`statement_table`)."""
+        return statement_table(statement_frame(self.result), self.entry.texts)
+
+
+TEXT_LIST_COLUMNS = ("tables_read", "tables_written", "findings")
+"""Tuple columns the Statements page shows (and filters) as comma-separated text."""
+SCENARIO_FREE = ("query", "tables_read", "tables_written")
+"""Columns that come from the statement texts alone: the same for every scenario of an upload."""
+
+
+def statement_table(frame: pd.DataFrame, texts: dict[str, pd.Series] | None = None) -> pd.DataFrame:
+    """The report's statement rows (:func:`~costmodel.report.model.statement_records`: rounded numbers,
+    redacted texts) as a frame, built column by column, with DSQL and Serverless v2 $ per call added.
+
+    Why not from the records: 150,000 statements are 150,000 dicts, then a frame inferred from them,
+    on every what-if; column-wise the page's table costs a fraction of that, and the browser only
+    ever receives one page of it (the page sorts, filters and pages on the server). ``texts`` keeps
+    the :data:`SCENARIO_FREE` columns between calls for the same rows (one upload's what-ifs).
+    """
+    data: dict[str, Any] = {}
+    for col in frame.columns:
+        if col == "fingerprint":
+            continue
+        series = frame[col]
+        kept = texts.get(col) if texts is not None and col in SCENARIO_FREE else None
+        if kept is not None and kept.index.equals(series.index):
+            data[col] = kept
+        elif col in STATEMENT_ROUNDING:
+            values = pd.to_numeric(series, errors="coerce").astype(float).round(STATEMENT_ROUNDING[col])
+            data[col] = values.where(np.isfinite(values))
+        elif col == "query":
+            data[col] = _redacted(series)
+        elif col in TEXT_LIST_COLUMNS:
+            data[col] = _joined(series)
+        elif series.dtype.kind == "f":
+            data[col] = series.where(np.isfinite(series))
+        else:
+            data[col] = series.astype(object).where(series.notna(), None)
+        if texts is not None and col in SCENARIO_FREE:
+            texts[col] = data[col]
+    table = pd.DataFrame(data, index=frame.index).reset_index(drop=True)
+    if table.empty:
+        return table
+    calls = table["calls_month"] if "calls_month" in table else pd.Series(np.nan, index=table.index)
+    per_call = calls.where(calls > 0)
+    for total, column in (("dsql_monthly_usd", "dsql_usd_per_call"), ("sv2_monthly_usd", "sv2_usd_per_call")):
+        if total in table:
+            table[column] = (table[total] / per_call).astype(float)
+    if "dsql_usd_per_call" not in table:
+        table["dsql_usd_per_call"] = np.nan
+    return table
+
+
+def _redacted(series: pd.Series) -> pd.Series:
+    """Texts as the report shows them (literals redacted), each distinct text once."""
+    codes, uniques = pd.factorize(series.to_numpy(dtype=object))
+    shown = np.empty(len(uniques) + 1, dtype=object)  # code -1 (no text) → None
+    for i, value in enumerate(uniques):
+        shown[i] = redact_query(value) if isinstance(value, str) else None
+    return pd.Series(shown[codes], index=series.index, dtype=object)
+
+
+def _joined(series: pd.Series) -> pd.Series:
+    """Tuples as ``"a, b"`` ("" for none), each distinct tuple joined once."""
+    values = series.to_numpy(dtype=object)
+    if not all(type(v) is tuple for v in values):
+        fixed = np.empty(len(values), dtype=object)  # element by element: numpy would unpack tuples
+        for i, v in enumerate(values):
+            fixed[i] = tuple(v) if isinstance(v, tuple | list) else ()
+        values = fixed
+    codes, uniques = pd.factorize(values)
+    shown = np.array([", ".join(map(str, u)) for u in uniques] + [""], dtype=object)
+    return pd.Series(shown[codes], index=series.index, dtype=object)
 
 
 class UploadCache:
