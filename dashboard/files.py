@@ -1,11 +1,13 @@
 """Files in and out: the export/bundle upload, and the downloads (CSV tables, scenario YAML, HTML).
 
-The upload callback stores the workload server-side (:class:`dashboard.state.UploadCache`) and puts
-only its key and label in the browser's ``app-session`` store. Downloads render from the same
+The upload callback hands the file to a worker thread (:meth:`dashboard.state.UploadCache.submit_upload`:
+a big export takes a minute to read and classify, and must not hold the request), and a poll every
+:data:`POLL_MS` shows the step it is at; once loaded, the workload stays server-side and only its key
+and label go into the browser's ``app-session`` store. Downloads render from the same
 cached run the pages show, with the report renderers every other front end uses
 (:func:`costmodel.report.write_csv`, :func:`costmodel.report.render_html`,
-:func:`costmodel.scenario.model.scenario_to_yaml`). :func:`on_upload` and :func:`download` are the plain
-functions behind the callbacks.
+:func:`costmodel.scenario.model.scenario_to_yaml`). :func:`start_upload`, :func:`poll_upload` and
+:func:`download` are the plain functions behind the callbacks; :func:`on_upload` loads synchronously.
 """
 
 from __future__ import annotations
@@ -84,6 +86,8 @@ def layout(window: str | None) -> html.Div:
                 className="field",
             ),
             html.Div(id=f"{PREFIX}-message"),
+            dcc.Store(id=f"{PREFIX}-job"),
+            dcc.Interval(id=f"{PREFIX}-poll", interval=POLL_MS, disabled=True),
             html.H3("Downloads"),
             html.Div(
                 [
@@ -121,6 +125,41 @@ def on_upload(
             message += f"\nIn this page: {WINDOW_TIP}"
         return no_update, ui.error_box(message), None
     return session_of(entry), html.Div(f"Loaded {entry.label}.", className="ok"), None
+
+
+POLL_MS = 500
+"""How often the page asks how an upload is getting on."""
+
+
+def start_upload(
+    cache: UploadCache, contents: str | None, filename: str | None, window: str | None
+) -> tuple[Any, Any, Any, Any]:
+    """(job store, message, upload contents, poll disabled): the upload loads on a worker thread."""
+    if not contents:
+        return no_update, no_update, no_update, no_update
+    job_id = cache.submit_upload(contents, filename or "upload.csv", window=(window or "").strip() or None)
+    job = cache.job(job_id)
+    label = job.filename if job is not None else "the upload"
+    message = html.Div(f"Loading {label} …", className="progress")
+    return {"job": job_id, "window": window or ""}, message, None, False
+
+
+def poll_upload(cache: UploadCache, job_data: Any) -> tuple[Any, Any, Any]:
+    """(session, message, poll disabled) for the running upload: its step until it ends, then the
+    loaded workload or the one-line error (which leaves the current workload in place)."""
+    job = cache.job(job_data.get("job") if isinstance(job_data, Mapping) else None)
+    if job is None:
+        return no_update, no_update, True
+    if not job.finished.is_set():
+        text = f"Loading {job.filename}: {job.stage} ({job.elapsed:.0f} s) …"
+        return no_update, html.Div(text, className="progress"), False
+    if job.error is not None:
+        message = str(job.error)
+        if "observation window" in message and not str(job_data.get("window") or "").strip():
+            message += f"\nIn this page: {WINDOW_TIP}"
+        return no_update, ui.error_box(message), True
+    assert job.entry is not None  # finished without an error
+    return session_of(job.entry), html.Div(f"Loaded {job.entry.label}.", className="ok"), True
 
 
 def _slug(text: str) -> str:
@@ -162,16 +201,28 @@ def register(app: Dash, cache: UploadCache) -> None:
     """Wire the upload and the download buttons."""
 
     @app.callback(
-        Output("app-session", "data"),
+        Output(f"{PREFIX}-job", "data"),
         Output(f"{PREFIX}-message", "children"),
         Output(f"{PREFIX}-upload", "contents"),
+        Output(f"{PREFIX}-poll", "disabled"),
         Input(f"{PREFIX}-upload", "contents"),
         State(f"{PREFIX}-upload", "filename"),
         State(f"{PREFIX}-window", "value"),
         prevent_initial_call=True,
     )
-    def _upload(contents: str | None, filename: str | None, window: str | None) -> tuple[Any, Any, Any]:
-        return on_upload(cache, contents, filename, window)
+    def _upload(contents: str | None, filename: str | None, window: str | None) -> tuple[Any, Any, Any, Any]:
+        return start_upload(cache, contents, filename, window)
+
+    @app.callback(
+        Output("app-session", "data"),
+        Output(f"{PREFIX}-message", "children", allow_duplicate=True),
+        Output(f"{PREFIX}-poll", "disabled", allow_duplicate=True),
+        Input(f"{PREFIX}-poll", "n_intervals"),
+        State(f"{PREFIX}-job", "data"),
+        prevent_initial_call=True,
+    )
+    def _poll(_n: int | None, job_data: Any) -> tuple[Any, Any, Any]:
+        return poll_upload(cache, job_data)
 
     @app.callback(Output(f"{PREFIX}-current", "children"), Input("app-session", "data"))
     def _current(session: Any) -> str:

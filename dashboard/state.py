@@ -19,8 +19,11 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import threading
+import time
+import uuid
 import weakref
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -204,6 +207,31 @@ def _joined(series: pd.Series) -> pd.Series:
     return pd.Series(shown[codes], index=series.index, dtype=object)
 
 
+MAX_JOBS = 32
+"""Upload jobs remembered for their progress line (the oldest are forgotten first)."""
+
+
+@dataclass(eq=False)
+class UploadJob:
+    """An upload loading on a worker thread: its current step, then its entry or its error."""
+
+    id: str
+    filename: str
+    started: float = field(default_factory=time.monotonic)
+    stage: str = "waiting"
+    entry: Entry | None = None
+    error: CostModelError | None = None
+    finished: threading.Event = field(default_factory=threading.Event)
+
+    def set_stage(self, text: str) -> None:
+        self.stage = text
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the upload arrived."""
+        return time.monotonic() - self.started
+
+
 class UploadCache:
     """Bounded, thread-safe cache of loaded workloads and scenario runs (see the module docstring)."""
 
@@ -223,6 +251,7 @@ class UploadCache:
         self.sweep_points = sweep_points
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._runs: OrderedDict[tuple[str, str], DashboardRun] = OrderedDict()
+        self._jobs: OrderedDict[str, UploadJob] = OrderedDict()
         self._lock = threading.Lock()
         self._root = Path(tempfile.mkdtemp(prefix="dsqlcost-dashboard-"))
         self._finalizer = weakref.finalize(self, uploads.remove_tree, self._root)
@@ -251,9 +280,19 @@ class UploadCache:
         entry.size = frame_bytes(workload.statements)
         return self._store(entry)
 
-    def add_upload(self, contents: str, filename: str, *, window: str | None = None) -> Entry:
-        """Decode, store and load an upload (export file or bundle archive) once per content."""
+    def add_upload(
+        self,
+        contents: str,
+        filename: str,
+        *,
+        window: str | None = None,
+        stage: Callable[[str], None] | None = None,
+    ) -> Entry:
+        """Decode, store and load an upload (export file or bundle archive) once per content;
+        ``stage(text)`` names each step as it starts (the upload's progress line)."""
+        step = stage or (lambda _text: None)
         name = uploads.safe_filename(filename)
+        step("decoding the upload")
         data = uploads.decode_upload(contents, name)
         key = content_key(data, name, window or "")
         found = self.get(key)
@@ -262,7 +301,9 @@ class UploadCache:
         directory = Path(tempfile.mkdtemp(prefix="upload-", dir=self._root))
         try:
             target = uploads.materialise(data, name, directory)
+            step("reading the export")
             workload = load_workload([target], window=window or None)
+            step(f"classifying {len(workload.statements):,} statements")
             entry = Entry(key, name, Analysis(workload, self.catalog), directory)
             entry.size = frame_bytes(workload.statements)
         except CostModelError as exc:
@@ -272,6 +313,35 @@ class UploadCache:
             uploads.remove_tree(directory)
             raise
         return self._store(entry)
+
+    def submit_upload(self, contents: str, filename: str, *, window: str | None = None) -> str:
+        """Start :meth:`add_upload` on a worker thread (a 150,000-statement export takes a minute: the
+        request that brought it must not wait); returns the job id :meth:`job` reports on."""
+        job = UploadJob(uuid.uuid4().hex, uploads.safe_filename(filename))
+
+        def work() -> None:
+            try:
+                job.entry = self.add_upload(contents, filename, window=window, stage=job.set_stage)
+            except CostModelError as exc:
+                job.error = exc
+            except Exception as exc:  # reported on the page as one line, never a traceback
+                job.error = CostModelError(
+                    f"{job.filename}: the upload could not be read ({type(exc).__name__})"
+                )
+            finally:
+                job.finished.set()
+
+        with self._lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > MAX_JOBS:
+                self._jobs.popitem(last=False)
+        threading.Thread(target=work, name=f"upload-{job.id[:8]}", daemon=True).start()
+        return job.id
+
+    def job(self, job_id: str | None) -> UploadJob | None:
+        """The upload job ``job_id`` (None when unknown or long forgotten)."""
+        with self._lock:
+            return self._jobs.get(job_id or "")
 
     def _store(self, entry: Entry) -> Entry:
         with self._lock:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from pathlib import Path
 
 import pytest
@@ -212,3 +213,36 @@ def test_readers_and_savings_plan_controls_reach_the_scenario() -> None:
     updated = apply_controls(base, dataclasses.replace(controls_of(base), readers=0, savings_plan=True))
     assert updated.serverless_v2.readers == 0
     assert updated.savings_plan.enabled
+
+
+def _poll_until_done(cache: UploadCache, job: dict[str, str]) -> tuple[object, object]:
+    from dashboard import files
+
+    seen = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        session, message, disabled = files.poll_upload(cache, job)
+        seen.append(message)
+        if disabled:
+            return session, message
+        assert "Loading" in str(message)  # the step the upload is at
+        time.sleep(0.05)
+    raise AssertionError(f"upload did not finish: {seen[-1]}")
+
+
+def test_uploads_load_off_the_request_thread_with_a_progress_line(cache: UploadCache) -> None:
+    from dash import no_update
+
+    from dashboard import files
+
+    job, message, reset, disabled = files.start_upload(
+        cache, data_url(export_csv(12), "text/csv"), "mine.csv", "2h"
+    )
+    assert reset is None and disabled is False and "Loading mine.csv" in str(message)
+    session, message = _poll_until_done(cache, job)
+    assert isinstance(session, dict) and session["statements"] == 12 and "Loaded mine.csv" in str(message)
+    assert cache.job(job["job"]).stage.startswith("classifying 12 statements")
+    job, *_ = files.start_upload(cache, data_url(b"just,junk\n1,2\n", "text/csv"), "junk.csv", "1h")
+    session, message = _poll_until_done(cache, job)
+    assert session is no_update and "junk.csv" in str(message) and "fix:" in str(message)
+    assert files.poll_upload(cache, {"job": "forgotten"}) == (no_update, no_update, True)
