@@ -68,6 +68,7 @@ from costmodel.classify.names import LEADING_KEYWORD_KINDS, TRUNCATION_CAPS, TRU
 from costmodel.classify.statement import analyse, primary_index, shallow_kind
 from costmodel.core.errors import ClassifyError
 from costmodel.core.executor import Executor, LocalExecutor, batches
+from costmodel.core.gcpause import gc_paused
 from costmodel.core.profile import PROFILE_COLUMNS, KeyShape, ParseStatus, StatementKind
 from costmodel.core.workload import Workload
 
@@ -226,14 +227,15 @@ def classify_texts(
                 progress(total, total)
             return profiles_frame([by_text[t] if isinstance(t, str) else NO_TEXT for t in texts])
     classifier = _Classifier()
-    if progress is None:
-        return profiles_frame(list(classifier.many(texts)))
-    profiles: list[StatementProfile] = []
-    for done, profile in enumerate(classifier.many(texts), start=1):
-        profiles.append(profile)
-        if done % PROGRESS_EVERY == 0 or done == total:
-            progress(done, total)
-    return profiles_frame(profiles)
+    with gc_paused():  # parse trees and profiles hold no cycles; collections would rescan them all
+        if progress is None:
+            return profiles_frame(list(classifier.many(texts)))
+        profiles: list[StatementProfile] = []
+        for done, profile in enumerate(classifier.many(texts), start=1):
+            profiles.append(profile)
+            if done % PROGRESS_EVERY == 0 or done == total:
+                progress(done, total)
+        return profiles_frame(profiles)
 
 
 PARALLEL_MIN_TEXTS = 20_000
@@ -242,7 +244,8 @@ PARALLEL_MIN_TEXTS = 20_000
 
 def classify_batch(texts: Sequence[str]) -> list[StatementProfile]:
     """Profiles of one batch of texts (a task of :func:`classify_texts` on an executor)."""
-    return list(_Classifier().many(texts))
+    with gc_paused():
+        return list(_Classifier().many(texts))
 
 
 def _classify_parallel(distinct: Sequence[str], executor: Executor) -> dict[str, StatementProfile]:

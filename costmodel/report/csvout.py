@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from costmodel.core.errors import ReportError
+from costmodel.core.gcpause import gc_paused
 from costmodel.core.safeio import open_output
 from costmodel.report.common import (
     cheapest_total,
@@ -42,7 +43,7 @@ from costmodel.report.common import (
 )
 from costmodel.report.decisionview import DECISION_COLUMNS, decision_rows
 from costmodel.report.fleetview import database_rows, fleet_option_names
-from costmodel.report.safe import CellKind, cell, column_cells, gc_paused, neutralise
+from costmodel.report.safe import CellKind, cell, column_cells, neutralise
 
 Row = Mapping[str, Any]
 

@@ -22,8 +22,9 @@ from numbers import Integral, Real
 from typing import Any
 
 from costmodel.core.errors import ReportError
+from costmodel.core.gcpause import gc_paused
 from costmodel.report.common import check_report
-from costmodel.report.safe import float_column, gc_paused, mostly_distinct
+from costmodel.report.safe import float_column, mostly_distinct
 
 _ORDERS: dict[str, tuple[str, ...]] = {
     "report": (

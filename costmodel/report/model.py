@@ -28,12 +28,12 @@ from costmodel.analysis.run import RunResult
 from costmodel.analysis.statements import database_breakdown, statement_frame
 from costmodel.contention.model import Contention
 from costmodel.core.estimate import Assumption, LineItem, OptionEstimate
+from costmodel.core.gcpause import gc_paused
 from costmodel.core.numbers import finite_or_none as _num
 from costmodel.core.options import DSQL_SINGLE_REGION, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.readiness.assess import Readiness
 from costmodel.report.redact import redact_query, redact_section
-from costmodel.report.safe import gc_paused
 from costmodel.scenario.model import Scenario, scenario_to_yaml
 
 SCHEMA_VERSION = 1

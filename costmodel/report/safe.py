@@ -15,12 +15,9 @@ every locale's CSV import reads the same value.
 
 from __future__ import annotations
 
-import gc
 import math
 import re
-import threading
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from enum import Enum
 from itertools import chain
@@ -245,45 +242,3 @@ def mostly_distinct(values: Sequence[Any], sample: int = 1000, share: float = 0.
     writing each distinct value once would cost more than it saves."""
     head = values[:sample]
     return len(set(head)) > share * len(head)
-
-
-class _GcPause:
-    """Counts the writers that asked for the collector off (threads of the dashboard render at once):
-    the first turns it off, the last restores the state the first found."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.holders = 0
-        self.was_enabled = False
-
-    def enter(self) -> None:
-        with self.lock:
-            if self.holders == 0:
-                self.was_enabled = gc.isenabled()
-                gc.disable()
-            self.holders += 1
-
-    def exit(self) -> None:
-        with self.lock:
-            self.holders -= 1
-            if self.holders == 0 and self.was_enabled:
-                gc.enable()
-
-
-_GC_PAUSE = _GcPause()
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a big table is written.
-
-    Why: writing 100,000 statements allocates millions of strings and tuples, none of them in a
-    cycle, and every collection they trigger walks the whole report again (about half the time of
-    a 100,000-statement render). The collector's previous state is restored when the last of
-    several concurrent writers (dashboard threads) leaves.
-    """
-    _GC_PAUSE.enter()
-    try:
-        yield
-    finally:
-        _GC_PAUSE.exit()

@@ -353,7 +353,7 @@ def test_gc_pause_restores_the_collector_after_overlapping_writers() -> None:
     import gc
     import threading
 
-    from costmodel.report.safe import gc_paused
+    from costmodel.core.gcpause import gc_paused
 
     assert gc.isenabled()
     first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
