@@ -16,12 +16,12 @@ import argparse
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
 from costmodel.core.errors import ReportError
-from costmodel.core.safeio import check_output_dir, check_output_file, is_stdout, write_output
+from costmodel.core.safeio import check_output_dir, check_output_file, is_stdout, open_output, write_output
 
 FORMATS = ("table", "json", "csv", "markdown", "html")
 
@@ -60,9 +60,15 @@ def _os_error(out: Path, exc: OSError) -> ReportError:
     )
 
 
-def write_text_file(path: Path, text: str, *, sensitive: bool = False) -> None:
-    """Write ``text`` to ``path`` by the rules of :func:`costmodel.core.safeio.write_output`."""
-    write_output(path, text, sensitive=sensitive)
+def write_text_file(path: Path, text: str | Iterable[str], *, sensitive: bool = False) -> None:
+    """Write ``text`` to ``path`` by the rules of :func:`costmodel.core.safeio.write_output`; given
+    pieces (a big JSON report), each is encoded and written in turn, never joined into one string."""
+    if isinstance(text, str):
+        write_output(path, text, sensitive=sensitive)
+        return
+    with open_output(path, sensitive=sensitive) as handle:
+        for piece in text:
+            handle.write(piece.encode("utf-8", "surrogateescape"))
 
 
 def csv_target(out: str | None) -> Path:
@@ -125,7 +131,7 @@ def _undo(moved: list[Path], out: Path, created: bool) -> None:
 
 def emit_report(report: Mapping[str, Any], args: argparse.Namespace, *, stream: IO[str]) -> None:
     """Render ``report`` in ``args.format`` to ``args.out`` or ``stream``."""
-    from costmodel.report import render
+    from costmodel.report import json_pieces, render
 
     fmt = args.format
     if fmt == "csv":
@@ -134,6 +140,12 @@ def emit_report(report: Mapping[str, Any], args: argparse.Namespace, *, stream: 
         )
         stream.write("".join(f"{p}\n" for p in paths))
         return
+    sensitive = bool(getattr(args, "show_literals", False))
+    if fmt == "json" and args.out and not is_stdout(args.out):
+        # a million statements: written piece by piece, never one string
+        write_text_file(Path(args.out), json_pieces(report), sensitive=sensitive)
+        stream.write(f"{args.out}\n")
+        return
     text = render(
         report,
         "text" if fmt == "table" else fmt,
@@ -141,7 +153,7 @@ def emit_report(report: Mapping[str, Any], args: argparse.Namespace, *, stream: 
         color=False if (args.no_color or (args.out and not is_stdout(args.out))) else None,
     )
     if args.out and not is_stdout(args.out):
-        write_text_file(Path(args.out), text, sensitive=bool(getattr(args, "show_literals", False)))
+        write_text_file(Path(args.out), text, sensitive=sensitive)
         stream.write(f"{args.out}\n")
     else:
         stream.write(text if text.endswith("\n") else text + "\n")

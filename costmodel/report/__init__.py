@@ -21,7 +21,7 @@ from typing import Any
 
 from costmodel.core.errors import ReportError
 from costmodel.report.csvout import CSV_FILES, write_csv
-from costmodel.report.jsonout import render_json
+from costmodel.report.jsonout import json_pieces, render_json
 from costmodel.report.markdown import render_markdown
 from costmodel.report.redact import redact_query
 from costmodel.report.text import render_text
@@ -60,6 +60,7 @@ __all__ = [
     "CSV_FILES",
     "FORMATS",
     "TEXT_FORMATS",
+    "json_pieces",
     "redact_query",
     "render",
     "render_html",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import math
 import operator
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import chain, repeat
 from json.encoder import encode_basestring  # the C encoder json.dumps uses (ensure_ascii=False)
@@ -213,16 +213,27 @@ def render_json(report: Mapping[str, Any], *, indent: int | None = 2) -> str:
     everything on one line.
     ``json.loads(render_json(r))`` equals ``r`` for every JSON-compatible report dict.
     """
+    return "".join(json_pieces(report, indent=indent))
+
+
+def json_pieces(report: Mapping[str, Any], *, indent: int | None = 2) -> Iterator[str]:
+    """:func:`render_json`'s text as pieces made one after another (their concatenation is the
+    text): a million-statement report goes to its file without ever being one string."""
     check_report(report)
     ordered = _ordered(report, "report")
     try:
         if indent is None:
-            return _compact_top(ordered)
-        return _pretty_top(ordered, " " * indent)
+            yield _compact_top(ordered)
+        else:
+            yield from _pretty_top(ordered, " " * indent)
     except (TypeError, ValueError) as exc:
         raise _locate(report, "$") or ReportError(
             f"the report cannot be written as JSON: {exc}", hint="this is a bug in the report builder"
         ) from exc
+
+
+LINES_PER_PIECE = 10_000
+"""Statement records joined into one piece of :func:`json_pieces` (a few MB each)."""
 
 
 class _Lines(list[str]):
@@ -247,22 +258,26 @@ def _compact_top(value: Any) -> str:
     return "".join(pieces)
 
 
-def _pretty_top(value: Any, step: str) -> str:
-    """The indented report and its final newline; each ``statements`` and ``databases`` record is
-    one line. Built from pieces joined once, so the large record lists are copied only twice."""
+def _pretty_top(value: Any, step: str) -> Iterator[str]:
+    """The indented report and its final newline, piece by piece; each ``statements`` and
+    ``databases`` record is one line, and the record lines go out :data:`LINES_PER_PIECE` at a time."""
     if not isinstance(value, dict) or not value:
-        return _pretty(value, "", step) + "\n"
-    pieces = ["{\n"]
+        yield _pretty(value, "", step) + "\n"
+        return
+    yield "{\n"
     for index, (key, child) in enumerate(value.items()):
-        pieces.append(("" if index == 0 else ",\n") + step + _compact(key) + ": ")
+        yield ("" if index == 0 else ",\n") + step + _compact(key) + ": "
         if key in _ONE_LINE_RECORDS and isinstance(child, list) and child:
             lines = child if isinstance(child, _Lines) else [_compact(row) for row in child]
-            indent = step + step
-            pieces += ["[\n" + indent, (",\n" + indent).join(lines), "\n" + step + "]"]
+            separator = ",\n" + step + step
+            yield "[\n" + step + step
+            for start in range(0, len(lines), LINES_PER_PIECE):
+                chunk = separator.join(lines[start : start + LINES_PER_PIECE])
+                yield chunk if start == 0 else separator + chunk
+            yield "\n" + step + "]"
         else:
-            pieces.append(_pretty(child, step, step))
-    pieces.append("\n}\n")
-    return "".join(pieces)
+            yield _pretty(child, step, step)
+    yield "\n}\n"
 
 
 def _pretty(value: Any, pad: str, step: str) -> str:

@@ -143,3 +143,24 @@ def test_each_database_is_one_line() -> None:
     rows = lines[start + 1 : start + 1 + len(report["databases"])]
     assert [json.loads(r.rstrip(",")) for r in rows] == report["databases"]
     assert lines[start + 1 + len(report["databases"])] == "  ],"
+
+
+def test_a_big_statement_list_is_written_in_pieces_that_make_the_same_text(tmp_path: Path) -> None:
+    """``json_pieces`` (what ``--format json --out`` writes) joins to ``render_json``'s text, and a
+    statement list longer than a piece is cut between records, never inside one."""
+    from costmodel.cli.output import write_text_file
+    from costmodel.report import json_pieces
+    from costmodel.report.jsonout import LINES_PER_PIECE
+
+    report = load("saas_full")
+    base = report["statements"]
+    count = 2 * LINES_PER_PIECE + 7
+    report["statements"] = [{**base[i % len(base)], "stmt_id": f"s{i}"} for i in range(count)]
+    pieces = list(json_pieces(report))
+    assert len(pieces) > 3 and max(map(len, pieces)) < len("".join(pieces)) / 2
+    text = render_json(report)
+    assert "".join(pieces) == text and json.loads(text) == report
+    out = tmp_path / "report.json"
+    write_text_file(out, json_pieces(report))
+    assert out.read_text(encoding="utf-8") == text
+    assert text.count('"stmt_id": "s') == count
