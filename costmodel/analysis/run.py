@@ -33,6 +33,7 @@ from costmodel.pricing import PricingInput, price_options
 from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import attempt_dpu
 from costmodel.pricing.registry import PricedOption
+from costmodel.pricing.serverless_v2_capacity import resume_delay_text
 from costmodel.readiness.assess import Readiness, assess_readiness
 from costmodel.scenario.model import Scenario, scenario_assumptions
 from costmodel.usage.compute import compute_usage
@@ -297,7 +298,7 @@ class Analysis:
             if option.kind == OptionKind.SERVERLESS_V2 and option.details.get("resumes"):
                 lines.append(
                     f"{option.title}: {float(option.details['resumes']):,.0f} resumes/month; the first request "
-                    f"after a pause waits ~{float(option.details.get('resume_delay_seconds', 0)):.0f} s"
+                    f"after a pause waits {resume_delay_text(option.details)}"
                 )
         if not lines:
             lines.append(
