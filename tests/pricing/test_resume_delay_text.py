@@ -19,7 +19,9 @@ ROOT = Path(__file__).parents[2]
 
 def test_every_resume_delay_sentence_states_the_catalog_fact() -> None:
     catalog = load_catalog()
-    result = analyse(load_workload([ROOT / "sample_stats/saas"]), load_scenario("dev-sporadic"), catalog, sweep_points=50)
+    result = analyse(
+        load_workload([ROOT / "sample_stats/saas"]), load_scenario("dev-sporadic"), catalog, sweep_points=50
+    )
     paused = [o for o in result.options if o.kind == OptionKind.SERVERLESS_V2 and o.details.get("resumes")]
     assert paused, "dev-sporadic must pause Serverless v2"
     fact = float(catalog.decimal_fact("aurora_serverless_v2", "resume_seconds"))
