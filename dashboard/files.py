@@ -36,7 +36,7 @@ DOWNLOADS = {
     f"{PREFIX}-html": "Report (.html)",
 }
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
-WINDOW_TIP = "type how long the counters ran (e.g. 2h) in the Window field, then upload the file again."
+WINDOW_TIP = "type how long the counters ran (e.g. 2h) in the Window field: the file is read again with it."
 
 
 def session_of(entry: Entry) -> dict[str, Any]:
@@ -108,19 +108,34 @@ def current_text(session: Any) -> str:
 
 
 def on_upload(
-    cache: UploadCache, contents: str | None, filename: str | None, window: str | None
+    cache: UploadCache,
+    contents: str | None,
+    filename: str | None,
+    window: str | None,
+    trigger: str | None = None,
 ) -> tuple[Any, Any, Any]:
-    """(session, message, upload contents) after an upload; errors leave the session unchanged."""
+    """(session, message, upload contents) after an upload or a change of the window field.
+
+    The upload's contents stay in the upload component, so typing a window (as the error message
+    asks) reads the same file again with it: a browser fires no event when the same file is chosen
+    twice, so "upload it again" did nothing. A window typed before any upload does nothing. Errors
+    leave the session unchanged; an unreadable file is dropped (contents cleared)."""
     if not contents:
         return no_update, no_update, no_update
+    retry = trigger == f"{PREFIX}-window"
+    typed = (window or "").strip() or None
+    if retry and not typed:
+        return no_update, no_update, no_update
     try:
-        entry = cache.add_upload(contents, filename or "upload.csv", window=(window or "").strip() or None)
+        entry = cache.add_upload(contents, filename or "upload.csv", window=typed)
     except CostModelError as exc:
         message = str(exc)
-        if "observation window" in message and not (window or "").strip():
+        needs_window = "observation window" in message
+        if needs_window and not typed:
             message += f"\nIn this page: {WINDOW_TIP}"
-        return no_update, ui.error_box(message), None
-    return session_of(entry), html.Div(f"Loaded {entry.label}.", className="ok"), None
+        return no_update, ui.error_box(message), no_update if needs_window else None
+    note = f" with window {typed}" if retry else ""
+    return session_of(entry), html.Div(f"Loaded {entry.label}{note}.", className="ok"), no_update
 
 
 def _slug(text: str) -> str:
@@ -166,12 +181,12 @@ def register(app: Dash, cache: UploadCache) -> None:
         Output(f"{PREFIX}-message", "children"),
         Output(f"{PREFIX}-upload", "contents"),
         Input(f"{PREFIX}-upload", "contents"),
+        Input(f"{PREFIX}-window", "value"),
         State(f"{PREFIX}-upload", "filename"),
-        State(f"{PREFIX}-window", "value"),
         prevent_initial_call=True,
     )
-    def _upload(contents: str | None, filename: str | None, window: str | None) -> tuple[Any, Any, Any]:
-        return on_upload(cache, contents, filename, window)
+    def _upload(contents: str | None, window: str | None, filename: str | None) -> tuple[Any, Any, Any]:
+        return on_upload(cache, contents, filename, window, ctx.triggered_id)
 
     @app.callback(Output(f"{PREFIX}-current", "children"), Input("app-session", "data"))
     def _current(session: Any) -> str:

@@ -54,7 +54,8 @@ def error_box(message: str | None) -> html.Div | None:
 
 
 def data_table(table_id: str, columns: Sequence[Mapping[str, Any]], **kwargs: Any) -> Any:
-    """A DataTable with the dashboard's look (compact, zebra rows, long text wrapped)."""
+    """A DataTable with the dashboard's look (compact, zebra rows, long text wrapped), inside a box
+    that scrolls sideways: a wide table (the readiness findings have 11 columns) is never cut off."""
     defaults: dict[str, Any] = {
         "page_size": 25,
         "style_table": {"overflowX": "auto"},
@@ -73,7 +74,19 @@ def data_table(table_id: str, columns: Sequence[Mapping[str, Any]], **kwargs: An
     defaults.update(kwargs)
     with warnings.catch_warnings():  # DataTable is deprecated in favour of dash-ag-grid (an extra package)
         warnings.simplefilter("ignore", DeprecationWarning)
-        return dash_table.DataTable(id=table_id, columns=list(columns), **defaults)  # type: ignore[attr-defined]
+        table = dash_table.DataTable(id=table_id, columns=list(columns), **defaults)  # type: ignore[attr-defined]
+    return html.Div(table, className="table-scroll", id=f"{table_id}-scroll")
+
+
+READINESS_CLASSES = {"ready": "ready", "changes needed": "changes-needed", "blocked": "blocked"}
+
+
+def verdict_class(report: Mapping[str, Any]) -> str:
+    """CSS class of a verdict card: its colour follows DSQL readiness (green only when ready, amber
+    for changes needed, red when blocked, grey when not assessed), as in the HTML report."""
+    readiness = report.get("readiness") if isinstance(report.get("readiness"), Mapping) else {}
+    state = READINESS_CLASSES.get(str((readiness or {}).get("verdict")), "unknown")
+    return f"verdict {state}"
 
 
 def money_format() -> dict[str, Any]:

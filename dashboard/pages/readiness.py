@@ -46,7 +46,7 @@ def layout() -> html.Div:
     return html.Div(
         [
             html.Div(id=f"{PREFIX}-error"),
-            html.Div(id=f"{PREFIX}-verdict", className="verdict"),
+            html.Div(id=f"{PREFIX}-verdict", className="verdict-slot"),
             ui.explain(
                 "Blockers must change before the workload runs on DSQL; warnings work but behave differently. "
                 "Each finding is weighted by the share of calls, execution time and cost it touches, so a "
@@ -124,7 +124,7 @@ def render(cache: UploadCache, session: Any, scenario_data: Any) -> tuple[Any, .
     report = outcome.run.report
     return (
         None,
-        _verdict(report),
+        html.Div(_verdict(report), className=ui.verdict_class(report), id=f"{PREFIX}-verdict-card"),
         report_figures.readiness_figure(report),
         finding_rows(report),
         _risk(report),
