@@ -95,9 +95,18 @@ TEMPLATE = go.layout.Template(
         "yaxis": {"gridcolor": "#e5e5e5", "zerolinecolor": "#999", "automargin": True},
         "legend": {"bgcolor": "rgba(255,255,255,0.8)"},
         "hoverlabel": {"align": "left"},
-        "margin": {"l": 60, "r": 30, "t": 80, "b": 50},
-        "title": {"x": 0, "xref": "paper", "y": 0.98, "yref": "container", "yanchor": "top"},
-        "modebar": {"orientation": "v"},
+        "margin": {"l": 60, "r": 30, "t": 90, "b": 50},
+        # the title starts below plotly's modebar (a row of icons ~30 px tall at the top right),
+        # so a title as wide as a half-width chart is never covered by it
+        "title": {
+            "x": 0.01,
+            "xref": "container",
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 34},
+        },
     }
 )
 """A small fixed theme: deterministic JSON, readable in light mode."""
