@@ -170,6 +170,8 @@ def test_ingest_without_a_window_shows_what_it_read_and_what_is_missing(
         assert way in out
     assert cli_main(["ingest", str(path), "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["window"]["seconds"] is None and doc["window"]["source"] == "missing" and doc["statements"] == 3
+    assert (
+        doc["window"]["seconds"] is None and doc["window"]["source"] == "missing" and doc["statements"] == 3
+    )
     assert cli_main(["report", str(path)]) == 2
     assert "no observation window" in capsys.readouterr().err
