@@ -160,10 +160,12 @@ def occ_line(report: Mapping[str, Any]) -> str:
     if not contention:
         return "OCC risk: not assessed"
     limits = section(contention, "thresholds")
-    text = (
-        f"OCC risk: {contention.get('risk') or '—'} — {conflict_rate_text(contention)} of transactions "
-        "predicted to conflict at the peak hour"
-    )
+    rate = conflict_rate_text(contention)
+    span = items(contention.get("predicted_conflict_rate_range"))
+    if len(span) == 2 and all(is_number(v) for v in span) and span[0] != span[1]:  # assumed key spaces
+        low, high = (conflict_rate_text({**contention, "predicted_conflict_rate": v}) for v in span)
+        rate = f"{low}–{high} (point estimate {rate})"
+    text = f"OCC risk: {contention.get('risk') or '—'} — {rate} of transactions predicted to conflict at the peak hour"
     if is_number(limits.get("elevated")) and is_number(limits.get("high")):
         text += f" (elevated from {fmt_share(limits['elevated'])}, high from {fmt_share(limits['high'])})"
     spots = [s for s in items(contention.get("hot_spots")) if isinstance(s, Mapping)]

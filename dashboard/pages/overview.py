@@ -94,10 +94,6 @@ def _verdict(report: Mapping[str, Any]) -> list[Any]:
         html.P(str(summary.get("occ") or ""), id=f"{PREFIX}-occ-line"),
         html.Ul([html.Li(str(r)) for r in items(verdict.get("reasons"))]),
         html.P([html.Strong("Latency: "), "; ".join(str(x) for x in items(verdict.get("latency")))]),
-        html.Ul(
-            [html.Li(f"⚠ {c}") for c in items(verdict.get("caveats"))],
-            id=f"{PREFIX}-caveats",
-        ),
         decision_card(report, PREFIX),
     ]
 
