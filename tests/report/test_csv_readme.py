@@ -82,3 +82,17 @@ def test_hot_spot_numbers_are_rounded_to_their_unit(tmp_path: Path) -> None:
         for column, most in places.items():
             decimals = len(cells[column].split(".")[1]) if "." in cells[column] else 0
             assert decimals <= most, (column, cells[column])
+
+
+def test_report_files_and_csv_files_get_the_same_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report written with --out was 0600 while its CSVs were 0644 (issue 17)."""
+    from costmodel.cli import main
+
+    monkeypatch.chdir(ROOT)
+    html, csv_dir = tmp_path / "r.md", tmp_path / "csv"
+    assert main(["report", "sample_stats/saas", "--format", "markdown", "--out", str(html)]) == 0
+    assert main(["report", "sample_stats/saas", "--format", "csv", "--out", str(csv_dir)]) == 0
+    modes = {html.stat().st_mode & 0o777} | {p.stat().st_mode & 0o777 for p in csv_dir.iterdir()}
+    assert len(modes) == 1, {oct(m) for m in modes}
