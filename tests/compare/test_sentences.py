@@ -112,7 +112,7 @@ def test_crossover_direction_is_read_from_the_curves(
     assert curves[below](k / 1.5) < curves[above](k / 1.5), sentence
     assert curves[above](k * 1.5) < curves[below](k * 1.5), sentence
     for line in crossover_lines({"break_even": sweep.to_dict()}):
-        cheaper, side, k_text = re.match(r"(\S+) is cheaper below ([\d.]+)×", line).group(1, 0, 2)  # type: ignore[union-attr]
+        cheaper, k_text = re.match(r"(\S+) is cheaper below ([\d.]+)×", line).group(1, 2)  # type: ignore[union-attr]
         k = float(k_text)
         loser = next(name for name in curves if name != cheaper)
         assert curves[cheaper](k / 1.5) < curves[loser](k / 1.5), line
