@@ -43,7 +43,7 @@ samples: setup
 
 ## Screenshots of every dashboard page and the HTML report (taken by the browser tests) for the README.
 screenshots: setup system
-	DSQLCOST_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_dashboard_issue17.py -k screenshots
+	DSQLCOST_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_browser_issue17.py -k screenshots
 
 ## Benchmarks: print figures and ratios (not timed tests).
 bench: setup
