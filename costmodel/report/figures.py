@@ -82,6 +82,8 @@ COMPONENT_ORDER = (
     "Backup",
     "Transfer",
     "PerformanceInsights",
+    "SavingsPlanCommitment",
+    "OnDemandAbovePlan",
 )
 """Billed components with a colour of their own (its position in :data:`COLORWAY`), so a component
 keeps its colour whichever options a report holds; others get one from their name's checksum."""
@@ -123,11 +125,15 @@ def label(value: Any, limit: int | None = LABEL_CHARS) -> str:
     return html.escape(one_line(value, limit), quote=False)
 
 
+COMPONENT_COLORS = (*COLORWAY, "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173")
+""":data:`COLORWAY` and five darker tones (D3 category20b), one per :data:`COMPONENT_ORDER` entry."""
+
+
 def component_color(component: str) -> str:
     """A billed component's colour, the same in every report and figure."""
     if component in COMPONENT_ORDER:
-        return COLORWAY[COMPONENT_ORDER.index(component) % len(COLORWAY)]
-    return COLORWAY[zlib.crc32(component.encode("utf-8")) % len(COLORWAY)]
+        return COMPONENT_COLORS[COMPONENT_ORDER.index(component) % len(COMPONENT_COLORS)]
+    return COMPONENT_COLORS[zlib.crc32(component.encode("utf-8")) % len(COMPONENT_COLORS)]
 
 
 def _component_rank(component: str) -> tuple[int, str]:

@@ -11,6 +11,8 @@ from dash import no_update
 
 from costmodel.report.common import option_list
 from costmodel.report.figures import (
+    COMPONENT_COLORS,
+    COMPONENT_ORDER,
     cost_by_option_figure,
     readiness_figure,
     statement_labels,
@@ -129,6 +131,7 @@ def test_component_colours_do_not_move_when_an_option_is_added(loaded: tuple[Any
     assert set(after) > set(before)
     assert {k: after[k] for k in before} == before
     assert len(set(after.values())) == len(after)  # no two components share a colour
+    assert len(COMPONENT_ORDER) <= len(COMPONENT_COLORS)
     names = list(cost_by_option_figure(multi).data[0].x)
     assert names[:2] == ["dsql-single-region", "dsql-multi-region"]  # registry order, not arrival order
 
