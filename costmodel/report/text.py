@@ -64,8 +64,8 @@ from costmodel.report.common import (
 from costmodel.report.decisionview import has_decision
 from costmodel.report.fleetview import show_databases
 from costmodel.report.sections import Cell, findings_table
-from costmodel.report.textdecision import decision_section
 from costmodel.report.summary import driver_line, first_screen, option_line
+from costmodel.report.textdecision import decision_section
 from costmodel.report.textfleet import clusters_section, databases_section
 from costmodel.report.textparts import (
     MONEY_WIDTH,
