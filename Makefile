@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SAMPLE ?= sample_stats/saas
 
-.PHONY: setup system report test test-fast check lint format samples bench bench-all clean
+.PHONY: setup system report test test-fast check lint format samples bench bench-all screenshots clean
 
 setup:
 	@scripts/setup.sh
@@ -40,6 +40,10 @@ check: lint test
 samples: setup
 	@scripts/ensure_system.sh postgres
 	$(PY) -m scripts.make_samples
+
+## Screenshots of every dashboard page and the HTML report (taken by the browser tests) for the README.
+screenshots: setup system
+	DSQLCOST_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_browser_issue17.py -k screenshots
 
 ## Benchmarks: print figures and ratios (not timed tests). `bench` prints the scale figures against
 ## their floors in one run (benchmarks/bench_floors.py); `bench-all` runs every benchmark.

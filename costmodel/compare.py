@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from costmodel.core.estimate import CostCurve, OptionEstimate
+from costmodel.core.numbers import honest_percent
 from costmodel.core.options import OptionKind, is_multi_region, option_group
 
 DEFAULT_LOW, DEFAULT_HIGH = 0.01, 100.0
@@ -178,7 +179,7 @@ def _crossover_reason(
         return None
     c = min(relevant, key=lambda c: abs(np.log(c.multiplier)))
     return (
-        f"{names[c.cheaper_below]} is cheaper below {c.multiplier:.2f}× today's load, "
+        f"{names[c.cheaper_below]} is cheaper below {_times(c.multiplier)} today's load, "
         f"{names[c.cheaper_above]} above it (${c.monthly_usd:,.2f}/month at the crossover)"
     )
 
@@ -234,6 +235,11 @@ def _pick(
     return allowed[0], []
 
 
+def _times(multiplier: float) -> str:
+    """A load multiplier with three significant figures (0.0061×, not 0.01×)."""
+    return f"{multiplier:.3g}×"
+
+
 def decide(
     options: Sequence[OptionEstimate],
     *,
@@ -275,7 +281,7 @@ def decide(
         cheap, dear = recommended.total_monthly_usd, runner_up.total_monthly_usd
         if dear > 0 and cheap <= dear:
             reasons.append(
-                f"{recommended.title}: {_usd(cheap)}/month, {float((dear - cheap) / dear):.0%} below "
+                f"{recommended.title}: {_usd(cheap)}/month, {honest_percent(float((dear - cheap) / dear))} below "
                 f"{runner_up.title} ({_usd(dear)}/month)"
             )
         elif cheap > dear:
@@ -284,7 +290,7 @@ def decide(
                 "which is not ready to run this workload"
             )
     if recommended.kind == OptionKind.DSQL and contention_risk in ("elevated", "high"):
-        rate = f"{conflict_rate:.1%}" if conflict_rate is not None else "a high share"
+        rate = f"{honest_percent(conflict_rate, 1)}" if conflict_rate is not None else "a high share"
         reasons.append(
             f"OCC risk is {contention_risk}: {rate} of transactions are predicted to conflict and retry "
             "(the retry DPU is included in the DSQL line items); fix the hot spots before migrating"

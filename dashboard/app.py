@@ -163,7 +163,7 @@ def create_app(
     def _page(tab: str | None) -> html.Div:
         return page_layout(tab)
 
-    controls.register(app)
+    controls.register(app, cache.catalog)
     files.register(app, cache)
     for page in PAGES:
         page.register(app, cache)

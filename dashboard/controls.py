@@ -18,6 +18,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from costmodel.core.catalog import PriceCatalog
 from costmodel.core.errors import CostModelError
 from costmodel.core.regions import region_table
+from costmodel.pricing.dsql import plan_regions
 from costmodel.scenario.model import (
     IoMode,
     ProfileKind,
@@ -55,6 +56,7 @@ CONTROL_IDS = (
     "secondaries",
     "growth",
     "profile",
+    "volume",
     "min-acu",
     "max-acu",
     "auto-pause",
@@ -70,6 +72,13 @@ CONTROL_IDS = (
 )
 """Controls in :class:`ControlValues` order (ids are ``scenario-<name>``)."""
 SERVICES = ("aurora_dsql", "aurora_serverless_v2")
+VOLUME_HELP = (
+    "Spread the monthly volume: a month holds the observed rate × every minute of the month, and the "
+    "profile moves those calls into its busy hours (bursts run hotter than observed, a short profile "
+    "packs a month into few hours). Burst at the observed rate: the busy hours run at the rate you "
+    "observed and idle hours carry nothing, so a dev database busy 40 minutes a day costs a fraction "
+    "of an always-on month (time_profile.volume in docs/scenario.md)."
+)
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,7 @@ class ControlValues:
     secondaries: Any = None
     growth: Any = 0.0
     profile: Any = None
+    volume: Any = None
     min_acu: Any = None
     max_acu: Any = None
     auto_pause: Any = None
@@ -106,6 +116,7 @@ class ControlValues:
             secondaries=list(c.secondaries),
             growth=slider_from_growth(c.growth),
             profile=c.time_profile,
+            volume=c.volume,
             min_acu=c.min_acu,
             max_acu=c.max_acu,
             auto_pause=NEVER if c.auto_pause_seconds is None else c.auto_pause_seconds,
@@ -138,6 +149,7 @@ class ControlValues:
             secondaries=tuple(str(s) for s in (self.secondaries or ()) if s),
             growth=growth_from_slider(self.growth) if self.growth is not None else base.growth,
             time_profile=str(self.profile or base.time_profile),
+            volume=str(self.volume or base.volume),
             min_acu=number(self.min_acu, base.min_acu),
             max_acu=number(self.max_acu, base.max_acu),
             auto_pause_seconds=None if pause in (None, NEVER, "") else int(number(pause, 300)),
@@ -166,6 +178,7 @@ class ControlValues:
             self.secondaries,
             self.growth,
             self.profile,
+            self.volume,
             self.min_acu,
             self.max_acu,
             self.auto_pause,
@@ -298,6 +311,18 @@ def layout(scenario: Scenario, catalog: PriceCatalog) -> html.Div:
                     clearable=False,
                 ),
                 "When in the week the load happens; idle hours let Serverless v2 pause.",
+            ),
+            _field(
+                "Volume over the profile",
+                dcc.RadioItems(
+                    id=f"{PREFIX}-volume",
+                    options=[
+                        {"label": "spread the monthly volume", "value": "spread"},
+                        {"label": "burst at the observed rate", "value": "observed-rate"},
+                    ],
+                    value=values.volume,
+                ),
+                VOLUME_HELP,
             ),
             html.H4("Serverless v2"),
             _field(
@@ -468,7 +493,23 @@ def on_change(
     return out
 
 
-def register(app: Dash) -> None:
+def witness_placeholder(store: Mapping[str, Any] | None, catalog: PriceCatalog) -> str:
+    """What the witness dropdown shows while no witness is chosen: the region the pricing assumes
+    (the spare region of the peers' region set), so the page never looks empty while a witness is
+    used; "single region" without peers."""
+    try:
+        scenario = from_store(store)
+        if scenario.regions.dsql_witness:
+            return scenario.regions.dsql_witness
+        if not scenario.regions.dsql_peers:
+            return "none (single region: no witness)"
+        plan = plan_regions(scenario, catalog, multi_region=True, split_mode="even")
+    except CostModelError:
+        return "—"
+    return f"{plan.witness} (assumed: none chosen)"
+
+
+def register(app: Dash, catalog: PriceCatalog | None = None) -> None:
     """Wire :func:`on_change` (one callback owns the scenario store and the control values)."""
     control_outputs = [Output(f"{PREFIX}-{name}", "value", allow_duplicate=False) for name in CONTROL_IDS]
 
@@ -508,3 +549,10 @@ def register(app: Dash) -> None:
             out["upload"],
             out["preset"],
         )
+
+    if catalog is not None:
+        known = catalog
+
+        @app.callback(Output(f"{PREFIX}-witness", "placeholder"), Input(f"{PREFIX}-store", "data"))
+        def _witness(store: Any) -> str:
+            return witness_placeholder(store, known)

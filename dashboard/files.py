@@ -38,7 +38,7 @@ DOWNLOADS = {
     f"{PREFIX}-html": "Report (.html)",
 }
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
-WINDOW_TIP = "type how long the counters ran (e.g. 2h) in the Window field, then upload the file again."
+WINDOW_TIP = "type how long the counters ran (e.g. 2h) in the Window field: the file is read again with it."
 
 
 def session_of(entry: Entry) -> dict[str, Any]:
@@ -112,19 +112,34 @@ def current_text(session: Any) -> str:
 
 
 def on_upload(
-    cache: UploadCache, contents: str | None, filename: str | None, window: str | None
+    cache: UploadCache,
+    contents: str | None,
+    filename: str | None,
+    window: str | None,
+    trigger: str | None = None,
 ) -> tuple[Any, Any, Any]:
-    """(session, message, upload contents) after an upload; errors leave the session unchanged."""
+    """(session, message, upload contents) after an upload or a change of the window field.
+
+    The upload's contents stay in the upload component, so typing a window (as the error message
+    asks) reads the same file again with it: a browser fires no event when the same file is chosen
+    twice, so "upload it again" did nothing. A window typed before any upload does nothing. Errors
+    leave the session unchanged; an unreadable file is dropped (contents cleared)."""
     if not contents:
         return no_update, no_update, no_update
+    retry = trigger == f"{PREFIX}-window"
+    typed = (window or "").strip() or None
+    if retry and not typed:
+        return no_update, no_update, no_update
     try:
-        entry = cache.add_upload(contents, filename or "upload.csv", window=(window or "").strip() or None)
+        entry = cache.add_upload(contents, filename or "upload.csv", window=typed)
     except CostModelError as exc:
         message = str(exc)
-        if "observation window" in message and not (window or "").strip():
+        needs_window = "observation window" in message
+        if needs_window and not typed:
             message += f"\nIn this page: {WINDOW_TIP}"
-        return no_update, ui.error_box(message), None
-    return session_of(entry), html.Div(f"Loaded {entry.label}.", className="ok"), None
+        return no_update, ui.error_box(message), no_update if needs_window else None
+    note = f" with window {typed}" if retry else ""
+    return session_of(entry), html.Div(f"Loaded {entry.label}{note}.", className="ok"), no_update
 
 
 POLL_MS = 500
@@ -132,16 +147,29 @@ POLL_MS = 500
 
 
 def start_upload(
-    cache: UploadCache, contents: str | None, filename: str | None, window: str | None
+    cache: UploadCache,
+    contents: str | None,
+    filename: str | None,
+    window: str | None,
+    trigger: str | None = None,
 ) -> tuple[Any, Any, Any, Any]:
-    """(job store, message, upload contents, poll disabled): the upload loads on a worker thread."""
+    """(job store, message, upload contents, poll disabled): the upload loads on a worker thread.
+
+    As in :func:`on_upload`, the contents stay in the upload component, so typing a window after
+    the "no window" error reads the same file again (a browser fires no event for the same file
+    chosen twice); a window typed before any upload, or cleared, does nothing."""
     if not contents:
         return no_update, no_update, no_update, no_update
-    job_id = cache.submit_upload(contents, filename or "upload.csv", window=(window or "").strip() or None)
+    typed = (window or "").strip() or None
+    retry = trigger == f"{PREFIX}-window"
+    if retry and not typed:
+        return no_update, no_update, no_update, no_update
+    job_id = cache.submit_upload(contents, filename or "upload.csv", window=typed)
     job = cache.job(job_id)
     label = job.filename if job is not None else "the upload"
-    message = html.Div(f"Loading {label} …", className="progress")
-    return {"job": job_id, "window": window or ""}, message, None, False
+    note = f" with window {typed}" if retry else ""
+    message = html.Div(f"Loading {label}{note} …", className="progress")
+    return {"job": job_id, "window": window or ""}, message, no_update, False
 
 
 def poll_upload(cache: UploadCache, job_data: Any) -> tuple[Any, Any, Any]:
@@ -206,12 +234,12 @@ def register(app: Dash, cache: UploadCache) -> None:
         Output(f"{PREFIX}-upload", "contents"),
         Output(f"{PREFIX}-poll", "disabled"),
         Input(f"{PREFIX}-upload", "contents"),
+        Input(f"{PREFIX}-window", "value"),
         State(f"{PREFIX}-upload", "filename"),
-        State(f"{PREFIX}-window", "value"),
         prevent_initial_call=True,
     )
-    def _upload(contents: str | None, filename: str | None, window: str | None) -> tuple[Any, Any, Any, Any]:
-        return start_upload(cache, contents, filename, window)
+    def _upload(contents: str | None, window: str | None, filename: str | None) -> tuple[Any, Any, Any, Any]:
+        return start_upload(cache, contents, filename, window, ctx.triggered_id)
 
     @app.callback(
         Output("app-session", "data"),

@@ -38,6 +38,7 @@ class Controls:
     secondaries: tuple[str, ...] = ()
     growth: float = 1.0
     time_profile: str = "always-on"
+    volume: str = "spread"
     min_acu: float = 0.0
     max_acu: float = 16.0
     auto_pause_seconds: int | None = 300
@@ -99,6 +100,7 @@ def controls_of(scenario: Scenario) -> Controls:
         secondaries=tuple(r.global_secondaries),
         growth=float(scenario.growth),
         time_profile=scenario.time_profile.kind,
+        volume=scenario.time_profile.volume,
         min_acu=float(sv2.min_acu),
         max_acu=float(sv2.max_acu),
         auto_pause_seconds=sv2.auto_pause_seconds,
@@ -138,6 +140,7 @@ def apply_controls(scenario: Scenario, controls: Controls) -> Scenario:
         profile["kind"] = controls.time_profile
         if controls.time_profile != "custom":
             profile["hour_weights"] = []
+    profile["volume"] = controls.volume
     sv2 = data["serverless_v2"]
     sv2.update(
         min_acu=controls.min_acu,

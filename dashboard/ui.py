@@ -54,10 +54,14 @@ def error_box(message: str | None) -> html.Div | None:
 
 
 def data_table(table_id: str, columns: Sequence[Mapping[str, Any]], **kwargs: Any) -> Any:
-    """A DataTable with the dashboard's look (compact, zebra rows, long text wrapped)."""
+    """A DataTable with the dashboard's look (compact, zebra rows, long text wrapped) that scrolls
+    sideways and down inside a box at most 70% of the window tall, so a wide table (the readiness
+    findings have 11 columns) shows its scrollbar instead of looking cut off."""
     defaults: dict[str, Any] = {
         "page_size": 25,
-        "style_table": {"overflowX": "auto"},
+        # the table scrolls inside a box no taller than the window, so its sideways scrollbar is
+        # on screen next to the rows (a 20-row page of wrapped text put it far below the fold)
+        "style_table": {"overflowX": "auto", "overflowY": "auto", "maxHeight": "70vh"},
         "style_cell": {
             "fontFamily": "inherit",
             "fontSize": "13px",
@@ -74,6 +78,17 @@ def data_table(table_id: str, columns: Sequence[Mapping[str, Any]], **kwargs: An
     with warnings.catch_warnings():  # DataTable is deprecated in favour of dash-ag-grid (an extra package)
         warnings.simplefilter("ignore", DeprecationWarning)
         return dash_table.DataTable(id=table_id, columns=list(columns), **defaults)  # type: ignore[attr-defined]
+
+
+READINESS_CLASSES = {"ready": "ready", "changes needed": "changes-needed", "blocked": "blocked"}
+
+
+def verdict_class(report: Mapping[str, Any]) -> str:
+    """CSS class of a verdict card: its colour follows DSQL readiness (green only when ready, amber
+    for changes needed, red when blocked, grey when not assessed), as in the HTML report."""
+    readiness = report.get("readiness") if isinstance(report.get("readiness"), Mapping) else {}
+    state = READINESS_CLASSES.get(str((readiness or {}).get("verdict")), "unknown")
+    return f"verdict {state}"
 
 
 def money_format() -> dict[str, Any]:

@@ -59,3 +59,10 @@ def test_readme_example_runs(
     out, err = capsys.readouterr()
     assert code == 0, err
     assert out.strip(), "the example printed nothing"
+
+
+def test_readme_shows_the_screenshots() -> None:
+    shown = re.findall(r"!\[[^\]]+\]\((docs/screenshots/[^)]+\.png)\)", README)
+    on_disk = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "docs" / "screenshots").glob("*.png"))
+    assert sorted(shown) == on_disk and len(on_disk) >= 7  # every page and the HTML report
+    assert "make screenshots" in README

@@ -33,7 +33,9 @@ from costmodel.pricing import PricingInput, price_options
 from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import attempt_dpu
 from costmodel.pricing.registry import PricedOption
+from costmodel.pricing.serverless_v2_capacity import resume_delay_text
 from costmodel.readiness.assess import Readiness, assess_readiness
+from costmodel.scenario.activity import volume_factor
 from costmodel.scenario.model import Scenario, scenario_assumptions
 from costmodel.usage.compute import compute_usage
 from costmodel.usage.model import Usage
@@ -164,6 +166,16 @@ class Analysis:
         """Price ``scenario``: all options, contention, readiness, break-even, the verdict and the tree."""
         check_residency(scenario)  # a region outside requirements.residency is refused before pricing
         usage, contention = self._usage_and_contention(scenario)
+        factor = volume_factor(scenario)
+        if factor != 1.0:
+            usage = replace(
+                usage,
+                warnings=(
+                    *usage.warnings,
+                    f"time_profile.volume observed-rate: the {scenario.time_profile.kind} profile's busiest minutes "
+                    f"run at the observed rate, so a month carries {factor:.1%} of an always-on month's calls",
+                ),
+            )
         multi = bool(scenario.regions.dsql_peers)
         priced = self._price(scenario, usage, contention)
         options = [p.estimate for p in priced]
@@ -250,7 +262,7 @@ class Analysis:
             self._front.move_to_end(key)
             usage, contention, recorded = cached
             return replace(usage, assumptions=recorded.copy()), contention
-        usage = self._usage(scenario)
+        usage = self._usage(at_profile_volume(scenario))
         # Retries bill what an aborted attempt bills; DSQL is priced with the retry factors in run().
         dpu_per_call = attempt_dpu(usage, self.catalog, self.calibration)
         contention = assess_contention(
@@ -297,7 +309,7 @@ class Analysis:
             if option.kind == OptionKind.SERVERLESS_V2 and option.details.get("resumes"):
                 lines.append(
                     f"{option.title}: {float(option.details['resumes']):,.0f} resumes/month; the first request "
-                    f"after a pause waits ~{float(option.details.get('resume_delay_seconds', 0)):.0f} s"
+                    f"after a pause waits {resume_delay_text(option.details)}"
                 )
         if not lines:
             lines.append(
@@ -355,6 +367,14 @@ def analyse(
     return Analysis(workload, catalog, calibration=calibration, schema=schema).run(
         scenario, sweep_points=sweep_points
     )
+
+
+def at_profile_volume(scenario: Scenario) -> Scenario:
+    """``scenario`` with its growth times the share of a month its time profile carries
+    (:func:`costmodel.scenario.activity.volume_factor`; 1 unless ``time_profile.volume`` is
+    ``observed-rate``), so usage, DSQL and Serverless v2 all see the same monthly volume."""
+    factor = volume_factor(scenario)
+    return scenario if factor == 1.0 else replace(scenario, growth=scenario.growth * factor)
 
 
 def with_growth(scenario: Scenario, growth: float) -> Scenario:

@@ -186,6 +186,24 @@ def _yes_no(value: Any) -> str:
     return "?"
 
 
+def locking_text(strength: Any, wait: Any) -> str:
+    """The locking clause of a statement for the table: ``FOR UPDATE SKIP LOCKED``, ``—`` for none."""
+    if (
+        strength is None
+        or (isinstance(strength, float) and pd.isna(strength))
+        or str(strength) in ("", "none")
+    ):
+        return "—"
+    text = str(strength).replace("_", " ").upper()  # for_no_key_update → FOR NO KEY UPDATE
+    if (
+        wait is not None
+        and not (isinstance(wait, float) and pd.isna(wait))
+        and str(wait) not in ("", "block", "none")
+    ):
+        text += f" {str(wait).replace('_', ' ').upper()}"
+    return text
+
+
 def _table(frame: pd.DataFrame, window: str, *, limit: int) -> None:
     """The most-called statements as a table (all with ``limit`` 0), saying how many are left out."""
     from rich.console import Console
@@ -204,7 +222,18 @@ def _table(frame: pd.DataFrame, window: str, *, limit: int) -> None:
         else None
     )
     table = Table(title=title, caption=caption, show_lines=False)
-    for name in ("stmt", "calls", "kind", "write", "tables", "joins", "key shape", "features", "query"):
+    for name in (
+        "stmt",
+        "calls",
+        "kind",
+        "write",
+        "tables",
+        "joins",
+        "locking",
+        "key shape",
+        "features",
+        "query",
+    ):
         table.add_column(
             name,
             overflow="ellipsis",
@@ -222,6 +251,7 @@ def _table(frame: pd.DataFrame, window: str, *, limit: int) -> None:
             _yes_no(row.get("is_write")),
             ",".join(tables),
             str(row.get("join_count") or 0),
+            locking_text(row.get("lock_strength"), row.get("lock_wait")),
             str(row.get("key_shape")),
             ",".join(row.get("features") or ()),
             str(row.get("query") if row.get("query") is not None else "<no text>"),
@@ -232,5 +262,6 @@ def _table(frame: pd.DataFrame, window: str, *, limit: int) -> None:
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Rows as dicts of the columns the table reads (missing columns are absent keys)."""
     names = [c for c in ("stmt_id", "calls", "kind", "parse_status", "is_write", "tables_read", "tables_written",
-                         "join_count", "key_shape", "features", "query") if c in frame]  # fmt: skip
+                         "join_count", "lock_strength", "lock_wait", "key_shape", "features", "query")
+             if c in frame]  # fmt: skip
     return [dict(zip(names, values)) for values in _rows(frame, names)]

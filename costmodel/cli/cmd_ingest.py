@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from costmodel.cli.common import add_workload_arguments, load_workload_from_args
+from costmodel.core.errors import IngestError
 from costmodel.core.timebase import format_duration
 from costmodel.core.workload import Workload
 
@@ -27,7 +28,9 @@ window and where it came from, the column generation, missing signals and notes.
 
 The window comes from, in order: --window; two snapshots (--since or a bundle); a metadata file
 beside the export (pgss.csv.meta.yaml: `window: 2h`, or window_start/window_end, taken_at,
-stats_reset); the stats_since column (PostgreSQL 17+); stats_reset."""
+stats_reset); the stats_since column (PostgreSQL 17+); stats_reset. Without any of them ingest
+still prints what it read, marks the window MISSING with the ways to give it, and exits 0 (the
+cost commands need the window and exit 2)."""
 
 EPILOG = """\
 examples:
@@ -54,10 +57,35 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
+NO_WINDOW = "no observation window"
+"""The one input problem ``ingest`` reports instead of failing: it shows what it read."""
+
+
 def run(args: argparse.Namespace) -> int:
-    """Load the workload and print the summary."""
-    workload = load_workload_from_args(args)
+    """Load the workload and print the summary.
+
+    Without a window the export is still read and summarised (exit 0), with the window marked
+    missing and the ways to give it: ``ingest`` is where a user looks at what an export holds, and
+    the cost commands (which need the window) still refuse to run without one."""
+    missing: IngestError | None = None
+    try:
+        workload = load_workload_from_args(args)
+    except IngestError as exc:
+        if exc.message != NO_WINDOW or args.window is not None:
+            raise
+        missing = exc
+        # read it again with a stand-in window: nothing in the summary is scaled by it
+        workload = load_workload_from_args(argparse.Namespace(**{**vars(args), "window": "1s"}))
     summary = summarise(workload)
+    if missing is not None:
+        summary["window"] = {
+            "seconds": None,
+            "human": "missing",
+            "source": "missing",
+            "detail": missing.hint or "give --window",
+            "start": None,
+            "end": None,
+        }
     if args.format == "json":
         sys.stdout.write(json.dumps(summary, indent=2, default=_json_default, ensure_ascii=False) + "\n")
     else:
@@ -119,8 +147,16 @@ def render_text(summary: dict[str, Any]) -> str:
     else:
         lines.append("Excluded:           none")
     window = summary["window"]
-    lines.append(f"Window:             {window['seconds']:g} s ({window['human']}) from {window['source']}")
-    lines.append(f"                    {window['detail']}")
+    if window["seconds"] is None:
+        lines.append(
+            "Window:             MISSING: report, classify and readiness need it to scale to a month"
+        )
+        lines.append(f"                    {window['detail']}")
+    else:
+        lines.append(
+            f"Window:             {window['seconds']:g} s ({window['human']}) from {window['source']}"
+        )
+        lines.append(f"                    {window['detail']}")
     lines.append(f"Column generation:  {summary['generation']}")
     missing = ", ".join(summary["missing_signals"]) or "none"
     lines.append(f"Missing signals:    {missing}")

@@ -51,6 +51,7 @@ from costmodel.ingest.monitoring import set_apart_monitoring
 from costmodel.ingest.read import ProgressFn, read_source
 from costmodel.ingest.window import (
     NO_WINDOW_HINT,
+    ExportClock,
     agree,
     explicit_window,
     export_clock,
@@ -351,8 +352,8 @@ def _gather_snapshots(
     lmeta, lmeta_file = _meta_for(later_path)
     found = _resolve(
         lambda: snapshots_window(
-            export_clock(earlier_path, earlier.raw.file, emeta, emeta_file),
-            export_clock(later_path, later.raw.file, lmeta, lmeta_file),
+            _clock(earlier_path, earlier, emeta, emeta_file),
+            _clock(later_path, later, lmeta, lmeta_file),
             earlier.raw.file,
             later.raw.file,
         ),
@@ -374,6 +375,14 @@ def _gather_snapshots(
         notes=notes,
         info=info,
     )
+
+
+def _clock(path: Path, norm: Normalised, meta: ExportMeta | None, meta_file: str | None) -> ExportClock:
+    """When a snapshot was taken: metadata first, then the time the file itself states (a
+    postgres-checkup snapshot's ``snapshot_timestamptz``), then the file's modification time."""
+    if (meta is None or meta.taken_at is None) and norm.raw.taken_at is not None:
+        return ExportClock(norm.raw.taken_at, f"snapshot_timestamptz in {norm.raw.file}")
+    return export_clock(path, norm.raw.file, meta, meta_file)
 
 
 def _delta_notes(hidden: int, earlier: Normalised, later: Normalised) -> list[str]:

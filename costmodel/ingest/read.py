@@ -29,6 +29,7 @@ import operator
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +114,8 @@ class RawTable:
     notes: list[str] = field(default_factory=list)
     assumed_columns: str | None = None
     """Set when the file had no header and the columns were taken from a generation's view order."""
+    taken_at: datetime | None = None
+    """When the file says it was taken (a postgres-checkup snapshot's ``snapshot_timestamptz``)."""
 
     def line_of(self, index: int) -> int | None:
         """Physical line of the data row at 0-based ``index`` (``None`` when unknown)."""
@@ -221,6 +224,8 @@ def read_source(
     head = stripped[:1]
     if head == "[":
         table = _read_json_array(text, file)
+    elif head == "{" and (checkup := _checkup_snapshot(text, file)) is not None:
+        table = checkup
     elif head == "{":
         table = _read_json_lines(text, file)
         if table.nrows == 1 and not _is_header(table.columns, vocabulary.known):
@@ -341,6 +346,59 @@ def _read_json_lines(text: str, file: str) -> RawTable:
             raise IngestError(f"line {number} nests too deeply to be an export", file=file) from None
         lines.append(number)
     return _table_from_objects(objects, file, "jsonl", lines, None)
+
+
+CHECKUP_FORMAT = "json (postgres-checkup snapshot)"
+CHECKUP_DROPPED = ("rownum", "md5")
+"""Keys of a postgres-checkup entry that are not pg_stat_statements columns (its rank, and the md5 of
+queryid||dbid||userid it is keyed by)."""
+
+
+def _checkup_snapshot(text: str, file: str) -> RawTable | None:
+    """A postgres-checkup pg_stat_statements snapshot, or None when ``text`` is not one.
+
+    postgres-checkup (https://gitlab.com/postgres-ai/postgres-checkup, resources/checks/
+    K000_query_analysis.sh) saves ``{"snapshot_timestamptz": …, "snapshot_timestamptz_s": …,
+    "queries": {md5: {rownum, query, calls, total_time, rows, shared_blks_*, local_blks_*,
+    temp_blks_*, blk_read_time, blk_write_time, queryid, md5}}}`` with ``total_time`` = planning +
+    execution time on PostgreSQL 13+. The entries become rows; the snapshot time is kept so that
+    two snapshots give their own window (``--since``)."""
+    if '"queries"' not in text[:4096] and '"snapshot_timestamptz"' not in text[:4096]:
+        return None
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return None
+    if (
+        not isinstance(data, dict)
+        or "snapshot_timestamptz" not in data
+        or not isinstance(data.get("queries"), dict)
+    ):
+        return None
+    entries = [e for e in data["queries"].values() if isinstance(e, dict)]
+    if not entries:
+        raise IngestError(
+            "the postgres-checkup snapshot has no queries",
+            file=file,
+            hint="take the snapshot again after some load",
+        )
+    rows = [{k: v for k, v in e.items() if k not in CHECKUP_DROPPED} for e in entries]
+    table = _table_from_objects(rows, file, CHECKUP_FORMAT, None, None)
+    try:
+        taken = datetime.fromisoformat(str(data["snapshot_timestamptz"]))
+    except ValueError:
+        raise IngestError(
+            f"snapshot_timestamptz {data['snapshot_timestamptz']!r} is not a timestamp",
+            file=file,
+            column="snapshot_timestamptz",
+            hint="keep the file as postgres-checkup wrote it",
+        ) from None
+    table.taken_at = taken if taken.tzinfo is not None else taken.replace(tzinfo=UTC)
+    table.notes.append(
+        "postgres-checkup snapshot: total_time is planning + execution time (PostgreSQL 13+); it has no "
+        "dbid, userid or database names, and holds only its top entries by total_time"
+    )
+    return table
 
 
 def _json_kind(value: Any) -> str:

@@ -45,6 +45,7 @@ from costmodel.pricing.serverless_v2_capacity import (
     CapacitySimulation,
     UsageLike,
     column_values,
+    resume_delay_text,
     simulate_capacity,
 )
 from costmodel.scenario.model import IoMode, Scenario
@@ -281,11 +282,9 @@ def _plan(
         **details_global,
     }
     if summary["resumes"]:
-        inputs = sim.inputs
         warnings.append(
             f"resumes {summary['resumes']:,.0f} times a month; the first statement after a pause waits "
-            f"about {inputs.resume_seconds:g} s "
-            f"({inputs.deep_resume_seconds:g} s or more after a pause over 24 h)"
+            f"{resume_delay_text(summary)}"
         )
     where = primary + "".join(f" + {r}" for r in secondaries)
     if global_database:

@@ -30,8 +30,9 @@ load multiplier come from a sorted-array count instead of a new simulation (brea
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -320,6 +321,8 @@ class CapacitySimulation:
             "deep_resumes": self.deep_resumes_month,
             "resume_delay_seconds": float(delays.mean()) if delays.size else 0.0,
             "resume_delay_max_seconds": float(delays.max()) if delays.size else 0.0,
+            "resume_seconds": self.inputs.resume_seconds,
+            "deep_resume_seconds": self.inputs.deep_resume_seconds,
             "peak_acu": float(self.acu.max()),
             "mean_acu": float(self.acu.mean()),
             "mean_awake_acu": float(self.acu[awake].mean()) if awake.any() else 0.0,
@@ -331,6 +334,11 @@ class CapacitySimulation:
             "memory_floor_rule": self.inputs.floor_rule,
             "time_profile": self.profile.kind,
         }
+
+    def resume_delay_text(self) -> str:
+        """How long the first request after a pause waits, in one wording for every place that says
+        it (option warning, verdict latency, dashboard): see :func:`resume_delay_text`."""
+        return resume_delay_text(self.summary())
 
     def to_frame(self, week_start: str = "2026-01-05") -> pd.DataFrame:
         """Per-minute table for plots: ``acu``, ``reader_acu``, ``demand_acu``, ``active``, ``paused``,
@@ -503,3 +511,17 @@ class CapacityShape:
         for group in self.groups:
             total += group.acu_minutes(k)
         return total / MINUTES_PER_HOUR * WEEKS_PER_MONTH
+
+
+def resume_delay_text(summary: Mapping[str, Any]) -> str:
+    """The resume delay from the catalog facts (``resume_seconds``, ``deep_resume_seconds``) in a
+    capacity summary or option details: ``15 s (30 s or more after a pause over 24 h, 4 of 30
+    resumes a month)``. One function, so the option warning, the verdict's latency note and the
+    dashboard never state three different delays."""
+    base = float(summary.get("resume_seconds") or 0.0)
+    deep = float(summary.get("deep_resume_seconds") or 0.0)
+    text = f"{base:g} s ({deep:g} s or more after a pause over 24 h"
+    resumes, deep_resumes = float(summary.get("resumes") or 0.0), float(summary.get("deep_resumes") or 0.0)
+    if deep_resumes:
+        text += f", {deep_resumes:,.0f} of {resumes:,.0f} resumes a month"
+    return text + ")"

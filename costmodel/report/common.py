@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, TypeGuard
 
 from costmodel.core.errors import ReportError
+from costmodel.core.numbers import honest_percent
 from costmodel.core.timebase import format_duration
 
 SCHEMA_VERSION = 1
@@ -142,7 +143,20 @@ def fmt_share(value: Any) -> str:
     pct = float(value) * 100
     if 0 < abs(pct) < 0.05:
         return "<0.1%"
+    if 99.95 <= pct < 100:  # never "100.0%" for a share that is not all of it
+        return honest_percent(float(value), 1)
     return f"{pct:.1f}%"
+
+
+def conflict_rate_text(contention: Mapping[str, Any]) -> str:
+    """The predicted conflict rate with enough decimals that it never reads as equal to a risk
+    threshold it is below (0.0099 is "0.99%", not "1.0%", next to a 1.0% threshold)."""
+    rate = contention.get("predicted_conflict_rate")
+    if not is_number(rate):
+        return "—"
+    limits = section(contention, "thresholds")
+    distinct = tuple(float(v) for v in limits.values() if is_number(v))
+    return honest_percent(float(rate), 1, distinct_from=distinct)
 
 
 def fmt_multiplier(value: Any) -> str:
@@ -278,12 +292,32 @@ def window_text(report: Mapping[str, Any]) -> str:
 
 
 def crossover_lines(report: Mapping[str, Any]) -> list[str]:
-    """One sentence per break-even crossover."""
-    lines = []
+    """One sentence per pair of options that cross, with the direction read from the crossover
+    (which option is cheaper below it); a pair whose curves cross several times is one sentence
+    listing every crossing, not one line per crossing."""
+    pairs: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for cross in items(section(report, "break_even").get("crossovers")):
+        if isinstance(cross, Mapping):
+            pairs.setdefault((str(cross.get("a")), str(cross.get("b"))), []).append(cross)
+    lines = []
+    for (a, b), crossings in pairs.items():
+        crossings.sort(key=lambda c: float(c["multiplier"]) if is_number(c.get("multiplier")) else 0.0)
+        first = crossings[0]
+        below = str(first.get("cheaper_below") or a)
+        above = str(first.get("cheaper_above") or (b if below == a else a))
+        at = [
+            f"{fmt_multiplier(c.get('multiplier'))} ({fmt_usd(c.get('monthly_usd'), 2)}/month)"
+            for c in crossings
+        ]
+        if len(crossings) == 1:
+            lines.append(
+                f"{below} is cheaper below {fmt_multiplier(first.get('multiplier'))} today's load, {above} above it "
+                f"({fmt_usd(first.get('monthly_usd'), 2)}/month at the crossing)"
+            )
+            continue
         lines.append(
-            f"{cross.get('a')} and {cross.get('b')} cross at {fmt_multiplier(cross.get('multiplier'))} "
-            f"today's load ({fmt_usd(cross.get('monthly_usd'), 2)}/month)"
+            f"{a} and {b} cross {len(crossings)} times, at {', '.join(at[:-1])} and {at[-1]} today's load; "
+            f"{below} is cheaper below the first crossing"
         )
     return lines
 

@@ -35,6 +35,7 @@ from costmodel.report.common import (
     cheapest_total,
     check_report,
     fleet_clusters,
+    is_fleet,
     is_number,
     is_unconfirmed,
     items,
@@ -71,6 +72,18 @@ def _key(name: str) -> Callable[[Row], Any]:
 
 def _col(name: str, kind: CellKind, source: str | None = None) -> Column:
     return Column(name, kind, _key(source or name), source or name)
+
+
+def _rounded(name: str, places: int, source: str | None = None) -> Column:
+    """A number column rounded to the precision of its unit (a key count is whole, a probability
+    has 6 decimals): the report keeps the model's full floats, a spreadsheet does not need 15 digits."""
+    key = source or name
+
+    def get(row: Row) -> Any:
+        value = row.get(key)
+        return round(float(value), places) if is_number(value) else value
+
+    return Column(name, NUM, get)
 
 
 OPTION_COLUMNS: tuple[Column, ...] = (
@@ -189,10 +202,10 @@ HOT_SPOT_COLUMNS: tuple[Column, ...] = (
     _col("stmt_id", ID),
     _col("table", TEXT),
     _col("key_shape", TEXT),
-    _col("key_space_keys", NUM, "key_space"),
-    _col("writes_per_second", NUM, "rate_per_s"),
-    _col("conflict_probability", NUM),
-    _col("extra_dpu_per_month", NUM, "extra_dpu_month"),
+    _rounded("key_space_keys", 0, "key_space"),
+    _rounded("writes_per_second", 4, "rate_per_s"),
+    _rounded("conflict_probability", 6),
+    _rounded("extra_dpu_per_month", 1, "extra_dpu_month"),
     _col("query", TEXT),
 )
 
@@ -239,7 +252,15 @@ CSV_FILES: tuple[str, ...] = (
     "databases.csv",
     "decision.csv",
 )
-"""The files :func:`write_csv` writes, in this order."""
+"""The files :func:`write_csv` writes, in this order (README.md lists each with its columns)."""
+FLEET_ONLY: tuple[str, ...] = ("clusters.csv",)
+"""Files only a fleet report has rows for: a single export does not write them."""
+
+
+def csv_files(report: Mapping[str, Any]) -> tuple[str, ...]:
+    """The files :func:`write_csv` writes for ``report``: every file of :data:`CSV_FILES`, but the
+    fleet-only ones only for a fleet (a single export's ``clusters.csv`` was a header alone)."""
+    return tuple(name for name in CSV_FILES if is_fleet(report) or name not in FLEET_ONLY)
 
 
 def csv_tables(report: Mapping[str, Any]) -> dict[str, tuple[list[str], list[list[str]]]]:
@@ -269,7 +290,9 @@ def _build_tables(report: Mapping[str, Any]) -> dict[str, tuple[list[str], list[
         ),
         "hot_spots.csv": _table(*_hot_spot_table(report)),
         "clusters.csv": _table(_cluster_columns(report), list(fleet_clusters(report))),
-        "databases.csv": _table(DATABASE_COLUMNS, list(database_rows(report))),
+        "databases.csv": _table(
+            DATABASE_COLUMNS if is_fleet(report) else DATABASE_COLUMNS[1:], list(database_rows(report))
+        ),
         "decision.csv": _table(DECISION_CSV_COLUMNS, decision_rows(report)),
     }
     return tables
@@ -307,7 +330,7 @@ def write_csv(
         ) from exc
     written: list[Path] = []
     encoding = "utf-8-sig" if bom else "utf-8"
-    for name in CSV_FILES:
+    for name in csv_files(report):
         header, columns = tables[name]
         path = out_dir / name
         try:

@@ -13,11 +13,13 @@ because ids such as ``7017`` would otherwise make plotly draw a numeric axis.
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+import zlib
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import plotly.graph_objects as go
 
+from costmodel.core.options import option_order
 from costmodel.report.common import (
     component_totals,
     components,
@@ -60,6 +62,31 @@ COLORWAY = (
 """20 distinct colours (D3 category20 order: ten strong, then ten light), so the ~20 components of
 five options do not share a colour."""
 SEVERITY_COLORS = {"blocker": "#d62728", "warning": "#ff7f0e", "info": "#1f77b4"}
+COMPONENT_ORDER = (
+    "ComputeDPU",
+    "ReadDPU",
+    "WriteDPU",
+    "MultiRegionWriteDPU",
+    "OCCRetryDPU",
+    "Storage",
+    "WitnessStorage",
+    "FreeTierDPU",
+    "FreeTierStorage",
+    "Discount",
+    "ACU",
+    "ReaderACU",
+    "ACUMinimum",
+    "ReadIO",
+    "WriteIO",
+    "GlobalReplicatedWriteIO",
+    "Backup",
+    "Transfer",
+    "PerformanceInsights",
+    "SavingsPlanCommitment",
+    "OnDemandAbovePlan",
+)
+"""Billed components with a colour of their own (its position in :data:`COLORWAY`), so a component
+keeps its colour whichever options a report holds; others get one from their name's checksum."""
 TEMPLATE = go.layout.Template(
     layout={
         "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
@@ -70,7 +97,18 @@ TEMPLATE = go.layout.Template(
         "yaxis": {"gridcolor": "#e5e5e5", "zerolinecolor": "#999", "automargin": True},
         "legend": {"bgcolor": "rgba(255,255,255,0.8)"},
         "hoverlabel": {"align": "left"},
-        "margin": {"l": 60, "r": 30, "t": 60, "b": 50},
+        "margin": {"l": 60, "r": 30, "t": 90, "b": 50},
+        # the title starts below plotly's modebar (a row of icons ~30 px tall at the top right),
+        # so a title as wide as a half-width chart is never covered by it
+        "title": {
+            "x": 0.01,
+            "xref": "container",
+            "xanchor": "left",
+            "y": 1,
+            "yref": "container",
+            "yanchor": "top",
+            "pad": {"t": 34},
+        },
     }
 )
 """A small fixed theme: deterministic JSON, readable in light mode."""
@@ -87,20 +125,39 @@ def label(value: Any, limit: int | None = LABEL_CHARS) -> str:
     return html.escape(one_line(value, limit), quote=False)
 
 
+COMPONENT_COLORS = (*COLORWAY, "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173")
+""":data:`COLORWAY` and five darker tones (D3 category20b), one per :data:`COMPONENT_ORDER` entry."""
+
+
+def component_color(component: str) -> str:
+    """A billed component's colour, the same in every report and figure."""
+    if component in COMPONENT_ORDER:
+        return COMPONENT_COLORS[COMPONENT_ORDER.index(component) % len(COMPONENT_COLORS)]
+    return COMPONENT_COLORS[zlib.crc32(component.encode("utf-8")) % len(COMPONENT_COLORS)]
+
+
+def _component_rank(component: str) -> tuple[int, str]:
+    known = COMPONENT_ORDER.index(component) if component in COMPONENT_ORDER else len(COMPONENT_ORDER)
+    return known, component
+
+
 def cost_by_option_figure(report: Mapping[str, Any]) -> go.Figure:
-    """Stacked bars: one bar per option, one segment per billed component; the total above each bar
-    (``*`` when it includes an unconfirmed price). Credits (free tiers) stack below zero."""
-    options = option_list(report)
+    """Stacked bars: one bar per option (in the registry's order, :func:`option_order`), one segment
+    per billed component in a colour of its own (:func:`component_color`), so adding an option
+    neither moves the bars nor recolours the components; the total above each bar (``*`` when it
+    includes an unconfirmed price). Credits (free tiers) stack below zero."""
+    options = sorted(option_list(report), key=lambda o: option_order(str(o.get("name"))))
     names = [label(o.get("name")) for o in options]
     totals = [component_totals(o) for o in options]
     fig = go.Figure()
-    for component in components(report):
+    for component in sorted(components(report), key=_component_rank):
         values = [t.get(component) for t in totals]
         fig.add_trace(
             go.Bar(
                 name=label(component),
                 x=names,
                 y=values,
+                marker={"color": component_color(component)},
                 hovertext=[
                     f"{label(o.get('name'))}<br>{label(component)}: {html.escape(fmt_usd(v))}/month"
                     for o, v in zip(options, values, strict=True)
@@ -248,6 +305,24 @@ def break_even_figure(report: Mapping[str, Any]) -> go.Figure:
     return fig
 
 
+STATEMENT_LABEL_CHARS = 48
+"""Query text shown as a bar label; the whole (redacted) text and the id are in the hover."""
+
+
+def statement_labels(rows: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Bar labels for statements: the query text cut to :data:`STATEMENT_LABEL_CHARS` (the id when a
+    statement has no text); two statements whose cut texts match get their ids' tails added, since a
+    category axis would otherwise draw them as one bar."""
+    texts = [label(r.get("query") or r.get("stmt_id"), STATEMENT_LABEL_CHARS) for r in rows]
+    seen: dict[str, int] = {}
+    for text in texts:
+        seen[text] = seen.get(text, 0) + 1
+    return [
+        f"{text} [{label(r.get('stmt_id'))[-6:]}]" if seen[text] > 1 else text
+        for text, r in zip(texts, rows, strict=True)
+    ]
+
+
 def top_statements_figure(report: Mapping[str, Any], option: str | None = None, n: int = TOP_N) -> go.Figure:
     """Horizontal bars of the ``n`` statements that cost most under ``option`` (default: the
     recommended option), largest on top; the hover shows the (redacted) query text."""
@@ -256,7 +331,7 @@ def top_statements_figure(report: Mapping[str, Any], option: str | None = None, 
     fig = go.Figure(
         go.Bar(
             orientation="h",
-            y=[label(s.get("stmt_id")) for s in top],
+            y=statement_labels(top),
             x=[float(s["monthly_usd"]) if is_number(s.get("monthly_usd")) else None for s in top],
             marker={"color": COLORWAY[0]},
             hovertext=[
@@ -272,7 +347,7 @@ def top_statements_figure(report: Mapping[str, Any], option: str | None = None, 
         template=TEMPLATE,
         title={"text": f"Top {len(top)} statements by monthly cost — {name}"},
         xaxis={"title": {"text": "USD per month"}, "tickprefix": "$", "separatethousands": True},
-        yaxis={"type": "category", "autorange": "reversed", "title": {"text": "statement"}},
+        yaxis={"type": "category", "autorange": "reversed", "title": {"text": "statement (id on hover)"}},
         height=max(260, 90 + 34 * len(top)),
         showlegend=False,
     )
@@ -310,6 +385,7 @@ def readiness_figure(report: Mapping[str, Any], n: int = MAX_FINDINGS) -> go.Fig
                 hovertemplate="%{hovertext}<extra></extra>",
             )
         )
+    _schema_only_marks(fig, findings, labels)
     verdict = label(readiness.get("verdict") or "—")
     fig.update_layout(
         template=TEMPLATE,
@@ -322,6 +398,44 @@ def readiness_figure(report: Mapping[str, Any], n: int = MAX_FINDINGS) -> go.Fig
     if not findings:
         _empty(fig, "No findings: nothing blocks the migration.")
     return fig
+
+
+def _schema_only_marks(fig: go.Figure, findings: Sequence[Mapping[str, Any]], labels: list[str]) -> None:
+    """A finding only in the schema touches 0% of the workload, so its bars have no length and a
+    chart of schema-only findings looked empty: mark each one at 0 with the number of schema
+    statements it touches."""
+    rows = [
+        (lab, f)
+        for lab, f in zip(labels, findings, strict=True)
+        if not any(
+            is_number(f.get(k)) and float(f[k]) > 0 for k in ("share_calls", "share_exec_time", "share_cost")
+        )
+    ]
+    if not rows:
+        return
+    texts = [f"schema only: {len(items(f.get('schema')))} statement(s)" for _, f in rows]
+    fig.add_trace(
+        go.Scatter(
+            name="schema only (no workload share)",
+            y=[lab for lab, _ in rows],
+            x=[0.0] * len(rows),
+            mode="markers+text",
+            text=texts,
+            textposition="middle right",
+            marker={
+                "symbol": "diamond",
+                "size": 11,
+                "color": [SEVERITY_COLORS.get(str(f.get("severity")), "#444") for _, f in rows],
+            },
+            hovertext=[
+                f"{lab}<br>{t}<br>{label(f.get('message'), 200)}"
+                for (lab, f), t in zip(rows, texts, strict=True)
+            ],
+            hovertemplate="%{hovertext}<extra></extra>",
+        )
+    )
+    if len(rows) == len(labels):  # nothing else on the axis: show the whole 0–100% scale
+        fig.update_xaxes(range=[0, 100])
 
 
 def fleet_figure(report: Mapping[str, Any], n: int = MAX_CLUSTERS) -> go.Figure:

@@ -30,6 +30,7 @@ from costmodel.report.common import (
     check_report,
     component_totals,
     components,
+    conflict_rate_text,
     crossover_lines,
     fleet_clusters,
     fmt_multiplier,
@@ -66,6 +67,7 @@ from costmodel.report.fleetview import (
     show_databases,
 )
 from costmodel.report.sections import Cell, Column, SectionTable, findings_table, hot_spots_table, plain
+from costmodel.report.summary import driver_line, first_screen, option_line
 
 MAX_ROWS = 500
 """Clusters and databases listed at most (the most expensive); all are in the JSON and CSV."""
@@ -81,6 +83,7 @@ padding:1rem 1.5rem;color:#1d1d1f;line-height:1.45}
 h1{font-size:1.6rem;margin:.2rem 0}h2{margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
 .meta{color:#666;font-size:.9rem}
 .verdict{border:1px solid #ccc;border-left:6px solid #2ca02c;border-radius:6px;padding:.6rem 1rem;margin:1rem 0}
+.verdict li.warn{color:#8a4b00}
 .verdict.changes-needed{border-left-color:#ff7f0e}.verdict.blocked{border-left-color:#d62728}
 .headline{font-size:1.2rem;font-weight:600}
 table{border-collapse:collapse;margin:.5rem 0 1rem;font-size:.9rem}
@@ -139,8 +142,8 @@ def render_html(report: Mapping[str, Any]) -> str:
         _readiness(report),
         _contention(report),
         _break_even(report),
-        _assumptions(report),
         _warnings(report),
+        _assumptions(report),
         _footer(report),
         "</body>",
         "</html>",
@@ -191,17 +194,30 @@ def _header(report: Mapping[str, Any]) -> str:
 
 
 def _verdict(report: Mapping[str, Any]) -> str:
+    """The first screen (:mod:`costmodel.report.summary`), then the verdict's reasons."""
     verdict = section(report, "verdict")
+    summary = first_screen(report)
     readiness = str(verdict.get("readiness") or section(report, "readiness").get("verdict") or "—")
     css = "verdict " + readiness.replace(" ", "-")
+    options = "".join(f"<li>{esc(option_line(e))}</li>" for e in items(summary.get("options")))
+    warnings = "".join(f'<li class="warn">⚠ {esc(w)}</li>' for w in items(summary.get("warnings")))
+    drivers = [d for d in items(summary.get("drivers")) if isinstance(d, Mapping)]
+    driven = (
+        f"<li>Cost drivers of {esc(drivers[0].get('option'))}:<ul>"
+        + "".join(f"<li>{esc(driver_line(d))}</li>" for d in drivers)
+        + "</ul></li>"
+        if drivers
+        else ""
+    )
+    status = f"<li>{esc(summary.get('readiness'))}</li><li>{esc(summary.get('occ'))}</li>"
     reasons = "".join(f"<li>{esc(r)}</li>" for r in items(verdict.get("reasons")))
     latency = "".join(f"<li>Latency: {esc(n)}</li>" for n in items(verdict.get("latency")))
-    latency += "".join(f"<li>⚠ {esc(c)}</li>" for c in items(verdict.get("caveats")))
     return (
         f'<section class="{esc(css)}" id="verdict">'
-        f'<div class="headline">{esc(verdict.get("headline") or "no verdict")}</div>'
+        f'<div class="headline">{esc(summary.get("headline") or "no verdict")}</div>'
         f"<p>Recommended: <b>{esc(verdict.get('recommended') or '—')}</b> · "
         f"Cheapest: {esc(verdict.get('cheapest') or '—')} · Readiness: <b>{esc(readiness)}</b></p>"
+        f'<ul class="first-screen">{options}</ul><ul>{warnings}{driven}{status}</ul>'
         f"<ul>{reasons}{latency}</ul></section>"
     )
 
@@ -472,7 +488,7 @@ def _contention(report: Mapping[str, Any]) -> str:
     if not contention:
         return '<section id="contention"><h2>OCC contention</h2><p>Not assessed.</p></section>'
     lead = (
-        f"<p>Predicted conflict rate <b>{esc(fmt_share(contention.get('predicted_conflict_rate')))}</b> "
+        f"<p>Predicted conflict rate <b>{esc(conflict_rate_text(contention))}</b> "
         f"(risk: <b>{esc(contention.get('risk') or '—')}</b>).</p>"
     )
     table = hot_spots_table(report)

@@ -32,6 +32,7 @@ _ORDERS: dict[str, tuple[str, ...]] = {
         "tool",
         "generated_at",
         "title",
+        "summary",
         "inputs",
         "window",
         "scenario",

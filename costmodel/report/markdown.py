@@ -24,6 +24,7 @@ from costmodel.report.common import (
     check_report,
     component_totals,
     components,
+    conflict_rate_text,
     crossover_lines,
     fleet_clusters,
     fmt_multiplier,
@@ -59,6 +60,7 @@ from costmodel.report.fleetview import (
     show_databases,
 )
 from costmodel.report.sections import Cell, Column, SectionTable, findings_table, hot_spots_table, plain
+from costmodel.report.summary import driver_line, first_screen, option_line
 
 QUERY_CHARS = 160
 """Query texts longer than this are cut with ``…`` (the full text is in the JSON and CSV)."""
@@ -116,8 +118,8 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     out += _readiness(report)
     out += _contention(report)
     out += _break_even(report)
-    out += _assumptions(report)
     out += _warnings(report)
+    out += _assumptions(report)  # last: the reference, not the answer
     out += _footer(report)
     return "\n".join(out).rstrip("\n") + "\n"
 
@@ -147,21 +149,32 @@ def _money(value: Any, marked: bool = False, places: int | None = None) -> str:
 
 
 def _verdict(report: Mapping[str, Any]) -> list[str]:
+    """The first screen (:mod:`costmodel.report.summary`), then the verdict's reasons."""
     verdict = section(report, "verdict")
+    summary = first_screen(report)
     readiness = verdict.get("readiness") or section(report, "readiness").get("verdict") or "—"
     out = [f"# {md_text(report.get('title') or 'dsqlcost report')}", ""]
-    out.append(f"> **{md_text(verdict.get('headline') or 'no verdict')}**")
+    out.append(f"> **{md_text(summary.get('headline') or 'no verdict')}**")
     out.append(">")
     out.append(
         f"> Recommended: **{md_text(verdict.get('recommended') or '—')}** · "
         f"Cheapest: {md_text(verdict.get('cheapest') or '—')} · Readiness: **{md_text(readiness)}**"
     )
     out.append("")
+    out += [f"- {md_text(option_line(entry))}" for entry in items(summary.get("options"))]
+    out.append("")
+    out += [f"- ⚠ {md_text(w)}" for w in items(summary.get("warnings"))]
+    drivers = [d for d in items(summary.get("drivers")) if isinstance(d, Mapping)]
+    if drivers:
+        out.append(f"- Cost drivers of {md_text(drivers[0].get('option'))}:")
+        out += [f"  - {md_text(driver_line(d))}" for d in drivers]
+    out.append(f"- {md_text(summary.get('readiness'))}")
+    out.append(f"- {md_text(summary.get('occ'))}")
+    out.append("")
     out += [f"- {md_text(reason)}" for reason in items(verdict.get("reasons"))]
     latency = items(verdict.get("latency"))
     if latency:
         out.append("- Latency: " + "; ".join(md_text(note) for note in latency))
-    out += [f"- ⚠ {md_text(caveat)}" for caveat in items(verdict.get("caveats"))]
     out.append("")
     return out
 
@@ -422,7 +435,7 @@ def _contention(report: Mapping[str, Any]) -> list[str]:
     if not contention:
         return [*out, "Not assessed.", ""]
     out += [
-        f"Predicted conflict rate **{fmt_share(contention.get('predicted_conflict_rate'))}** "
+        f"Predicted conflict rate **{conflict_rate_text(contention)}** "
         f"(risk: **{md_text(contention.get('risk') or '—')}**).",
         "",
     ]

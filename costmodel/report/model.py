@@ -34,6 +34,7 @@ from costmodel.core.options import DSQL_SINGLE_REGION, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.readiness.assess import Readiness
 from costmodel.report.redact import redact_query, redact_section
+from costmodel.report.summary import build_summary
 from costmodel.scenario.model import Scenario, scenario_to_yaml
 
 SCHEMA_VERSION = 1
@@ -393,7 +394,20 @@ def build_report(
     if not show_literals:
         report["readiness"] = redact_section(report["readiness"])
         report["contention"] = redact_section(report["contention"])
-    return report
+    return with_summary(report)
+
+
+def with_summary(report: dict[str, Any]) -> dict[str, Any]:
+    """``report`` with its first screen (:mod:`costmodel.report.summary`) right after the title,
+    built last so that it sees every section (option ranges, verdict caveats …)."""
+    summary = build_summary(report)
+    out: dict[str, Any] = {}
+    for key, value in report.items():
+        out[key] = value
+        if key == "title":
+            out["summary"] = summary
+    out.setdefault("summary", summary)
+    return out
 
 
 ONE_TIME_KEPT = 20
@@ -680,4 +694,4 @@ def build_fleet_report(
     if not show_literals:
         report["readiness"] = redact_section(report["readiness"])
         report["contention"] = redact_section(report["contention"])
-    return report
+    return with_summary(report)

@@ -17,7 +17,7 @@ from costmodel.contention.model import Contention
 from costmodel.core.timebase import format_duration
 from costmodel.core.workload import Workload
 from costmodel.readiness.assess import Readiness
-from costmodel.report.common import fmt_share, one_line
+from costmodel.report.common import conflict_rate_text, fmt_share, one_line
 from costmodel.report.sections import findings_table
 
 SCHEMA_VERSION = 1
@@ -116,8 +116,8 @@ _HOT_HEADERS = (
 def contention_line(c: Mapping[str, Any]) -> str:
     """One sentence on OCC risk."""
     return (
-        f"predicted conflict rate {fmt_share(c['predicted_conflict_rate'])} of transactions at the peak hour: "
-        f"{c['risk']} risk (thresholds {fmt_share(c['thresholds']['elevated'])} / {fmt_share(c['thresholds']['high'])}); "
+        f"predicted conflict rate {conflict_rate_text(c)} of transactions at the peak hour: "
+        f"{c['risk']} risk (elevated from {fmt_share(c['thresholds']['elevated'])}, high from {fmt_share(c['thresholds']['high'])}); "
         f"commit latency {c['commit_latency_ms']:.3g} ms, peak ×{c['peak_to_mean']:.3g} ({c['peak_basis']}), "
         f"{c['statements_per_txn']:.3g} statements per transaction; retries are {fmt_share(c['extra_dpu_share'])} "
         "of the DSQL work"

@@ -39,6 +39,7 @@ from costmodel.report.common import (
     check_report,
     component_totals,
     components,
+    conflict_rate_text,
     crossover_lines,
     display_text,
     fmt_multiplier,
@@ -63,6 +64,7 @@ from costmodel.report.common import (
 from costmodel.report.decisionview import has_decision
 from costmodel.report.fleetview import show_databases
 from costmodel.report.sections import Cell, findings_table
+from costmodel.report.summary import driver_line, first_screen, option_line
 from costmodel.report.textdecision import decision_section
 from costmodel.report.textfleet import clusters_section, databases_section
 from costmodel.report.textparts import (
@@ -159,8 +161,8 @@ def _blocks(report: Mapping[str, Any], width: int) -> list[RenderableType]:
         _readiness(report, narrow),
         _contention(report, narrow),
         _break_even(report),
-        _assumptions(report, width < ASSUMPTION_TABLE_WIDTH),
         _warnings(report),
+        _assumptions(report, width < ASSUMPTION_TABLE_WIDTH),  # last: the reference, not the answer
     ]
     return blocks
 
@@ -195,22 +197,32 @@ def _header(report: Mapping[str, Any]) -> Text:
 
 
 def _verdict(report: Mapping[str, Any]) -> RenderableType:
+    """The first screen (:mod:`costmodel.report.summary`): verdict, options with their ranges, the
+    warnings that change the decision, cost drivers, readiness and OCC risk, then the reasons."""
     verdict = section(report, "verdict")
+    summary = first_screen(report)
     readiness = str(verdict.get("readiness") or section(report, "readiness").get("verdict") or "—")
-    head = Text(display_text(verdict.get("headline") or "no verdict"), style="bold")
-    head.append("\nrecommended: ")
-    head.append(display_text(verdict.get("recommended") or "—"), style="bold green")
-    head.append("   cheapest: ")
-    head.append(display_text(verdict.get("cheapest") or "—"))
-    head.append("   readiness: ")
-    head.append(display_text(readiness), style=READINESS_STYLE.get(readiness, ""))
+    head = Text(display_text(summary.get("headline") or "no verdict"), style="bold")
     parts: list[RenderableType] = [head]
+    options = Text()
+    for entry in items(summary.get("options")):
+        style = "bold green" if entry.get("recommended") else ("" if entry.get("compared") else "dim")
+        options.append(("\n" if options.plain else "") + display_text(option_line(entry)), style=style)
+    if options.plain:
+        parts.append(options)
+    if items(summary.get("warnings")):
+        parts.append(bullets("!", items(summary.get("warnings")), "yellow"))
+    drivers = [d for d in items(summary.get("drivers")) if isinstance(d, Mapping)]
+    if drivers:
+        parts.append(Text(f"cost drivers of {display_text(drivers[0].get('option'))}:", style="bold"))
+        parts.append(bullets("·", [driver_line(d) for d in drivers], "dim"))
+    status = Text(display_text(summary.get("readiness") or ""), style=READINESS_STYLE.get(readiness, ""))
+    status.append("\n" + display_text(summary.get("occ") or ""))
+    parts.append(status)
     if items(verdict.get("reasons")):
         parts.append(bullets("•", items(verdict.get("reasons"))))
     if items(verdict.get("latency")):
         parts.append(bullets("⏱", items(verdict.get("latency")), "dim"))
-    if items(verdict.get("caveats")):
-        parts.append(bullets("!", items(verdict.get("caveats")), "yellow"))
     return Panel(Group(*parts), title="Verdict", title_align="left", box=box.ROUNDED, expand=True)
 
 
@@ -468,7 +480,7 @@ def _contention(report: Mapping[str, Any], narrow: bool) -> RenderableType:
     if not contention:
         return Group(title, Text("Not assessed.", style="dim"))
     risk = str(contention.get("risk") or "—")
-    title.append(f"predicted conflict rate {fmt_share(contention.get('predicted_conflict_rate'))} ")
+    title.append(f"predicted conflict rate {conflict_rate_text(contention)} ")
     title.append(f"({display_text(risk)})", style=RISK_STYLE.get(risk, ""))
     spots = [s for s in items(contention.get("hot_spots")) if isinstance(s, Mapping)]
     if not spots:

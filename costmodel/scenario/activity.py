@@ -114,6 +114,27 @@ def week_profile(
     return WeekProfile(load, background_ticks(scenario), str(kind), tuple(notes))
 
 
+OBSERVED_RATE = "observed-rate"
+"""``time_profile.volume`` value: the busiest minutes run at the observed rate."""
+
+
+def volume_factor(scenario: Scenario, assumptions: AssumptionSet | None = None) -> float:
+    """Share of a month's calls (observed rate × a whole month) the profile carries.
+
+    1 for ``time_profile.volume: spread`` (the default) and for a measured series. For
+    ``observed-rate`` the busiest minute of the shape runs at the observed rate and every other
+    minute at its weight relative to it, so the month carries mean/max of the shape: a dev database
+    busy 40 minutes a weekday carries about 3% of an always-on month, not a whole month squeezed
+    into its bursts."""
+    profile = scenario.time_profile
+    if getattr(profile, "volume", "spread") != OBSERVED_RATE or profile.kind == ProfileKind.MEASURED:
+        return 1.0
+    a = assumptions if assumptions is not None else scenario_assumptions(scenario)
+    local = _preset_local(profile.kind, profile.hour_weights, a)
+    peak = float(local.max()) if local.size else 0.0
+    return float(local.mean()) / peak if peak > 0 else 1.0
+
+
 def background_ticks(scenario: Scenario) -> np.ndarray:
     """Minutes with a background tick: every ``every_minutes`` from Monday 00:00 UTC, each lasting
     ``duration_seconds`` rounded up to whole minutes."""

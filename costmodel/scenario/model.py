@@ -95,6 +95,10 @@ class TimeProfile:
     kind: str = "always-on"
     hour_weights: tuple[float, ...] = ()
     utc_offset_hours: float = 0.0
+    volume: str = "spread"
+    """``spread``: the month carries the observed rate × a whole month of calls, placed by the shape
+    (bursts run hotter than observed); ``observed-rate``: the busiest minutes run at the observed
+    rate and idle ones carry nothing, so the month's volume shrinks with the active share."""
 
 
 @dataclass(frozen=True)
@@ -307,6 +311,10 @@ KEYS: tuple[KeySpec, ...] = (
             choices=tuple(k.value for k in ProfileKind)),
     KeySpec("time_profile.hour_weights", "weights", "relative weight",
             "168 hour-of-week weights (local time, Monday 00:00 first); only with kind custom."),
+    KeySpec("time_profile.volume", "choice", "-",
+            "spread: a month of calls at the observed rate, shaped by the profile; observed-rate: the busiest "
+            "minutes run at the observed rate, idle ones carry nothing (the volume shrinks).",
+            choices=("spread", "observed-rate")),
     KeySpec("time_profile.utc_offset_hours", "number", "hours",
             "Offset of the profile's local time from UTC (e.g. -5 for US Eastern winter time).",
             minimum=-12, maximum=14, step=0.25),

@@ -23,6 +23,7 @@ from costmodel.report.common import (
     vs_cheapest,
     warning_lines,
 )
+from costmodel.report.summary import driver_line, first_screen, option_line
 from dashboard import ui
 from dashboard.decision_card import decision_card
 from dashboard.state import UploadCache
@@ -36,7 +37,7 @@ def layout() -> html.Div:
     return html.Div(
         [
             html.Div(id=f"{PREFIX}-error"),
-            html.Div(id=f"{PREFIX}-verdict", className="verdict"),
+            html.Div(id=f"{PREFIX}-verdict", className="verdict-slot"),
             ui.explain(
                 "The verdict weighs monthly cost, DSQL readiness and OCC conflict risk. "
                 "It is an estimate from the observed workload and the assumptions listed below, not a quote."
@@ -62,23 +63,37 @@ def layout() -> html.Div:
 
 
 def _verdict(report: Mapping[str, Any]) -> list[Any]:
+    """The report's first screen (:mod:`costmodel.report.summary`), as in every other format: the
+    verdict, the options with their ranges, the warnings that change the decision, the cost drivers,
+    readiness and OCC risk in one line each, then the verdict's reasons."""
     verdict = section(report, "verdict")
+    summary = first_screen(report)
+    drivers = [d for d in items(summary.get("drivers")) if isinstance(d, Mapping)]
     return [
-        html.H2(str(verdict.get("headline") or "—"), id=f"{PREFIX}-headline"),
-        html.Ul([html.Li(str(r)) for r in items(verdict.get("reasons"))]),
+        html.H2(str(summary.get("headline") or "—"), id=f"{PREFIX}-headline"),
+        html.Ul(
+            [
+                html.Li(option_line(e), className="recommended" if e.get("recommended") else "")
+                for e in items(summary.get("options"))
+            ],
+            id=f"{PREFIX}-first-options",
+        ),
+        html.Ul(
+            [html.Li(f"⚠ {w}", className="warn") for w in items(summary.get("warnings"))],
+            id=f"{PREFIX}-decision-warnings",
+        ),
         html.P(
             [
-                html.Strong("DSQL readiness: "),
-                str(verdict.get("readiness") or "not assessed"),
-                " — ",
-                str(section(report, "readiness").get("summary") or ""),
+                html.Strong(f"Cost drivers of {drivers[0].get('option')}: "),
+                "; ".join(driver_line(d) for d in drivers),
             ]
-        ),
+        )
+        if drivers
+        else None,
+        html.P(str(summary.get("readiness") or ""), id=f"{PREFIX}-readiness-line"),
+        html.P(str(summary.get("occ") or ""), id=f"{PREFIX}-occ-line"),
+        html.Ul([html.Li(str(r)) for r in items(verdict.get("reasons"))]),
         html.P([html.Strong("Latency: "), "; ".join(str(x) for x in items(verdict.get("latency")))]),
-        html.Ul(
-            [html.Li(f"⚠ {c}") for c in items(verdict.get("caveats"))],
-            id=f"{PREFIX}-caveats",
-        ),
         decision_card(report, PREFIX),
     ]
 
@@ -152,7 +167,7 @@ def render(cache: UploadCache, session: Any, scenario_data: Any) -> tuple[Any, .
     report = outcome.run.report
     return (
         None,
-        _verdict(report),
+        html.Div(_verdict(report), className=ui.verdict_class(report), id=f"{PREFIX}-verdict-card"),
         _cards(report),
         report_figures.cost_by_option_figure(report),
         _drivers(report),

@@ -10,7 +10,7 @@ from dash import Dash, Input, Output, dcc, html
 
 from costmodel.report import figures as report_figures
 from costmodel.report import sections
-from costmodel.report.common import fmt_share, items, section
+from costmodel.report.common import conflict_rate_text, fmt_share, items, section
 from costmodel.report.sections import Cell
 from dashboard import figures, ui
 from dashboard.state import UploadCache
@@ -46,7 +46,7 @@ def layout() -> html.Div:
     return html.Div(
         [
             html.Div(id=f"{PREFIX}-error"),
-            html.Div(id=f"{PREFIX}-verdict", className="verdict"),
+            html.Div(id=f"{PREFIX}-verdict", className="verdict-slot"),
             ui.explain(
                 "Blockers must change before the workload runs on DSQL; warnings work but behave differently. "
                 "Each finding is weighted by the share of calls, execution time and cost it touches, so a "
@@ -108,7 +108,7 @@ def _risk(report: Mapping[str, Any]) -> list[Any]:
         html.P(
             [
                 html.Strong(f"Conflict risk: {c.get('risk') or '—'}. "),
-                f"About {fmt_share(c.get('predicted_conflict_rate'))} of transactions would conflict at peak; "
+                f"About {conflict_rate_text(c)} of transactions would conflict at peak; "
                 f"retries would add {fmt_share(c.get('extra_dpu_share'))} to DSQL's DPU. "
                 f"Commit latency ~{c.get('commit_latency_ms', '—')} ms ({c.get('commit_latency_basis') or ''}).",
             ]
@@ -124,7 +124,7 @@ def render(cache: UploadCache, session: Any, scenario_data: Any) -> tuple[Any, .
     report = outcome.run.report
     return (
         None,
-        _verdict(report),
+        html.Div(_verdict(report), className=ui.verdict_class(report), id=f"{PREFIX}-verdict-card"),
         report_figures.readiness_figure(report),
         finding_rows(report),
         _risk(report),

@@ -8,6 +8,7 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 
 from costmodel.core.errors import CostModelError
+from costmodel.pricing.serverless_v2_capacity import resume_delay_text
 from costmodel.report.common import fmt_qty
 from dashboard import figures, ui
 from dashboard.state import DashboardRun, UploadCache
@@ -41,7 +42,6 @@ def layout() -> html.Div:
 
 def _metrics(run: DashboardRun) -> list[html.Div]:
     s = run.capacity.summary()
-    delay = float(s["resume_delay_seconds"])
     return [
         ui.metric(
             "ACU-hours / month",
@@ -63,7 +63,7 @@ def _metrics(run: DashboardRun) -> list[html.Div]:
         ),
         ui.metric(
             "resume delay",
-            f"~{delay:.0f} s" if s["resumes"] else "—",
+            resume_delay_text(s) if s["resumes"] else "—",
             "How long that first request waits (longer after a pause of more than a day).",
         ),
         ui.metric("peak ACU", fmt_qty(s["peak_acu"]), "Highest capacity the writer reaches in the week."),

@@ -13,6 +13,7 @@ suite). Helpers shared with the unit tests (sample archives, small exports) are 
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import tempfile
@@ -28,7 +29,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "sample_stats" / "saas"
-SCREENSHOTS = ROOT / "tests" / "artifacts" / "screenshots"
+SCREENSHOTS = Path(os.environ.get("DSQLCOST_SCREENSHOTS") or ROOT / "tests" / "artifacts" / "screenshots")
+"""Where the suite saves its screenshots; ``make screenshots`` points it at ``docs/screenshots``."""
 CHROMIUM_FLAGS = (
     "--headless=new",
     "--no-sandbox",

@@ -265,3 +265,24 @@ def test_batches_in_worker_processes_give_the_same_profiles() -> None:
     batched = classify_texts(texts, executor=LocalExecutor(2, min_batch_texts=1))
     pd.testing.assert_frame_equal(alone, batched)
     assert set(alone["parse_status"]) >= {"ok", "no_text", "parse_error", "truncated"}
+
+
+def test_classify_table_has_a_locking_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The README says the classify table shows locking: the clause and its wait policy (issue 17)."""
+    from costmodel.cli import main
+
+    export = tmp_path / "pgss.csv"
+    rows = [
+        "queryid,query,calls,total_exec_time",
+        '1,"SELECT id FROM jobs ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",30,1.0',
+        '2,"SELECT id FROM accounts WHERE id = $1 FOR SHARE",20,1.0',
+        '3,"SELECT id FROM accounts WHERE id = $1",10,1.0',
+    ]
+    export.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main(["classify", str(export), "--window", "1h"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if "locking" in line)
+    assert header.index("joins") < header.index("locking") < header.index("key shape")
+    by_id = {next(w for w in line.split("│") if w.strip()).strip(): line for line in lines if "│ q" in line}
+    assert "FOR UPDATE SKIP LOCKED" in by_id["q1"] and "FOR SHARE" in by_id["q2"]
+    assert "FOR " not in by_id["q3"].split("│")[7]

@@ -136,9 +136,7 @@ def test_crossover_reason_names_who_is_cheaper_on_each_side() -> None:
     v = decide(options, multi_region=False, readiness_verdict="ready", readiness_summary="",
                contention_risk="low", conflict_rate=0.0, sv2_recommended_mode=None, crossovers=[cross])  # fmt: skip
     assert any(
-        r.startswith(
-            "dsql-single-region is cheaper below 3.00× today's load, serverless-v2-standard above it"
-        )
+        r.startswith("dsql-single-region is cheaper below 3× today's load, serverless-v2-standard above it")
         for r in v.reasons
     )
 

@@ -150,7 +150,7 @@ def test_break_even_lists_crossovers(loaded: tuple[Any, dict[str, Any]]) -> None
     assert crossovers and notes
     report = cache.run(session["key"], from_store(_store())).report
     if report["break_even"]["crossovers"]:
-        assert "cross at" in _text(crossovers)
+        assert "at the crossing" in _text(crossovers)
 
 
 def test_readiness_tables_follow_the_report(loaded: tuple[Any, dict[str, Any]]) -> None:
@@ -341,7 +341,7 @@ def test_upload_callback_returns_session_or_error(tmp_path: Path) -> None:
         session, message, reset = files.on_upload(
             cache, data_url(export_csv(12), "text/csv"), "mine.csv", "2h"
         )
-        assert session["statements"] == 12 and session["label"] == "mine.csv" and reset is None
+        assert session["statements"] == 12 and session["label"] == "mine.csv" and reset is no_update
         assert "Loaded mine.csv" in _text(message)
         assert "mine.csv: 12 statements" in files.current_text(session)
         session, message, _ = files.on_upload(

@@ -153,3 +153,25 @@ def test_ingest_help_lists_the_options(capsys: pytest.CaptureFixture[str]) -> No
         "--format",
     ):
         assert option in out
+
+
+def test_ingest_without_a_window_shows_what_it_read_and_what_is_missing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``ingest`` is where a user looks at an export: without a window it still summarises it (exit
+    0) and names the missing window with the ways to give it (issue 17); ``report`` still refuses."""
+    rows = b.make_rows(COLS, 3, query=["SELECT 1", "SELECT 2", "SELECT 3"])
+    path = b.write(tmp_path / "nowindow.csv", b.csv_text(rows), window=None)
+    assert cli_main(["ingest", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Rows read:          3" in out and "Statements kept:    3" in out
+    assert "Window:             MISSING" in out
+    for way in ("--window", "--since", ".meta.yaml", "stats_since"):
+        assert way in out
+    assert cli_main(["ingest", str(path), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert (
+        doc["window"]["seconds"] is None and doc["window"]["source"] == "missing" and doc["statements"] == 3
+    )
+    assert cli_main(["report", str(path)]) == 2
+    assert "no observation window" in capsys.readouterr().err

@@ -34,7 +34,8 @@ from typing import Any
 
 import pytest
 
-from costmodel.report import CSV_FILES, render_html, render_json, render_markdown, render_text, write_csv
+from costmodel.report import render_html, render_json, render_markdown, render_text, write_csv
+from costmodel.report.csvout import csv_files
 from costmodel.report.html import PLOTLYJS_ID
 
 ROOT = Path(__file__).resolve().parents[1].parent
@@ -112,7 +113,7 @@ def check_all_formats(golden: Any, prefix: str, report: dict[str, Any], tmp_path
     golden.check(f"{prefix}.md", render_markdown(report))
     golden.check(f"{prefix}.html", strip_plotlyjs(render_html(report)))
     paths = write_csv(report, tmp_path / "csv")
-    assert [p.name for p in paths] == list(CSV_FILES)
+    assert [p.name for p in paths] == list(csv_files(report))
     for path in paths:
         golden.check(f"{prefix}.{path.name}", path.read_bytes())
 

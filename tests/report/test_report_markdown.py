@@ -50,7 +50,7 @@ def test_structure_for_a_pull_request() -> None:
     assert md.startswith("# saas: DSQL vs Aurora Serverless v2\n")
     assert md.index("> **Aurora DSQL single") < md.index("## Options")
     order = ["## Options", "## Line items", "## Top cost drivers", "## Readiness", "## OCC contention"]
-    order += ["## Break-even", "## Assumptions", "## Warnings"]
+    order += ["## Break-even", "## Warnings", "## Assumptions"]  # assumptions last (issue 17)
     positions = [md.index(h) for h in order]
     assert positions == sorted(positions)
     assert md.count("<details>") == md.count("</details>")
