@@ -27,7 +27,7 @@ import io
 import json
 import operator
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -729,28 +729,30 @@ def _fast_csv(
     return table
 
 
+def _lines(body: str) -> Iterator[str]:
+    """The lines of ``body`` with their endings, one at a time (no copy of the whole text)."""
+    pos, length = 0, len(body)
+    while pos < length:
+        end = body.find("\n", pos)
+        if end < 0:
+            yield body[pos:]
+            return
+        yield body[pos : end + 1]
+        pos = end + 1
+
+
 def _first_records(body: str, delimiter: str, count: int) -> list[list[str]] | None:
     """The first ``count`` records of a quoted CSV (fewer if it has fewer), ``None`` when malformed.
 
-    Reads a growing prefix of ``body`` instead of the whole text, so a large export is not copied
-    into a :class:`io.StringIO` just to look at its header. A record counts as complete once the
-    reader has started the record after it, or the prefix is the whole text.
+    Feeds the reader one line at a time, so a large export is not copied into a
+    :class:`io.StringIO` just to look at its header, and a huge first record (a 100 MB query text)
+    is parsed once, not once per growing prefix.
     """
-    size = 1 << 16
-    while True:
-        whole = size >= len(body)
-        prefix = body if whole else body[:size]
-        try:
-            reader = csv.reader(io.StringIO(prefix, newline=""), delimiter=delimiter, strict=True)
-            records = [r for _, r in zip(range(count + 1), reader)]
-        except csv.Error:
-            if whole:
-                return None
-            size *= 4
-            continue
-        if whole or len(records) > count:
-            return records[:count]
-        size *= 4
+    try:
+        reader = csv.reader(_lines(body), delimiter=delimiter, strict=True)
+        return [r for _, r in zip(range(count), reader)]
+    except csv.Error:
+        return None
 
 
 def _line_starts(body: str, delimiter: str) -> list[int]:

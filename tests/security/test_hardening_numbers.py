@@ -28,7 +28,7 @@ from costmodel.core.estimate import money
 from costmodel.ingest.load import load_workload
 from tests.data.ingest import builders as b
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
