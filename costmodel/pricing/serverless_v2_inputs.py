@@ -74,14 +74,7 @@ def measured_cpu(usage: Any, scenario: Scenario, catalog: PriceCatalog) -> Serve
             hint="give serverless_v2.source_vcpus or source_instance (--source-vcpus / --source-instance)",
         )
     seconds = sv2.source_cpu_pct / 100.0 * vcpus * SECONDS_PER_MONTH * float(scenario.growth)
-    frame = usage.statements
-    weights = (
-        np.nan_to_num(frame["cpu_seconds_month"].to_numpy(dtype=float, na_value=np.nan))
-        if "cpu_seconds_month" in frame.columns
-        else np.zeros(len(frame))
-    )
-    total = weights.sum()
-    spread = seconds * weights / total if total > 0 else np.full(len(frame), seconds / max(len(frame), 1))
+    spread, total = _spread_by_cpu(usage, seconds)
     origin = sv2.source_cpu_from or "scenario serverless_v2.source_cpu_pct"
     return ServerCpu(
         seconds_month=seconds,
@@ -93,6 +86,20 @@ def measured_cpu(usage: Any, scenario: Scenario, catalog: PriceCatalog) -> Serve
         source="source-cpu",
         detail=f"measured source CPU: {sv2.source_cpu_pct:g}% of {what} x growth {scenario.growth:g} ({origin})",
     )
+
+
+def _spread_by_cpu(usage: Any, seconds: float) -> tuple[np.ndarray, float]:
+    """A measured CPU total spread over the statements in proportion to their modelled CPU (evenly
+    when the model has none), and that modelled total."""
+    frame = usage.statements
+    weights = (
+        np.nan_to_num(frame["cpu_seconds_month"].to_numpy(dtype=float, na_value=np.nan))
+        if "cpu_seconds_month" in frame.columns
+        else np.zeros(len(frame))
+    )
+    total = float(weights.sum())
+    spread = seconds * weights / total if total > 0 else np.full(len(frame), seconds / max(len(frame), 1))
+    return spread, total
 
 
 MIN_BACKEND_SAMPLES = 3
@@ -112,14 +119,7 @@ def sampled_cpu(usage: Any, scenario: Scenario) -> ServerCpu | None:
         return None  # too few, or never caught a running backend: the model says more
     cores = float(np.mean(samples))
     seconds = cores * SECONDS_PER_MONTH * float(scenario.growth)
-    frame = usage.statements
-    weights = (
-        np.nan_to_num(frame["cpu_seconds_month"].to_numpy(dtype=float, na_value=np.nan))
-        if "cpu_seconds_month" in frame.columns
-        else np.zeros(len(frame))
-    )
-    total = weights.sum()
-    spread = seconds * weights / total if total > 0 else np.full(len(frame), seconds / max(len(frame), 1))
+    spread, total = _spread_by_cpu(usage, seconds)
     return ServerCpu(
         seconds_month=seconds,
         per_statement=spread,
