@@ -55,6 +55,17 @@ def register(subparsers: Any) -> None:
         help="a pg_stat_statements export or bundle: weight findings by its calls and DSQL cost",
     )
     parser.add_argument("--window", metavar="DURATION", help="window of the --workload export (e.g. 2h)")
+    add_format_arguments(parser)
+    parser.add_argument(
+        "--fail-on",
+        choices=FAIL_ON,
+        help="exit 1 when a finding of this severity or worse exists (no-retry: a write path without retry)",
+    )
+    parser.set_defaults(func=run)
+
+
+def add_format_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--format`` and ``--out``, the same for ``audit-code`` and ``plan``."""
     parser.add_argument(
         "--format",
         choices=("table", "json", "markdown", "html", "csv"),
@@ -62,12 +73,6 @@ def register(subparsers: Any) -> None:
         help="output format",
     )
     parser.add_argument("--out", metavar="FILE", help="write to this file instead of standard output")
-    parser.add_argument(
-        "--fail-on",
-        choices=FAIL_ON,
-        help="exit 1 when a finding of this severity or worse exists (no-retry: a write path without retry)",
-    )
-    parser.set_defaults(func=run)
 
 
 def add_audit_arguments(parser: argparse.ArgumentParser) -> None:

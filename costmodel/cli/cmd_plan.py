@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from costmodel.cli.cmd_audit_code import add_audit_arguments, parse_as_of
+from costmodel.cli.cmd_audit_code import add_audit_arguments, add_format_arguments, parse_as_of
 from costmodel.core.errors import CostModelError
 
 DESCRIPTION = """\
@@ -54,13 +54,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--ddl-out", metavar="FILE", help="write the remediated DDL to this file")
     add_audit_arguments(parser)
-    parser.add_argument(
-        "--format",
-        choices=("table", "json", "markdown", "html", "csv"),
-        default="table",
-        help="output format",
-    )
-    parser.add_argument("--out", metavar="FILE", help="write to this file instead of standard output")
+    add_format_arguments(parser)
     parser.add_argument(
         "--fail-on",
         choices=("blocked", "changes-needed"),
