@@ -489,9 +489,69 @@ def _is_header(names: list[str], known: frozenset[str]) -> bool:
     return any(name in known for name in names)
 
 
+@dataclass(frozen=True)
+class _Dialect:
+    """How a delimited text was written, found from its content before any row is parsed.
+
+    ``body`` is the text without a psql row-count footer; ``footer_rows`` is that footer's count
+    (psql unaligned output), which later checks against the rows read.
+    """
+
+    delimiter: str
+    body: str
+    footer_rows: int | None
+    quoted: bool
+    copy_text: bool
+    fmt: str
+
+    @property
+    def unaligned(self) -> bool:
+        """psql unaligned output: no quoting, so a row of the wrong width is a broken row."""
+        return not self.quoted and not self.copy_text
+
+
+@dataclass(frozen=True)
+class _Records:
+    """The parsed rows after the header decision: column names, data rows and their start lines."""
+
+    header: list[str]
+    rows: list[list[str]]
+    starts: list[int]
+    width: int
+    assumed: str | None
+    """The pg_stat_statements generation whose ``SELECT *`` order was assumed for a header-less file."""
+
+
 def _read_delimited(
     text: str, file: str, vocabulary: Vocabulary, progress: ProgressFn | None, allow_empty: bool = False
 ) -> RawTable:
+    """Read a delimited export: find its dialect, parse (fast path first), decide the header, check."""
+    dialect = _delimited_dialect(text, file)
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+    if dialect.quoted:
+        fast = _fast_csv(dialect.body, file, dialect.fmt, dialect.delimiter, vocabulary, progress)
+        if fast is not None:
+            return fast
+    rows, starts = _parse_records(dialect, file, progress)
+    records = _split_header(rows, starts, file, vocabulary)
+    if not records.rows and allow_empty and records.assumed is None:
+        return RawTable(
+            file=file,
+            format=dialect.fmt,
+            columns=records.header,
+            values=[[] for _ in records.header],
+            nrows=0,
+            lines=[],
+        )
+    _check_records(records, dialect, file)
+    return _delimited_table(records, dialect, file)
+
+
+def _delimited_dialect(text: str, file: str) -> _Dialect:
+    """Separator, psql footer, quoting and COPY text format, from the header line and the body.
+
+    Raises for psql aligned output, which pads fields with blanks and cannot be read back.
+    """
     lines_iter = text.split("\n", 2)
     first_line = lines_iter[0].rstrip("\r")
     delimiter = _pick_delimiter(first_line)
@@ -522,24 +582,34 @@ def _read_delimited(
         and footer_rows is None
         and (null_marker or re.search(r"\\[\\ntrbfv]", body) is not None)
     )
+    fmt = _delimited_format_name(
+        delimiter, quoted=quoted, copy_text=copy_text, footer=footer_rows is not None
+    )
+    return _Dialect(delimiter, body, footer_rows, quoted, copy_text, fmt)
+
+
+def _delimited_format_name(delimiter: str, *, quoted: bool, copy_text: bool, footer: bool) -> str:
+    """The format name the ingest summary shows (``csv``, ``copy-text``, ``psql-unaligned (tab)`` …)."""
     if copy_text:
-        fmt = "copy-text"
-    elif quoted:
-        fmt = (
+        return "copy-text"
+    if quoted:
+        return (
             "csv" if delimiter == "," else ("tsv" if delimiter == "\t" else f"csv (separator {delimiter!r})")
         )
-    elif footer_rows is not None:
-        fmt = "psql-unaligned" + (" (tab)" if delimiter == "\t" else f" (separator {delimiter!r})")
-    else:
-        fmt = "tsv (unquoted)" if delimiter == "\t" else f"text (separator {delimiter!r}, unquoted)"
-    unaligned = not quoted and not copy_text
+    if footer:
+        return "psql-unaligned" + (" (tab)" if delimiter == "\t" else f" (separator {delimiter!r})")
+    return "tsv (unquoted)" if delimiter == "\t" else f"text (separator {delimiter!r}, unquoted)"
 
-    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
-    if quoted:
-        fast = _fast_csv(body, file, fmt, delimiter, vocabulary, progress)
-        if fast is not None:
-            return fast
-    if quoted:
+
+def _parse_records(
+    dialect: _Dialect, file: str, progress: ProgressFn | None
+) -> tuple[list[list[str]], list[int]]:
+    """Every non-blank record with the physical line it starts on, by the exact :mod:`csv` reader.
+
+    A malformed quote is an error naming the line; an empty file is an error.
+    """
+    body, delimiter = dialect.body, dialect.delimiter
+    if dialect.quoted:
         reader = csv.reader(io.StringIO(body, newline=""), delimiter=delimiter, strict=True)
     else:
         reader = csv.reader(
@@ -574,27 +644,34 @@ def _read_delimited(
         ) from None
     if not rows:
         raise IngestError("the file is empty", file=file, hint=EXPORT_HINT)
+    return rows, starts
 
+
+def _split_header(rows: list[list[str]], starts: list[int], file: str, vocabulary: Vocabulary) -> _Records:
+    """The first row is the header when it names a known column; otherwise a header-less export.
+
+    A header-less file is accepted only when its width matches one generation's ``SELECT *`` and
+    its first field looks like a number (``userid``); the assumption is recorded on the table.
+    """
     header = [_column_name(name) for name in rows[0]]
-    assumed: str | None = None
     if _is_header(header, vocabulary.known):
-        data_rows, data_starts = rows[1:], starts[1:]
-        width = len(header)
-    else:
-        width = len(rows[0])
-        guess = vocabulary.widths.get(width)
-        if guess is None or not rows[0][0].strip().lstrip("-").isdigit():
-            raise IngestError(
-                "not a pg_stat_statements export: the first line names none of the expected columns "
-                "(query, calls, total_exec_time …)",
-                file=file,
-                hint=EXPORT_HINT,
-            )
-        assumed, columns = guess
-        header = list(columns)
-        data_rows, data_starts = rows, starts
-    if not data_rows and allow_empty and assumed is None:
-        return RawTable(file=file, format=fmt, columns=header, values=[[] for _ in header], nrows=0, lines=[])
+        return _Records(header, rows[1:], starts[1:], len(header), None)
+    width = len(rows[0])
+    guess = vocabulary.widths.get(width)
+    if guess is None or not rows[0][0].strip().lstrip("-").isdigit():
+        raise IngestError(
+            "not a pg_stat_statements export: the first line names none of the expected columns "
+            "(query, calls, total_exec_time …)",
+            file=file,
+            hint=EXPORT_HINT,
+        )
+    assumed, columns = guess
+    return _Records(list(columns), rows, starts, width, assumed)
+
+
+def _check_records(records: _Records, dialect: _Dialect, file: str) -> None:
+    """Data rows present, column names unique, every row as wide as the header, psql's count kept."""
+    header, data_rows, data_starts = records.header, records.rows, records.starts
     if not data_rows:
         raise IngestError("the file has a header but no data rows", file=file, hint=EXPORT_HINT)
     if len(set(header)) != len(header):
@@ -605,11 +682,19 @@ def _read_delimited(
             column=dupes[0],
             hint="select each column once",
         )
+    width = records.width
     for index, row in enumerate(data_rows):
         if len(row) != width:
             _raise_width(
-                file, unaligned, index, data_starts[index], len(row), width, index == len(data_rows) - 1
+                file,
+                dialect.unaligned,
+                index,
+                data_starts[index],
+                len(row),
+                width,
+                index == len(data_rows) - 1,
             )
+    footer_rows = dialect.footer_rows
     if footer_rows is not None and footer_rows != len(data_rows):
         raise IngestError(
             f"psql's footer says {footer_rows} rows but {len(data_rows)} were read: "
@@ -617,27 +702,31 @@ def _read_delimited(
             file=file,
             hint=UNALIGNED_HINT,
         )
-    columns_values: list[Sequence[Any]] = [list(col) for col in zip(*data_rows)]
-    if copy_text:
+
+
+def _delimited_table(records: _Records, dialect: _Dialect, file: str) -> RawTable:
+    """Rows turned into columns (COPY escapes decoded), with notes on what was assumed or decoded."""
+    columns_values: list[Sequence[Any]] = [list(col) for col in zip(*records.rows)]
+    if dialect.copy_text:
         columns_values = [_copy_unescape(col) for col in columns_values]
     table = RawTable(
         file=file,
-        format=fmt,
-        columns=header,
+        format=dialect.fmt,
+        columns=records.header,
         values=columns_values,
-        nrows=len(data_rows),
-        lines=data_starts,
+        nrows=len(records.rows),
+        lines=records.starts,
         numeric_hint=UNALIGNED_HINT
-        if unaligned
+        if dialect.unaligned
         else "check the separator and quoting; export with psql --csv",
     )
-    if assumed is not None:
-        table.assumed_columns = assumed
+    if records.assumed is not None:
+        table.assumed_columns = records.assumed
         table.notes.append(
-            f"{file} has no header line: its {width} columns were taken as pg_stat_statements {assumed} "
-            "in view order (SELECT *)"
+            f"{file} has no header line: its {records.width} columns were taken as pg_stat_statements "
+            f"{records.assumed} in view order (SELECT *)"
         )
-    if copy_text:
+    if dialect.copy_text:
         table.notes.append(f"{file} was read as PostgreSQL COPY text format (backslash escapes decoded)")
     return table
 
@@ -694,19 +783,9 @@ def _fast_csv(
         return None
     if len(frame) == 0 or list(frame.columns) != first:
         return None
-    last = frame.iloc[:, -1]
-    if last.dtype == object and bool((last == "").any()):
-        return None  # a short row and an empty last field look alike here
-    values: list[Sequence[Any]] = []
-    for raw_name in first:
-        column = frame[raw_name]
-        if column.dtype == np.float64:
-            array = column.to_numpy()
-            if np.isnan(array).any():
-                return None
-            values.append(array)  # type: ignore[arg-type]
-        else:
-            values.append(column.to_numpy(dtype=object))  # type: ignore[arg-type]
+    values = _frame_values(frame, first)
+    if values is None:
+        return None
     cache: dict[str, list[int]] = {}
 
     def lookup(index: int) -> int | None:
@@ -727,6 +806,28 @@ def _fast_csv(
     if progress is not None:
         progress(f"reading {file}", 1, 1)
     return table
+
+
+def _frame_values(frame: pd.DataFrame, names: list[str]) -> list[Sequence[Any]] | None:
+    """The parsed columns as arrays, or ``None`` when the fast path cannot be trusted.
+
+    An empty last field may be a short row, and a NaN in a numeric column an empty value: both
+    send the file to the exact reader, which tells them apart.
+    """
+    last = frame.iloc[:, -1]
+    if last.dtype == object and bool((last == "").any()):
+        return None  # a short row and an empty last field look alike here
+    values: list[Sequence[Any]] = []
+    for raw_name in names:
+        column = frame[raw_name]
+        if column.dtype == np.float64:
+            array = column.to_numpy()
+            if np.isnan(array).any():
+                return None
+            values.append(array)  # type: ignore[arg-type]
+        else:
+            values.append(column.to_numpy(dtype=object))  # type: ignore[arg-type]
+    return values
 
 
 def _lines(body: str) -> Iterator[str]:
