@@ -538,6 +538,16 @@ def _one_time(usage: Usage, per_call: pd.DataFrame, usd_per_dpu: float) -> dict[
     }
 
 
+DPU_COLUMNS = {
+    "ComputeDPU": "compute_dpu_per_call",
+    "ReadDPU": "read_dpu_per_call",
+    "WriteDPU": "write_dpu_per_call",
+    "MultiRegionWriteDPU": "mr_write_dpu_per_call",
+    "OCCRetryDPU": "occ_retry_dpu_per_call",
+}
+"""Line-item component → the per-call DPU column of :func:`dpu_per_call` it sums."""
+
+
 def estimate_dsql(
     usage: Usage,
     scenario: Scenario,
@@ -555,6 +565,59 @@ def estimate_dsql(
     name = (DSQL_MULTI_REGION if multi_region else DSQL_SINGLE_REGION).name
     assumptions = usage.assumptions
     constants = DpuConstants.from_catalog(catalog)
+    plan = _plan_and_record_split(usage, scenario, catalog, multi_region=multi_region)
+    per_call = _per_call_dpu(usage, constants, plan, calibration, retry_factor)
+    calls = per_call["calls_month"].to_numpy(dtype=float)
+    dpu_month = {
+        c: float(np.nansum(per_call[col].to_numpy(dtype=float) * calls)) for c, col in DPU_COLUMNS.items()
+    }
+    prices = {r: catalog.price(SERVICE, r, "dpu_per_million") for r in plan.active}
+    storage_prices = {r: catalog.price(SERVICE, r, "storage_gb_month") for r in plan.active}
+    items, by_region = _dpu_lines(name, plan, dpu_month, prices, multi_region=multi_region)
+    items += _storage_lines(name, plan, usage.storage_gb, storage_prices, multi_region=multi_region)
+    extra, free_dpu, free_storage = account_terms(
+        name,
+        items,
+        active=plan.active,
+        dpu_by_region=by_region,
+        storage_gb=usage.storage_gb,
+        scenario=scenario,
+        catalog=catalog,
+    )
+    items += extra
+    blended = sum(float(prices[r].value / DPU_PER_MILLION) * plan.split[r] for r in plan.active)
+    used = [prices[r] for r in plan.active if plan.split[r] > 0] + list(storage_prices.values())
+    details: dict[str, Any] = {
+        "one_time": _one_time(usage, per_call, blended),
+        "dpu_month": dpu_month,
+        "dpu_month_total": sum(dpu_month.values()),
+        "dpu_month_by_region": by_region,
+        **_usage_details(usage),
+        "free_tier_dpu_used": free_dpu,
+        "free_tier_storage_gb_used": free_storage,
+        "storage_gb": usage.storage_gb,
+        **_plan_details(plan),
+        "calibration": None if calibration is None else calibration.summary(),
+        "transaction_overhead_dpu": transaction_overhead_dpu(usage),
+        "estimators": dict(usage.estimators),
+    }
+    return OptionEstimate(
+        name=name,
+        kind=OptionKind.DSQL,
+        title=_title(plan, multi_region=multi_region),
+        line_items=tuple(items),
+        statements=per_call.assign(monthly_usd=per_call["dpu_month"] * blended),
+        details=details,
+        assumptions=assumptions.used(),
+        warnings=tuple(_warnings(usage, plan, used, calibration)),
+    )
+
+
+def _plan_and_record_split(
+    usage: Usage, scenario: Scenario, catalog: PriceCatalog, *, multi_region: bool
+) -> RegionPlan:
+    """The region plan; a multi-region one records the traffic split it used as an assumption."""
+    assumptions = usage.assumptions
     split_mode = str(assumptions.get("dsql_traffic_split")) if multi_region else "primary"
     plan = plan_regions(scenario, catalog, multi_region=multi_region, split_mode=split_mode)
     if multi_region:
@@ -565,10 +628,22 @@ def estimate_dsql(
             "scenario" if plan.split_source.startswith("scenario") else "default",
             plan.split_source,
         )
+    return plan
+
+
+def _per_call_dpu(
+    usage: Usage,
+    constants: DpuConstants,
+    plan: RegionPlan,
+    calibration: Calibration | None,
+    retry_factor: pd.Series | np.ndarray | float | None,
+) -> pd.DataFrame:
+    """DPU per call by component for every statement, with the plan's peer count and calibration."""
+    assumptions = usage.assumptions
     retry = None
     if retry_factor is not None:
         retry = np.broadcast_to(np.asarray(retry_factor, dtype=float), (len(usage.statements),))
-    per_call = dpu_per_call(
+    return dpu_per_call(
         usage,
         constants,
         active_peers=len(plan.active),
@@ -578,17 +653,21 @@ def estimate_dsql(
         retry_factor=retry,
         retry_write_share=float(assumptions.get("occ_retry_write_share")),
     )
-    cols = {
-        "ComputeDPU": "compute_dpu_per_call",
-        "ReadDPU": "read_dpu_per_call",
-        "WriteDPU": "write_dpu_per_call",
-        "MultiRegionWriteDPU": "mr_write_dpu_per_call",
-        "OCCRetryDPU": "occ_retry_dpu_per_call",
-    }
-    calls = per_call["calls_month"].to_numpy(dtype=float)
-    dpu_month = {c: float(np.nansum(per_call[col].to_numpy(dtype=float) * calls)) for c, col in cols.items()}
-    prices = {r: catalog.price(SERVICE, r, "dpu_per_million") for r in plan.active}
-    storage_prices = {r: catalog.price(SERVICE, r, "storage_gb_month") for r in plan.active}
+
+
+def _dpu_lines(
+    name: str,
+    plan: RegionPlan,
+    dpu_month: Mapping[str, float],
+    prices: Mapping[str, Price],
+    *,
+    multi_region: bool,
+) -> tuple[list[LineItem], dict[str, float]]:
+    """DPU line items per originating region (its traffic share), and the DPU billed per region.
+
+    The multi-region write line appears only for a multi-region option, the OCC retry line only
+    when retries cost something; a region with no traffic share has no DPU lines.
+    """
     items: list[LineItem] = []
     by_region: dict[str, float] = {}
     for region in plan.active:
@@ -613,33 +692,33 @@ def estimate_dsql(
                     note=f"{share:.0%} of transactions originate here" if multi_region else "",
                 )
             )
-    for region in plan.active:
-        items.append(
-            _line(
-                name,
-                "Storage",
-                region,
-                usage.storage_gb,
-                "GB-month",
-                storage_prices[region],
-                Decimal(1),
-                note="storage is billed in every peered region" if multi_region else "",
-                usage_based=False,
-            )
+    return items, by_region
+
+
+def _storage_lines(
+    name: str, plan: RegionPlan, storage_gb: float, prices: Mapping[str, Price], *, multi_region: bool
+) -> list[LineItem]:
+    """One storage line per active peer: every peer holds a full copy."""
+    return [
+        _line(
+            name,
+            "Storage",
+            region,
+            storage_gb,
+            "GB-month",
+            prices[region],
+            Decimal(1),
+            note="storage is billed in every peered region" if multi_region else "",
+            usage_based=False,
         )
-    extra, free_dpu, free_storage = account_terms(
-        name,
-        items,
-        active=plan.active,
-        dpu_by_region=by_region,
-        storage_gb=usage.storage_gb,
-        scenario=scenario,
-        catalog=catalog,
-    )
-    items += extra
-    blended = sum(float(prices[r].value / DPU_PER_MILLION) * plan.split[r] for r in plan.active)
-    statements = per_call.assign(monthly_usd=per_call["dpu_month"] * blended)
-    used = [prices[r] for r in plan.active if plan.split[r] > 0] + list(storage_prices.values())
+        for region in plan.active
+    ]
+
+
+def _warnings(
+    usage: Usage, plan: RegionPlan, used: Sequence[Price], calibration: Calibration | None
+) -> list[str]:
+    """The usage's and the plan's warnings, statements without time, unconfirmed prices, calibration."""
     warnings = list(usage.warnings) + list(plan.notes)
     no_time = int(usage.statements["cpu_ms_per_call"].isna().sum())
     if no_time:
@@ -648,41 +727,34 @@ def estimate_dsql(
     if calibration is not None:
         warnings.append(f"calibration applied from {calibration.source}: factors {calibration.describe()}")
         warnings += [f"calibration {calibration.source}: {w}" for w in calibration.warnings]
-    title = (
-        f"Aurora DSQL, multi-region ({' + '.join(plan.active)}, witness {plan.witness})"
-        if multi_region
-        else f"Aurora DSQL, single region ({plan.active[0]})"
-    )
-    details: dict[str, Any] = {
-        "one_time": _one_time(usage, per_call, blended),
-        "dpu_month": dpu_month,
-        "dpu_month_total": sum(dpu_month.values()),
-        "dpu_month_by_region": by_region,
+    return warnings
+
+
+def _title(plan: RegionPlan, *, multi_region: bool) -> str:
+    """The option's heading: its regions, and the witness of a multi-region cluster."""
+    if multi_region:
+        return f"Aurora DSQL, multi-region ({' + '.join(plan.active)}, witness {plan.witness})"
+    return f"Aurora DSQL, single region ({plan.active[0]})"
+
+
+def _usage_details(usage: Usage) -> dict[str, Any]:
+    """The transaction figures the report prints beside the DPU."""
+    return {
         "txns_month": usage.txns_month,
         "write_txns_month": usage.write_txns_month,
         "statements_per_txn": usage.statements_per_txn,
         "writes_per_write_txn": usage.writes_per_write_txn,
-        "free_tier_dpu_used": free_dpu,
-        "free_tier_storage_gb_used": free_storage,
-        "storage_gb": usage.storage_gb,
+    }
+
+
+def _plan_details(plan: RegionPlan) -> dict[str, Any]:
+    """Where the option runs and how its traffic is split."""
+    return {
         "active_regions": list(plan.active),
         "witness": plan.witness,
         "traffic_split": plan.split,
         "traffic_split_source": plan.split_source,
-        "calibration": None if calibration is None else calibration.summary(),
-        "transaction_overhead_dpu": transaction_overhead_dpu(usage),
-        "estimators": dict(usage.estimators),
     }
-    return OptionEstimate(
-        name=name,
-        kind=OptionKind.DSQL,
-        title=title,
-        line_items=tuple(items),
-        statements=statements,
-        details=details,
-        assumptions=assumptions.used(),
-        warnings=tuple(warnings),
-    )
 
 
 PLAN_COMPONENTS = ("ComputeDPU", "ReadDPU", "WriteDPU", "MultiRegionWriteDPU", "OCCRetryDPU", "FreeTierDPU")
