@@ -586,6 +586,63 @@ def _group_sums(values: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np
     return out
 
 
+@dataclass(frozen=True)
+class _Settings:
+    """The model's named assumptions, read once (every one is printed with the report)."""
+
+    round_trip_ms: float
+    defaults: _Defaults
+    cap: float
+    elevated: float
+    high: float
+    hot_probability: float
+    hot_key_space: float
+    lock_wait_ratio: float
+
+    @classmethod
+    def read(cls, assumptions: AssumptionSet) -> _Settings:
+        """Read (and so record as used) the retry cap, risk thresholds, hot-spot limits and defaults."""
+        return cls(
+            round_trip_ms=float(assumptions.get("occ_statement_round_trip_ms")),
+            defaults=_Defaults(
+                float(assumptions.get("occ_default_key_space")),
+                float(assumptions.get("occ_default_tenants")),
+                float(assumptions.get("occ_default_rows_per_tenant")),
+            ),
+            cap=float(assumptions.get("occ_max_attempts")),
+            elevated=float(assumptions.get("occ_risk_elevated")),
+            high=float(assumptions.get("occ_risk_high")),
+            hot_probability=float(assumptions.get("occ_hot_spot_probability")),
+            hot_key_space=float(assumptions.get("occ_hot_key_space")),
+            lock_wait_ratio=float(assumptions.get("occ_lock_wait_ratio")),
+        )
+
+    def level(self, value: float) -> Risk:
+        """A conflict rate read against the elevated and high thresholds."""
+        return Risk.HIGH if value >= self.high else Risk.ELEVATED if value >= self.elevated else Risk.LOW
+
+
+@dataclass(frozen=True)
+class _Solution:
+    """The model solved at the assumed key spaces, with the range over the unknown ones."""
+
+    lam: np.ndarray
+    probability: np.ndarray
+    conflict_p: np.ndarray
+    rate: float
+    low_rate: float
+    high_rate: float
+
+
+@dataclass(frozen=True)
+class _RetryWork:
+    """Work re-done by retries: per pattern, in total, and the billed total it is a share of."""
+
+    per_pattern: np.ndarray
+    total_extra: float
+    billed: float
+
+
 def assess_contention(
     workload: Workload,
     usage: Any,
@@ -606,133 +663,205 @@ def assess_contention(
     rates = _rates(workload, usage, scenario)
     ratio, peak_basis = peak_to_mean(workload, scenario, assumptions)
     latency = commit_latency(scenario, assumptions)
-    rtt = float(assumptions.get("occ_statement_round_trip_ms"))
-    d = _Defaults(
-        float(assumptions.get("occ_default_key_space")),
-        float(assumptions.get("occ_default_tenants")),
-        float(assumptions.get("occ_default_rows_per_tenant")),
-    )
-    cap = float(assumptions.get("occ_max_attempts"))
-    elevated, high = float(assumptions.get("occ_risk_elevated")), float(assumptions.get("occ_risk_high"))
-    hot_p, hot_k = (
-        float(assumptions.get("occ_hot_spot_probability")),
-        float(assumptions.get("occ_hot_key_space")),
-    )
+    settings = _Settings.read(assumptions)
     if "key_shape" not in df.columns:
         notes.append("workload not classified: no write patterns could be found")
-
     calls = rates.calls_month.to_numpy(dtype=float)
     exec_ms = rates.exec_ms.to_numpy(dtype=float)
+    total_work, extra_window = _transaction_window(rates, calls, exec_ms, settings.round_trip_ms, latency)
+    per_call_rows = _per_call_rows(df)
+    members = _cached_groups(df, calls)
+    signals = _signals(df, per_call_rows, settings.hot_key_space, settings.lock_wait_ratio)
+    pats = _patterns(
+        members,
+        df,
+        calls,
+        exec_ms,
+        per_call_rows,
+        workload.catalog,
+        settings.defaults,
+        ratio,
+        extra_window,
+        signals,
+    )
+    txns = rates.txns_month if rates.txns_month > 0 else total_work
+    solved = _solve_range(pats, len(df), calls, txns)
+    retry = _retry_factors(df, usage, rates, solved, txns, settings.cap, notes)
+    work = _retry_work(rates, statement_dpu, retry, pats, solved.probability)
+    hot_flags = (solved.probability >= settings.hot_probability) | (pats.key_space <= settings.hot_key_space)
+    frame = _results_table(pats, solved, work, hot_flags, settings.cap, with_dpu=statement_dpu is not None)
+    hot = frame[frame["hot"].astype(bool)].reset_index(drop=True) if not frame.empty else frame
+    point = settings.level(solved.rate)
+    same = settings.level(solved.low_rate) == settings.level(solved.high_rate)
+    assumed_n = int(pats.assumed.sum())
+    notes += _closing_notes(frame, assumed_n, solved, settings.cap, with_dpu=statement_dpu is not None)
+    return Contention(
+        patterns=frame,
+        hot_spots=hot,
+        predicted_conflict_rate=solved.rate,
+        risk=point if same else Risk.UNKNOWN,
+        residual_conflict_rate=_residual(df, pats, hot_flags, calls, solved.conflict_p, txns),
+        retry_factors=pd.Series(retry, index=df.index, name="retry_factor"),
+        conflict_probability=pd.Series(solved.conflict_p, index=df.index, name="conflict_probability"),
+        commit_latency=latency,
+        peak_to_mean=ratio,
+        peak_basis=peak_basis,
+        statements_per_txn=rates.spt,
+        txns_per_s_peak=txns / SECONDS_PER_MONTH * ratio,
+        extra_dpu_share=work.total_extra / work.billed if work.billed > 0 else 0.0,
+        thresholds=(settings.elevated, settings.high),
+        assumptions=tuple(a for a in assumptions.used() if a.key in ASSUMPTION_KEYS),
+        notes=tuple(notes),
+        conflict_rate_range=(solved.low_rate, solved.high_rate),
+        assumed_key_spaces=assumed_n,
+        point_risk=point,
+    )
+
+
+def _transaction_window(
+    rates: _Rates, calls: np.ndarray, exec_ms: np.ndarray, round_trip_ms: float, latency: CommitLatency
+) -> tuple[float, float]:
+    """Monthly calls of work statements, and the window a transaction adds beyond one statement.
+
+    The extra window is (statements per transaction − 1) × (mean statement time + round trip)
+    plus the commit latency of the region set (module docstring, step 4).
+    """
     work = ~rates.is_control.to_numpy(dtype=bool)
     total_work = float(calls[work].sum())
     mean_exec = float((calls * exec_ms)[work].sum() / total_work) if total_work > 0 else 0.0
-    extra_window = max(0.0, rates.spt - 1.0) * (mean_exec + rtt) + latency.ms
-    raw_calls = pd.to_numeric(df["calls"], errors="coerce").to_numpy(dtype=float)
-    raw_rows = (
-        pd.to_numeric(df["rows"], errors="coerce").to_numpy(dtype=float) if "rows" in df.columns else None
-    )
-    per_call_rows = (
-        np.divide(raw_rows, raw_calls, out=np.full(len(df), np.nan), where=raw_calls > 0)
-        if raw_rows is not None
-        else np.full(len(df), np.nan)
-    )
+    extra_window = max(0.0, rates.spt - 1.0) * (mean_exec + round_trip_ms) + latency.ms
+    return total_work, extra_window
 
-    members = _cached_groups(df, calls)
-    signals = _signals(df, per_call_rows, hot_k, float(assumptions.get("occ_lock_wait_ratio")))
-    pats = _patterns(
-        members, df, calls, exec_ms, per_call_rows, workload.catalog, d, ratio, extra_window, signals
-    )
-    txns = rates.txns_month if rates.txns_month > 0 else total_work
-    lam, probability, conflict_p, rate = _solve(pats, pats.key_space, len(df), calls, txns)
+
+def _per_call_rows(df: pd.DataFrame) -> np.ndarray:
+    """Rows per call from the counters; NaN where unknown (no ``rows`` column, or no calls)."""
+    raw_calls = pd.to_numeric(df["calls"], errors="coerce").to_numpy(dtype=float)
+    if "rows" not in df.columns:
+        return np.full(len(df), np.nan)
+    raw_rows = pd.to_numeric(df["rows"], errors="coerce").to_numpy(dtype=float)
+    return np.divide(raw_rows, raw_calls, out=np.full(len(df), np.nan), where=raw_calls > 0)
+
+
+def _solve_range(pats: _Patterns, n: int, calls: np.ndarray, txns: float) -> _Solution:
+    """Solve at the key spaces found; where any is assumed, again with each assumed one at one key."""
+    lam, probability, conflict_p, rate = _solve(pats, pats.key_space, n, calls, txns)
     rates_at = [rate]
     if pats.assumed.any():  # the same model with every assumed key space at one key
         fewest = np.where(pats.assumed, pats.key_space_low, pats.key_space)
-        rates_at.append(_solve(pats, fewest, len(df), calls, txns)[3])
-    low_rate, high_rate = min(rates_at), max(rates_at)
-    retry = _attempts(conflict_p, cap) - 1.0
-    if rates.spt > 1.0:
-        txn_retry = float(_attempts(np.array([rate]), cap)[0]) - 1.0
-        # a read-only transaction never conflicts: reads re-run only inside write transactions
-        writes = _writes(df, usage)
-        write_share = min(1.0, rates.write_txns_month / txns) if txns > 0 else 1.0
-        retry = np.maximum(retry, np.where(writes, txn_retry, txn_retry * write_share))
-        notes.append(
-            f"{rates.spt:.2g} statements per transaction: every statement re-runs when its transaction retries "
-            f"(transaction-level retry factor {txn_retry:.3g}; reads only in the {write_share:.0%} of "
-            "transactions that write: read-only transactions never conflict)"
-        )
+        rates_at.append(_solve(pats, fewest, n, calls, txns)[3])
+    return _Solution(lam, probability, conflict_p, rate, min(rates_at), max(rates_at))
+
+
+def _retry_factors(
+    df: pd.DataFrame,
+    usage: Any,
+    rates: _Rates,
+    solved: _Solution,
+    txns: float,
+    cap: float,
+    notes: list[str],
+) -> np.ndarray:
+    """Expected extra attempts per call of every statement.
+
+    Inside multi-statement transactions a statement re-runs whenever its transaction does, so it
+    gets at least the transaction-level factor (reads only in the share of transactions that write).
+    """
+    retry = _attempts(solved.conflict_p, cap) - 1.0
+    if rates.spt <= 1.0:
+        return retry
+    txn_retry = float(_attempts(np.array([solved.rate]), cap)[0]) - 1.0
+    # a read-only transaction never conflicts: reads re-run only inside write transactions
+    writes = _writes(df, usage)
+    write_share = min(1.0, rates.write_txns_month / txns) if txns > 0 else 1.0
+    notes.append(
+        f"{rates.spt:.2g} statements per transaction: every statement re-runs when its transaction retries "
+        f"(transaction-level retry factor {txn_retry:.3g}; reads only in the {write_share:.0%} of "
+        "transactions that write: read-only transactions never conflict)"
+    )
+    return np.maximum(retry, np.where(writes, txn_retry, txn_retry * write_share))
+
+
+def _retry_work(
+    rates: _Rates,
+    statement_dpu: pd.Series | None,
+    retry: np.ndarray,
+    pats: _Patterns,
+    probability: np.ndarray,
+) -> _RetryWork:
+    """Extra work from retries (DPU when known, else execution time), attributed to patterns.
+
+    A retry re-runs the whole transaction, so with several statements per transaction the work is
+    split by conflicts caused; otherwise each pattern carries its own statements' retries.
+    """
     units = _work_units(rates, statement_dpu)
     extra_units = retry * units
     total_extra = float(extra_units.sum())
     billed = float(units.sum()) + total_extra
     caused = pats.calls * probability
-    if rates.spt > 1.0:  # a retry re-runs the whole transaction: split retry work by conflicts caused
+    if rates.spt > 1.0:
         caused_total = float(caused.sum())
         extra = total_extra * caused / caused_total if caused_total > 0 else np.zeros(len(caused))
     else:
         extra = _group_sums(extra_units[pats.flat], pats.starts, pats.sizes)
-    hot_flags = (probability >= hot_p) | (pats.key_space <= hot_k)
-    attempts = _attempts(probability, cap)
-    frame = _pattern_table(
+    return _RetryWork(extra, total_extra, billed)
+
+
+def _results_table(
+    pats: _Patterns, solved: _Solution, work: _RetryWork, hot_flags: np.ndarray, cap: float, *, with_dpu: bool
+) -> pd.DataFrame:
+    """The patterns table with the solved figures: conflicts, attempts, saturation, retry work, hot."""
+    probability, extra = solved.probability, work.per_pattern
+    return _pattern_table(
         pats,
         {
-            "conflict_rate_per_s": lam,
+            "conflict_rate_per_s": solved.lam,
             "conflict_probability": probability,
             "conflicts_per_s": pats.rate * probability,
-            "attempts": attempts,
+            "attempts": _attempts(probability, cap),
             # the retry loop gives up on at least 10 % of commits (p^cap): throughput collapses
             "saturated": probability**cap >= SATURATED_GIVE_UP,
-            "extra_dpu_month": extra if statement_dpu is not None else np.full(len(extra), math.nan),
-            "extra_share": extra / billed if billed > 0 else np.zeros(len(extra)),
+            "extra_dpu_month": extra if with_dpu else np.full(len(extra), math.nan),
+            "extra_share": extra / work.billed if work.billed > 0 else np.zeros(len(extra)),
             "hot": hot_flags,
         },
     )
+
+
+def _residual(
+    df: pd.DataFrame,
+    pats: _Patterns,
+    hot_flags: np.ndarray,
+    calls: np.ndarray,
+    conflict_p: np.ndarray,
+    txns: float,
+) -> float:
+    """The conflict rate left once the hot spots are fixed: statements in no hot pattern."""
+    cold = np.ones(len(df), dtype=bool)
+    cold[pats.flat[hot_flags[pats.gid]]] = False
+    return min(1.0, float((calls * conflict_p)[cold].sum()) / txns) if txns > 0 else 0.0
+
+
+def _closing_notes(
+    frame: pd.DataFrame, assumed_n: int, solved: _Solution, cap: float, *, with_dpu: bool
+) -> list[str]:
+    """Notes on saturated patterns, on what widened the range (assumed key spaces) and on what the
+    retry work is measured in."""
+    notes = []
     saturated = int(frame["saturated"].sum()) if not frame.empty else 0
     if saturated:
         notes.append(
             f"{saturated} pattern(s) saturated: conflicts are near certain at the peak; at least "
             f"{SATURATED_GIVE_UP:.0%} of their commits fail all {cap:g} attempts of the retry policy"
         )
-    hot = frame[frame["hot"].astype(bool)].reset_index(drop=True) if not frame.empty else frame
-    cold = np.ones(len(df), dtype=bool)
-    cold[pats.flat[hot_flags[pats.gid]]] = False
-    residual = min(1.0, float((calls * conflict_p)[cold].sum()) / txns) if txns > 0 else 0.0
-
-    def level(value: float) -> Risk:
-        return Risk.HIGH if value >= high else Risk.ELEVATED if value >= elevated else Risk.LOW
-
-    point = level(rate)
-    risk = point if level(low_rate) == level(high_rate) else Risk.UNKNOWN
-    assumed_n = int(pats.assumed.sum())
     if assumed_n:
         notes.append(
             f"{assumed_n} write pattern(s) have no row counts for their table: their key space is assumed, so the "
-            f"conflict rate is {low_rate:.2%}–{high_rate:.2%} (plausible size … one key); a bundle from "
-            "dsqlcost collect (catalog facts) narrows it"
+            f"conflict rate is {solved.low_rate:.2%}–{solved.high_rate:.2%} (plausible size … one key); a bundle "
+            "from dsqlcost collect (catalog facts) narrows it"
         )
-    if statement_dpu is None:
+    if not with_dpu:
         notes.append("extra retry work measured in execution time (no DPU per call given)")
-    return Contention(
-        patterns=frame,
-        hot_spots=hot,
-        predicted_conflict_rate=rate,
-        risk=risk,
-        residual_conflict_rate=residual,
-        retry_factors=pd.Series(retry, index=df.index, name="retry_factor"),
-        conflict_probability=pd.Series(conflict_p, index=df.index, name="conflict_probability"),
-        commit_latency=latency,
-        peak_to_mean=ratio,
-        peak_basis=peak_basis,
-        statements_per_txn=rates.spt,
-        txns_per_s_peak=txns / SECONDS_PER_MONTH * ratio,
-        extra_dpu_share=total_extra / billed if billed > 0 else 0.0,
-        thresholds=(elevated, high),
-        assumptions=tuple(a for a in assumptions.used() if a.key in ASSUMPTION_KEYS),
-        notes=tuple(notes),
-        conflict_rate_range=(low_rate, high_rate),
-        assumed_key_spaces=assumed_n,
-        point_risk=point,
-    )
+    return notes
 
 
 def _solve(
