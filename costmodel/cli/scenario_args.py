@@ -15,13 +15,38 @@ from costmodel.scenario.model import Scenario, list_presets, load_scenario
 
 
 def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--scenario`` and the per-key shortcuts."""
+    """Add ``--scenario`` and the per-key shortcuts (``--help`` lists them in this order)."""
     group = parser.add_argument_group("scenario (see docs/scenario.md; flags override the scenario file)")
     group.add_argument(
         "--scenario",
         metavar="NAME_OR_FILE",
         help=f"a preset ({', '.join(list_presets())}) or a YAML file merged over the defaults",
     )
+    _add_region_arguments(group)
+    _add_requirement_arguments(group)
+    _add_load_and_capacity_arguments(group)
+    _add_source_cpu_arguments(group)
+    group.add_argument(
+        "--performance-insights",
+        action="store_true",
+        help="Performance Insights on: Serverless v2 keeps at least 2 ACU",
+    )
+    group.add_argument(
+        "--savings-plan",
+        action="store_true",
+        help="also price 1-year no-upfront Database Savings Plan variants of each option",
+    )
+    group.add_argument(
+        "--assume",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a named assumption (listed in every report); repeatable",
+    )
+
+
+def _add_region_arguments(group: argparse._ArgumentGroup) -> None:
+    """Where the options run: the primary, DSQL peers and witness, Global Database secondaries, backups."""
     group.add_argument("--region", metavar="REGION", help="primary region (regions.primary)")
     group.add_argument(
         "--peer",
@@ -45,6 +70,10 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="REGION",
         help="region receiving backup copies: listed where the data lives (regions.backup_copies); repeatable",
     )
+
+
+def _add_requirement_arguments(group: argparse._ArgumentGroup) -> None:
+    """The architect's requirements the decision tree reads (requirements.*)."""
     group.add_argument(
         "--active-active",
         choices=("yes", "no", "unknown"),
@@ -72,6 +101,10 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="MS",
         help="largest acceptable commit latency in ms (requirements.max_commit_latency_ms)",
     )
+
+
+def _add_load_and_capacity_arguments(group: argparse._ArgumentGroup) -> None:
+    """Load (growth, time profile, transaction shape, storage) and the options' capacity settings."""
     group.add_argument("--growth", type=float, metavar="X", help="load multiplier (growth), e.g. 2.5")
     group.add_argument(
         "--time-profile",
@@ -99,6 +132,10 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="Serverless v2 readers in other AZs (serverless_v2.readers; default 1, 0 = writer only)",
     )
+
+
+def _add_source_cpu_arguments(group: argparse._ArgumentGroup) -> None:
+    """The source instance's measured CPU, which sizes Serverless v2 instead of the model."""
     group.add_argument(
         "--source-cpu",
         type=float,
@@ -113,23 +150,6 @@ def add_scenario_arguments(parser: argparse.ArgumentParser) -> None:
         "--source-cpu-export",
         metavar="FILE",
         help="CloudWatch CPUUtilization export of the source instance (JSON or CSV, no gaps)",
-    )
-    group.add_argument(
-        "--performance-insights",
-        action="store_true",
-        help="Performance Insights on: Serverless v2 keeps at least 2 ACU",
-    )
-    group.add_argument(
-        "--savings-plan",
-        action="store_true",
-        help="also price 1-year no-upfront Database Savings Plan variants of each option",
-    )
-    group.add_argument(
-        "--assume",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="override a named assumption (listed in every report); repeatable",
     )
 
 
