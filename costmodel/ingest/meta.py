@@ -365,6 +365,40 @@ def read_bundle(root: Path, display: str) -> Bundle:
     listed = data.get("snapshots")
     if not isinstance(listed, list) or not listed:
         raise IngestError("bundle.yaml lists no snapshots", file=file, column="snapshots")
+    snapshots = _bundle_snapshots(root, display, file, listed)
+    window = _mapping(data.get("window"), file, "window")
+    seconds = _window_seconds(window, file)
+    settings, info = _bundle_info(data, listed, file)
+    catalog_rel = data.get("catalog")
+    catalog = bundle_member(root, catalog_rel, file, "catalog") if catalog_rel else None
+    schema_rel = data.get("schema")
+    schema = bundle_member(root, schema_rel, file, "schema") if schema_rel else None
+    return Bundle(
+        root=root,
+        file=file,
+        snapshots=tuple(snapshots),
+        window_seconds=float(seconds) if seconds is not None else None,
+        window_start=to_utc(window["start"], file=file, key="window.start") if window.get("start") else None,
+        window_end=to_utc(window["end"], file=file, key="window.end") if window.get("end") else None,
+        created_at=to_utc(data["created_at"], file=file, key="created_at")
+        if data.get("created_at")
+        else None,
+        catalog=catalog,
+        schema=schema,
+        info=info,
+        settings=settings,
+        interrupted=bool(data.get("interrupted", False)),
+        notes=tuple(str(n) for n in data.get("notes") or () if n)
+        if isinstance(data.get("notes"), list)
+        else (),
+    )
+
+
+def _bundle_snapshots(root: Path, display: str, file: str, listed: list[Any]) -> list[Snapshot]:
+    """Each listed snapshot: its file (kept inside the bundle), time, dealloc and transaction counts.
+
+    Transaction counts are kept only when both commits and rollbacks are non-negative integers.
+    """
     snapshots: list[Snapshot] = []
     for index, entry in enumerate(listed, start=1):
         if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
@@ -384,10 +418,11 @@ def read_bundle(root: Path, display: str) -> Bundle:
                 xacts=int(commits or 0) + int(rollbacks or 0) if counted else None,
             )
         )
-    activity_samples = [
-        e["activity"] for e in listed if isinstance(e, dict) and isinstance(e.get("activity"), dict)
-    ]
-    window = _mapping(data.get("window"), file, "window")
+    return snapshots
+
+
+def _window_seconds(window: dict[str, Any], file: str) -> Any:
+    """``window.seconds`` when given, checked to be a non-negative number."""
     seconds = window.get("seconds")
     if seconds is not None and (
         isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0
@@ -395,6 +430,12 @@ def read_bundle(root: Path, display: str) -> Bundle:
         raise IngestError(
             f"window.seconds {seconds!r} is not a number of seconds", file=file, column="window"
         )
+    return seconds
+
+
+def _bundle_info(data: dict[str, Any], listed: list[Any], file: str) -> tuple[dict[str, str], dict[str, Any]]:
+    """The server settings, and the facts the ingest summary shows: server version, pg_stat_statements
+    dealloc and reset, the bundle's own description, and the per-snapshot activity samples."""
     server = _mapping(data.get("server"), file, "server")
     settings = {str(k): str(v) for k, v in _mapping(data.get("settings"), file, "settings").items()}
     pgss_info = _mapping(data.get("pgss_info"), file, "pgss_info")
@@ -420,33 +461,12 @@ def read_bundle(root: Path, display: str) -> Bundle:
     samples = [v for v in samples if isinstance(v, int) and not isinstance(v, bool) and v >= 0]
     if samples:
         info["active_on_cpu_samples"] = samples
+    activity_samples = [
+        e["activity"] for e in listed if isinstance(e, dict) and isinstance(e.get("activity"), dict)
+    ]
     if activity_samples:
         info["activity_samples"] = activity_samples
-    catalog_rel = data.get("catalog")
-    catalog = None
-    if catalog_rel:
-        catalog = bundle_member(root, catalog_rel, file, "catalog")
-    schema_rel = data.get("schema")
-    schema = bundle_member(root, schema_rel, file, "schema") if schema_rel else None
-    return Bundle(
-        root=root,
-        file=file,
-        snapshots=tuple(snapshots),
-        window_seconds=float(seconds) if seconds is not None else None,
-        window_start=to_utc(window["start"], file=file, key="window.start") if window.get("start") else None,
-        window_end=to_utc(window["end"], file=file, key="window.end") if window.get("end") else None,
-        created_at=to_utc(data["created_at"], file=file, key="created_at")
-        if data.get("created_at")
-        else None,
-        catalog=catalog,
-        schema=schema,
-        info=info,
-        settings=settings,
-        interrupted=bool(data.get("interrupted", False)),
-        notes=tuple(str(n) for n in data.get("notes") or () if n)
-        if isinstance(data.get("notes"), list)
-        else (),
-    )
+    return settings, info
 
 
 def _number(value: Any, file: str, where: str) -> float | None:
