@@ -592,24 +592,10 @@ def _fleet_cluster(run: ClusterRun) -> dict[str, Any]:
     }
 
 
-def build_fleet_report(
-    fleet: FleetResult,
-    *,
-    show_literals: bool = False,
-    title: str | None = None,
-    generated_at: dt.datetime | None = None,
-    break_even_points: int = BREAK_EVEN_POINTS,
-) -> dict[str, Any]:
-    """The report dict of a fleet: options are fleet totals, statements deduplicated by fingerprint,
-    and ``fleet`` lists every cluster (its window, totals and risk) and ``databases`` every database."""
-    scenario = fleet.scenario
-    when = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
-    clusters = [_fleet_cluster(run) for run in fleet.clusters]
-    databases = [row for run in fleet.clusters for row in run.databases]
+def _fleet_options(fleet: FleetResult, show_literals: bool) -> list[dict[str, Any]]:
+    """Fleet totals per option; the top statements of single-region DSQL and of the weighed SV2 option
+    come from the deduplicated statements (ranges are per cluster: see each cluster's own report)."""
     dedup = fleet.statements
-    workloads = [run.workload for run in fleet.clusters]
-    seconds = [w.window.seconds for w in workloads]
-    options = []
     weighed = next(
         (
             o.name
@@ -618,18 +604,20 @@ def build_fleet_report(
         ),
         None,
     )
+    options = []
     for option in fleet.options:
         entry = _option(option, pd.Series(dtype=object), show_literals)
-        entry["total_monthly_usd_range"] = None  # ranges are per cluster (see each cluster's own report)
+        entry["total_monthly_usd_range"] = None
         if option.name == DSQL_SINGLE_REGION.name:
             entry["top_statements"] = _fleet_top(dedup, "dsql_monthly_usd", show_literals)
         elif option.name == weighed:
             entry["top_statements"] = _fleet_top(dedup, "sv2_monthly_usd", show_literals)
         options.append(entry)
-    excluded: dict[str, int] = {}
-    for w in workloads:
-        for reason, count in w.excluded.items():
-            excluded[reason] = excluded.get(reason, 0) + count
+    return options
+
+
+def _fleet_warnings(fleet: FleetResult) -> list[str]:
+    """The fleet's own warnings, short windows, then each cluster's and each option's (once each)."""
     warnings = list(fleet.warnings)
     short = [run.name for run in fleet.clusters if run.workload.window.seconds < SHORT_WINDOW_SECONDS]
     if short:
@@ -641,54 +629,85 @@ def build_fleet_report(
         warnings += [f"{run.name}: {w}" for w in run.workload.warnings if f"{run.name}: {w}" not in warnings]
     for option in fleet.options:
         warnings += [w for w in option.warnings if w not in warnings]
+    return warnings
+
+
+def _fleet_inputs(fleet: FleetResult, clusters: list[dict[str, Any]], show_literals: bool) -> dict[str, Any]:
+    """The ``inputs`` section summed over clusters (sources are the cluster folders)."""
+    workloads = [run.workload for run in fleet.clusters]
+    excluded: dict[str, int] = {}
+    for w in workloads:
+        for reason, count in w.excluded.items():
+            excluded[reason] = excluded.get(reason, 0) + count
+    return {
+        "sources": [str(c["sources"][0]) for c in clusters if c["sources"]],
+        "generation": ", ".join(sorted({w.generation for w in workloads})),
+        "rows_read": sum(w.rows_read for w in workloads),
+        "statements": fleet.statement_rows,
+        "excluded": excluded,
+        "missing_signals": sorted({s for w in workloads for s in w.missing_signals}),
+        "unclassifiable": sum(run.unclassifiable for run in fleet.clusters),
+        "parse_errors": fleet.status_counts.get("parse_error", 0),
+        "truncated": fleet.status_counts.get("truncated", 0),
+        "server": {"version": None, "extversion": None},
+        "notes": [f"{run.name}: {note}" for run in fleet.clusters for note in run.workload.notes],
+        "literals": "shown" if show_literals else "redacted",
+    }
+
+
+def _fleet_window(fleet: FleetResult) -> dict[str, Any]:
+    """Each cluster has its own window: the section gives the shortest and says so."""
+    seconds = [run.workload.window.seconds for run in fleet.clusters]
+    return {
+        "seconds": min(seconds) if seconds else 0.0,
+        "source": "per cluster",
+        "detail": (
+            f"each cluster's counters cover its own window ({min(seconds):,.0f} s to {max(seconds):,.0f} s); "
+            "see fleet.clusters"
+            if seconds
+            else "no clusters"
+        ),
+        "start": None,
+        "end": None,
+    }
+
+
+def build_fleet_report(
+    fleet: FleetResult,
+    *,
+    show_literals: bool = False,
+    title: str | None = None,
+    generated_at: dt.datetime | None = None,
+    break_even_points: int = BREAK_EVEN_POINTS,
+) -> dict[str, Any]:
+    """The report dict of a fleet: options are fleet totals, statements deduplicated by fingerprint,
+    and ``fleet`` lists every cluster (its window, totals and risk) and ``databases`` every database."""
+    when = generated_at or dt.datetime.now(dt.UTC).replace(microsecond=0)
+    clusters = [_fleet_cluster(run) for run in fleet.clusters]
     report: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "tool": {"name": "dsqlcost", "version": __version__},
         "generated_at": when.isoformat().replace("+00:00", "Z"),
         "title": title or f"fleet of {len(clusters)} clusters: DSQL vs Aurora Serverless v2",
-        "inputs": {
-            "sources": [str(c["sources"][0]) for c in clusters if c["sources"]],
-            "generation": ", ".join(sorted({w.generation for w in workloads})),
-            "rows_read": sum(w.rows_read for w in workloads),
-            "statements": fleet.statement_rows,
-            "excluded": excluded,
-            "missing_signals": sorted({s for w in workloads for s in w.missing_signals}),
-            "unclassifiable": sum(run.unclassifiable for run in fleet.clusters),
-            "parse_errors": fleet.status_counts.get("parse_error", 0),
-            "truncated": fleet.status_counts.get("truncated", 0),
-            "server": {"version": None, "extversion": None},
-            "notes": [f"{run.name}: {note}" for run in fleet.clusters for note in run.workload.notes],
-            "literals": "shown" if show_literals else "redacted",
-        },
-        "window": {
-            "seconds": min(seconds) if seconds else 0.0,
-            "source": "per cluster",
-            "detail": (
-                f"each cluster's counters cover its own window ({min(seconds):,.0f} s to {max(seconds):,.0f} s); "
-                "see fleet.clusters"
-                if seconds
-                else "no clusters"
-            ),
-            "start": None,
-            "end": None,
-        },
-        "scenario": _scenario_dict(scenario),
+        "inputs": _fleet_inputs(fleet, clusters, show_literals),
+        "window": _fleet_window(fleet),
+        "scenario": _scenario_dict(fleet.scenario),
         "prices": _prices(fleet.options, fleet.catalog.overrides),
         "calibration": _clean(fleet.calibration.summary()) if fleet.calibration is not None else None,
         "assumptions": [_assumption(a) for a in fleet.assumptions],
-        "options": options,
+        "options": _fleet_options(fleet, show_literals),
         "verdict": fleet.verdict.to_dict(),
         "break_even": fleet.break_even.to_dict(points=break_even_points),
         "readiness": _readiness_dict(fleet.readiness),
         "contention": _clean(fleet.contention),
-        "statements": statement_records(dedup, show_literals=show_literals),
-        "databases": databases,
+        "statements": statement_records(fleet.statements, show_literals=show_literals),
+        "databases": [row for run in fleet.clusters for row in run.databases],
         "fleet": {
             "clusters": clusters,
             "statement_rows": fleet.statement_rows,
-            "distinct_statements": len(dedup),
+            "distinct_statements": len(fleet.statements),
         },
-        "warnings": warnings,
+        "warnings": _fleet_warnings(fleet),
     }
     report["decision"] = None  # the tree is walked per workload, not for a fleet total
     if not show_literals:
