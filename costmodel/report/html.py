@@ -25,49 +25,53 @@ from plotly.offline import get_plotlyjs
 from costmodel.core.timebase import HOURS_PER_MONTH
 from costmodel.report import figures
 from costmodel.report.common import (
-    assumption_value,
-    cheapest_total,
     check_report,
-    component_totals,
-    components,
     conflict_rate_text,
     crossover_lines,
-    fleet_clusters,
     fmt_multiplier,
-    fmt_price,
-    fmt_qty,
-    fmt_share,
     fmt_usd,
     is_fleet,
     is_number,
-    is_unconfirmed,
     items,
     one_line,
     option_has_unconfirmed,
     option_list,
-    range_text,
     section,
-    short_duration,
     sources_text,
-    vs_cheapest,
     warning_lines,
 )
 from costmodel.report.decisionview import html_decision
 from costmodel.report.fleetview import (
-    cheapest_alone,
-    cluster_risk,
-    cluster_weight,
     database_note,
-    database_rows,
-    database_weight,
-    fleet_option_names,
     fleet_summary,
     fleet_total_note,
-    largest,
     show_databases,
 )
-from costmodel.report.sections import Cell, Column, SectionTable, findings_table, hot_spots_table, plain
+from costmodel.report.sections import (
+    MONEY_CELLS,
+    TOTAL,
+    Cell,
+    Column,
+    SectionTable,
+    findings_table,
+    hot_spots_table,
+    marked,
+    plain,
+    strong,
+    suffix,
+)
 from costmodel.report.summary import driver_line, first_screen, option_line
+from costmodel.report.tables import (
+    RISK_LEVEL,
+    assumptions_table,
+    calibration_text,
+    clusters_table,
+    components_table,
+    databases_table,
+    drivers_table,
+    line_items_table,
+    options_table,
+)
 
 MAX_ROWS = 500
 """Clusters and databases listed at most (the most expensive); all are in the JSON and CSV."""
@@ -224,31 +228,13 @@ def _verdict(report: Mapping[str, Any]) -> str:
 
 def _options(report: Mapping[str, Any]) -> str:
     options = option_list(report)
-    recommended = section(report, "verdict").get("recommended")
-    cheapest = cheapest_total(report)
-    rows = []
-    for option in options:
-        name = f"<b>{esc(option.get('name'))}</b>" + (
-            " (recommended)" if option.get("name") == recommended else ""
-        )
-        rows.append(
-            f"<tr><td>{name}</td>{_money(option.get('total_monthly_usd'), option_has_unconfirmed(option), 2)}"
-            f"{_num(range_text(option))}{_num(vs_cheapest(option, cheapest))}<td>{esc(option.get('title'))}</td></tr>"
-        )
-    summary = _table(
-        [("Option", False), ("Monthly", True), ("Range", True), ("vs cheapest", True), ("What", False)], rows
-    )
-    totals = [component_totals(o) for o in options]
-    matrix_rows = [
-        f"<tr><td>{esc(c)}</td>" + "".join(_money(t[c]) if c in t else _num("—") for t in totals) + "</tr>"
-        for c in components(report)
-    ]
-    matrix_rows.append(
+    summary = _section_table(options_table(report))
+    total = (
         '<tr class="total"><td>Total / month</td>'
         + "".join(_money(o.get("total_monthly_usd"), option_has_unconfirmed(o), 2) for o in options)
         + "</tr>"
     )
-    matrix = _table([("Component", False), *((str(o.get("name")), True) for o in options)], matrix_rows)
+    matrix = _section_table(components_table(report), total)
     note = ""
     if any(option_has_unconfirmed(o) for o in options):
         note = '<p class="unconfirmed">* includes an unconfirmed price (see Warnings)</p>'
@@ -260,53 +246,21 @@ def _clusters(report: Mapping[str, Any]) -> str:
     bold), the option it would pick alone and its OCC risk; then the fleet row."""
     if not is_fleet(report):
         return ""
-    clusters = fleet_clusters(report)
-    shown, hidden = largest(clusters, MAX_ROWS, cluster_weight(report))
-    names = fleet_option_names(report)
-    marked = {str(o.get("name")) for o in option_list(report) if option_has_unconfirmed(o)}
-    by_name = {str(o.get("name")): o for o in option_list(report)}
-    verdict = section(report, "verdict")
-    contention = section(report, "contention")
-    rows = []
-    for cluster in shown:
-        alone = cheapest_alone(cluster)
-        totals = section(cluster, "totals")
-        cells = "".join(_money(totals.get(n), n in marked, 2, strong=n == alone) for n in names)
-        window = f"{short_duration(cluster.get('window_seconds'))} from {cluster.get('window_source') or '—'}"
-        rows.append(
-            f"<tr><td>{esc(cluster.get('name'))}</td><td>{esc(window)}</td>{_num(fmt_qty(cluster.get('statements')))}"
-            f"{cells}<td>{esc(alone or '—')}</td>"
-            f'<td class="risk-{esc(cluster.get("risk"))}">{esc(cluster_risk(cluster))}</td></tr>'
-        )
-    fleet_cells = "".join(
-        _money(by_name[n].get("total_monthly_usd"), n in marked, 2, strong=n == verdict.get("cheapest"))
-        if n in by_name
-        else _num("—")
-        for n in names
-    )
-    rows.append(
-        f'<tr class="total"><td>Fleet</td><td>per cluster</td>'
-        f"{_num(fmt_qty(section(report, 'fleet').get('statement_rows')))}{fleet_cells}"
-        f"<td>{esc(verdict.get('cheapest') or '—')}</td>"
-        f'<td class="risk-{esc(contention.get("risk"))}">{esc(cluster_risk(contention) if contention else "—")}</td></tr>'
-    )
-    head = [("Cluster", False), ("Window", False), ("Statements", True)]
-    head += [(n, True) for n in names]
-    head += [("Cheapest alone", False), ("OCC risk", False)]
+    table, hidden = clusters_table(report, MAX_ROWS)
     notes = ["Bold: the cheapest option for each cluster on its own."]
     if hidden:
         notes.append(
-            f"{hidden:,} more cluster(s) not listed: the {len(shown)} most expensive are shown "
+            f"{hidden:,} more cluster(s) not listed: the {len(table.rows) - 1} most expensive are shown "
             "(all are in clusters.csv and the JSON report)."
         )
     note = fleet_total_note(report)
     if note:
         notes.append(note)
-    if marked:
+    if any(option_has_unconfirmed(o) for o in option_list(report)):
         notes.append("* includes an unconfirmed price (see Warnings)")
     return (
         f'<section id="clusters"><h2>Clusters (USD per month)</h2><p class="meta">{esc(fleet_summary(report))}</p>'
-        f"{_table(head, rows)}<ul>{''.join(f'<li>{esc(n)}</li>' for n in notes)}</ul></section>"
+        f"{_section_table(table)}<ul>{''.join(f'<li>{esc(n)}</li>' for n in notes)}</ul></section>"
     )
 
 
@@ -314,28 +268,16 @@ def _databases(report: Mapping[str, Any]) -> str:
     """Monthly cost per database, for a fleet or a workload spanning several databases."""
     if not show_databases(report):
         return ""
-    shown, hidden = largest(database_rows(report), MAX_ROWS, database_weight)
-    with_cluster = any(r.get("cluster") is not None for r in shown)
-    rows = []
-    for row in shown:
-        cluster = f"<td>{esc(row.get('cluster') or '—')}</td>" if with_cluster else ""
-        rows.append(
-            f"<tr>{cluster}<td>{esc(row.get('database') or '—')}</td>{_num(fmt_qty(row.get('statements')))}"
-            f"{_num(fmt_qty(row.get('calls_month')))}{_money(row.get('dsql_monthly_usd'), places=2)}"
-            f"{_money(row.get('sv2_monthly_usd'), places=2)}</tr>"
-        )
-    head = [("Cluster", False)] if with_cluster else []
-    head += [("Database", False), ("Statements", True), ("Calls/month", True), ("DSQL", True)]
-    head += [("Serverless v2", True)]
+    table, hidden = databases_table(report, MAX_ROWS)
     notes = [database_note(report)]
     if hidden:
         notes.insert(
             0,
-            f"{hidden:,} more database(s) not listed: the {len(shown)} most expensive are shown "
+            f"{hidden:,} more database(s) not listed: the {len(table.rows)} most expensive are shown "
             "(all are in databases.csv and the JSON report).",
         )
     return (
-        f'<section id="databases"><h2>Databases (USD per month)</h2>{_table(head, rows)}'
+        f'<section id="databases"><h2>Databases (USD per month)</h2>{_section_table(table)}'
         f"<ul>{''.join(f'<li>{esc(n)}</li>' for n in notes)}</ul></section>"
     )
 
@@ -384,38 +326,15 @@ def _charts(report: Mapping[str, Any]) -> str:
 
 def _line_items(report: Mapping[str, Any]) -> str:
     blocks = []
-    head = [
-        ("Component", False),
-        ("Region", False),
-        ("Quantity", True),
-        ("Unit", False),
-        ("Unit price", True),
-        ("Monthly", True),
-        ("Confidence", False),
-        ("Note", False),
-        ("Price reference", False),
-    ]
     for option in option_list(report):
-        rows = []
-        line_items = [i for i in items(option.get("line_items")) if isinstance(i, Mapping)]
-        for item in line_items:
-            unconfirmed = is_unconfirmed(item)
-            confidence = esc(item.get("confidence"))
-            conf_css = ' class="unconfirmed"' if unconfirmed else ""
-            rows.append(
-                f"<tr><td>{esc(item.get('component'))}</td><td>{esc(item.get('region'))}</td>"
-                f"{_num(fmt_qty(item.get('quantity')))}<td>{esc(item.get('unit'))}</td>"
-                f"{_num(fmt_price(item.get('unit_price_usd')))}{_money(item.get('monthly_usd'), unconfirmed)}"
-                f"<td{conf_css}>{confidence}</td>"
-                f"<td>{esc(item.get('note'))}</td><td>{_code(item.get('price_ref'))}</td></tr>"
-            )
+        table = line_items_table(option)
         warnings = "".join(f"<li>{esc(w)}</li>" for w in items(option.get("warnings")))
         summary = (
             f"<b>{esc(option.get('name'))}</b> — {esc(fmt_usd(option.get('total_monthly_usd'), 2))}/month, "
-            f"{len(line_items)} line items"
+            f"{len(table.rows)} line items"
         )
         blocks.append(
-            f"<details><summary>{summary}</summary>{_table(head, rows)}"
+            f"<details><summary>{summary}</summary>{_section_table(table)}"
             + (f'<ul class="warnings">{warnings}</ul>' if warnings else "")
             + "</details>"
         )
@@ -426,50 +345,51 @@ def _drivers(report: Mapping[str, Any]) -> str:
     recommended = section(report, "verdict").get("recommended")
     blocks = []
     for option in option_list(report):
-        top = [s for s in items(option.get("top_statements"))[: figures.TOP_N] if isinstance(s, Mapping)]
-        if not top:
+        table = drivers_table(option, figures.TOP_N)
+        if not table.rows:
             continue
-        has_dpu = any(is_number(s.get("dpu_per_call")) for s in top)
-        has_clusters = any(is_number(s.get("clusters")) for s in top)
-        head = [("#", True), ("Statement", False), ("Calls/month", True), ("Monthly", True), ("Share", True)]
-        head += [("DPU/call", True)] if has_dpu else []
-        head += [("Clusters", True)] if has_clusters else []
-        head += [("Query", False)]
-        rows = []
-        for rank, stmt in enumerate(top, start=1):
-            dpu = _num(fmt_qty(stmt.get("dpu_per_call"))) if has_dpu else ""
-            dpu += _num(fmt_qty(stmt.get("clusters"))) if has_clusters else ""
-            rows.append(
-                f"<tr>{_num(str(rank))}<td>{_code(stmt.get('stmt_id'), None)}</td>"
-                f"{_num(fmt_qty(stmt.get('calls_month')))}{_money(stmt.get('monthly_usd'))}"
-                f"{_num(fmt_share(stmt.get('share')))}{dpu}<td>{_code(stmt.get('query'))}</td></tr>"
-            )
         is_recommended = option.get("name") == recommended
         summary = f"<b>{esc(option.get('name'))}</b>" + (" (recommended)" if is_recommended else "")
         blocks.append(
-            f"<details{' open' if is_recommended else ''}><summary>{summary}</summary>{_table(head, rows)}</details>"
+            f"<details{' open' if is_recommended else ''}><summary>{summary}</summary>{_section_table(table)}</details>"
         )
     return '<section id="drivers"><h2>Top cost drivers</h2>' + "\n".join(blocks) + "</section>"
 
 
-def _html_cell(value: Any, column: Column) -> str:
+def _html_cell(row: Mapping[str, Any], column: Column) -> str:
+    """One cell: code for ids and SQL, figures right-aligned (money with its unconfirmed mark), prose
+    escaped; severity and OCC risk carry a class the stylesheet colours."""
+    value = row.get(column.key)
     if column.cell is Cell.CODE:
         return f"<td>{_code(value)}</td>" if value else "<td>—</td>"
     if column.cell is Cell.ID:
         return f"<td>{_code(value, None)}</td>" if value else "<td>—</td>"
-    text = plain(value, column.cell)
+    if column.cell in MONEY_CELLS:
+        places = 2 if column.cell is Cell.USD2 else None
+        return _money(value, marked(row, column), places, strong=strong(row, column))
+    text = plain(value, column.cell, column.empty)
     if column.numeric:
-        return _num(text)
+        return _num(one_line(text))
     if column.key == "severity":
         return f'<td class="sev-{esc(text)}">{esc(text)}</td>'
-    return f"<td>{esc(text)}</td>"
+    if column.key == "risk" and RISK_LEVEL in row:
+        return f'<td class="risk-{esc(row[RISK_LEVEL])}">{esc(text)}</td>'
+    css = ' class="unconfirmed"' if marked(row, column) else ""
+    shown = f"<b>{esc(text)}</b>" if strong(row, column) else esc(text)
+    words = suffix(row, column)
+    return f"<td{css}>{shown}{' ' + esc(words) if words else ''}</td>"
 
 
-def _section_table(table: SectionTable) -> str:
-    """A section table as an HTML table (every column)."""
+def _section_table(table: SectionTable, *extra_rows: str) -> str:
+    """A section table as an HTML table (every column); ``extra_rows`` are ready ``<tr>`` strings."""
     columns = table.shown()
-    rows = ["<tr>" + "".join(_html_cell(row.get(c.key), c) for c in columns) + "</tr>" for row in table.rows]
-    return _table([(c.header, c.numeric) for c in columns], rows)
+    rows = [
+        ('<tr class="total">' if row.get(TOTAL) else "<tr>")
+        + "".join(_html_cell(row, c) for c in columns)
+        + "</tr>"
+        for row in table.rows
+    ]
+    return _table([(c.header, c.numeric) for c in columns], [*rows, *extra_rows])
 
 
 def _readiness(report: Mapping[str, Any]) -> str:
@@ -516,20 +436,10 @@ def _break_even(report: Mapping[str, Any]) -> str:
 
 
 def _assumptions(report: Mapping[str, Any]) -> str:
-    calibration = section(report, "calibration")
-    lead = ""
-    if calibration:
-        factors = ", ".join(f"{k} ×{assumption_value(v)}" for k, v in section(calibration, "factors").items())
-        text = f"Calibrated from {calibration.get('file', '—')} ({calibration.get('fitted_from', '—')}): {factors}"
-        lead = f'<p class="meta">{esc(text)}</p>'
-    rows = [
-        f"<tr><td>{_code(a.get('key'), None)}</td>{_num(one_line(assumption_value(a.get('value'))))}"
-        f"<td>{esc(a.get('unit'))}</td><td>{esc(a.get('source'))}</td><td>{esc(a.get('description'))}</td></tr>"
-        for a in items(report.get("assumptions"))
-        if isinstance(a, Mapping)
-    ]
-    head = [("Key", False), ("Value", True), ("Unit", False), ("Source", False), ("Meaning", False)]
-    body = _table(head, rows) if rows else "<p>None recorded.</p>"
+    calibrated = calibration_text(report)
+    lead = f'<p class="meta">{esc(calibrated)}</p>' if calibrated else ""
+    table = assumptions_table(report)
+    body = _section_table(table) if table.rows else "<p>None recorded.</p>"
     return f'<section id="assumptions"><h2>Assumptions</h2>{lead}{body}</section>'
 
 

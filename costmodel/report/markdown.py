@@ -19,48 +19,50 @@ from collections.abc import Mapping
 from typing import Any
 
 from costmodel.report.common import (
-    assumption_value,
-    cheapest_total,
     check_report,
-    component_totals,
-    components,
     conflict_rate_text,
     crossover_lines,
-    fleet_clusters,
     fmt_multiplier,
-    fmt_price,
-    fmt_qty,
-    fmt_share,
     fmt_usd,
     is_fleet,
     is_number,
-    is_unconfirmed,
     items,
     one_line,
     option_has_unconfirmed,
     option_list,
-    range_text,
     section,
-    short_duration,
-    vs_cheapest,
     warning_lines,
 )
 from costmodel.report.decisionview import markdown_decision
 from costmodel.report.fleetview import (
-    cheapest_alone,
-    cluster_risk,
-    cluster_weight,
     database_note,
-    database_rows,
-    database_weight,
-    fleet_option_names,
     fleet_summary,
     fleet_total_note,
-    largest,
     show_databases,
 )
-from costmodel.report.sections import Cell, Column, SectionTable, findings_table, hot_spots_table, plain
+from costmodel.report.sections import (
+    TOTAL,
+    Cell,
+    Column,
+    SectionTable,
+    findings_table,
+    hot_spots_table,
+    marked,
+    plain,
+    strong,
+    suffix,
+)
 from costmodel.report.summary import driver_line, first_screen, option_line
+from costmodel.report.tables import (
+    assumptions_table,
+    calibration_text,
+    clusters_table,
+    components_table,
+    databases_table,
+    drivers_table,
+    line_items_table,
+    options_table,
+)
 
 QUERY_CHARS = 160
 """Query texts longer than this are cut with ``…`` (the full text is in the JSON and CSV)."""
@@ -181,38 +183,13 @@ def _verdict(report: Mapping[str, Any]) -> list[str]:
 
 def _options(report: Mapping[str, Any]) -> list[str]:
     options = option_list(report)
-    recommended = section(report, "verdict").get("recommended")
-    cheapest = cheapest_total(report)
     out = ["## Options (USD per month)", ""]
     if not options:
         return [*out, "No options were priced.", ""]
-    out += [_row("Option", "Monthly", "Range", "vs cheapest", "What"), _align("l", "r", "r", "r", "l")]
-    for option in options:
-        name = f"**{md_text(option.get('name'))}**"
-        if option.get("name") == recommended:
-            name += " (recommended)"
-        out.append(
-            _row(
-                name,
-                _money(option.get("total_monthly_usd"), option_has_unconfirmed(option), 2),
-                range_text(option),
-                vs_cheapest(option, cheapest),
-                md_text(option.get("title")),
-            )
-        )
-    out.append("")
+    out += [*_section_table(options_table(report)), ""]
     if any(option_has_unconfirmed(o) for o in options):
         out += ["\\* includes an unconfirmed price (see Warnings)", ""]
-    totals = [component_totals(o) for o in options]
-    matrix = [
-        _row("Component", *(md_text(o.get("name")) for o in options)),
-        _align("l", *("r" for _ in options)),
-    ]
-    for component in components(report):
-        matrix.append(
-            _row(md_text(component), *(fmt_usd(t[component]) if component in t else "—" for t in totals))
-        )
-    out += _details("Cost by component", matrix)
+    out += _details("Cost by component", _section_table(components_table(report)))
     return out
 
 
@@ -220,103 +197,33 @@ def _clusters(report: Mapping[str, Any]) -> list[str]:
     """Fleet reports: one row per cluster with each option's total for that cluster alone."""
     if not is_fleet(report):
         return []
-    clusters = fleet_clusters(report)
-    shown, hidden = largest(clusters, MAX_ROWS, cluster_weight(report))
-    names = fleet_option_names(report)
-    marked = {str(o.get("name")) for o in option_list(report) if option_has_unconfirmed(o)}
-    by_name = {str(o.get("name")): o for o in option_list(report)}
-    verdict = section(report, "verdict")
+    table, hidden = clusters_table(report, MAX_ROWS)
     out = ["## Clusters (USD per month)", "", md_text(fleet_summary(report)), ""]
-    out += [
-        _row("Cluster", "Window", "Statements", *(md_text(n) for n in names), "Cheapest alone", "OCC risk"),
-        _align("l", "l", "r", *("r" for _ in names), "l", "l"),
-    ]
-    for cluster in shown:
-        alone = cheapest_alone(cluster)
-        totals = section(cluster, "totals")
-        cells = []
-        for name in names:
-            cell = _money(totals.get(name), name in marked, 2)
-            cells.append(f"**{cell}**" if name == alone and is_number(totals.get(name)) else cell)
-        window = short_duration(cluster.get("window_seconds"))
-        out.append(
-            _row(
-                md_text(cluster.get("name")),
-                md_text(f"{window} from {cluster.get('window_source') or '—'}"),
-                fmt_qty(cluster.get("statements")),
-                *cells,
-                md_text(alone or "—"),
-                md_text(cluster_risk(cluster)),
-            )
-        )
-    contention = section(report, "contention")
-    out.append(
-        _row(
-            "**Fleet**",
-            "per cluster",
-            fmt_qty(section(report, "fleet").get("statement_rows")),
-            *(_fleet_total(by_name.get(n), n in marked, n == verdict.get("cheapest")) for n in names),
-            md_text(verdict.get("cheapest") or "—"),
-            md_text(cluster_risk(contention)) if contention else "—",
-        )
-    )
-    out.append("")
+    out += [*_section_table(table), ""]
     notes = ["Bold: the cheapest option for each cluster on its own."]
     if hidden:
         notes.append(
-            f"{hidden:,} more cluster(s) not listed: the {len(shown)} most expensive are shown (all are in "
+            f"{hidden:,} more cluster(s) not listed: the {len(table.rows) - 1} most expensive are shown (all are in "
             "clusters.csv and the JSON report)."
         )
     note = fleet_total_note(report)
     if note:
         notes.append(note)
     out += [f"- {md_text(n)}" for n in notes]
-    if marked:
+    if any(option_has_unconfirmed(o) for o in option_list(report)):
         out.append("- \\* includes an unconfirmed price (see Warnings)")
     return [*out, ""]
-
-
-def _fleet_total(option: Mapping[str, Any] | None, marked: bool, cheapest: bool) -> str:
-    if option is None:
-        return "—"
-    cell = _money(option.get("total_monthly_usd"), marked, 2)
-    return f"**{cell}**" if cheapest else cell
 
 
 def _databases(report: Mapping[str, Any]) -> list[str]:
     """Monthly cost per database, for a fleet or a workload spanning several databases."""
     if not show_databases(report):
         return []
-    rows, hidden = largest(database_rows(report), MAX_ROWS, database_weight)
-    with_cluster = any(r.get("cluster") is not None for r in rows)
-    head = [
-        *(["Cluster"] if with_cluster else []),
-        "Database",
-        "Statements",
-        "Calls/month",
-        "DSQL",
-        "Serverless v2",
-    ]
-    out = [
-        "## Databases (USD per month)",
-        "",
-        _row(*head),
-        _align(*(["l"] if with_cluster else []), "l", "r", "r", "r", "r"),
-    ]
-    for row in rows:
-        cells = [md_text(row.get("cluster") or "—")] if with_cluster else []
-        cells += [
-            md_text(row.get("database") or "—"),
-            fmt_qty(row.get("statements")),
-            fmt_qty(row.get("calls_month")),
-            fmt_usd(row.get("dsql_monthly_usd"), 2),
-            fmt_usd(row.get("sv2_monthly_usd"), 2),
-        ]
-        out.append(_row(*cells))
-    out.append("")
+    table, hidden = databases_table(report, MAX_ROWS)
+    out = ["## Databases (USD per month)", "", *_section_table(table), ""]
     if hidden:
         out.append(
-            f"- {hidden:,} more database(s) not listed: the {len(rows)} most expensive are shown (all are in "
+            f"- {hidden:,} more database(s) not listed: the {len(table.rows)} most expensive are shown (all are in "
             "databases.csv and the JSON report)."
         )
     out += [f"- {md_text(database_note(report))}", ""]
@@ -326,58 +233,16 @@ def _databases(report: Mapping[str, Any]) -> list[str]:
 def _line_items(report: Mapping[str, Any]) -> list[str]:
     out = ["## Line items", ""]
     for option in option_list(report):
-        line_items = [i for i in items(option.get("line_items")) if isinstance(i, Mapping)]
-        body = [
-            _row("Component", "Region", "Quantity", "Unit", "Unit price", "Monthly", "Confidence", "Note"),
-            _align("l", "l", "r", "l", "r", "r", "l", "l"),
-        ]
-        for item in line_items:
-            unconfirmed = is_unconfirmed(item)
-            body.append(
-                _row(
-                    md_text(item.get("component")),
-                    md_text(item.get("region")),
-                    fmt_qty(item.get("quantity")),
-                    md_text(item.get("unit")),
-                    fmt_price(item.get("unit_price_usd")),
-                    _money(item.get("monthly_usd"), unconfirmed),
-                    ("**" + md_text(item.get("confidence")) + "**")
-                    if unconfirmed
-                    else md_text(item.get("confidence")),
-                    md_text(item.get("note") or ""),
-                )
-            )
+        table = line_items_table(option)
+        body = _section_table(table)
         if items(option.get("warnings")):
             body += ["", *(f"- {md_text(w)}" for w in items(option.get("warnings")))]
         summary = (
             f"<b>{html_text(option.get('name'))}</b> — {html_text(fmt_usd(option.get('total_monthly_usd'), 2))}"
-            f"/month, {len(line_items)} line items"
+            f"/month, {len(table.rows)} line items"
         )
         out += _details(summary, body)
     return out
-
-
-def _drivers_table(top: list[Mapping[str, Any]]) -> list[str]:
-    has_dpu = any(is_number(s.get("dpu_per_call")) for s in top)
-    has_clusters = any(is_number(s.get("clusters")) for s in top)
-    extra = [*(["DPU/call"] if has_dpu else []), *(["Clusters"] if has_clusters else [])]
-    head = ["#", "Statement", "Calls/month", "Monthly", "Share", *extra, "Query"]
-    rows = [_row(*head), _align("r", "l", "r", "r", "r", *("r" for _ in extra), "l")]
-    for rank, stmt in enumerate(top, start=1):
-        cells = [
-            str(rank),
-            md_code(stmt.get("stmt_id"), None),
-            fmt_qty(stmt.get("calls_month")),
-            fmt_usd(stmt.get("monthly_usd")),
-            fmt_share(stmt.get("share")),
-        ]
-        if has_dpu:
-            cells.append(fmt_qty(stmt.get("dpu_per_call")))
-        if has_clusters:
-            cells.append(fmt_qty(stmt.get("clusters")))
-        cells.append(md_code(stmt.get("query")))
-        rows.append(_row(*cells))
-    return rows
 
 
 def _top_drivers(report: Mapping[str, Any]) -> list[str]:
@@ -385,13 +250,13 @@ def _top_drivers(report: Mapping[str, Any]) -> list[str]:
     out = ["## Top cost drivers", ""]
     ordered = sorted(option_list(report), key=lambda o: o.get("name") != recommended)
     for option in ordered:
-        top = [s for s in items(option.get("top_statements"))[:TOP_N] if isinstance(s, Mapping)]
-        if not top:
+        table = drivers_table(option, TOP_N)
+        if not table.rows:
             continue
         if option.get("name") == recommended:
-            out += [f"### {md_text(option.get('name'))} (recommended)", "", *_drivers_table(top), ""]
+            out += [f"### {md_text(option.get('name'))} (recommended)", "", *_section_table(table), ""]
         else:
-            out += _details(html_text(option.get("name")), _drivers_table(top))
+            out += _details(html_text(option.get("name")), _section_table(table))
     return out
 
 
@@ -408,24 +273,32 @@ def _readiness(report: Mapping[str, Any]) -> list[str]:
     return [*out, *_section_table(table), ""]
 
 
-def _md_cell(value: Any, column: Column) -> str:
+def _md_cell(row: Mapping[str, Any], column: Column) -> str:
+    """One cell: code spans for ids and SQL, figures as they are, prose escaped; flags as ``\\*`` (an
+    unconfirmed amount; bold for an unconfirmed text), bold, and words after the cell."""
+    value = row.get(column.key)
     if column.cell is Cell.CODE:
-        return md_code(value) if value else "—"
-    if column.cell is Cell.ID:
-        return md_code(value, None) if value else "—"
-    if column.numeric:
-        return plain(value, column.cell)  # digits, %, < and —: nothing to escape
-    text = md_text(plain(value, column.cell))
-    return f"**{text}**" if column.key == "severity" and value == "blocker" else text
+        text = md_code(value) if value else "—"
+    elif column.cell is Cell.ID:
+        text = md_code(value, None) if value else "—"
+    elif column.numeric and not column.free_text:
+        text = plain(value, column.cell, column.empty)  # digits, $, %, < and —: nothing to escape
+        text += "\\*" if marked(row, column) else ""
+    else:
+        text = md_text(plain(value, column.cell, column.empty))
+        text = f"**{text}**" if marked(row, column) and text else text
+    text = f"**{text}**" if strong(row, column) or (row.get(TOTAL) and column.key == "name") else text
+    words = suffix(row, column)
+    return f"{text} {words}" if words else text
 
 
 def _section_table(table: SectionTable) -> list[str]:
     """A section table as a Markdown table (every column: Markdown has room)."""
     columns = table.shown()
     return [
-        _row(*(c.header for c in columns)),
+        _row(*(c.header if c.header == "#" else md_text(c.header) for c in columns)),
         _align(*("r" if c.numeric else "l" for c in columns)),
-        *(_row(*(_md_cell(row.get(c.key), c) for c in columns)) for row in table.rows),
+        *(_row(*(_md_cell(row, c) for c in columns)) for row in table.rows),
     ]
 
 
@@ -463,32 +336,15 @@ def _break_even(report: Mapping[str, Any]) -> list[str]:
 
 
 def _assumptions(report: Mapping[str, Any]) -> list[str]:
-    rows = [a for a in items(report.get("assumptions")) if isinstance(a, Mapping)]
     out = ["## Assumptions", ""]
-    calibration = section(report, "calibration")
-    if calibration:
-        factors = ", ".join(f"{k} ×{assumption_value(v)}" for k, v in section(calibration, "factors").items())
-        out += [
-            md_text(
-                f"Calibrated from {calibration.get('file', '—')} ({calibration.get('fitted_from', '—')}): {factors}"
-            ),
-            "",
-        ]
-    if not rows:
+    calibrated = calibration_text(report)
+    if calibrated:
+        out += [md_text(calibrated), ""]
+    table = assumptions_table(report)
+    if not table.rows:
         return [*out, "None recorded.", ""]
-    body = [_row("Key", "Value", "Unit", "Source", "Meaning"), _align("l", "r", "l", "l", "l")]
-    for row in rows:
-        body.append(
-            _row(
-                md_code(row.get("key"), None),
-                md_text(assumption_value(row.get("value"))),
-                md_text(row.get("unit")),
-                md_text(row.get("source")),
-                md_text(row.get("description")),
-            )
-        )
-    sources = sorted({str(r.get("source")) for r in rows})
-    out += _details(html_text(f"{len(rows)} assumptions ({', '.join(sources)})"), body)
+    sources = sorted({str(r.get("source")) for r in table.rows})
+    out += _details(html_text(f"{len(table.rows)} assumptions ({', '.join(sources)})"), _section_table(table))
     return out
 
 

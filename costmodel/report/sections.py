@@ -1,10 +1,16 @@
 """Section tables of the report model: each table's columns named once, for every printer.
 
 The report dict holds the data; a :class:`SectionTable` says which columns a human-facing table of
-it shows, with their headers and cell kinds. The text, Markdown and HTML printers, the readiness
-document and the dashboard all build their tables from these, so the formats show the same columns
-(the terminal leaves out the ``wide`` ones when it is short of room) and a new column is one line
-here. The CSV export keeps its own machine-named columns (``csvout.py``): it is a data contract.
+it shows, with their headers, units and cell kinds. The text, Markdown and HTML printers, the
+readiness document and the dashboard all build their tables from these, so the formats show the
+same columns (the terminal leaves out the ``wide`` ones when it is short of room) and a new column
+is one line here. Every table of the report is defined in :mod:`costmodel.report.tables`; the
+sections that hold them in :mod:`costmodel.report.document`. The CSV export keeps its own
+machine-named columns (``csvout.py``): it is a data contract.
+
+A row may carry flags a printer shows in its own way (:data:`MARKED`: the cell's money uses an
+unconfirmed price; :data:`STRONG`: the cell is emphasised; :data:`SUFFIX`: words after the cell,
+such as "(recommended)"). They are row keys starting with ``_``, never a column.
 """
 
 from __future__ import annotations
@@ -14,7 +20,17 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from costmodel.report.common import fmt_qty, fmt_share, items, section, sorted_findings
+from costmodel.report.common import (
+    assumption_value,
+    fmt_multiplier,
+    fmt_price,
+    fmt_qty,
+    fmt_share,
+    fmt_usd,
+    items,
+    section,
+    sorted_findings,
+)
 
 
 class Cell(StrEnum):
@@ -32,6 +48,61 @@ class Cell(StrEnum):
     """A quantity with thousands separators."""
     COUNT = "count"
     """A whole number."""
+    USD = "usd"
+    """Money: cents, or up to four decimals below one dollar (``$0.0035``)."""
+    USD2 = "usd2"
+    """Money to the cent (totals)."""
+    PRICE = "price"
+    """A unit price with all its significant digits."""
+    MULTIPLIER = "multiplier"
+    """A load multiplier (``3.2×``)."""
+    FIGURE = "figure"
+    """Figures already written as text (a range ``$1–$2``, ``+38%``): right-aligned, shown as they are."""
+    VALUE = "value"
+    """An assumption value (number, list or mapping) written plainly; right-aligned but free text."""
+
+
+NUMERIC_CELLS = frozenset(
+    {
+        Cell.SHARE,
+        Cell.QTY,
+        Cell.COUNT,
+        Cell.USD,
+        Cell.USD2,
+        Cell.PRICE,
+        Cell.MULTIPLIER,
+        Cell.FIGURE,
+        Cell.VALUE,
+    }
+)
+"""Cells right-aligned in every format."""
+MONEY_CELLS = frozenset({Cell.USD, Cell.USD2})
+"""Cells that can carry the unconfirmed-price mark."""
+
+MARKED = "_marked"
+"""Row key: the column keys whose figure uses an unconfirmed price (or, for text, says so)."""
+STRONG = "_strong"
+"""Row key: the column keys shown emphasised (the recommended option, a blocker, a cluster's cheapest)."""
+SUFFIX = "_suffix"
+"""Row key: words shown after a cell, by column key (``{"name": "(recommended)"}``)."""
+TOTAL = "_total"
+"""Row key: True for a total row (the fleet row of the clusters table)."""
+
+
+def marked(row: Mapping[str, Any], column: Column) -> bool:
+    """The cell carries the unconfirmed-price mark."""
+    return column.key in row.get(MARKED, ())
+
+
+def strong(row: Mapping[str, Any], column: Column) -> bool:
+    """The cell is emphasised."""
+    return column.key in row.get(STRONG, ())
+
+
+def suffix(row: Mapping[str, Any], column: Column) -> str:
+    """Words after the cell (``""`` when none)."""
+    words = row.get(SUFFIX)
+    return str(words.get(column.key, "")) if isinstance(words, Mapping) else ""
 
 
 @dataclass(frozen=True)
@@ -43,11 +114,22 @@ class Column:
     cell: Cell
     wide: bool = False
     """Left out of narrow layouts (the terminal) — every other format shows it."""
+    unit: str = ""
+    """The unit of the figures (``USD/month``), for formats that name it apart from the header."""
+    empty: str = "—"
+    """Shown for a missing value."""
+    optional: bool = False
+    """Left out of a table when no row has a value for it (DPU/call for an option without DPUs)."""
 
     @property
     def numeric(self) -> bool:
         """Right-aligned in every format."""
-        return self.cell in (Cell.SHARE, Cell.QTY, Cell.COUNT)
+        return self.cell in NUMERIC_CELLS
+
+    @property
+    def free_text(self) -> bool:
+        """Text from the workload or the data that a format must escape (numbers need not be)."""
+        return self.cell in (Cell.TEXT, Cell.VALUE)
 
 
 @dataclass(frozen=True)
@@ -63,17 +145,37 @@ class SectionTable:
 
     def text_cells(self, row: Mapping[str, Any], columns: Sequence[Column]) -> list[str]:
         """A row as plain strings (shares as percentages, quantities grouped, missing as —)."""
-        return [plain(row.get(c.key), c.cell) for c in columns]
+        return [plain(row.get(c.key), c.cell, c.empty) for c in columns]
 
 
-def plain(value: Any, cell: Cell) -> str:
+def table(columns: Sequence[Column], rows: Sequence[Mapping[str, Any]]) -> SectionTable:
+    """A section table; an ``optional`` column is left out when no row has a value for it."""
+    kept = tuple(c for c in columns if not c.optional or any(_has(r.get(c.key)) for r in rows))
+    return SectionTable(kept, tuple(rows))
+
+
+def _has(value: Any) -> bool:
+    return value is not None and value != "" and not (isinstance(value, float) and value != value)
+
+
+def plain(value: Any, cell: Cell, empty: str = "—") -> str:
     """One cell as plain text, the same in every format before the format's own escaping."""
     if cell is Cell.SHARE:
         return fmt_share(value)
     if cell in (Cell.QTY, Cell.COUNT):
         return fmt_qty(value)
+    if cell is Cell.USD:
+        return fmt_usd(value)
+    if cell is Cell.USD2:
+        return fmt_usd(value, 2)
+    if cell is Cell.PRICE:
+        return fmt_price(value)
+    if cell is Cell.MULTIPLIER:
+        return fmt_multiplier(value)
+    if cell is Cell.VALUE:
+        return assumption_value(value)
     if value is None or value == "":
-        return "—"
+        return empty
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
@@ -116,6 +218,7 @@ def _finding_row(finding: Mapping[str, Any]) -> dict[str, Any]:
     statements = items(finding.get("statements"))
     return {
         **finding,
+        STRONG: {"severity"} if finding.get("severity") == "blocker" else set(),
         "statement_count": len(statements),
         "schema_count": len(items(finding.get("schema"))),
         # shares are meaningless for a finding on the schema or the run alone
