@@ -15,6 +15,7 @@ from typing import Any
 from dash import dash_table, html
 
 from costmodel.core.errors import CostModelError
+from costmodel.report.sections import Cell, Column, plain
 from dashboard.scenarios import from_store
 from dashboard.state import DashboardRun, UploadCache
 
@@ -51,6 +52,35 @@ def error_box(message: str | None) -> html.Div | None:
     if not message:
         return None
     return html.Div(message, className="error", role="alert")
+
+
+DASH_FORMATS: dict[Cell, dict[str, Any]] = {
+    Cell.SHARE: {"type": "numeric", "format": {"specifier": ".1%"}},
+    Cell.QTY: {"type": "numeric", "format": {"specifier": ",.6~f"}},
+    Cell.COUNT: {"type": "numeric", "format": {"specifier": ",.0f"}},
+    Cell.USD: {"type": "numeric", "format": {"specifier": "$,.4~f"}},
+    Cell.USD2: {"type": "numeric", "format": {"specifier": "$,.2f"}},
+    Cell.PRICE: {"type": "numeric", "format": {"specifier": "$,.8~f"}},
+    Cell.MULTIPLIER: {"type": "numeric", "format": {"specifier": ".3~g"}},
+}
+"""DataTable column types by cell kind: numbers stay numbers (they sort as numbers) with a d3 format."""
+
+
+def dash_columns(columns: Sequence[Column]) -> tuple[dict[str, Any], ...]:
+    """DataTable columns from a report table's columns (:mod:`costmodel.report.tables`): the same
+    headers, every column (the dashboard scrolls sideways), numbers typed and formatted."""
+    return tuple({"name": c.header, "id": c.key, **DASH_FORMATS.get(c.cell, {})} for c in columns)
+
+
+def dash_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column]) -> list[dict[str, Any]]:
+    """DataTable rows: numbers as they are (formatted by the column), text cells as every format shows them."""
+    return [
+        {
+            c.key: row.get(c.key) if c.cell in DASH_FORMATS else plain(row.get(c.key), c.cell, c.empty)
+            for c in columns
+        }
+        for row in rows
+    ]
 
 
 def data_table(table_id: str, columns: Sequence[Mapping[str, Any]], **kwargs: Any) -> Any:

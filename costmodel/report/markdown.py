@@ -41,6 +41,7 @@ from costmodel.report.fleetview import (
     show_databases,
 )
 from costmodel.report.sections import (
+    MONEY_CELLS,
     TOTAL,
     Cell,
     Column,
@@ -283,7 +284,7 @@ def _md_cell(row: Mapping[str, Any], column: Column) -> str:
         text = md_code(value, None) if value else "—"
     elif column.numeric and not column.free_text:
         text = plain(value, column.cell, column.empty)  # digits, $, %, < and —: nothing to escape
-        text += "\\*" if marked(row, column) else ""
+        text += "\\*" if marked(row, column) and column.cell in MONEY_CELLS else ""
     else:
         text = md_text(plain(value, column.cell, column.empty))
         text = f"**{text}**" if marked(row, column) and text else text

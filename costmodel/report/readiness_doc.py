@@ -18,7 +18,7 @@ from costmodel.core.timebase import format_duration
 from costmodel.core.workload import Workload
 from costmodel.readiness.assess import Readiness
 from costmodel.report.common import conflict_rate_text, fmt_share, one_line
-from costmodel.report.sections import findings_table
+from costmodel.report.sections import findings_table, hot_spots_table, marked
 
 SCHEMA_VERSION = 1
 QUERY_CHARS = 90
@@ -78,39 +78,19 @@ def _findings(doc: Mapping[str, Any], *, narrow: bool) -> tuple[list[str], list[
     return [c.header for c in columns], rows, {i for i, c in enumerate(columns) if c.numeric}
 
 
-def _hot_rows(contention: Mapping[str, Any]) -> list[list[str]]:
-    rows = []
-    for h in contention["hot_spots"]:
-        extra = h.get("extra_dpu_month")
-        rows.append(
-            [
-                str(h["stmt_id"]),
-                one_line(h["table"], 32),
-                h["key_shape"],
-                f"{h['key_space']:,.0f}",
-                f"{h['rate_per_s']:,.3g}",
-                f"{h['txn_ms']:.3g}",
-                fmt_share(h["conflict_probability"]),
-                f"{h['attempts']:.3g}" + ("!" if h["saturated"] else ""),
-                "—" if extra is None else f"{extra:,.0f}",
-                fmt_share(h["extra_share"]),
-            ]
-        )
-    return rows
-
-
-_HOT_HEADERS = (
-    "STMT",
-    "TABLE",
-    "KEY SHAPE",
-    "KEY SPACE",
-    "RATE/S",
-    "TXN MS",
-    "P(CONFLICT)",
-    "ATTEMPTS",
-    "EXTRA DPU/MO",
-    "EXTRA SHARE",
-)
+def _hot_spots(doc: Mapping[str, Any], *, narrow: bool) -> tuple[list[str], list[list[str]], set[int]]:
+    """The report's hot spots table (:mod:`costmodel.report.sections`); ``!`` marks capped attempts."""
+    table = hot_spots_table(doc)
+    columns = table.shown(narrow=narrow)
+    limit = CELL_CHARS if narrow else None
+    rows = [
+        [
+            one_line(cell, limit) + ("!" if marked(row, column) else "")
+            for column, cell in zip(columns, table.text_cells(row, columns))
+        ]
+        for row in table.rows
+    ]
+    return [c.header for c in columns], rows, {i for i, c in enumerate(columns) if c.numeric}
 
 
 def contention_line(c: Mapping[str, Any]) -> str:
@@ -166,7 +146,7 @@ def render_text(doc: Mapping[str, Any]) -> str:
         out += ["", f"OCC contention ({doc['dsql_as_of']}): {contention_line(c)}"]
         if c["hot_spots"]:
             out.append("Hot spots (! = saturated: attempts capped)")
-            out += _table(_HOT_HEADERS, _hot_rows(c), {3, 4, 5, 6, 7, 8, 9})
+            out += _table(*_hot_spots(doc, narrow=True))
             for h in c["hot_spots"][:5]:
                 out.append(
                     f"  {h['stmt_id']}: {one_line(h['query'], QUERY_CHARS)}  [key space: {h['key_space_basis']}]"
@@ -223,7 +203,8 @@ def render_markdown(doc: Mapping[str, Any]) -> str:
     if c is not None:
         out += ["", "## OCC contention", "", _md(contention_line(c)) + "."]
         if c["hot_spots"]:
-            out += ["", *_md_table(_HOT_HEADERS, _hot_rows(c))]
+            headers, rows, _right = _hot_spots(doc, narrow=False)
+            out += ["", "Attempts marked ! are capped by the retry policy.", "", *_md_table(headers, rows)]
     if doc.get("notes"):
         out += ["", "## Notes", ""] + [f"- {_md(n)}" for n in doc["notes"]]
     return "\n".join(out) + "\n"

@@ -205,12 +205,15 @@ HOT_SPOT_COLUMNS: tuple[Column, ...] = (
     Column("key_shape", "Key shape", Cell.TEXT, wide=True),
     Column("key_space", "Keys", Cell.QTY),
     Column("rate_per_s", "Writes/s", Cell.QTY),
+    Column("txn_ms", "Txn ms", Cell.QTY, wide=True),
     Column("conflict_probability", "P(conflict)", Cell.SHARE),
     Column("attempts", "Attempts", Cell.QTY, wide=True),
     Column("extra_dpu_month", "Extra DPU/month", Cell.QTY),
+    Column("extra_share", "Retry share", Cell.SHARE, wide=True),
     Column("query", "Query", Cell.CODE),
 )
-"""The OCC hot spots table; fleet reports add a leading Cluster column."""
+"""The OCC hot spots table; fleet reports add a leading Cluster column. A saturated spot (attempts
+capped by the retry policy) marks its Attempts cell."""
 CLUSTER_COLUMN = Column("cluster", "Cluster", Cell.TEXT)
 
 
@@ -242,6 +245,10 @@ def findings_table(report: Mapping[str, Any]) -> SectionTable:
 def hot_spots_table(report: Mapping[str, Any]) -> SectionTable:
     """The OCC hot spots of a report, with the Cluster column when any spot names one."""
     contention = section(report, "contention") if "contention" in report else report
-    spots = tuple(s for s in items(contention.get("hot_spots")) if isinstance(s, Mapping))
+    spots = tuple(
+        {**s, MARKED: {"attempts"}} if s.get("saturated") else s
+        for s in items(contention.get("hot_spots"))
+        if isinstance(s, Mapping)
+    )
     with_cluster = any("cluster" in s for s in spots)
     return SectionTable((CLUSTER_COLUMN, *HOT_SPOT_COLUMNS) if with_cluster else HOT_SPOT_COLUMNS, spots)

@@ -9,29 +9,18 @@ import plotly.graph_objects as go
 from dash import Dash, Input, Output, dcc, html
 
 from costmodel.report import figures as report_figures
-from costmodel.report.common import fmt_qty, fmt_usd, is_number, items, option_list
+from costmodel.report import tables
+from costmodel.report.common import fmt_qty, fmt_usd, is_number, option_list
+from costmodel.report.sections import Cell, Column
 from dashboard import figures, ui
 from dashboard.state import UploadCache
 
 PREFIX = "cost"
 LABEL = "Cost"
 
-LINE_ITEM_COLUMNS: tuple[dict[str, Any], ...] = (
-    {"name": "option", "id": "option"},
-    {"name": "component", "id": "component"},
-    {"name": "region", "id": "region"},
-    {"name": "quantity / month", "id": "quantity", "type": "numeric", "format": {"specifier": ",.6~f"}},
-    {"name": "unit", "id": "unit"},
-    {
-        "name": "unit price (USD)",
-        "id": "unit_price_usd",
-        "type": "numeric",
-        "format": {"specifier": "$,.8~f"},
-    },
-    {"name": "USD / month", "id": "monthly_usd", "type": "numeric", "format": {"specifier": "$,.2f"}},
-    {"name": "price confidence", "id": "confidence"},
-    {"name": "note", "id": "note"},
-)
+OPTION_COLUMN = Column("option", "Option", Cell.TEXT)
+LINE_ITEM_COLUMNS: tuple[dict[str, Any], ...] = ui.dash_columns((OPTION_COLUMN, *tables.LINE_ITEM_COLUMNS))
+"""The line items table: the option, then the report's line-item columns (:mod:`costmodel.report.tables`)."""
 DETAIL_FIGURES: tuple[tuple[str, str, str], ...] = (
     (
         "dpu_month_total",
@@ -101,17 +90,14 @@ def layout() -> html.Div:
 
 def line_item_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One table row per line item of every option."""
-    rows = []
-    for option in option_list(report):
-        for item in items(option.get("line_items")):
-            if isinstance(item, Mapping):
-                rows.append(
-                    {
-                        "option": option.get("name"),
-                        **{c["id"]: item.get(c["id"]) for c in LINE_ITEM_COLUMNS[1:]},
-                    }
-                )
-    return rows
+    columns = (OPTION_COLUMN, *tables.LINE_ITEM_COLUMNS)
+    return [
+        row
+        for option in option_list(report)
+        for row in ui.dash_rows(
+            [{"option": option.get("name"), **r} for r in tables.line_items_table(option).rows], columns
+        )
+    ]
 
 
 def _totals(report: Mapping[str, Any]) -> list[html.Div]:

@@ -10,35 +10,17 @@ from dash import Dash, Input, Output, dcc, html
 
 from costmodel.report import figures as report_figures
 from costmodel.report import sections
-from costmodel.report.common import conflict_rate_text, fmt_share, items, section
-from costmodel.report.sections import Cell
+from costmodel.report.common import conflict_rate_text, fmt_share, section
 from dashboard import figures, ui
 from dashboard.state import UploadCache
 
 PREFIX = "readiness"
 LABEL = "Readiness"
 
-SHARE: dict[str, Any] = {"type": "numeric", "format": {"specifier": ".1%"}}
-FINDING_COLUMNS: tuple[dict[str, Any], ...] = tuple(
-    {
-        "name": c.header,
-        "id": c.key,
-        **(SHARE if c.cell is Cell.SHARE else {"type": "numeric"} if c.numeric else {}),
-    }
-    for c in sections.FINDING_COLUMNS
-)
+FINDING_COLUMNS: tuple[dict[str, Any], ...] = ui.dash_columns(sections.FINDING_COLUMNS)
 """The readiness findings table's columns, named once in :mod:`costmodel.report.sections`."""
-HOT_SPOT_COLUMNS: tuple[dict[str, Any], ...] = (
-    {"name": "table", "id": "table"},
-    {"name": "statement", "id": "stmt_id"},
-    {"name": "key shape", "id": "key_shape"},
-    {"name": "rows in reach", "id": "key_space", "type": "numeric", "format": {"specifier": ",.0f"}},
-    {"name": "writes / s (peak)", "id": "rate_per_s", "type": "numeric", "format": {"specifier": ",.2f"}},
-    {"name": "conflict chance", "id": "conflict_probability", **SHARE},
-    {"name": "attempts per commit", "id": "attempts", "type": "numeric", "format": {"specifier": ".2f"}},
-    {"name": "share of DSQL DPU in retries", "id": "extra_share", **SHARE},
-    {"name": "query", "id": "query"},
-)
+HOT_SPOT_COLUMNS: tuple[dict[str, Any], ...] = ui.dash_columns(sections.HOT_SPOT_COLUMNS)
+"""The OCC hot spots table's columns, named once in :mod:`costmodel.report.sections`."""
 
 
 def layout() -> html.Div:
@@ -72,22 +54,13 @@ def layout() -> html.Div:
 def finding_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One table row per readiness finding, blockers first (the columns of the report's findings table)."""
     table = sections.findings_table(report)
-    return [
-        {
-            c.key: (sections.plain(row.get(c.key), c.cell) if c.cell is Cell.TEXT else row.get(c.key))
-            for c in table.columns
-        }
-        for row in table.rows
-    ]
+    return ui.dash_rows(table.rows, sections.FINDING_COLUMNS)
 
 
 def hot_spot_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """One table row per OCC hot spot."""
-    return [
-        {c["id"]: s.get(c["id"]) for c in HOT_SPOT_COLUMNS}
-        for s in items(section(report, "contention").get("hot_spots"))
-        if isinstance(s, Mapping)
-    ]
+    """One table row per OCC hot spot (the columns of the report's hot spots table)."""
+    table = sections.hot_spots_table(report)
+    return ui.dash_rows(table.rows, sections.HOT_SPOT_COLUMNS)
 
 
 def _verdict(report: Mapping[str, Any]) -> list[Any]:
