@@ -37,7 +37,6 @@ from costmodel.report.common import (
     assumption_value,
     cheapest_total,
     check_report,
-    component_totals,
     components,
     conflict_rate_text,
     crossover_lines,
@@ -63,8 +62,9 @@ from costmodel.report.common import (
 )
 from costmodel.report.decisionview import has_decision
 from costmodel.report.fleetview import show_databases
-from costmodel.report.sections import Cell, findings_table
+from costmodel.report.sections import MONEY_CELLS, Cell, SectionTable, findings_table, hot_spots_table, plain
 from costmodel.report.summary import driver_line, first_screen, option_line
+from costmodel.report.tables import assumptions_table, components_table, drivers_table, line_items_table
 from costmodel.report.textdecision import decision_section
 from costmodel.report.textfleet import clusters_section, databases_section
 from costmodel.report.textparts import (
@@ -72,7 +72,9 @@ from costmodel.report.textparts import (
     NARROW,
     RISK_STYLE,
     UNCONFIRMED_MARK,
+    add_columns,
     bullets,
+    cell_text,
     heading,
     lit,
     money,
@@ -94,6 +96,24 @@ ASSUMPTION_TABLE_WIDTH = 130
 """Assumptions are a table from this width on (key, value, unit, source and a readable meaning
 column need it), records below."""
 
+STATEMENT_KEYS = ("stmt_id", "query")
+"""Statement id and query: one last column in the terminal, the id above its one-line query."""
+HOT_SPOT_LAYOUT: dict[str, dict[str, Any]] = {
+    "cluster": {"overflow": "fold", "max_width": 16},
+    "table": {"overflow": "fold", "max_width": 20},
+    "key_space": {"no_wrap": True},
+    "rate_per_s": {"no_wrap": True},
+    "conflict_probability": {"no_wrap": True},
+    "extra_dpu_month": {"no_wrap": True},
+}
+ASSUMPTION_LAYOUT: dict[str, dict[str, Any]] = {
+    "key": {"overflow": "fold", "max_width": 36},
+    "value": {"overflow": "fold", "max_width": 18},
+    "unit": {"overflow": "fold", "max_width": 20},
+    "source": {"overflow": "fold", "max_width": 20},
+    "description": {"overflow": "fold", "ratio": 1, "min_width": 30},
+}
+ASSUMPTION_STYLE = {"source": "cyan", "description": "dim"}
 SEVERITY_STYLE = {"blocker": "bold red", "warning": "yellow", "info": "cyan"}
 READINESS_STYLE = {"ready": "bold green", "changes needed": "bold yellow", "blocked": "bold red"}
 
@@ -242,9 +262,9 @@ def _side_by_side(report: Mapping[str, Any], width: int) -> RenderableType:
         style = "bold green" if option.get("name") == recommended else "bold"
         header = wrap_name(display_text(option.get("name")), column_width)
         table.add_column(Text(header, style=style), justify="right", overflow="fold")
-    totals = [component_totals(o) for o in options]
-    for component in components(report):
-        table.add_row(lit(component), *(money(t[component]) if component in t else Text("—") for t in totals))
+    names = [str(o.get("name")) for o in options]
+    for row in components_table(report).rows:
+        table.add_row(lit(row["component"]), *(money(row[n]) if n in row else Text("—") for n in names))
     table.add_section()
     table.add_row(
         Text("Total / month", style="bold"),
@@ -289,33 +309,48 @@ def _option_titles(options: list[Mapping[str, Any]]) -> Text:
     return titles
 
 
-def _figures_width(line_items: list[Mapping[str, Any]]) -> int:
-    """Width the line-item columns before the note need, separators included."""
+def _figures_width(table: SectionTable) -> int:
+    """Width the line-item columns before the note need, separators included (an amount may carry ``*``)."""
     widths = [
-        max([len(header), *(len(fn(i)) for i in line_items)])
-        for header, fn in (
-            ("Component", lambda i: display_text(i.get("component"))),
-            ("Region", lambda i: display_text(i.get("region"))),
-            ("Quantity", lambda i: fmt_qty(i.get("quantity"))),
-            ("Unit", lambda i: display_text(i.get("unit"))),
-            ("Unit price", lambda i: fmt_price(i.get("unit_price_usd"))),
-            ("Monthly", lambda i: fmt_usd(i.get("monthly_usd")) + UNCONFIRMED_MARK),
+        max(
+            [
+                len(c.header),
+                *(
+                    len(display_text(plain(r.get(c.key), c.cell))) + (c.cell in MONEY_CELLS)
+                    for r in table.rows
+                ),
+            ]
         )
+        for c in table.columns[: [c.key for c in table.columns].index("confidence")]
     ]
     return sum(widths) + 3 * len(widths) + 3
+
+
+LINE_ITEM_LAYOUT: dict[str, dict[str, Any]] = {
+    "component": {"overflow": "fold"},
+    "region": {"overflow": "fold"},
+    "quantity": {"overflow": "fold"},
+    "unit": {"overflow": "fold"},
+    "unit_price_usd": {"no_wrap": True},
+    "monthly_usd": {"no_wrap": True},
+    "price_ref": {"no_wrap": True},
+}
+"""How the terminal lays out the line-item columns (the note's layout depends on the width)."""
 
 
 def _line_items(option: Mapping[str, Any], width: int) -> RenderableType:
     title = Text(f"\nLine items — {display_text(option.get('name'))}", style="bold underline")
     title.append(f"  {fmt_usd(option.get('total_monthly_usd'), 2)}/month", style="bold")
-    line_items = [i for i in items(option.get("line_items")) if isinstance(i, Mapping)]
+    spec = line_items_table(option)
     narrow = width < NARROW
     # Notes get their own column only when it can be NOTE_MIN_WIDTH wide next to the figures, and the
-    # price reference only when it then fits whole; otherwise notes become footnotes.
-    spare = width - _figures_width(line_items)
-    longest_ref = max((len(display_text(i.get("price_ref"))) for i in line_items), default=0)
+    # price reference only when it then fits whole; otherwise notes become footnotes. The confidence
+    # of an unconfirmed price leads its note.
+    spare = width - _figures_width(spec)
+    longest_ref = max((len(display_text(r.get("price_ref"))) for r in spec.rows), default=0)
     inline = not narrow and spare >= NOTE_MIN_WIDTH
     show_ref = inline and spare - NOTE_MIN_WIDTH - 3 >= longest_ref
+    columns = [c for c in spec.columns if c.key != "confidence" and (show_ref or c.key != "price_ref")]
     footnotes = Table.grid(padding=(0, 1))
     footnotes.add_column(justify="right", no_wrap=True, style="dim")
     footnotes.add_column(overflow="fold")
@@ -323,51 +358,29 @@ def _line_items(option: Mapping[str, Any], width: int) -> RenderableType:
         body = records()
     else:
         body = simple_table(expand=inline)
-        for name, justify in (
-            ("Component", "left"),
-            ("Region", "left"),
-            ("Quantity", "right"),
-            ("Unit", "left"),
-        ):
-            body.add_column(name, justify=justify, overflow="fold")  # type: ignore[arg-type]
-        body.add_column("Unit price", justify="right", no_wrap=True)
-        body.add_column("Monthly", justify="right", no_wrap=True)
-        body.add_column("Note", overflow="fold", ratio=1 if inline else None, no_wrap=not inline)
-        if show_ref:
-            body.add_column("Price reference", no_wrap=True)
-    for item in line_items:
-        unconfirmed = is_unconfirmed(item)
+        note_layout = {"overflow": "fold", "ratio": 1 if inline else None, "no_wrap": not inline}
+        add_columns(body, columns, {**LINE_ITEM_LAYOUT, "note": note_layout})
+    for row in spec.rows:
+        unconfirmed = is_unconfirmed(row)
         note_style = "magenta" if unconfirmed else "dim"
-        note = display_text(item.get("note") or "")
+        note = display_text(row.get("note") or "")
         if unconfirmed:
-            note = f"{UNCONFIRMED_MARK}{display_text(item.get('confidence'))}" + (f"; {note}" if note else "")
+            note = f"{UNCONFIRMED_MARK}{display_text(row.get('confidence'))}" + (f"; {note}" if note else "")
         marker = ""
         if note and not inline:
             marker = f"[{footnotes.row_count + 1}]"
             footnotes.add_row(marker, Text(note, style=note_style))
         if narrow:
-            line = Text(display_text(item.get("component")), style="bold")
-            line.append(f" · {display_text(item.get('region'))}  ")
-            line.append_text(money(item.get("monthly_usd"), unconfirmed))
-            line.append(
-                f"\n{fmt_qty(item.get('quantity'))} {lit(item.get('unit')).plain}"
-                f" × {fmt_price(item.get('unit_price_usd'))} {marker}".rstrip(),
-                style="dim",
-            )
-            body.add_row("", line)
+            body.add_row("", _line_item_record(row, marker))
             continue
-        cells = [
-            lit(item.get("component")),
-            lit(item.get("region")),
-            Text(fmt_qty(item.get("quantity"))),
-            lit(item.get("unit")),
-            Text(fmt_price(item.get("unit_price_usd"))),
-            money(item.get("monthly_usd"), unconfirmed),
-            Text(note if inline else marker, style=note_style),
-        ]
-        if show_ref:
-            cells.append(lit(item.get("price_ref"), "dim"))
-        body.add_row(*cells)
+        body.add_row(
+            *(
+                Text(note if inline else marker, style=note_style)
+                if c.key == "note"
+                else cell_text(row, c, "dim" if c.key == "price_ref" else "")
+                for c in columns
+            )
+        )
     parts: list[RenderableType] = [title, body]
     if footnotes.row_count:
         parts.append(footnotes)
@@ -376,11 +389,22 @@ def _line_items(option: Mapping[str, Any], width: int) -> RenderableType:
     return Group(*parts)
 
 
+def _line_item_record(item: Mapping[str, Any], marker: str) -> Text:
+    """A line item in two lines (narrow terminals): component, region and amount; then the arithmetic."""
+    line = Text(display_text(item.get("component")), style="bold")
+    line.append(f" · {display_text(item.get('region'))}  ")
+    line.append_text(money(item.get("monthly_usd"), is_unconfirmed(item)))
+    line.append(
+        f"\n{fmt_qty(item.get('quantity'))} {lit(item.get('unit')).plain}"
+        f" × {fmt_price(item.get('unit_price_usd'))} {marker}".rstrip(),
+        style="dim",
+    )
+    return line
+
+
 def _top_statements(option: Mapping[str, Any], top: list[Mapping[str, Any]], narrow: bool) -> RenderableType:
     """Top drivers: figures first; the statement id above its one-line query gets the remaining width."""
     title = Text(f"\nTop cost drivers — {display_text(option.get('name'))}", style="bold underline")
-    has_dpu = any(is_number(s.get("dpu_per_call")) for s in top)
-    has_clusters = any(is_number(s.get("clusters")) for s in top)
     if narrow:
         grid = records()
         for rank, stmt in enumerate(top, start=1):
@@ -393,30 +417,22 @@ def _top_statements(option: Mapping[str, Any], top: list[Mapping[str, Any]], nar
             grid.add_row(f"{rank}.", line)
             grid.add_row("", _id_and_query(stmt.get("stmt_id"), stmt.get("query")))
         return Group(title, _cut_queries(grid))
+    spec = drivers_table(option, TOP_N)
+    return Group(title, _statement_table(spec, {c.key: {"no_wrap": True} for c in spec.columns}))
+
+
+def _statement_table(spec: SectionTable, layout: Mapping[str, Mapping[str, Any]]) -> Table:
+    """A table of statements: the figures (narrow columns), then the statement id above its one-line
+    query in the remaining width."""
+    columns = [c for c in spec.shown(narrow=True) if c.key not in STATEMENT_KEYS]
     table = simple_table(expand=True)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Calls/month", justify="right", no_wrap=True)
-    table.add_column("Monthly", justify="right", no_wrap=True)
-    table.add_column("Share", justify="right", no_wrap=True)
-    if has_dpu:
-        table.add_column("DPU/call", justify="right", no_wrap=True)
-    if has_clusters:
-        table.add_column("Clusters", justify="right", no_wrap=True)
+    add_columns(table, columns, layout)
     table.add_column("Statement / query", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
-    for rank, stmt in enumerate(top, start=1):
-        cells = [
-            Text(str(rank)),
-            Text(fmt_qty(stmt.get("calls_month"))),
-            money(stmt.get("monthly_usd")),
-            Text(fmt_share(stmt.get("share"))),
-        ]
-        if has_dpu:
-            cells.append(Text(fmt_qty(stmt.get("dpu_per_call"))))
-        if has_clusters:
-            cells.append(Text(fmt_qty(stmt.get("clusters"))))
-        cells.append(_id_and_query(stmt.get("stmt_id"), stmt.get("query")))
-        table.add_row(*cells)
-    return Group(title, table)
+    for row in spec.rows:
+        table.add_row(
+            *(cell_text(row, c) for c in columns), _id_and_query(row.get("stmt_id"), row.get("query"))
+        )
+    return table
 
 
 def _cut_queries(grid: Table) -> Table:
@@ -505,26 +521,7 @@ def _contention(report: Mapping[str, Any], narrow: bool) -> RenderableType:
             grid.add_row("", line)
             grid.add_row("", _id_and_query(spot.get("stmt_id"), spot.get("query")))
         return Group(title, _cut_queries(grid))
-    table = simple_table(expand=True)
-    if with_cluster:
-        table.add_column("Cluster", overflow="fold", max_width=16)
-    table.add_column("Table", overflow="fold", max_width=20)
-    table.add_column("Keys", justify="right", no_wrap=True)
-    table.add_column("Writes/s", justify="right", no_wrap=True)
-    table.add_column("P(conflict)", justify="right", no_wrap=True)
-    table.add_column("Extra DPU/month", justify="right", no_wrap=True)
-    table.add_column("Statement / query", no_wrap=True, overflow="ellipsis", ratio=1, min_width=12)
-    for spot, _ in figures:
-        table.add_row(
-            *([lit(spot.get("cluster") or "—")] if with_cluster else []),
-            lit(spot.get("table")),
-            Text(fmt_qty(spot.get("key_space"))),
-            Text(fmt_qty(spot.get("rate_per_s"))),
-            Text(fmt_share(spot.get("conflict_probability"))),
-            Text(fmt_qty(spot.get("extra_dpu_month"))),
-            _id_and_query(spot.get("stmt_id"), spot.get("query")),
-        )
-    return Group(title, table)
+    return Group(title, _statement_table(hot_spots_table(report), HOT_SPOT_LAYOUT))
 
 
 def _break_even(report: Mapping[str, Any]) -> RenderableType:
@@ -565,20 +562,11 @@ def _assumptions(report: Mapping[str, Any], as_records: bool) -> RenderableType:
             grid.add_row("", line)
         parts.append(grid)
         return Group(*parts)
+    spec = assumptions_table(report)
     table = simple_table(expand=True)
-    table.add_column("Key", overflow="fold", max_width=36)
-    table.add_column("Value", justify="right", overflow="fold", max_width=18)
-    table.add_column("Unit", overflow="fold", max_width=20)
-    table.add_column("Source", overflow="fold", max_width=20)
-    table.add_column("Meaning", overflow="fold", ratio=1, min_width=30)
-    for row in rows:
-        table.add_row(
-            lit(row.get("key")),
-            lit(assumption_value(row.get("value"))),
-            lit(row.get("unit")),
-            lit(row.get("source"), "cyan"),
-            lit(row.get("description"), "dim"),
-        )
+    add_columns(table, spec.columns, ASSUMPTION_LAYOUT)
+    for row in spec.rows:
+        table.add_row(*(cell_text(row, c, ASSUMPTION_STYLE.get(c.key, "")) for c in spec.columns))
     parts.append(table)
     return Group(*parts)
 

@@ -9,6 +9,7 @@ the single-cluster ones to keep each module small.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich import box
@@ -16,6 +17,7 @@ from rich.table import Table
 from rich.text import Text
 
 from costmodel.report.common import display_text, fmt_usd, is_number, one_line
+from costmodel.report.sections import MONEY_CELLS, Cell, Column, marked, plain
 
 NARROW = 80
 """Below this width, sections are records instead of tables."""
@@ -80,3 +82,21 @@ def wrap_name(name: str, width: int) -> str:
             current += part
     lines.append(current)
     return "\n".join(lines)
+
+
+def cell_text(row: Mapping[str, Any], column: Column, style: str = "") -> Text:
+    """A section-table cell for the terminal: money with its unconfirmed mark, the rest as every format
+    writes it (:func:`costmodel.report.sections.plain`)."""
+    value = row.get(column.key)
+    if column.cell in MONEY_CELLS:
+        return money(value, marked(row, column), 2 if column.cell is Cell.USD2 else None, style)
+    return lit(plain(value, column.cell, column.empty), style)
+
+
+def add_columns(table: Table, columns: Sequence[Column], layout: Mapping[str, Mapping[str, Any]]) -> None:
+    """A section table's columns on a rich table: its headers, figures right-aligned, and the terminal's
+    own layout per column key (``overflow``, ``max_width``, ``ratio`` …)."""
+    for column in columns:
+        table.add_column(
+            column.header, justify="right" if column.numeric else "left", **layout.get(column.key, {})
+        )
