@@ -120,6 +120,13 @@ class Column:
     """Shown for a missing value."""
     optional: bool = False
     """Left out of a table when no row has a value for it (DPU/call for an option without DPUs)."""
+    short: str = ""
+    """A shorter header for narrow layouts (the terminal), when the header would widen the column."""
+
+    @property
+    def narrow_header(self) -> str:
+        """The header where room is short."""
+        return self.short or self.header
 
     @property
     def numeric(self) -> bool:

@@ -123,7 +123,7 @@ RANGE_COLUMNS: tuple[Column, ...] = (
 DATABASE_COLUMNS: tuple[Column, ...] = (
     Column("cluster", "Cluster", Cell.TEXT, optional=True),
     Column("database", "Database", Cell.TEXT),
-    Column("statements", "Statements", Cell.QTY),
+    Column("statements", "Statements", Cell.QTY, short="Stmts"),
     Column("calls_month", "Calls/month", Cell.QTY),
     Column("dsql_monthly_usd", "DSQL", Cell.USD2, unit="USD/month"),
     Column("sv2_monthly_usd", "Serverless v2", Cell.USD2, unit="USD/month"),
@@ -133,11 +133,11 @@ DATABASE_COLUMNS: tuple[Column, ...] = (
 CLUSTER_COLUMNS_BEFORE: tuple[Column, ...] = (
     Column("name", "Cluster", Cell.TEXT),
     Column("window", "Window", Cell.TEXT),
-    Column("statements", "Statements", Cell.QTY),
+    Column("statements", "Statements", Cell.QTY, short="Stmts"),
 )
 """Fleet clusters table before the option columns (one money column per option)."""
 CLUSTER_COLUMNS_AFTER: tuple[Column, ...] = (
-    Column("alone", "Cheapest alone", Cell.TEXT),
+    Column("alone", "Cheapest alone", Cell.TEXT, short="Cheapest\nalone"),
     Column("risk", "OCC risk", Cell.TEXT),
 )
 """Fleet clusters table after the option columns."""

@@ -35,19 +35,20 @@ from costmodel.report.fleetview import (
     cluster_risk,
     cluster_weight,
     database_note,
-    database_rows,
-    database_weight,
     fleet_option_names,
     fleet_summary,
     fleet_total_note,
     largest,
 )
+from costmodel.report.tables import CLUSTER_COLUMNS_AFTER, CLUSTER_COLUMNS_BEFORE, databases_table
 from costmodel.report.textparts import (
     MONEY_WIDTH,
     NARROW,
     RISK_STYLE,
     UNCONFIRMED_MARK,
+    add_columns,
     bullets,
+    cell_text,
     heading,
     lit,
     money,
@@ -65,6 +66,25 @@ CHEAPEST_ALONE_WIDTH = 14
 fit (``serverless-v2-`` / ``io-optimized``: two lines)."""
 
 
+CLUSTER_LAYOUT: dict[str, dict[str, Any]] = {
+    "name": {"overflow": "fold", "max_width": CLUSTER_NAME_WIDTH},
+    "window": {"no_wrap": True},
+    "statements": {"no_wrap": True},
+    "alone": {"no_wrap": True},
+    "risk": {"no_wrap": True},
+}
+"""How the terminal lays out the clusters table's fixed columns (option columns follow the width)."""
+DATABASE_LAYOUT: dict[str, dict[str, Any]] = {
+    "cluster": {"overflow": "fold", "max_width": CLUSTER_NAME_WIDTH},
+    "database": {"overflow": "fold", "max_width": CLUSTER_NAME_WIDTH},
+    "statements": {"no_wrap": True},
+    "calls_month": {"no_wrap": True},
+    "dsql_monthly_usd": {"no_wrap": True},
+    "sv2_monthly_usd": {"no_wrap": True},
+}
+"""How the terminal lays out the databases table's columns."""
+
+
 def _window_cell(cluster: Mapping[str, Any], with_source: bool) -> str:
     """The window length; its source below it when the clusters' windows come from different sources
     (otherwise the summary line names the one source)."""
@@ -75,71 +95,16 @@ def _window_cell(cluster: Mapping[str, Any], with_source: bool) -> str:
 def clusters_section(report: Mapping[str, Any], width: int) -> RenderableType:
     """Clusters as rows: window, statements, each option's total for that cluster alone, the option
     it would pick alone and its OCC risk; a Fleet row with the fleet totals. Records when narrow."""
-    clusters = fleet_clusters(report)
-    shown, hidden = largest(clusters, MAX_ROWS, cluster_weight(report))
+    shown, hidden = largest(fleet_clusters(report), MAX_ROWS, cluster_weight(report))
     names = fleet_option_names(report)
     marked = {str(o.get("name")) for o in option_list(report) if option_has_unconfirmed(o)}
-    by_name = {str(o.get("name")): o for o in option_list(report)}
-    verdict = section(report, "verdict")
-    contention = section(report, "contention")
-    fleet = section(report, "fleet")
-    mixed = len({str(c.get("window_source")) for c in clusters}) > 1
-    parts: list[RenderableType] = [
-        heading("Clusters (USD per month)"),
-        lit(fleet_summary(report), "dim"),
-    ]
-    fleet_risk = cluster_risk(contention)
-    rows = [
-        (
-            display_text(c.get("name")),
-            _window_cell(c, mixed),
-            fmt_qty(c.get("statements")),
-            [section(c, "totals").get(n) for n in names],
-            display_text(cheapest_alone(c) or "—"),
-            cluster_risk(c),
-            str(c.get("risk") or ""),
-        )
-        for c in shown
-    ]
-    fleet_row = (
-        "Fleet",
-        "",
-        fmt_qty(fleet.get("statement_rows")),
-        [by_name[n].get("total_monthly_usd") if n in by_name else None for n in names],
-        display_text(verdict.get("cheapest") or "—"),
-        fleet_risk if contention else "—",
-        str(contention.get("risk") or ""),
-    )
+    rows, fleet_row = _cluster_rows(report, shown, names)
+    parts: list[RenderableType] = [heading("Clusters (USD per month)"), lit(fleet_summary(report), "dim")]
     layout = _cluster_layout([*rows, fleet_row], names, width)
     if layout is None:
         parts.append(_cluster_records(rows, fleet_row, names, marked))
     else:
-        option_width, alone_width, split_risk = layout
-        table = simple_table()
-        table.add_column("Cluster", overflow="fold", max_width=CLUSTER_NAME_WIDTH)
-        table.add_column("Window", no_wrap=True)
-        table.add_column("Stmts", justify="right", no_wrap=True)
-        for name in names:
-            header = wrap_name(display_text(name), option_width)
-            table.add_column(Text(header, style="bold"), justify="right", no_wrap=True)
-        table.add_column("Cheapest\nalone", no_wrap=True)
-        table.add_column("OCC risk", no_wrap=True)
-        for index, (name, window, stmts, totals, alone, risk, level) in enumerate([*rows, fleet_row]):
-            if index == len(rows):
-                table.add_section()
-            style = "bold" if index == len(rows) else ""
-            table.add_row(
-                lit(name, style),
-                Text(window, style="dim"),
-                Text(stmts, style=style),
-                *(
-                    money(v, n in marked, 2, "bold green" if n == alone else style)
-                    for n, v in zip(names, totals, strict=True)
-                ),
-                lit(wrap_name(alone, alone_width), style),
-                Text(risk.replace(" ", "\n", 1) if split_risk else risk, style=RISK_STYLE.get(level, "")),
-            )
-        parts.append(table)
+        parts.append(_cluster_table(rows, fleet_row, names, marked, layout))
     notes = []
     if hidden:
         notes.append(
@@ -154,9 +119,75 @@ def clusters_section(report: Mapping[str, Any], width: int) -> RenderableType:
     return Group(*parts)
 
 
-def _cluster_layout(
-    rows: list[tuple[Any, ...]], names: list[str], width: int
-) -> tuple[int, int, bool] | None:
+ClusterRow = tuple[str, str, str, list[Any], str, str, str]
+"""(name, window, statements, totals by option, cheapest alone, risk text, risk level)."""
+
+
+def _cluster_rows(
+    report: Mapping[str, Any], shown: list[Mapping[str, Any]], names: list[str]
+) -> tuple[list[ClusterRow], ClusterRow]:
+    """The cells of each shown cluster and of the Fleet row (the fleet totals and risk)."""
+    mixed = len({str(c.get("window_source")) for c in fleet_clusters(report)}) > 1
+    by_name = {str(o.get("name")): o for o in option_list(report)}
+    contention = section(report, "contention")
+    rows: list[ClusterRow] = [
+        (
+            display_text(c.get("name")),
+            _window_cell(c, mixed),
+            fmt_qty(c.get("statements")),
+            [section(c, "totals").get(n) for n in names],
+            display_text(cheapest_alone(c) or "—"),
+            cluster_risk(c),
+            str(c.get("risk") or ""),
+        )
+        for c in shown
+    ]
+    fleet_row: ClusterRow = (
+        "Fleet",
+        "",
+        fmt_qty(section(report, "fleet").get("statement_rows")),
+        [by_name[n].get("total_monthly_usd") if n in by_name else None for n in names],
+        display_text(section(report, "verdict").get("cheapest") or "—"),
+        cluster_risk(contention) if contention else "—",
+        str(contention.get("risk") or ""),
+    )
+    return rows, fleet_row
+
+
+def _cluster_table(
+    rows: list[ClusterRow],
+    fleet_row: ClusterRow,
+    names: list[str],
+    marked: set[str],
+    layout: tuple[int, int, bool],
+) -> Table:
+    """The clusters table (columns of :mod:`costmodel.report.tables`, short headers), the Fleet row last."""
+    option_width, alone_width, split_risk = layout
+    table = simple_table()
+    add_columns(table, CLUSTER_COLUMNS_BEFORE, CLUSTER_LAYOUT, narrow=True)
+    for name in names:
+        header = wrap_name(display_text(name), option_width)
+        table.add_column(Text(header, style="bold"), justify="right", no_wrap=True)
+    add_columns(table, CLUSTER_COLUMNS_AFTER, CLUSTER_LAYOUT, narrow=True)
+    for index, (name, window, stmts, totals, alone, risk, level) in enumerate([*rows, fleet_row]):
+        if index == len(rows):
+            table.add_section()
+        style = "bold" if index == len(rows) else ""
+        table.add_row(
+            lit(name, style),
+            Text(window, style="dim"),
+            Text(stmts, style=style),
+            *(
+                money(v, n in marked, 2, "bold green" if n == alone else style)
+                for n, v in zip(names, totals, strict=True)
+            ),
+            lit(wrap_name(alone, alone_width), style),
+            Text(risk.replace(" ", "\n", 1) if split_risk else risk, style=RISK_STYLE.get(level, "")),
+        )
+    return table
+
+
+def _cluster_layout(rows: list[ClusterRow], names: list[str], width: int) -> tuple[int, int, bool] | None:
     """Widths (option column, cheapest-alone column) and whether the risk takes two lines, so the
     clusters table fits into ``width``; None when it cannot (then clusters are records). Option
     headers and cheapest-alone names break after hyphens, never inside a word; rows grow to two
@@ -190,7 +221,7 @@ def _cluster_layout(
 
 
 def _cluster_records(
-    rows: list[tuple[Any, ...]], fleet_row: tuple[Any, ...], names: list[str], marked: set[str]
+    rows: list[ClusterRow], fleet_row: ClusterRow, names: list[str], marked: set[str]
 ) -> Table:
     """Narrow terminals: per cluster (and for the fleet) a line of facts, then one line per option
     with the cheapest one for the cluster alone pointed out."""
@@ -213,8 +244,9 @@ def _cluster_records(
 
 def databases_section(report: Mapping[str, Any], width: int) -> RenderableType:
     """Monthly cost per database (DSQL and the weighed Serverless v2 option, allocated by statement)."""
-    rows, hidden = largest(database_rows(report), MAX_ROWS, database_weight)
-    with_cluster = any(r.get("cluster") is not None for r in rows)
+    spec, hidden = databases_table(report, MAX_ROWS)
+    rows = spec.rows
+    with_cluster = any(c.key == "cluster" for c in spec.columns)
     parts: list[RenderableType] = [heading("Databases (USD per month)")]
     if width < NARROW:
         grid = Table.grid(padding=(0, 1), expand=True)
@@ -236,23 +268,9 @@ def databases_section(report: Mapping[str, Any], width: int) -> RenderableType:
         parts.append(grid)
     else:
         table = simple_table()
-        if with_cluster:
-            table.add_column("Cluster", overflow="fold", max_width=CLUSTER_NAME_WIDTH)
-        table.add_column("Database", overflow="fold", max_width=CLUSTER_NAME_WIDTH)
-        table.add_column("Stmts", justify="right", no_wrap=True)
-        table.add_column("Calls/month", justify="right", no_wrap=True)
-        table.add_column("DSQL", justify="right", no_wrap=True)
-        table.add_column("Serverless v2", justify="right", no_wrap=True)
-        for row in rows:
-            cells = [lit(row.get("cluster") or "—")] if with_cluster else []
-            cells += [
-                lit(row.get("database") or "—", "bold"),
-                Text(fmt_qty(row.get("statements"))),
-                Text(fmt_qty(row.get("calls_month"))),
-                money(row.get("dsql_monthly_usd"), places=2),
-                money(row.get("sv2_monthly_usd"), places=2),
-            ]
-            table.add_row(*cells)
+        add_columns(table, spec.columns, DATABASE_LAYOUT, narrow=True)
+        for row in spec.rows:
+            table.add_row(*(cell_text(row, c, "bold" if c.key == "database" else "") for c in spec.columns))
         parts.append(table)
     notes = [database_note(report)]
     if hidden:

@@ -93,10 +93,11 @@ def cell_text(row: Mapping[str, Any], column: Column, style: str = "") -> Text:
     return lit(plain(value, column.cell, column.empty), style)
 
 
-def add_columns(table: Table, columns: Sequence[Column], layout: Mapping[str, Mapping[str, Any]]) -> None:
-    """A section table's columns on a rich table: its headers, figures right-aligned, and the terminal's
-    own layout per column key (``overflow``, ``max_width``, ``ratio`` …)."""
+def add_columns(
+    table: Table, columns: Sequence[Column], layout: Mapping[str, Mapping[str, Any]], *, narrow: bool = False
+) -> None:
+    """A section table's columns on a rich table: its headers (the short ones when ``narrow``), figures
+    right-aligned, and the terminal's own layout per column key (``overflow``, ``max_width`` …)."""
     for column in columns:
-        table.add_column(
-            column.header, justify="right" if column.numeric else "left", **layout.get(column.key, {})
-        )
+        header = column.narrow_header if narrow else column.header
+        table.add_column(header, justify="right" if column.numeric else "left", **layout.get(column.key, {}))
