@@ -164,6 +164,29 @@ DECISION_TABLE_COLUMNS: tuple[Column, ...] = tuple(
 )
 """The walked decision tree, its outcome and where each option keeps data (``decision.csv`` rows)."""
 
+STATEMENT_COLUMNS: tuple[Column, ...] = (
+    Column("stmt_id", "Statement", Cell.ID),
+    Column("query", "Query", Cell.CODE),
+    Column("database", "Database", Cell.TEXT),
+    Column("kind", "Kind", Cell.TEXT),
+    Column("is_write", "Write", Cell.TEXT),
+    Column("key_shape", "Key shape", Cell.TEXT, wide=True),
+    Column("tables_read", "Tables read", Cell.TEXT, wide=True),
+    Column("tables_written", "Tables written", Cell.TEXT, wide=True),
+    Column("calls_month", "Calls/month", Cell.COUNT),
+    Column("mean_exec_ms", "ms/call", Cell.QTY, unit="ms"),
+    Column("rows_per_call", "Rows/call", Cell.QTY),
+    Column("dsql_dpu_per_call", "DPU/call", Cell.QTY),
+    Column("dsql_usd_per_call", "DSQL $/call", Cell.PRICE, unit="USD"),
+    Column("dsql_monthly_usd", "DSQL $/month", Cell.USD2, unit="USD/month"),
+    Column("sv2_usd_per_call", "SV2 $/call", Cell.PRICE, unit="USD", wide=True),
+    Column("sv2_monthly_usd", "SV2 $/month", Cell.USD2, unit="USD/month"),
+    Column("conflict_probability", "P(conflict)", Cell.SHARE),
+    Column("findings", "Findings", Cell.TEXT),
+)
+"""Every statement with its profile and its cost per call and per month (the dashboard's Statements
+page; ``statements.csv`` carries every column under its machine name)."""
+
 WARNING_COLUMNS: tuple[Column, ...] = (Column("warning", "Warning", Cell.TEXT),)
 """Every warning a reader must see (:func:`costmodel.report.common.warning_lines`)."""
 

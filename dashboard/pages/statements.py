@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from dash import Dash, Input, Output, html
 
+from costmodel.report import tables
 from dashboard import ui
 from dashboard.state import UploadCache
 
@@ -23,27 +24,8 @@ PREFIX = "statements"
 LABEL = "Statements"
 PAGE_SIZE = 25
 
-NUMBER = {"type": "numeric"}
-COLUMNS: tuple[dict[str, Any], ...] = (
-    {"name": "statement", "id": "stmt_id"},
-    {"name": "query", "id": "query"},
-    {"name": "database", "id": "database"},
-    {"name": "kind", "id": "kind"},
-    {"name": "write", "id": "is_write"},
-    {"name": "key shape", "id": "key_shape"},
-    {"name": "tables read", "id": "tables_read"},
-    {"name": "tables written", "id": "tables_written"},
-    {"name": "calls / month", "id": "calls_month", **NUMBER, "format": {"specifier": ",.0f"}},
-    {"name": "ms / call", "id": "mean_exec_ms", **NUMBER, "format": {"specifier": ",.3~f"}},
-    {"name": "rows / call", "id": "rows_per_call", **NUMBER, "format": {"specifier": ",.2~f"}},
-    {"name": "DPU / call", "id": "dsql_dpu_per_call", **NUMBER, "format": {"specifier": ",.5~f"}},
-    {"name": "DSQL $ / call", "id": "dsql_usd_per_call", **NUMBER, "format": {"specifier": "$,.8~f"}},
-    {"name": "DSQL $ / month", "id": "dsql_monthly_usd", **NUMBER, "format": {"specifier": "$,.2f"}},
-    {"name": "SV2 $ / call", "id": "sv2_usd_per_call", **NUMBER, "format": {"specifier": "$,.8~f"}},
-    {"name": "SV2 $ / month", "id": "sv2_monthly_usd", **NUMBER, "format": {"specifier": "$,.2f"}},
-    {"name": "conflict chance", "id": "conflict_probability", **NUMBER, "format": {"specifier": ".2%"}},
-    {"name": "findings", "id": "findings"},
-)
+COLUMNS: tuple[dict[str, Any], ...] = ui.dash_columns(tables.STATEMENT_COLUMNS)
+"""The Statements table's columns, named once in :mod:`costmodel.report.tables`."""
 COLUMN_IDS = frozenset(c["id"] for c in COLUMNS)
 NUMERIC_IDS = frozenset(c["id"] for c in COLUMNS if c.get("type") == "numeric")
 DEFAULT_SORT = [{"column_id": "dsql_monthly_usd", "direction": "desc"}]
