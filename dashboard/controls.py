@@ -226,172 +226,205 @@ def _field(label: str, control: Any, explanation: str) -> html.Div:
 def layout(scenario: Scenario, catalog: PriceCatalog) -> html.Div:
     """The panel showing ``scenario``; region lists come from the price catalog."""
     values = ControlValues.of(scenario)
-    every, dsql, sv2 = _region_options(catalog)
-    descriptions = preset_descriptions()
-    preset = scenario.name if scenario.name in descriptions and scenario.source.startswith("preset") else None
     return html.Div(
         [
-            html.H3("Scenario"),
-            _field(
-                "Preset",
-                dcc.Dropdown(
-                    id=f"{PREFIX}-preset",
-                    options=[
-                        {"label": n, "value": n, "title": descriptions.get(n, "")} for n in list_presets()
-                    ],
-                    value=preset,
-                    clearable=False,
-                    placeholder="custom",
-                ),
-                "A starting point; the controls below adjust it.",
-            ),
-            dcc.Upload(
-                html.Div(["Load a scenario YAML"]),
-                id=f"{PREFIX}-upload",
-                className="upload small",
-                multiple=False,
-                accept=".yaml,.yml,text/yaml",
-            ),
-            html.Div(id=f"{PREFIX}-message"),
-            html.H4("Regions"),
-            _field(
-                "Primary region",
-                dcc.Dropdown(id=f"{PREFIX}-region", options=every, value=values.region, clearable=False),
-                "Where the single-region options and the Serverless v2 writer run.",
-            ),
-            _field(
-                "DSQL peer regions",
-                dcc.Dropdown(id=f"{PREFIX}-peers", options=dsql, value=values.peers, multi=True),
-                "Other active DSQL regions: adds the multi-region option (same region set as the primary).",
-            ),
-            _field(
-                "DSQL witness region",
-                dcc.Dropdown(
-                    id=f"{PREFIX}-witness",
-                    options=sorted({*dsql, *sum(catalog.region_sets.values(), ())}),
-                    value=values.witness,
-                ),
-                "Holds the commit log for a two-peer cluster; billed for storage, not for work.",
-            ),
-            _field(
-                "Global Database secondaries",
-                dcc.Dropdown(id=f"{PREFIX}-secondaries", options=sv2, value=values.secondaries, multi=True),
-                "Aurora Global Database read-only copies of Serverless v2 in other regions.",
-            ),
-            html.H4("Load"),
-            _field(
-                "Growth",
-                html.Div(
-                    [
-                        dcc.Slider(
-                            id=f"{PREFIX}-growth",
-                            min=-1,
-                            max=2,
-                            step=0.01,
-                            value=values.growth,
-                            marks=GROWTH_MARKS,
-                            updatemode="mouseup",
-                            allow_direct_input=False,
-                        ),
-                        html.Div(
-                            _growth_text(scenario.growth),
-                            id=f"{PREFIX}-growth-label",
-                            className="slider-value",
-                        ),
-                    ]
-                ),
-                "Multiplies every observed call: 2× means twice today's traffic.",
-            ),
-            _field(
-                "Time profile",
-                dcc.Dropdown(
-                    id=f"{PREFIX}-profile",
-                    options=_profile_options(values.profile),
-                    value=values.profile,
-                    clearable=False,
-                ),
-                "When in the week the load happens; idle hours let Serverless v2 pause.",
-            ),
-            _field(
-                "Volume over the profile",
-                dcc.RadioItems(
-                    id=f"{PREFIX}-volume",
-                    options=[
-                        {"label": "spread the monthly volume", "value": "spread"},
-                        {"label": "burst at the observed rate", "value": "observed-rate"},
-                    ],
-                    value=values.volume,
-                ),
-                VOLUME_HELP,
-            ),
-            html.H4("Serverless v2"),
-            _field(
-                "Min ACU",
-                dcc.Input(
-                    id=f"{PREFIX}-min-acu",
-                    type="number",
-                    min=0,
-                    max=256,
-                    step=0.5,
-                    value=values.min_acu,
-                    debounce=True,
-                ),
-                "Lowest capacity (1 ACU ≈ 2 GiB memory); 0 allows auto-pause.",
-            ),
-            _field(
-                "Max ACU",
-                dcc.Input(
-                    id=f"{PREFIX}-max-acu",
-                    type="number",
-                    min=0.5,
-                    max=256,
-                    step=0.5,
-                    value=values.max_acu,
-                    debounce=True,
-                ),
-                "Highest capacity; demand above it is throttled.",
-            ),
-            _field(
-                "Auto-pause",
-                dcc.Dropdown(
-                    id=f"{PREFIX}-auto-pause",
-                    options=_pause_options(scenario.serverless_v2.auto_pause_seconds),
-                    value=values.auto_pause,
-                    clearable=False,
-                    disabled=bool(values.min_acu),
-                ),
-                "Idle time before the instance pauses (only with min ACU 0).",
-            ),
-            _field(
-                "Storage I/O",
-                dcc.RadioItems(
-                    id=f"{PREFIX}-io-mode",
-                    options=[{"label": IO_LABELS[m.value], "value": m.value} for m in IoMode],
-                    value=values.io_mode,
-                ),
-                "Standard bills each I/O request; I/O-Optimized includes I/O at higher ACU and storage prices.",
-            ),
-            _field(
-                "Readers (other AZs)",
-                dcc.Input(id=f"{PREFIX}-readers", type="number", min=0, max=15, step=1, value=values.readers),
-                "1 = a failover target in another AZ, like DSQL's three AZs; 0 = a writer only.",
-            ),
-            html.H4("DSQL"),
-            dcc.Checklist(
-                id=f"{PREFIX}-free-tier",
-                options=[{"label": " apply the DSQL free tier", "value": "on"}],
-                value=values.free_tier,
-            ),
-            html.H4("Commitments"),
-            dcc.Checklist(
-                id=f"{PREFIX}-savings-plan",
-                options=[{"label": " also price 1-year Database Savings Plans", "value": "on"}],
-                value=values.savings_plan,
-            ),
+            *_preset_fields(scenario),
+            *_region_fields(values, catalog),
+            *_load_fields(values, scenario),
+            *_serverless_v2_fields(values, scenario),
+            *_option_switches(values),
             *_requirement_fields(values),
         ],
         className="panel scenario-panel",
     )
+
+
+def _preset_fields(scenario: Scenario) -> list[Any]:
+    """The preset picker and the scenario YAML upload."""
+    descriptions = preset_descriptions()
+    preset = scenario.name if scenario.name in descriptions and scenario.source.startswith("preset") else None
+    return [
+        html.H3("Scenario"),
+        _field(
+            "Preset",
+            dcc.Dropdown(
+                id=f"{PREFIX}-preset",
+                options=[{"label": n, "value": n, "title": descriptions.get(n, "")} for n in list_presets()],
+                value=preset,
+                clearable=False,
+                placeholder="custom",
+            ),
+            "A starting point; the controls below adjust it.",
+        ),
+        dcc.Upload(
+            html.Div(["Load a scenario YAML"]),
+            id=f"{PREFIX}-upload",
+            className="upload small",
+            multiple=False,
+            accept=".yaml,.yml,text/yaml",
+        ),
+        html.Div(id=f"{PREFIX}-message"),
+    ]
+
+
+def _region_fields(values: ControlValues, catalog: PriceCatalog) -> list[Any]:
+    """Primary region, DSQL peers and witness, Global Database secondaries (lists from the catalog)."""
+    every, dsql, sv2 = _region_options(catalog)
+    return [
+        html.H4("Regions"),
+        _field(
+            "Primary region",
+            dcc.Dropdown(id=f"{PREFIX}-region", options=every, value=values.region, clearable=False),
+            "Where the single-region options and the Serverless v2 writer run.",
+        ),
+        _field(
+            "DSQL peer regions",
+            dcc.Dropdown(id=f"{PREFIX}-peers", options=dsql, value=values.peers, multi=True),
+            "Other active DSQL regions: adds the multi-region option (same region set as the primary).",
+        ),
+        _field(
+            "DSQL witness region",
+            dcc.Dropdown(
+                id=f"{PREFIX}-witness",
+                options=sorted({*dsql, *sum(catalog.region_sets.values(), ())}),
+                value=values.witness,
+            ),
+            "Holds the commit log for a two-peer cluster; billed for storage, not for work.",
+        ),
+        _field(
+            "Global Database secondaries",
+            dcc.Dropdown(id=f"{PREFIX}-secondaries", options=sv2, value=values.secondaries, multi=True),
+            "Aurora Global Database read-only copies of Serverless v2 in other regions.",
+        ),
+    ]
+
+
+def _load_fields(values: ControlValues, scenario: Scenario) -> list[Any]:
+    """Growth, the hour-of-week profile and how the volume spreads over it."""
+    return [
+        html.H4("Load"),
+        _field(
+            "Growth",
+            html.Div(
+                [
+                    dcc.Slider(
+                        id=f"{PREFIX}-growth",
+                        min=-1,
+                        max=2,
+                        step=0.01,
+                        value=values.growth,
+                        marks=GROWTH_MARKS,
+                        updatemode="mouseup",
+                        allow_direct_input=False,
+                    ),
+                    html.Div(
+                        _growth_text(scenario.growth),
+                        id=f"{PREFIX}-growth-label",
+                        className="slider-value",
+                    ),
+                ]
+            ),
+            "Multiplies every observed call: 2× means twice today's traffic.",
+        ),
+        _field(
+            "Time profile",
+            dcc.Dropdown(
+                id=f"{PREFIX}-profile",
+                options=_profile_options(values.profile),
+                value=values.profile,
+                clearable=False,
+            ),
+            "When in the week the load happens; idle hours let Serverless v2 pause.",
+        ),
+        _field(
+            "Volume over the profile",
+            dcc.RadioItems(
+                id=f"{PREFIX}-volume",
+                options=[
+                    {"label": "spread the monthly volume", "value": "spread"},
+                    {"label": "burst at the observed rate", "value": "observed-rate"},
+                ],
+                value=values.volume,
+            ),
+            VOLUME_HELP,
+        ),
+    ]
+
+
+def _serverless_v2_fields(values: ControlValues, scenario: Scenario) -> list[Any]:
+    """Capacity range, auto-pause, storage I/O mode and readers."""
+    return [
+        html.H4("Serverless v2"),
+        _field(
+            "Min ACU",
+            dcc.Input(
+                id=f"{PREFIX}-min-acu",
+                type="number",
+                min=0,
+                max=256,
+                step=0.5,
+                value=values.min_acu,
+                debounce=True,
+            ),
+            "Lowest capacity (1 ACU ≈ 2 GiB memory); 0 allows auto-pause.",
+        ),
+        _field(
+            "Max ACU",
+            dcc.Input(
+                id=f"{PREFIX}-max-acu",
+                type="number",
+                min=0.5,
+                max=256,
+                step=0.5,
+                value=values.max_acu,
+                debounce=True,
+            ),
+            "Highest capacity; demand above it is throttled.",
+        ),
+        _field(
+            "Auto-pause",
+            dcc.Dropdown(
+                id=f"{PREFIX}-auto-pause",
+                options=_pause_options(scenario.serverless_v2.auto_pause_seconds),
+                value=values.auto_pause,
+                clearable=False,
+                disabled=bool(values.min_acu),
+            ),
+            "Idle time before the instance pauses (only with min ACU 0).",
+        ),
+        _field(
+            "Storage I/O",
+            dcc.RadioItems(
+                id=f"{PREFIX}-io-mode",
+                options=[{"label": IO_LABELS[m.value], "value": m.value} for m in IoMode],
+                value=values.io_mode,
+            ),
+            "Standard bills each I/O request; I/O-Optimized includes I/O at higher ACU and storage prices.",
+        ),
+        _field(
+            "Readers (other AZs)",
+            dcc.Input(id=f"{PREFIX}-readers", type="number", min=0, max=15, step=1, value=values.readers),
+            "1 = a failover target in another AZ, like DSQL's three AZs; 0 = a writer only.",
+        ),
+    ]
+
+
+def _option_switches(values: ControlValues) -> list[Any]:
+    """The DSQL free tier and the Savings Plan variants."""
+    return [
+        html.H4("DSQL"),
+        dcc.Checklist(
+            id=f"{PREFIX}-free-tier",
+            options=[{"label": " apply the DSQL free tier", "value": "on"}],
+            value=values.free_tier,
+        ),
+        html.H4("Commitments"),
+        dcc.Checklist(
+            id=f"{PREFIX}-savings-plan",
+            options=[{"label": " also price 1-year Database Savings Plans", "value": "on"}],
+            value=values.savings_plan,
+        ),
+    ]
 
 
 def _requirement_fields(values: ControlValues) -> list[Any]:
