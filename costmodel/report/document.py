@@ -236,10 +236,29 @@ def report_model(report: Mapping[str, Any]) -> ReportModel:
     return ReportModel(str(report.get("title") or "dsqlcost report"), sections, report)
 
 
+def readiness_model(doc: Mapping[str, Any]) -> ReportModel:
+    """The readiness document (``dsqlcost readiness``: readiness at the top level, ``contention`` beside
+    it) as the same typed sections a report has for them: Readiness and OCC contention."""
+    report = {
+        "readiness": {k: v for k, v in doc.items() if k != "contention"},
+        "contention": doc.get("contention"),
+    }
+    sections = (_readiness(report), _contention(report))
+    return ReportModel(f"DSQL readiness: {doc.get('verdict') or '—'}", sections, doc)
+
+
 def sections_for(report: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
     """Which sections show each report key (a key no section shows maps to ``()``)."""
     model = report_model(report)
     return {key: tuple(s.id for s in model.sections if key in s.keys) for key in report}
 
 
-__all__ = ["NOT_SHOWN", "Captioned", "ReportModel", "Section", "report_model", "sections_for"]
+__all__ = [
+    "NOT_SHOWN",
+    "Captioned",
+    "ReportModel",
+    "Section",
+    "readiness_model",
+    "report_model",
+    "sections_for",
+]

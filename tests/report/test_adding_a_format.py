@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from costmodel.report.common import fmt_usd, option_list
-from costmodel.report.document import NOT_SHOWN, ReportModel, report_model, sections_for
+from costmodel.report.document import NOT_SHOWN, ReportModel, readiness_model, report_model, sections_for
 from costmodel.report.sections import MARKED, SectionTable, plain
 
 CASES_DIR = Path(__file__).resolve().parents[1] / "data" / "report"
@@ -102,3 +102,17 @@ def test_model_keeps_the_json(tmp_path: Path) -> None:
     model = report_model(report)
     assert json.dumps(model.to_dict(), sort_keys=False) == before
     assert isinstance(model.to_dict(), Mapping)
+
+
+@pytest.mark.parametrize("case", ["saas_full", "hostile"])
+def test_readiness_document_is_a_view_of_the_same_model(case: str) -> None:
+    """``dsqlcost readiness`` prints a document with readiness at the top level; read as a model it has
+    the report's Readiness and OCC contention sections, table for table, and the new format prints it."""
+    report = _report(case)
+    doc = {**report["readiness"], "contention": report["contention"]}
+    model = readiness_model(doc)
+    assert [s.id for s in model.sections] == ["readiness", "contention"]
+    for section in model.sections:
+        same = report_model(report).section(section.id)
+        assert same is not None and section.tables == same.tables and section.lines == same.lines
+    assert "## OCC contention" in render_tsv(model)
