@@ -290,7 +290,7 @@ def _md_cell(row: Mapping[str, Any], column: Column) -> str:
         text = f"**{text}**" if marked(row, column) and text else text
     text = f"**{text}**" if strong(row, column) or (row.get(TOTAL) and column.key == "name") else text
     words = suffix(row, column)
-    return f"{text} {words}" if words else text
+    return f"{text} {md_text(words)}" if words else text
 
 
 def _section_table(table: SectionTable) -> list[str]:
