@@ -24,6 +24,7 @@ load multiplier in microseconds, for break-even sweeps.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -212,6 +213,8 @@ def _plan(
     series: ActivitySeries | None,
     global_database: bool,
 ) -> _Plan:
+    """Simulate capacity, then the lines (compute, I/O, storage and backup, Global Database copies),
+    details and warnings of one Serverless v2 option."""
     mode = _mode(io_mode)
     acu_item, storage_item = _ITEMS[mode]
     primary = scenario.regions.primary
@@ -226,24 +229,9 @@ def _plan(
     lines = _compute_lines(sim, catalog.price(SERVICE, primary, acu_item))
     columns = {c: column_values(usage, c) for c in _USAGE_COLUMNS}
     totals = {c: float(np.nansum(v)) for c, v in columns.items()}
-    if mode == IoMode.STANDARD:
-        io_price = catalog.price(SERVICE, primary, "io_per_million")
-        lines += [
-            _Line("ReadIO", primary, totals["read_ios_month"] / PER_MILLION, "1M I/O requests", io_price,
-                  "load", "read_ios_month", "8 KiB pages read from storage (shared_blks_read)"),
-            _Line("WriteIO", primary, totals["write_ios_month"] / PER_MILLION, "1M I/O requests", io_price,
-                  "load", "write_ios_month", "4 KiB log units (wal_bytes)"),
-        ]  # fmt: skip
-    gb = float(usage.storage_gb)
-    growth_pct = float(scenario.storage.monthly_growth_pct)
-    storage_price = catalog.price(SERVICE, primary, storage_item)
-    storage_note = f"first month; grows {growth_pct:g}%/month" if growth_pct else "first month"
-    backup_line, backup_gb = _backup(usage, catalog, primary)
-    lines += [
-        _Line("Storage", primary, gb, "GB-month", storage_price, "fixed", note=storage_note),
-        backup_line,
-    ]
-
+    lines += _io_lines(mode, catalog, primary, totals)
+    storage_lines, storage_details = _storage_lines(usage, scenario, catalog, primary, storage_item)
+    lines += storage_lines
     warnings = list(sim.warnings)
     if sim.profile.kind == "measured":
         warnings.extend(sim.profile.notes[1:])  # e.g. a short series repeated to fill the week
@@ -252,35 +240,9 @@ def _plan(
         more, details_global = _global_lines(usage, catalog, sim, primary, secondaries, mode, totals)
         lines += more
         warnings.append("Global Database: the writer never auto-pauses")
-    for column in ("read_ios_month", "write_ios_month", "wal_bytes_month", "cpu_seconds_month"):
-        unknown = int(np.isnan(columns[column]).sum())
-        if unknown and column in usage.statements.columns:
-            warnings.append(f"{column} unknown for {unknown} statement(s): counted as 0")
-
-    total = sum(line.usd for line in lines)
-    io_usd = sum(line.usd for line in lines if line.component in IO_COMPONENTS)
-    projection = storage_projection(gb, growth_pct, scenario.months)
+    warnings += _unknown_column_warnings(usage, columns)
     summary = sim.summary()
-    details: dict[str, Any] = {
-        **summary,
-        "io_mode": mode,
-        "io_share": io_usd / total if total > 0 else 0.0,
-        "io_included": mode == IoMode.IO_OPTIMIZED,
-        "read_ios_month": totals["read_ios_month"],
-        "write_ios_month": totals["write_ios_month"],
-        "reader_cpu_share": sim.inputs.reader_cpu_share,
-        "readers": sim.inputs.readers,
-        "max_acu": sim.inputs.max_acu,
-        "ha": ha_text(sim.inputs.readers),
-        "storage_gb": gb,
-        "storage_monthly_growth_pct": growth_pct,
-        "storage_gb_by_month": projection,
-        "storage_usd_by_month": [g * float(storage_price.value) for g in projection],
-        "backup_gb": backup_gb,
-        "backup_billed_gb": backup_line.quantity,
-        "profile_notes": list(sim.profile.notes),
-        **details_global,
-    }
+    details = _plan_details(lines, mode, totals, sim, summary, storage_details, details_global)
     if summary["resumes"]:
         warnings.append(
             f"resumes {summary['resumes']:,.0f} times a month; the first statement after a pause waits "
@@ -292,6 +254,85 @@ def _plan(
     else:
         name, title = OPTION_NAMES[mode], f"Aurora Serverless v2, {MODE_TITLES[mode]} ({where})"
     return _Plan(name, title, mode, tuple(lines), sim, details, tuple(warnings), columns)
+
+
+def _io_lines(mode: str, catalog: PriceCatalog, primary: str, totals: Mapping[str, float]) -> list[_Line]:
+    """Read and write I/O lines, billed only on Aurora Standard (I/O-Optimized includes them)."""
+    if mode != IoMode.STANDARD:
+        return []
+    io_price = catalog.price(SERVICE, primary, "io_per_million")
+    return [
+        _Line("ReadIO", primary, totals["read_ios_month"] / PER_MILLION, "1M I/O requests", io_price,
+              "load", "read_ios_month", "8 KiB pages read from storage (shared_blks_read)"),
+        _Line("WriteIO", primary, totals["write_ios_month"] / PER_MILLION, "1M I/O requests", io_price,
+              "load", "write_ios_month", "4 KiB log units (wal_bytes)"),
+    ]  # fmt: skip
+
+
+def _storage_lines(
+    usage: UsageLike, scenario: Scenario, catalog: PriceCatalog, primary: str, storage_item: str
+) -> tuple[list[_Line], dict[str, Any]]:
+    """The first month's storage and backup lines, and the storage figures for the details (the
+    month-by-month projection under the scenario's storage growth)."""
+    gb = float(usage.storage_gb)
+    growth_pct = float(scenario.storage.monthly_growth_pct)
+    storage_price = catalog.price(SERVICE, primary, storage_item)
+    storage_note = f"first month; grows {growth_pct:g}%/month" if growth_pct else "first month"
+    backup_line, backup_gb = _backup(usage, catalog, primary)
+    projection = storage_projection(gb, growth_pct, scenario.months)
+    details = {
+        "storage_gb": gb,
+        "storage_monthly_growth_pct": growth_pct,
+        "storage_gb_by_month": projection,
+        "storage_usd_by_month": [g * float(storage_price.value) for g in projection],
+        "backup_gb": backup_gb,
+        "backup_billed_gb": backup_line.quantity,
+    }
+    lines = [
+        _Line("Storage", primary, gb, "GB-month", storage_price, "fixed", note=storage_note),
+        backup_line,
+    ]
+    return lines, details
+
+
+def _unknown_column_warnings(usage: UsageLike, columns: Mapping[str, np.ndarray]) -> list[str]:
+    """One warning per usage column the workload has but some statements leave unknown (counted as 0)."""
+    warnings = []
+    for column in ("read_ios_month", "write_ios_month", "wal_bytes_month", "cpu_seconds_month"):
+        unknown = int(np.isnan(columns[column]).sum())
+        if unknown and column in usage.statements.columns:
+            warnings.append(f"{column} unknown for {unknown} statement(s): counted as 0")
+    return warnings
+
+
+def _plan_details(
+    lines: Sequence[_Line],
+    mode: str,
+    totals: Mapping[str, float],
+    sim: CapacitySimulation,
+    summary: Mapping[str, Any],
+    storage_details: Mapping[str, Any],
+    details_global: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The option's details: the capacity simulation's summary, I/O share, HA, then storage and
+    Global Database figures (in that order: the report prints details in key order)."""
+    total = sum(line.usd for line in lines)
+    io_usd = sum(line.usd for line in lines if line.component in IO_COMPONENTS)
+    return {
+        **summary,
+        "io_mode": mode,
+        "io_share": io_usd / total if total > 0 else 0.0,
+        "io_included": mode == IoMode.IO_OPTIMIZED,
+        "read_ios_month": totals["read_ios_month"],
+        "write_ios_month": totals["write_ios_month"],
+        "reader_cpu_share": sim.inputs.reader_cpu_share,
+        "readers": sim.inputs.readers,
+        "max_acu": sim.inputs.max_acu,
+        "ha": ha_text(sim.inputs.readers),
+        **storage_details,
+        "profile_notes": list(sim.profile.notes),
+        **details_global,
+    }
 
 
 def ha_text(readers: int) -> str:
