@@ -132,6 +132,17 @@ def _ratio(measured: float, modelled: float) -> float | None:
     return measured / modelled if modelled > 0 and measured >= 0 else None
 
 
+@dataclass
+class _ExplainSums:
+    """Call-weighted measured and modelled DPU of the matched blocks, per component."""
+
+    sums: dict[str, list[float]] = field(
+        default_factory=lambda: {k: [0.0, 0.0] for k in ("compute", "read", "write")}
+    )
+    mr_measured: float = 0.0
+    mr_write: float = 0.0
+
+
 def fit_explain(
     blocks: Sequence[DpuBlock],
     workload: Workload,
@@ -142,8 +153,6 @@ def fit_explain(
 ) -> Calibration:
     """Factors from EXPLAIN blocks matched to ``workload`` (weighted by each statement's calls)."""
     model = _model(workload, catalog, assumptions)
-    pc = model.per_call
-    calls = model.usage.calls_window
     matches = match_blocks(blocks, workload)
     matched = [m for m in matches if m.rows]
     if not matched:
@@ -154,58 +163,14 @@ def fit_explain(
             hint="precede each block with '-- query: <the SQL>' (or give JSON records with 'query'), "
             "and pass the export of the same statements with --workload",
         )
-    per_stmt_blocks: dict[tuple[Any, ...], int] = {}
-    for m in matched:
-        per_stmt_blocks[tuple(m.rows)] = per_stmt_blocks.get(tuple(m.rows), 0) + 1
-    sums = {k: [0.0, 0.0] for k in ("compute", "read", "write")}
-    mr_measured = mr_write = 0.0
-    records: list[dict[str, Any]] = []
-    for m in matched:
-        rows = m.rows
-        w_rows = calls.loc[rows].to_numpy(dtype=float)
-        weight = float(w_rows.sum()) / per_stmt_blocks[tuple(rows)]
-        values = pc.loc[rows, ["compute_dpu_per_call", "read_dpu_raw_per_call", "write_dpu_raw_per_call"]]
-        avg = np.average(values.to_numpy(dtype=float), axis=0, weights=w_rows if w_rows.sum() > 0 else None)
-        modelled = {"compute": float(avg[0]), "read": float(avg[1]), "write": float(avg[2])}
-        measured = {k: float(m.block.value(k)) for k in modelled}
-        for k in sums:
-            sums[k][0] += weight * measured[k]
-            sums[k][1] += weight * modelled[k]
-        if m.block.multi_region_write is not None:
-            mr_measured += weight * float(m.block.multi_region_write)
-            mr_write += weight * measured["write"]
-        records.append(
-            {
-                "label": m.block.label,
-                "file": f"{m.block.file}:{m.block.line}",
-                "stmt_ids": [str(model.usage.statements.at[r, "stmt_id"]) for r in rows],
-                "fingerprint": m.fingerprint,
-                "measured": {k: round(v, 6) for k, v in measured.items()},
-                "modelled": {k: round(v, 6) for k, v in modelled.items()},
-                "ratio": {
-                    k: (None if (r := _ratio(measured[k], modelled[k])) is None else round(r, 4))
-                    for k in modelled
-                },
-            }
-        )
+    sums, records = _compare_blocks(matched, model)
     for m in matches:
         if not m.rows:
             records.append(
                 {"label": m.block.label, "file": f"{m.block.file}:{m.block.line}", "unmatched": m.reason}
             )
-    factors: dict[str, float] = {}
     notes = [f"{len(matched)} of {len(blocks)} block(s) matched workload statements"]
-    for k, (meas, mod) in sums.items():
-        ratio = _ratio(meas, mod)
-        if ratio is None or ratio == 0:
-            notes.append(
-                f"{k}: not fitted (nothing modelled or measured for the matched statements), 1.0 kept"
-            )
-            ratio = 1.0
-        factors[k] = ratio
-    factors["multi_region_write"] = mr_measured / mr_write if mr_write > 0 and mr_measured > 0 else 1.0
-    if mr_write == 0:
-        notes.append("multi_region_write: no Multi-Region Write lines, 1.0 kept")
+    factors = _explain_factors(sums, notes)
     cases = _class_cases(matched, model)
     terms = fit_terms(cases.classes, cases.modelled, cases.measured)
     validation = leave_one_shape_out(cases)
@@ -220,6 +185,72 @@ def fit_explain(
         classes=terms,
         validation=validation,
     )
+
+
+def _compare_blocks(matched: Sequence[_Match], model: _Model) -> tuple[_ExplainSums, list[dict[str, Any]]]:
+    """Measured against modelled DPU for every matched block, summed with call weights.
+
+    A statement matched by several blocks shares its calls among them, so repeating a block does
+    not weigh its statement twice.
+    """
+    pc = model.per_call
+    calls = model.usage.calls_window
+    per_stmt_blocks: dict[tuple[Any, ...], int] = {}
+    for m in matched:
+        per_stmt_blocks[tuple(m.rows)] = per_stmt_blocks.get(tuple(m.rows), 0) + 1
+    acc = _ExplainSums()
+    records: list[dict[str, Any]] = []
+    for m in matched:
+        rows = m.rows
+        w_rows = calls.loc[rows].to_numpy(dtype=float)
+        weight = float(w_rows.sum()) / per_stmt_blocks[tuple(rows)]
+        values = pc.loc[rows, ["compute_dpu_per_call", "read_dpu_raw_per_call", "write_dpu_raw_per_call"]]
+        avg = np.average(values.to_numpy(dtype=float), axis=0, weights=w_rows if w_rows.sum() > 0 else None)
+        modelled = {"compute": float(avg[0]), "read": float(avg[1]), "write": float(avg[2])}
+        measured = {k: float(m.block.value(k)) for k in modelled}
+        for k in acc.sums:
+            acc.sums[k][0] += weight * measured[k]
+            acc.sums[k][1] += weight * modelled[k]
+        if m.block.multi_region_write is not None:
+            acc.mr_measured += weight * float(m.block.multi_region_write)
+            acc.mr_write += weight * measured["write"]
+        records.append(_block_record(m, model, measured, modelled))
+    return acc, records
+
+
+def _block_record(
+    m: _Match, model: _Model, measured: dict[str, float], modelled: dict[str, float]
+) -> dict[str, Any]:
+    """One matched block as the calibration file lists it: where, which statements, the ratios."""
+    return {
+        "label": m.block.label,
+        "file": f"{m.block.file}:{m.block.line}",
+        "stmt_ids": [str(model.usage.statements.at[r, "stmt_id"]) for r in m.rows],
+        "fingerprint": m.fingerprint,
+        "measured": {k: round(v, 6) for k, v in measured.items()},
+        "modelled": {k: round(v, 6) for k, v in modelled.items()},
+        "ratio": {
+            k: (None if (r := _ratio(measured[k], modelled[k])) is None else round(r, 4)) for k in modelled
+        },
+    }
+
+
+def _explain_factors(acc: _ExplainSums, notes: list[str]) -> dict[str, float]:
+    """Measured ÷ modelled per component; 1.0 kept (and noted) where nothing was there to fit."""
+    factors: dict[str, float] = {}
+    for k, (meas, mod) in acc.sums.items():
+        ratio = _ratio(meas, mod)
+        if ratio is None or ratio == 0:
+            notes.append(
+                f"{k}: not fitted (nothing modelled or measured for the matched statements), 1.0 kept"
+            )
+            ratio = 1.0
+        factors[k] = ratio
+    mr_measured, mr_write = acc.mr_measured, acc.mr_write
+    factors["multi_region_write"] = mr_measured / mr_write if mr_write > 0 and mr_measured > 0 else 1.0
+    if mr_write == 0:
+        notes.append("multi_region_write: no Multi-Region Write lines, 1.0 kept")
+    return factors
 
 
 @dataclass(frozen=True)
