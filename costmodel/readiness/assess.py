@@ -37,7 +37,7 @@ the result types (:mod:`costmodel.readiness.model`) and the three renderings
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -108,8 +108,55 @@ def assess_readiness(
     aset = assumptions if assumptions is not None else AssumptionSet()
     stmts = workload.statements
     notes: list[str] = []
+    syntax = _check_syntax(
+        stmts, schema, lint_literals=lint_literals, executable=lint_executable, notes=notes
+    )
+    lint, profile = syntax.lint, syntax.profile
+    notes += _dating_notes(lint, when, catalog)
+    per_text = [effective_rules(d, catalog, workload=True) for d in lint.statements] + [()]
+    distinct_profile = (
+        None if profile is None else pd.concat([profile, _no_text_row(profile)], ignore_index=True)
+    )
+    distinct_subjects = subjects_frame([*syntax.distinct, None], distinct_profile, per_text)
+    if metrics is None:
+        metrics = workload_metrics(
+            workload,
+            aset,
+            rows_written_per_call=rows_written_per_call,
+            write_bytes_per_call=write_bytes_per_call,
+        )
+    metrics = metrics.reindex(stmts.index) if not metrics.index.equals(stmts.index) else metrics
+    schema_stmts, schema_diags = _schema_statements(syntax.schema_sql, lint, catalog)
+    schema_profile = profile_texts([s.text for s in schema_stmts]) if schema_stmts else None
+    schema_subjects = subjects_frame([s.text for s in schema_stmts], schema_profile, schema_diags)
+    ctx = Context(
+        workload, distinct_subjects, per_text, schema_stmts, schema_subjects, schema_diags, statement_cost,
+        catalog, aset, rows=syntax.text_index, metrics=metrics,
+    )  # fmt: skip
+    findings = _mark_one_time(build_findings(ctx, when, lint, profile is not None), stmts, aset)
+    return _readiness(
+        ctx, findings, when, lint, len(syntax.lintable), schema, statement_cost is not None, aset, notes
+    )
 
-    # --- distinct texts, their profile, and the syntax check -------------------------------------
+
+@dataclass(frozen=True)
+class _SyntaxCheck:
+    """The distinct texts, their profile, and what dsql-lint said about them (and the schema)."""
+
+    distinct: list[str]
+    text_index: np.ndarray
+    """Position of each statement's text among ``distinct`` (``len(distinct)`` for none)."""
+    profile: pd.DataFrame | None
+    lintable: list[int]
+    schema_sql: str | None
+    lint: LintRun
+
+
+def _check_syntax(
+    stmts: pd.DataFrame, schema: Path | None, *, lint_literals: bool, executable: str | None, notes: list[str]
+) -> _SyntaxCheck:
+    """Lint each distinct text once: the parsed ones up to :data:`LINT_MAX_CHARS` (all of them when
+    the workload cannot be classified), with literals redacted unless ``lint_literals``."""
     distinct, text_index, first_rows = _distinct_texts(stmts)
     profile = _distinct_profile(stmts, first_rows, distinct)
     if profile is None:
@@ -131,43 +178,22 @@ def assess_readiness(
         distinct if lint_literals else [lint_text(t) if len(t) <= LINT_MAX_CHARS else "" for t in distinct],
         schema_sql,  # as written: pg_dump idioms such as DEFAULT nextval('t_id_seq') are what is checked
         include=lintable,
-        executable=lint_executable,
+        executable=executable,
     )
     notes.extend(lint.notes)
+    return _SyntaxCheck(distinct, text_index, profile, lintable, schema_sql, lint)
+
+
+def _dating_notes(lint: LintRun, when: date, catalog: CheckCatalog) -> list[str]:
+    """What the dates of dsql-lint and of the checks mean for an assessment as of ``when``."""
+    notes = []
     if lint.available and when < catalog.dsql_as_of:
         notes.append(f"dsql-lint {lint.version} reflects DSQL at its release, not as of {when.isoformat()}")
     if when > catalog.dsql_as_of:
         notes.append(
             f"the checks encode DSQL changes up to {catalog.dsql_as_of.isoformat()}; later ones are unknown"
         )
-
-    # --- subjects: workload statements and schema statements ---------------------------------------
-    per_text = [effective_rules(d, catalog, workload=True) for d in lint.statements] + [()]
-    distinct_profile = (
-        None if profile is None else pd.concat([profile, _no_text_row(profile)], ignore_index=True)
-    )
-    distinct_subjects = subjects_frame([*distinct, None], distinct_profile, per_text)
-    if metrics is None:
-        metrics = workload_metrics(
-            workload,
-            aset,
-            rows_written_per_call=rows_written_per_call,
-            write_bytes_per_call=write_bytes_per_call,
-        )
-    metrics = metrics.reindex(stmts.index) if not metrics.index.equals(stmts.index) else metrics
-
-    schema_stmts, schema_diags = _schema_statements(schema_sql, lint, catalog)
-    schema_profile = profile_texts([s.text for s in schema_stmts]) if schema_stmts else None
-    schema_subjects = subjects_frame([s.text for s in schema_stmts], schema_profile, schema_diags)
-
-    ctx = Context(
-        workload, distinct_subjects, per_text, schema_stmts, schema_subjects, schema_diags, statement_cost,
-        catalog, aset, rows=text_index, metrics=metrics,
-    )  # fmt: skip
-    findings = _mark_one_time(build_findings(ctx, when, lint, profile is not None), stmts, aset)
-    return _readiness(
-        ctx, findings, when, lint, len(lintable), schema, statement_cost is not None, aset, notes
-    )
+    return notes
 
 
 def _mark_one_time(

@@ -219,6 +219,18 @@ def _run_chunked(texts: Sequence[str], schema_sql: str | None, todo: list[int], 
     )
 
 
+@dataclass
+class _LintState:
+    """What the passes of one dsql-lint run have collected (``found`` is the latest pass's)."""
+
+    found: dict[int, list[LintDiagnostic]] = field(default_factory=dict)
+    failed: dict[int, LintDiagnostic] = field(default_factory=dict)
+    """Texts the tokenizer stopped at, with the diagnostic that names them."""
+    schema_diags: list[LintDiagnostic] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    invocations: int = 0
+
+
 def run_dsql_lint(
     texts: Sequence[str],
     schema_sql: str | None = None,
@@ -242,12 +254,8 @@ def run_dsql_lint(
     todo = list(range(len(texts)) if include is None else include)
     if len(todo) > CHUNK_TEXTS:
         return _run_chunked(texts, schema_sql, todo, exe)
-    found: dict[int, list[LintDiagnostic]] = {}
-    failed: dict[int, LintDiagnostic] = {}
-    schema_diags: list[LintDiagnostic] = []
-    notes: list[str] = []
+    state = _LintState()
     started = time.perf_counter()
-    invocations = 0
     with tempfile.TemporaryDirectory(prefix="dsqlcost-lint-") as tmp:
         stmts_file, schema_file = Path(tmp) / "statements.sql", Path(tmp) / "schema.sql"
         if schema_sql is not None:
@@ -259,49 +267,69 @@ def run_dsql_lint(
             files = ([stmts_file] if todo else []) + ([schema_file] if lint_schema else [])
             if not files:
                 break
-            retry: int | None = None
-            found = {}
+            state.found = {}
             try:
                 data = _invoke(exe, files)
-                invocations += 1
-                for entry in data.get("files", []):
-                    diags = _parse_diagnostics(entry.get("diagnostics") or [])
-                    name = Path(str(entry.get("file"))).name
-                    if entry.get("error"):
-                        notes.append(f"dsql-lint could not read {name}: {entry['error']}")
-                    if name == schema_file.name:
-                        schema_diags = diags
-                        continue
-                    for diag in diags:
-                        if diag.rule == "parse_error" and diag.message.startswith(_TOKENIZE):
-                            retry, probes = _tokenize_culprit(exe, stmts_file, texts, todo, spans, diag)
-                            invocations += probes
-                            failed[retry] = diag
-                            break
-                        index = _locate(diag.line, spans)
-                        if index is not None:  # None: a synthetic separator or COMMIT line
-                            found.setdefault(index, []).append(diag)
+                state.invocations += 1
+                retry = _sort_output(state, data, exe, stmts_file, schema_file.name, texts, todo, spans)
             except (OSError, subprocess.SubprocessError, RuntimeError) as exc:
-                return LintRun(False, version, exe, empty, error=str(exc), invocations=invocations + 1)
-            if retry is None or invocations > _MAX_RETRIES:
+                return LintRun(False, version, exe, empty, error=str(exc), invocations=state.invocations + 1)
+            if retry is None or state.invocations > _MAX_RETRIES:
                 break
             # The tokenizer stopped at this text: keep its diagnostic, lint the others again.
-            notes.append(f"dsql-lint could not tokenize statement #{retry + 1}; the others were linted again")
+            state.notes.append(
+                f"dsql-lint could not tokenize statement #{retry + 1}; the others were linted again"
+            )
             todo = [i for i in todo if i != retry]
             lint_schema = False  # already linted
-    for index, diag in failed.items():
-        found[index] = [diag]
-    per_text = tuple(tuple(_dedupe(found.get(i, []))) for i in range(len(texts)))
+    for index, diag in state.failed.items():
+        state.found[index] = [diag]
+    per_text = tuple(tuple(_dedupe(state.found.get(i, []))) for i in range(len(texts)))
     return LintRun(
         True,
         version,
         exe,
         per_text,
-        tuple(_dedupe(schema_diags)),
+        tuple(_dedupe(state.schema_diags)),
         seconds=time.perf_counter() - started,
-        invocations=invocations,
-        notes=tuple(notes),
+        invocations=state.invocations,
+        notes=tuple(state.notes),
     )
+
+
+def _sort_output(
+    state: _LintState,
+    data: dict[str, Any],
+    exe: str,
+    stmts_file: Path,
+    schema_name: str,
+    texts: Sequence[str],
+    todo: list[int],
+    spans: list[tuple[int, int, int]],
+) -> int | None:
+    """File one dsql-lint output's diagnostics under their texts (or the schema) in ``state``.
+
+    Returns the index of the text the tokenizer stopped at, found by probing, or ``None``.
+    """
+    retry: int | None = None
+    for entry in data.get("files", []):
+        diags = _parse_diagnostics(entry.get("diagnostics") or [])
+        name = Path(str(entry.get("file"))).name
+        if entry.get("error"):
+            state.notes.append(f"dsql-lint could not read {name}: {entry['error']}")
+        if name == schema_name:
+            state.schema_diags = diags
+            continue
+        for diag in diags:
+            if diag.rule == "parse_error" and diag.message.startswith(_TOKENIZE):
+                retry, probes = _tokenize_culprit(exe, stmts_file, texts, todo, spans, diag)
+                state.invocations += probes
+                state.failed[retry] = diag
+                break
+            index = _locate(diag.line, spans)
+            if index is not None:  # None: a synthetic separator or COMMIT line
+                state.found.setdefault(index, []).append(diag)
+    return retry
 
 
 def _tokenize_culprit(
