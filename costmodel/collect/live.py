@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, Any, NoReturn, cast
 from urllib.parse import quote
 
 import psycopg
@@ -224,19 +224,46 @@ def inspect_server(session: _Conn) -> ServerFacts:
     except psycopg.Error as exc:
         raise session.error("reading server facts", exc) from None
     if ext is None:
-        if not loaded:
-            raise CollectError(
-                f"pg_stat_statements is not loaded on {session.where()} and not created in database {database!r}",
-                hint="add pg_stat_statements to shared_preload_libraries (RDS/Aurora: the DB parameter group), "
-                f"restart, then run CREATE EXTENSION pg_stat_statements; in database {database!r}",
-            )
-        raise CollectError(
-            f"extension pg_stat_statements is not created in database {database!r} "
-            "(the library is loaded, the view is missing)",
-            hint=f"run CREATE EXTENSION pg_stat_statements; in database {database!r} (as its owner or a superuser)",
-        )
+        _raise_no_extension(session, str(database), bool(loaded))
     extversion, schema = str(ext[0]), str(ext[1])
     view = sql.Identifier(schema, "pg_stat_statements")
+    _check_view_readable(session, view, schema, str(user))
+    _check_privileges(session, view, str(user))
+    settings, has_info = _read_settings(session, schema)
+    return ServerFacts(
+        version=str(version).split()[0],
+        version_num=int(version_num),
+        extversion=extversion,
+        ext_schema=schema,
+        block_size=int(block_size),
+        database=str(database),
+        database_size_bytes=int(db_size),
+        user=str(user),
+        collected_from=session.where(),
+        settings=settings,
+        has_info_view=has_info,
+    )
+
+
+def _raise_no_extension(session: _Conn, database: str, loaded: bool) -> NoReturn:
+    """The extension is missing: say whether the library is loaded too, and how to fix each."""
+    if not loaded:
+        raise CollectError(
+            f"pg_stat_statements is not loaded on {session.where()} and not created in database {database!r}",
+            hint="add pg_stat_statements to shared_preload_libraries (RDS/Aurora: the DB parameter group), "
+            f"restart, then run CREATE EXTENSION pg_stat_statements; in database {database!r}",
+        )
+    raise CollectError(
+        f"extension pg_stat_statements is not created in database {database!r} "
+        "(the library is loaded, the view is missing)",
+        hint=f"run CREATE EXTENSION pg_stat_statements; in database {database!r} (as its owner or a superuser)",
+    )
+
+
+def _check_view_readable(session: _Conn, view: sql.Composable, schema: str, user: str) -> None:
+    """Read one row of the view: fails when the library is not preloaded or the role may not read it."""
+    conn = session.conn
+    assert conn is not None
     try:
         conn.execute(sql.SQL(_q("SELECT 1 FROM {} LIMIT 1")).format(view)).fetchall()
     except psycopg.errors.ObjectNotInPrerequisiteState:
@@ -252,7 +279,12 @@ def inspect_server(session: _Conn) -> ServerFacts:
         ) from None
     except psycopg.Error as exc:
         raise session.error("reading pg_stat_statements", exc) from None
-    _check_privileges(session, view, str(user))
+
+
+def _read_settings(session: _Conn, schema: str) -> tuple[dict[str, str | None], bool]:
+    """The server settings the report shows, and whether ``pg_stat_statements_info`` exists (PG 14+)."""
+    conn = session.conn
+    assert conn is not None
     try:
         settings: dict[str, str | None] = {}
         for name in SETTINGS:
@@ -264,19 +296,7 @@ def inspect_server(session: _Conn) -> ServerFacts:
         has_info = bool((info.fetchone() or (False,))[0])
     except psycopg.Error as exc:
         raise session.error("reading settings", exc) from None
-    return ServerFacts(
-        version=str(version).split()[0],
-        version_num=int(version_num),
-        extversion=extversion,
-        ext_schema=schema,
-        block_size=int(block_size),
-        database=str(database),
-        database_size_bytes=int(db_size),
-        user=str(user),
-        collected_from=session.where(),
-        settings=settings,
-        has_info_view=has_info,
-    )
+    return settings, has_info
 
 
 def _check_privileges(session: _Conn, view: sql.Composable, user: str) -> None:
