@@ -168,50 +168,10 @@ def _command_sql(command: list[str]) -> str | None:
 def _read_block(
     lines: list[str], start: int, file: str, row_of: Any, pending: _Pending, index: int
 ) -> tuple[DpuBlock, int]:
-    values: dict[str, Decimal] = {}
-    minimums: dict[str, Decimal] = {}
-    i = start + 1
+    """The DPU estimate block whose header is at ``start``, checked (every part present, the total
+    the sum of its parts); returns it and the index of the line after its ``Total:`` line."""
     header_row, _ = row_of(start)
-    while True:
-        if i >= len(lines) or not lines[i].strip():
-            row, where = row_of(min(i, len(lines) - 1))
-            raise _error(
-                "DPU estimate block ends before its 'Total:' line",
-                file,
-                row,
-                "copy the whole block: Compute, Read, Write (Multi-Region Write) and Total lines",
-                where,
-            )
-        line = lines[i]
-        row, where = row_of(i)
-        m = VALUE_LINE.match(line)
-        if m is None:
-            if lab := LABEL_ONLY.match(line):
-                raise _error(
-                    f"'{lab.group(1)}:' has no value of the form '<number> DPU': {line.strip()!r}",
-                    file,
-                    row,
-                    "keep the line as EXPLAIN printed it, e.g. '  Read: 0.00307 DPU'",
-                    where,
-                )
-            raise _error(
-                f"unexpected line inside a DPU estimate block: {line.strip()!r}",
-                file,
-                row,
-                "a block holds only Compute, Read, Write, Multi-Region Write and Total lines",
-                where,
-            )
-        key = LABELS[m.group(1)]
-        if key in values:
-            raise _error(
-                f"'{m.group(1)}' appears twice in one block", file, row, "separate the blocks", where
-            )
-        values[key] = Decimal(m.group(2))
-        if m.group(3) is not None:
-            minimums[key] = Decimal(m.group(3))
-        i += 1
-        if key == "total":
-            break
+    values, minimums, i = _block_values(lines, start, file, row_of)
     missing = [k for k in REQUIRED if k not in values]
     if missing:
         raise _error(
@@ -246,6 +206,61 @@ def _read_block(
             row_of(start)[1],
         )
     return block, i
+
+
+def _block_values(
+    lines: list[str], start: int, file: str, row_of: Any
+) -> tuple[dict[str, Decimal], dict[str, Decimal], int]:
+    """The ``<Part>: <n> DPU`` lines after the header up to ``Total:``: values, printed minimums, and
+    the index after the last line. A blank or foreign line, or a part given twice, is an error."""
+    values: dict[str, Decimal] = {}
+    minimums: dict[str, Decimal] = {}
+    i = start + 1
+    while True:
+        if i >= len(lines) or not lines[i].strip():
+            row, where = row_of(min(i, len(lines) - 1))
+            raise _error(
+                "DPU estimate block ends before its 'Total:' line",
+                file,
+                row,
+                "copy the whole block: Compute, Read, Write (Multi-Region Write) and Total lines",
+                where,
+            )
+        line = lines[i]
+        row, where = row_of(i)
+        m = VALUE_LINE.match(line)
+        if m is None:
+            raise _foreign_line(line, file, row, where)
+        key = LABELS[m.group(1)]
+        if key in values:
+            raise _error(
+                f"'{m.group(1)}' appears twice in one block", file, row, "separate the blocks", where
+            )
+        values[key] = Decimal(m.group(2))
+        if m.group(3) is not None:
+            minimums[key] = Decimal(m.group(3))
+        i += 1
+        if key == "total":
+            return values, minimums, i
+
+
+def _foreign_line(line: str, file: str, row: int | None, where: str) -> CalibrationError:
+    """The error for a line inside a block that is not a ``<Part>: <n> DPU`` line."""
+    if lab := LABEL_ONLY.match(line):
+        return _error(
+            f"'{lab.group(1)}:' has no value of the form '<number> DPU': {line.strip()!r}",
+            file,
+            row,
+            "keep the line as EXPLAIN printed it, e.g. '  Read: 0.00307 DPU'",
+            where,
+        )
+    return _error(
+        f"unexpected line inside a DPU estimate block: {line.strip()!r}",
+        file,
+        row,
+        "a block holds only Compute, Read, Write, Multi-Region Write and Total lines",
+        where,
+    )
 
 
 _EXPLAIN_KEYS = ("explain_output", "explain", "plan", "output")

@@ -14,6 +14,14 @@ from costmodel.usage.context import Notes, UsageContext
 from costmodel.usage.model import WriteEstimator
 from costmodel.usage.steps import ReadColumns, TableColumns, WriteColumns
 
+_ESTIMATORS = (
+    "rows: rows affected x (max(row, 128 B) + secondary index entries x "
+    "max(entry, 128 B)), the row at its sampled logical width where collect measured it (TOASTed and "
+    "compressed values at their real size), else the catalog's stored width; wal: wal_bytes minus full-page images for statements not classified as DML; "
+    "dirtied: shared_blks_dirtied x write_bytes_per_dirtied_page; unknown: NaN, only the write minimum billed"
+)
+"""What each write estimator means, printed beside the count of statements using it."""
+
 
 def write_columns(ctx: UsageContext, tables: TableColumns, reads: ReadColumns, notes: Notes) -> WriteColumns:
     """Bytes written per call by the estimator each statement's counters allow."""
@@ -30,11 +38,7 @@ def write_columns(ctx: UsageContext, tables: TableColumns, reads: ReadColumns, n
     wal = column(df, "wal_bytes") * per
     fpi = np.nan_to_num(column(df, "wal_fpi")) * per
     dirtied = column(df, "shared_blks_dirtied") * per
-    is_write_flag = (
-        df["is_write"].eq(True).fillna(False).to_numpy(dtype=bool)
-        if "is_write" in df.columns
-        else np.zeros(ctx.n, bool)
-    )
+    is_write_flag = _flagged_writes(ctx)
     use_values = dml_like & ~rows_known & k.is_insert & (np.nan_to_num(values_rows) > 0)
     write_est = np.select(
         [
@@ -79,12 +83,7 @@ def write_columns(ctx: UsageContext, tables: TableColumns, reads: ReadColumns, n
         [0.0, np.clip(np.nan_to_num(rows_written), 0.0, 1.0), 1.0],
         default=(np.nan_to_num(write_bytes) > 0).astype(float),
     )
-    notes.estimators["write_bytes"] = (
-        f"{count_labels(write_est)} (rows: rows affected x (max(row, 128 B) + secondary index entries x "
-        "max(entry, 128 B)), the row at its sampled logical width where collect measured it (TOASTed and "
-        "compressed values at their real size), else the catalog's stored width; wal: wal_bytes minus full-page images for statements not classified as DML; "
-        "dirtied: shared_blks_dirtied x write_bytes_per_dirtied_page; unknown: NaN, only the write minimum billed)"
-    )
+    notes.estimators["write_bytes"] = f"{count_labels(write_est)} ({_ESTIMATORS})"
     _warn_blind_writes(k.counter_based & np.isnan(wal) & np.isnan(dirtied) & ~is_write_flag, write_est, notes)
     _warn_unknown_indexes(by_rows & (wr["unknown_indexes"] > 0), tables, ctx, notes)
     return WriteColumns(
@@ -96,6 +95,14 @@ def write_columns(ctx: UsageContext, tables: TableColumns, reads: ReadColumns, n
         wal=wal,
         dirtied=dirtied,
     )
+
+
+def _flagged_writes(ctx: UsageContext) -> np.ndarray:
+    """Statements the classifier flagged as writes (``is_write``); none when unclassified."""
+    df = ctx.df
+    if "is_write" not in df.columns:
+        return np.zeros(ctx.n, bool)
+    return df["is_write"].eq(True).fillna(False).to_numpy(dtype=bool)
 
 
 def _warn_unknown_indexes(mask: np.ndarray, tables: TableColumns, ctx: UsageContext, notes: Notes) -> None:
