@@ -21,7 +21,7 @@ from costmodel.analysis.ranges import Ranges, price_ranges, range_cases
 from costmodel.classify.frame import classify
 from costmodel.compare import BreakEven, Verdict, break_even, decide
 from costmodel.contention.model import Contention, assess_contention
-from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.assumptions import AssumptionSet, merge_used
 from costmodel.core.catalog import PriceCatalog
 from costmodel.core.estimate import Assumption, CostCurve, OptionEstimate
 from costmodel.core.options import Footprint, OptionKind
@@ -211,12 +211,13 @@ class Analysis:
             latency=self._latency(options, contention),
             crossovers=sweep.crossovers,
         )
+        assumptions = run_assumptions(usage, contention, options, readiness)
         ranges = None
         if sweep_points > 0:  # per-cluster runs of a fleet skip it (no sweep, no verdict shown)
             ranges = price_ranges(
                 {o.name: float(o.total_monthly_usd) for o in options},
                 verdict.comparable,
-                range_cases(scenario, usage, contention, usage.assumptions.used()),
+                range_cases(scenario, usage, contention, assumptions),
                 self._totals,
             )
         verdict = replace(verdict, caveats=verdict_caveats(usage, contention, ranges), ranges=ranges)
@@ -233,7 +234,7 @@ class Analysis:
             verdict=verdict,
             catalog=self.catalog,
             calibration=self.calibration,
-            assumptions=usage.assumptions.used(),
+            assumptions=assumptions,
             curves=curves,
             decision=decision,
         )
@@ -317,6 +318,19 @@ class Analysis:
                 "Serverless v2 stays awake (no resume delay)"
             )
         return tuple(dict.fromkeys(lines))
+
+
+def run_assumptions(
+    usage: Usage, contention: Contention, options: Sequence[OptionEstimate], readiness: Readiness | None
+) -> tuple[Assumption, ...]:
+    """The run's assumptions: what each stage returned, merged in the order the stages ran (usage,
+    contention, each option's pricer, readiness), so a later stage's entry wins on a shared key."""
+    return merge_used(
+        usage.assumptions.used(),
+        contention.used,
+        *(o.assumptions for o in options),
+        readiness.assumptions if readiness is not None else (),
+    )
 
 
 def cite_decision(verdict: Verdict, decision: Decision) -> Verdict:

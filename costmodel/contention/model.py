@@ -143,6 +143,9 @@ class Contention:
     """Write patterns whose key space is a default, not a catalog fact or a signal of the export."""
     point_risk: Risk = Risk.LOW
     """The level of the point estimate (``risk`` is ``unknown`` when the range spans levels)."""
+    used: tuple[Assumption, ...] = ()
+    """Every assumption this stage read or recorded (``assumptions`` keeps the model's own keys,
+    for the contention section); the run merges it into the report's list."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (the report contract's ``contention`` section, plus details)."""
@@ -660,10 +663,11 @@ def assess_contention(
     """
     df = workload.statements
     notes: list[str] = []
+    scope = assumptions.scoped()  # what this stage reads and records, returned as Contention.used
     rates = _rates(workload, usage, scenario)
-    ratio, peak_basis = peak_to_mean(workload, scenario, assumptions)
-    latency = commit_latency(scenario, assumptions)
-    settings = _Settings.read(assumptions)
+    ratio, peak_basis = peak_to_mean(workload, scenario, scope)
+    latency = commit_latency(scenario, scope)
+    settings = _Settings.read(scope)
     if "key_shape" not in df.columns:
         notes.append("workload not classified: no write patterns could be found")
     calls = rates.calls_month.to_numpy(dtype=float)
@@ -710,7 +714,8 @@ def assess_contention(
         txns_per_s_peak=txns / SECONDS_PER_MONTH * ratio,
         extra_dpu_share=work.total_extra / work.billed if work.billed > 0 else 0.0,
         thresholds=(settings.elevated, settings.high),
-        assumptions=tuple(a for a in assumptions.used() if a.key in ASSUMPTION_KEYS),
+        assumptions=tuple(a for a in scope.used() if a.key in ASSUMPTION_KEYS),
+        used=scope.used(),
         notes=tuple(notes),
         conflict_rate_range=(solved.low_rate, solved.high_rate),
         assumed_key_spaces=assumed_n,

@@ -12,10 +12,16 @@ keys independently). Each entry::
 :func:`defaults` loads them (``yaml.safe_load``); :class:`AssumptionSet` resolves a key against
 overrides (scenario, CLI, calibration, measured) and records which source won, so reports can
 print every assumption used with its origin.
+
+Stages return what they used rather than writing into one shared set: a stage resolves through
+its own :meth:`AssumptionSet.scoped` set (same overrides, nothing recorded yet) and puts
+``scope.used()`` in its result; :mod:`costmodel.analysis` joins the stages' lists with
+:func:`merge_used` in the order the stages ran.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -97,6 +103,31 @@ class AssumptionSet:
         clone._used = dict(self._used)
         return clone
 
+    def scoped(self) -> AssumptionSet:
+        """A set with the same overrides that has recorded nothing yet: one stage's own record.
+
+        What the stage reads or records lands here, not in this set; the stage returns
+        ``scope.used()`` with its result.
+        """
+        clone = AssumptionSet.__new__(AssumptionSet)
+        clone._specs = self._specs
+        clone._overrides = dict(self._overrides)
+        clone._used = {}
+        return clone
+
     def used(self) -> tuple[Assumption, ...]:
         """Every assumption read so far, sorted by key."""
         return tuple(self._used[k] for k in sorted(self._used))
+
+
+def merge_used(*groups: Iterable[Assumption]) -> tuple[Assumption, ...]:
+    """Several stages' assumptions as one list sorted by key.
+
+    Give the groups in the order the stages ran: where two used the same key, the later entry
+    wins, as it would have in one shared set (a measured value recorded over a default read).
+    """
+    merged: dict[str, Assumption] = {}
+    for group in groups:
+        for assumption in group:
+            merged[assumption.key] = assumption
+    return tuple(merged[k] for k in sorted(merged))

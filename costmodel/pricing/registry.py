@@ -11,7 +11,7 @@ names spelled in code. ``docs/adding-an-option.md`` walks through adding one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 import pandas as pd
@@ -83,5 +83,8 @@ def price_options(inputs: PricingInput) -> list[PricedOption]:
     """Every registered pricer's options for ``inputs``, in registration order."""
     priced: list[PricedOption] = []
     for pricer in _PRICERS:
-        priced.extend(pricer.price(inputs))
+        # each pricer reads through its own assumption scope: an option's ``assumptions`` are the
+        # ones its pricer used, and nothing a pricer records leaks into the usage or another option
+        usage = replace(inputs.usage, assumptions=inputs.usage.assumptions.scoped())
+        priced.extend(pricer.price(replace(inputs, usage=usage)))
     return priced

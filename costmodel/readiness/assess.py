@@ -105,7 +105,8 @@ def assess_readiness(
     """
     catalog = load_checks()
     when = as_of or catalog.dsql_as_of
-    aset = assumptions if assumptions is not None else AssumptionSet()
+    # this stage's own scope: Readiness.assumptions lists what readiness read, nothing earlier stages did
+    aset = (assumptions if assumptions is not None else AssumptionSet()).scoped()
     stmts = workload.statements
     notes: list[str] = []
     syntax = _check_syntax(
