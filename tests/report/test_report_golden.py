@@ -12,9 +12,13 @@ break-even points and its 20 costliest statements, edited for coverage: the ``sa
 database split in two (``saas_reporting``) and the ``legacy`` cluster read from an export with
 ``--window 90m`` (windows from two sources).
 
-Bundled samples (``sample_stats/<name>/``) are picked up automatically once the pipeline exposes
-``costmodel.report.model.build_report``; their goldens are ``sample-<name>.*``. All samples together
-are also reported as one fleet (``build_fleet_report``), golden ``samples-fleet.*``.
+End to end, few and reviewed: one bundled sample, ``saas`` (``sample_stats/saas/``), in every format
+(``sample-saas.*``), and all samples together as one fleet (``build_fleet_report``), whose JSON is
+the golden ``samples-fleet.json`` (the other fleet formats are rendered and checked for shape, not
+compared). The other samples' figures are asserted per stage, from stated inputs, in
+``tests/analysis/test_sample_stages.py``: a modelling change then fails a named figure instead of
+rewriting dozens of files. Every bundled sample is still rendered in every format here (no golden):
+a sample that breaks a renderer fails.
 
 Determinism: everything that changes between runs, machines or releases is normalised by
 :func:`normalise` (time, tool version, the dsql-lint wall time, absolute paths under this
@@ -165,6 +169,19 @@ def sample_fleet_report(samples_dir: Path) -> dict[str, Any]:
 
 SAMPLES = _sample_dirs()
 FLEET_PREFIX = "samples-fleet"
+GOLDEN_SAMPLE = "saas"
+"""The one bundled sample with end-to-end goldens in every format."""
+
+
+def render_all_formats(report: dict[str, Any], tmp_path: Path) -> None:
+    """Every format renders (no golden): text at each width, JSON, Markdown, HTML and the CSV set."""
+    for width in TEXT_WIDTHS.values():
+        assert render_text(report, width=width, color=False).strip()
+    assert json.loads(render_json(report))["schema_version"] == report["schema_version"]
+    assert render_markdown(report).startswith("#")
+    assert "</html>" in strip_plotlyjs(render_html(report))
+    paths = write_csv(report, tmp_path / "csv")
+    assert [p.name for p in paths] == list(csv_files(report))
 
 
 @pytest.mark.parametrize(
@@ -172,25 +189,44 @@ FLEET_PREFIX = "samples-fleet"
     SAMPLES or [pytest.param(None, marks=pytest.mark.skip(reason="sample_stats/ holds no bundles yet"))],
     ids=[p.name for p in SAMPLES] or ["no-samples"],
 )
-def test_sample_goldens(bundle: Path | None, golden: Any, tmp_path: Path) -> None:
-    """Every bundled sample has recorded goldens; a missing one fails (record with --update-golden)."""
+def test_sample_reports(bundle: Path | None, golden: Any, tmp_path: Path) -> None:
+    """Every bundled sample renders in every format; the golden sample matches its goldens."""
     assert bundle is not None
+    report = stable_floats(normalise(sample_report(bundle)))
+    if bundle.name != GOLDEN_SAMPLE:
+        render_all_formats(report, tmp_path)
+        return
     prefix = f"sample-{bundle.name}"
     if not golden.update and not any(golden.directory.glob(f"{prefix}.*")):
         pytest.fail(
             f"no goldens recorded for sample_stats/{bundle.name}: "
             "run `pytest tests/report/test_report_golden.py --update-golden` and review them"
         )
-    check_all_formats(golden, prefix, stable_floats(normalise(sample_report(bundle))), tmp_path)
+    check_all_formats(golden, prefix, report, tmp_path)
 
 
-def test_sample_fleet_goldens(golden: Any, tmp_path: Path) -> None:
-    """All bundled samples as one fleet report; missing goldens fail like the samples'."""
+def test_no_stray_goldens() -> None:
+    """Goldens are few on purpose: the fixture cases and the golden sample in every format, the
+    samples fleet's JSON. A file nothing checks any more is deleted, not left to rot."""
+    prefixes = {*CASES, f"sample-{GOLDEN_SAMPLE}"}
+    stray = [
+        p.name
+        for p in sorted((ROOT / "tests" / "golden").iterdir())
+        if not p.name.startswith(".")
+        and p.name.split(".")[0] not in prefixes
+        and p.name != f"{FLEET_PREFIX}.json"
+    ]
+    assert stray == []
+
+
+def test_golden_sample_is_bundled() -> None:
+    assert GOLDEN_SAMPLE in [p.name for p in SAMPLES], "the end-to-end goldens need sample_stats/saas"
+
+
+def test_sample_fleet_golden(golden: Any, tmp_path: Path) -> None:
+    """All bundled samples as one fleet report: its JSON is a golden, every format renders."""
     assert len(SAMPLES) >= 2, "the samples fleet needs at least two bundled samples (make samples)"
-    if not golden.update and not any(golden.directory.glob(f"{FLEET_PREFIX}.*")):
-        pytest.fail(
-            f"no goldens recorded for the samples fleet: run `pytest {Path(__file__).name} --update-golden`"
-        )
     report = stable_floats(normalise(sample_fleet_report(SAMPLES_DIR)))
     assert [c["name"] for c in report["fleet"]["clusters"]] == [p.name for p in SAMPLES]
-    check_all_formats(golden, FLEET_PREFIX, report, tmp_path)
+    golden.check(f"{FLEET_PREFIX}.json", render_json(report))
+    render_all_formats(report, tmp_path)
