@@ -244,8 +244,8 @@ class Analysis:
 
         They read the load (growth, statements per transaction, stored GB, assumption overrides),
         the region set (commit latency) and the time shape (peak rate); Serverless v2 capacity,
-        I/O mode, free tier or discount changes reuse them. The assumptions they recorded are
-        copied, so a later stage's records never leak into another run's report.
+        I/O mode, free tier or discount changes reuse them. The usage's assumptions are copied for
+        each run, so nothing read from them later (the report reads one) leaks into another run.
         """
         key = repr(
             (
@@ -265,7 +265,9 @@ class Analysis:
             return replace(usage, assumptions=recorded.copy()), contention
         usage = self._usage(at_profile_volume(scenario))
         # Retries bill what an aborted attempt bills; DSQL is priced with the retry factors in run().
-        dpu_per_call = attempt_dpu(usage, self.catalog, self.calibration)
+        # Its own scope: the constants it reads are the DSQL pricer's, listed with that option.
+        attempt_usage = replace(usage, assumptions=usage.assumptions.scoped())
+        dpu_per_call = attempt_dpu(attempt_usage, self.catalog, self.calibration)
         contention = assess_contention(
             self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
         )
