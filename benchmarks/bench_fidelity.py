@@ -21,6 +21,7 @@ Targets are printed beside the figures; a benchmark never fails a build.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -52,8 +53,11 @@ def _constants() -> Any:
     return DpuConstants.from_catalog(load_catalog())
 
 
-def _statement_row(case: LabCase) -> tuple[pd.Series, Any]:
-    """The modelled per-call DPU row of the case's statement (and the usage it came from)."""
+def _statement_row(case: LabCase, overrides: dict[str, float] | None = None) -> tuple[pd.Series, Any]:
+    """The modelled per-call DPU row of the case's statement (and the usage it came from).
+
+    ``overrides``: assumption values to price with (the read constants fitted without the case's group).
+    """
     from costmodel.classify.frame import classify
     from costmodel.core.assumptions import AssumptionSet
     from costmodel.ingest.load import load_workload
@@ -62,7 +66,8 @@ def _statement_row(case: LabCase) -> tuple[pd.Series, Any]:
     from costmodel.usage.compute import compute_usage
 
     workload = classify(load_workload(case.bundle))
-    usage = compute_usage(workload, Scenario(), AssumptionSet())
+    given = {k: (v, "fidelity benchmark") for k, v in (overrides or {}).items()}
+    usage = compute_usage(workload, Scenario(), AssumptionSet(given))
     per_call = dpu_per_call(
         usage, _constants(), active_peers=1, compute_ratio=float(usage.assumptions.get("dsql_compute_ratio"))
     )
@@ -72,14 +77,19 @@ def _statement_row(case: LabCase) -> tuple[pd.Series, Any]:
     return row[~row.index.duplicated()], usage
 
 
-def modelled(cases: list[LabCase]) -> pd.DataFrame:
-    """One row per lab case: measured and modelled DPU (raw and billed), class and group."""
+def modelled(
+    cases: list[LabCase], overrides: Callable[[str], dict[str, float]] | None = None
+) -> pd.DataFrame:
+    """One row per lab case: measured and modelled DPU (raw and billed), class and group.
+
+    ``overrides`` gives, per lab group, assumption values to price that group's cases with.
+    """
     c = _constants()
     read_min = float(c.read_min_bytes * c.read_per_byte)
     write_min = float(c.write_min_bytes * c.write_per_byte)
     rows = []
     for case in cases:
-        row, _usage = _statement_row(case)
+        row, _usage = _statement_row(case, overrides(case.group) if overrides is not None else None)
         m = case.measured
         rows.append(
             {
@@ -100,6 +110,11 @@ def modelled(cases: list[LabCase]) -> pd.DataFrame:
                     + np.nan_to_num(row["write_bytes_per_call"])
                 ),
                 "unique_check": bool(row["unique_check"]),
+                "rows_written": float(np.nan_to_num(row["rows_written_per_call"])),
+                "kind": str(row["kind"]),
+                "joins": float(np.nan_to_num(row.get("join_count", 0.0))),
+                "aggregates": float(np.nan_to_num(row.get("aggregate_count", 0.0))),
+                "keyed_tables": float(row["keyed_tables"]),
                 "planning_ms": m["planning_ms"],
                 "model_read_raw": float(row["read_dpu_raw_per_call"]),
                 "model_write_raw": float(row["write_dpu_raw_per_call"]),
@@ -199,7 +214,9 @@ def leave_one_shape_out(frame: pd.DataFrame, fitter: Fitter, refit_compute: bool
         priced.attrs.update(frame.attrs)
         if refit_compute:
             model = fit_compute_model(cases.subset(~held), name=MODEL_NAME, source=MODEL_SOURCE)
-            ms = compute_ms(model, cases.classes, cases.exec_ms, cases.bytes_moved, cases.unique_check)
+            ms = compute_ms(
+                model, cases.classes, cases.exec_ms, cases.bytes_moved, cases.unique_check, cases.keyed_tables
+            )
             priced["model_compute"] = ms / 1000.0 * frame["compute_ratio"].to_numpy(float)
         train, test = priced[~held], priced[held]
         train.attrs.update(frame.attrs)
@@ -228,6 +245,7 @@ def compute_cases(frame: pd.DataFrame) -> Any:
         exec_ms=frame["exec_cpu_ms"].to_numpy(float),
         bytes_moved=frame["bytes_moved"].to_numpy(float),
         unique_check=frame["unique_check"].to_numpy(bool),
+        keyed_tables=frame["keyed_tables"].to_numpy(float),
         measured_ms=frame["measured_compute"].to_numpy(float) * 1000.0,
         planning_ms=frame["planning_ms"].to_numpy(float),
     )
@@ -257,7 +275,9 @@ def held_out_compute(frame: pd.DataFrame, labels: np.ndarray | None = None) -> n
         held = groups == group
         model = fit_compute_model(cases.subset(~held), name=MODEL_NAME, source=MODEL_SOURCE)
         part = cases.subset(held)
-        ms = compute_ms(model, part.classes, part.exec_ms, part.bytes_moved, part.unique_check)
+        ms = compute_ms(
+            model, part.classes, part.exec_ms, part.bytes_moved, part.unique_check, part.keyed_tables
+        )
         out[held] = ms / 1000.0 * frame["compute_ratio"].to_numpy(float)[held]
     return out
 
@@ -267,7 +287,7 @@ def fit_and_write(frame: pd.DataFrame) -> Any:
     import yaml
 
     from costmodel.calibrate.compute_fit import fit_compute_model
-    from costmodel.usage.dsql_compute import MODEL_FILE, ComputeModel
+    from costmodel.usage.dsql_compute import MODEL_FILE
 
     model = fit_compute_model(compute_cases(frame), name=MODEL_NAME, source=MODEL_SOURCE)
     held = np.abs(held_out_compute(frame) - frame["measured_compute"]) / frame["measured_compute"]
@@ -278,16 +298,7 @@ def fit_and_write(frame: pd.DataFrame) -> Any:
     fit["held_out_median_error_by_group"] = {
         str(g): round(float(np.median(held[frame["group"] == g])), 4) for g in frame["group"].unique()
     }
-    model = ComputeModel(
-        model.name,
-        model.source,
-        model.planning_ms,
-        model.exec_factor,
-        model.ms_per_mib,
-        model.unique_check_ms,
-        model.classes,
-        fit,
-    )
+    model = dataclasses.replace(model, fit=fit)
     header = (
         "# DSQL ComputeDPU model (costmodel/usage/dsql_compute.py). Generated by\n"
         "# `python -m benchmarks fidelity --fit`: do not edit by hand, refit instead.\n"
@@ -368,14 +379,40 @@ def _print_table(title: str, summary: dict[str, dict[str, float]], calibrated: b
         print(f"  {comp:<9} {s['n']:>4} {s['median']:>9.1%} {s['p90']:>9.1%}   {target}")
 
 
-def _by_group(frame: pd.DataFrame, prefix: str) -> None:
+def _by_group(frame: pd.DataFrame, prefix: str, components: tuple[str, ...] = COMPONENTS) -> None:
     print(f"  per group (median error, {prefix}):")
     for group, part in frame.groupby("group", sort=False):
         part = part.copy()
         part.attrs.update(frame.attrs)
         s = _summary(_errors(part, prefix))
-        cells = "  ".join(f"{c} {s[c]['median']:>7.1%}" if s[c]["n"] else f"{c}     n/a" for c in COMPONENTS)
+        cells = "  ".join(f"{c} {s[c]['median']:>7.1%}" if s[c]["n"] else f"{c}     n/a" for c in components)
         print(f"    {group:<24} {cells}")
+
+
+def held_out_reads(cases: list[LabCase]) -> dict[str, Any]:
+    """ReadDPU (and WriteDPU) with the read constants fitted leave-one-shape-out; printed."""
+    from benchmarks.fidelity_reads import leave_one_shape_out_reads
+
+    c = _constants()
+    per_byte = float(c.read_per_byte)
+    frame, whole, _per_group = leave_one_shape_out_reads(cases, modelled, per_byte)
+    frame.attrs.update(
+        read_min=float(c.read_min_bytes) * per_byte, write_min=float(c.write_min_bytes * c.write_per_byte)
+    )
+    summary = _summary(_errors(frame))
+    summary.pop("compute")
+    _print_table(
+        "read and write held out: the read constants fitted without each case's group (benchmarks/fidelity_reads.py); "
+        "write has no constant fitted from the lab",
+        summary,
+        False,
+    )
+    print(
+        "  read constants fitted on the whole lab by the same rule (shipped defaults in data/assumptions/usage.yaml):"
+    )
+    print("    " + ", ".join(f"{k.removeprefix('dsql_')} {v:,.0f}" for k, v in whole.items()))
+    _by_group(frame, "model", ("read", "write"))
+    return {"summary": summary, "constants_whole_lab": whole}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -426,6 +463,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         cal,
         True,
     )
+    reads = held_out_reads(cases)
     examples = aws_examples()
     print("AWS worked examples from a pg_stat_statements export, through `dsqlcost report`:")
     for label, e in examples.items():
@@ -440,6 +478,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "uncalibrated": uncal,
         "loso_calibrated": cal,
         "loso_calibrated_one_factor": cal_ratio,
+        "read_write_held_out": reads,
         "aws_examples": examples,
         "targets": TARGETS,
     }

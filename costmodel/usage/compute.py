@@ -44,7 +44,7 @@ from costmodel.scenario.model import Scenario
 from costmodel.usage.columns import column
 from costmodel.usage.context import Notes, UsageContext, build_context
 from costmodel.usage.cpu import cpu_columns
-from costmodel.usage.dsql_step import dsql_compute_columns, measured_idle_in_transaction
+from costmodel.usage.dsql_step import dsql_compute_columns, measured_idle_in_transaction, measured_sessions
 from costmodel.usage.io import write_ios_per_call, write_ios_with_commit_floor
 from costmodel.usage.memory import working_set
 from costmodel.usage.model import MS_PER_SECOND, Usage
@@ -77,7 +77,9 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
     out["dsql_compute_ms_per_call"] = dsql_ms
     out["statement_class"] = dsql_class
     out["unique_check"] = reads.unique_check
+    out["keyed_tables"] = reads.keyed_tables
     txn = transactions(ctx, scenario, writes, notes)
+    measured_sessions(ctx, txn.txns_month, notes)
     measured_idle_in_transaction(ctx, txn.txns_month, notes)
     out["write_ios_month"] = (
         write_ios_with_commit_floor(write_ios_call, writes, txn.writes_per_write_txn) * ctx.calls_month

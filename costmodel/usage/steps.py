@@ -61,6 +61,9 @@ class ReadColumns:
     """INSERT/UPSERT uniqueness-check bytes per call (``read_bytes`` excludes them)."""
     unique_check: np.ndarray
     """INSERTs into a table with a primary key (or an unknown one): they pay the uniqueness check."""
+    keyed_tables: np.ndarray
+    """Tables read that have a primary key (or are unknown to the catalog): the compute model's
+    keyed-table term (a key-less table is scanned by its hidden key, with no index to plan)."""
 
 
 @dataclass(frozen=True)

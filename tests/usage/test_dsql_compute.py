@@ -44,7 +44,8 @@ def test_a_point_read_costs_the_fixed_class_cost_not_executor_time() -> None:
     }
     usage, got = one([row], catalog=orders_catalog())
     assert got["statement_class"] == "point_read"
-    expected = model.planning_ms + model.classes["point_read"].fixed_ms
+    assert got["keyed_tables"] == 1.0  # orders has a primary key
+    expected = model.planning_ms + model.classes["point_read"].fixed_ms + model.keyed_table_ms
     assert got["dsql_compute_ms_per_call"] == pytest.approx(
         expected + max(model.exec_factor * 0.03, model.ms_per_mib * got["read_bytes_per_call"] / 2**20)
     )
@@ -98,14 +99,20 @@ def test_the_fit_recovers_a_known_model() -> None:
     exec_ms = rng.uniform(0.01, 50, 60)
     mib = rng.uniform(0, 4, 60)
     unique = np.array([False] * 20 + [True] * 10 + [False] * 10 + [False] * 20)
+    keyed = np.array([1.0] * 40 + [1.0, 0.0] * 10)  # half the scans read a key-less table
     fixed = np.select([classes == "point_read", classes == "single_row_write"], [5.0, 6.0], 1.0)
     writes = classes == "single_row_write"
-    measured = 1.5 + fixed + 7.0 * unique + np.maximum(np.where(writes, 0.0, 2.0 * exec_ms), 5.0 * mib)
-    cases = ComputeCases(classes, exec_ms, mib * 2**20, unique, measured, np.full(60, 1.5))
+    measured = 1.5 + fixed + 7.0 * unique + np.where(writes, 0.0, 2.5 * keyed)
+    measured += np.maximum(np.where(writes, 0.0, exec_ms), 5.0 * mib)
+    cases = ComputeCases(classes, exec_ms, mib * 2**20, unique, keyed, measured, np.full(60, 1.5))
     model = fit_compute_model(cases, name="t", source="synthetic")
-    assert (model.exec_factor, model.ms_per_mib) == (2.0, 5.0)
+    assert (model.exec_factor, model.ms_per_mib) == (1.0, 5.0)
     assert model.unique_check_ms == pytest.approx(7.0)
+    assert model.keyed_table_ms == pytest.approx(2.5)
     assert np.max(relative_errors(model, cases)) < 1e-9
+    # without a key-less read or a key-less write the differences cannot show: they stay in the fixed costs
+    only_keyed = fit_compute_model(cases.subset(keyed > 0), name="t", source="synthetic")
+    assert only_keyed.keyed_table_ms == 0.0
 
 
 def test_class_terms_are_robust_and_bounded_with_a_warning() -> None:
@@ -171,3 +178,48 @@ def test_idle_transaction_time_comes_from_collects_activity_samples() -> None:
     mine = AssumptionSet({"dsql_idle_in_txn_seconds_per_txn": (0.1, "argument")})
     usage, _ = one([row], mine, info={"activity_samples": samples}, seconds=3600)
     assert {a.key: a.value for a in usage.assumptions.used()}["dsql_idle_in_txn_seconds_per_txn"] == 0.1
+
+
+def test_a_key_less_table_is_read_without_the_keyed_table_cost() -> None:
+    model = load_compute_model()
+    scan = {"calls": 100.0, "total_exec_time": 1.0, "rows": 100.0, "shared_blks_hit": 100.0}
+    keyed = one([dict(scan, tables_read=("orders",))], catalog=orders_catalog())[1]
+    catalog = orders_catalog()
+    keyless = dataclasses.replace(catalog.tables["public.orders"], primary_key=(), indexes=())
+    bare = one(
+        [dict(scan, tables_read=("orders",))],
+        catalog=dataclasses.replace(catalog, tables={"public.orders": keyless}),
+    )[1]
+    assert (keyed["keyed_tables"], bare["keyed_tables"]) == (1.0, 0.0)
+    assert keyed["dsql_compute_ms_per_call"] - bare["dsql_compute_ms_per_call"] == pytest.approx(
+        model.keyed_table_ms, abs=0.05
+    )
+
+
+def test_sessions_come_from_pg_stat_database_else_the_assumption_stays() -> None:
+    row = {"calls": 3600.0, "total_exec_time": 36.0, "rows": 3600.0}
+    stats = [
+        {"sessions": 10, "idle_in_transaction_time_ms": 0.0, "transactions": 1000, "active_time_ms": 0.0},
+        {
+            "sessions": 30,
+            "idle_in_transaction_time_ms": 4000.0,
+            "transactions": 3000,
+            "active_time_ms": 3596e3,
+        },
+    ]
+    usage, _ = one([row], info={"session_stats": stats}, seconds=3600)
+    used = {a.key: a for a in usage.assumptions.used()}
+    # 2,000 transactions in 20 sessions over the window; 4 s idle in transactions over them
+    assert (used["dsql_transactions_per_session"].value, used["dsql_transactions_per_session"].source) == (
+        100.0,
+        "measured",
+    )
+    assert used["dsql_idle_in_txn_seconds_per_txn"].value == pytest.approx(0.002)
+    assert "20 session(s)" in usage.estimators["sessions"]
+    # (3,596 s active + 4 s idle in transactions) over the 3,600 s window: one transaction in flight
+    assert used["occ_concurrent_transactions"].value == pytest.approx(1.0)
+    older, _ = one([row], seconds=3600)  # a server before 14: no counters, the named assumption
+    assert "sessions" not in older.estimators
+    assert older.assumptions.get("dsql_transactions_per_session") == 10000
+    assumed = {a.key: a for a in older.assumptions.used()}["dsql_transactions_per_session"]
+    assert assumed.source == "default"
