@@ -155,6 +155,7 @@ class BundleWriter:
                     "active_on_cpu": s.active_on_cpu,
                     "active": s.active,
                     **({"activity": s.activity} if s.activity is not None else {}),
+                    **({"sessions": s.sessions} if s.sessions is not None else {}),
                 }
                 for s in snaps
             ],

@@ -347,6 +347,43 @@ def _snapshot_query(facts: ServerFacts, all_databases: bool) -> sql.Composed:
 
 _XACTS_CURRENT = "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()"
 _XACTS_ALL = "SELECT sum(xact_commit)::bigint, sum(xact_rollback)::bigint FROM pg_stat_database"
+SESSION_STATS_VERSION = 140000
+"""pg_stat_database gained ``sessions``, ``session_time``, ``active_time`` and
+``idle_in_transaction_time`` in PostgreSQL 14."""
+_SESSIONS = (
+    "SELECT sum(sessions)::bigint, sum(session_time)::float8, sum(active_time)::float8, "
+    "sum(idle_in_transaction_time)::float8, sum(xact_commit + xact_rollback)::bigint FROM pg_stat_database"
+)
+
+
+def _session_stats(
+    conn: psycopg.Connection[Any], facts: ServerFacts, all_databases: bool
+) -> dict[str, float] | None:
+    """Sessions and their time so far (PostgreSQL 14+), with the transactions of the same counters.
+
+    DSQL bills per connection set-up and a transaction's open time; these counters measure both
+    (sessions per transaction, idle-in-transaction milliseconds) where an older server leaves the
+    named assumptions. Cumulative since the database's statistics reset: ratios of two of them need
+    no window; two snapshots give deltas over the window.
+    """
+    if facts.version_num < SESSION_STATS_VERSION:
+        return None
+    query = _SESSIONS + ("" if all_databases else " WHERE datname = current_database()")
+    try:
+        row = conn.execute(_q(query)).fetchone()
+    except psycopg.Error:
+        if not conn.autocommit:
+            conn.rollback()
+        return None
+    if row is None or row[0] is None:
+        return None
+    return {
+        "sessions": int(row[0]),
+        "session_time_ms": round(float(row[1] or 0.0), 3),
+        "active_time_ms": round(float(row[2] or 0.0), 3),
+        "idle_in_transaction_time_ms": round(float(row[3] or 0.0), 3),
+        "transactions": int(row[4] or 0),
+    }
 
 
 def take_snapshot(
@@ -370,6 +407,7 @@ def take_snapshot(
     xact = conn.execute(sql.SQL(_q(xact_sql))).fetchone()
     on_cpu, active = sample_active_backends(conn)
     activity = _activity(conn)
+    sessions = _session_stats(conn, facts, all_databases)
     cur = conn.cursor()
     with writer.snapshot(index) as (name, sink), tempfile.SpooledTemporaryFile(SPOOL_BYTES) as spool:
         with cur.copy(_snapshot_query(facts, all_databases)) as copy:
@@ -391,6 +429,7 @@ def take_snapshot(
         active_on_cpu=on_cpu,
         active=active,
         activity=activity,
+        sessions=sessions,
     )
 
 

@@ -139,6 +139,10 @@ class SnapshotInfo:
     activity: dict[str, float] | None = None
     """pg_stat_activity at that moment: sessions idle in a transaction, open transactions, the
     longest idle-in-transaction time (DSQL bills a transaction's open time as compute)."""
+    sessions: dict[str, float] | None = None
+    """pg_stat_database (PostgreSQL 14+), cumulative: ``sessions``, ``session_time_ms``,
+    ``active_time_ms``, ``idle_in_transaction_time_ms`` and ``transactions`` (commits + rollbacks of
+    the same rows). None on older servers."""
 
 
 @dataclass(frozen=True)

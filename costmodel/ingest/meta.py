@@ -466,6 +466,11 @@ def _bundle_info(data: dict[str, Any], listed: list[Any], file: str) -> tuple[di
     ]
     if activity_samples:
         info["activity_samples"] = activity_samples
+    session_stats = [
+        e["sessions"] for e in listed if isinstance(e, dict) and isinstance(e.get("sessions"), dict)
+    ]
+    if session_stats:
+        info["session_stats"] = session_stats
     return settings, info
 
 

@@ -422,3 +422,37 @@ def test_snapshots_sample_transactions_left_open(shop: PgDatabase, tmp_path: Pat
     activity = load_bundle(out)["snapshots"][0]["activity"]
     assert activity["idle_in_transaction"] >= 1 and activity["open_transactions"] >= 1
     assert activity["longest_idle_in_transaction_s"] >= 0
+
+
+def test_snapshots_measure_sessions_and_idle_transaction_time(shop: PgDatabase, tmp_path: Path) -> None:
+    """PostgreSQL 14+ pg_stat_database counts sessions and idle-in-transaction time: measured, not assumed."""
+    from costmodel.classify.frame import classify
+    from costmodel.core.assumptions import AssumptionSet
+    from costmodel.scenario.model import Scenario
+    from costmodel.usage.compute import compute_usage
+
+    out = tmp_path / "bundle"
+
+    def workload(_seconds: float) -> None:
+        for session in range(4):
+            with psycopg.connect(shop.dsn) as conn:
+                for i in range(5):
+                    conn.execute("SELECT price FROM items WHERE id = %s", (session * 5 + i + 1,)).fetchone()
+                    if session == 0 and i == 0:
+                        time.sleep(0.3)  # the transaction stays open, idle, before its COMMIT
+                    conn.commit()
+
+    collect(options(shop, out, Schedule.interval(0.2), schema=False), wait=workload)
+    first, last = (s["sessions"] for s in load_bundle(out)["snapshots"])
+    assert last["sessions"] - first["sessions"] >= 4
+    assert last["transactions"] - first["transactions"] >= 20
+    assert last["idle_in_transaction_time_ms"] - first["idle_in_transaction_time_ms"] >= 250
+    usage = compute_usage(classify(load_workload(out)), Scenario(), AssumptionSet())
+    used = {a.key: a for a in usage.assumptions.used()}
+    per_session = used["dsql_transactions_per_session"]
+    assert per_session.source == "measured"
+    sessions = last["sessions"] - first["sessions"]
+    assert per_session.value == pytest.approx((last["transactions"] - first["transactions"]) / sessions)
+    idle = used["dsql_idle_in_txn_seconds_per_txn"]
+    assert idle.source == "measured" and idle.value > 0.25 / (last["transactions"] - first["transactions"])
+    assert "pg_stat_database" in usage.estimators["sessions"]
