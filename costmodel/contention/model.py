@@ -28,7 +28,10 @@ we can estimate from the workload (full derivation and every assumption: ``docs/
    updating one counter row, conflict with each other.
 6. **Probability and retries.** pᵢ = 1 − exp(−λᵢ·Tᵢ) (Poisson arrivals of conflicting commits during
    the window); expected attempts 1/(1 − p), capped at ``occ_max_attempts`` and flagged
-   *saturated* at the cap. A statement's retry factor is attempts − 1; inside multi-statement
+   *saturated* at the cap. A saturated pattern's retries per commit are also bounded by the
+   transactions in flight (``occ_concurrent_transactions``, measured or given): the first committer
+   wins and aborts only the transactions in flight with it, so with n clients a commit costs at
+   most n − 1 aborted attempts, whatever the geometric count of an open arrival stream says. A statement's retry factor is attempts − 1; inside multi-statement
    transactions a statement re-runs whenever its transaction does, so it gets at least the
    workload's transaction-level retry factor. ``predicted_conflict_rate`` = Σ calls × p over write
    statements ÷ transactions (capped at 1), read against 1 % and 5 % (low / elevated / high).
@@ -67,6 +70,7 @@ ASSUMPTION_KEYS = (
     "occ_peak_to_mean", "occ_commit_latency_ms", "occ_statement_round_trip_ms", "occ_default_key_space",
     "occ_default_tenants", "occ_default_rows_per_tenant", "occ_max_attempts", "occ_risk_elevated",
     "occ_risk_high", "occ_hot_spot_probability", "occ_hot_key_space", "occ_lock_wait_ratio",
+    "occ_concurrent_transactions",
 )  # fmt: skip
 """The assumptions this model reads (declared in costmodel/data/assumptions/contention.yaml)."""
 MS_PER_SECOND = 1000.0
@@ -601,6 +605,9 @@ class _Settings:
     hot_probability: float
     hot_key_space: float
     lock_wait_ratio: float
+    in_flight: float = 0.0
+    """Transactions in flight at once (``occ_concurrent_transactions``; 0 = unknown): bounds the
+    retries of a saturated pattern."""
 
     @classmethod
     def read(cls, assumptions: AssumptionSet) -> _Settings:
@@ -618,6 +625,7 @@ class _Settings:
             hot_probability=float(assumptions.get("occ_hot_spot_probability")),
             hot_key_space=float(assumptions.get("occ_hot_key_space")),
             lock_wait_ratio=float(assumptions.get("occ_lock_wait_ratio")),
+            in_flight=float(assumptions.get("occ_concurrent_transactions")),
         )
 
     def level(self, value: float) -> Risk:
@@ -690,10 +698,10 @@ def assess_contention(
     )
     txns = rates.txns_month if rates.txns_month > 0 else total_work
     solved = _solve_range(pats, len(df), calls, txns)
-    retry = _retry_factors(df, usage, rates, solved, txns, settings.cap, notes)
+    retry = _retry_factors(df, usage, rates, solved, txns, settings, notes)
     work = _retry_work(rates, statement_dpu, retry, pats, solved.probability)
     hot_flags = (solved.probability >= settings.hot_probability) | (pats.key_space <= settings.hot_key_space)
-    frame = _results_table(pats, solved, work, hot_flags, settings.cap, with_dpu=statement_dpu is not None)
+    frame = _results_table(pats, solved, work, hot_flags, settings, with_dpu=statement_dpu is not None)
     hot = frame[frame["hot"].astype(bool)].reset_index(drop=True) if not frame.empty else frame
     point = settings.level(solved.rate)
     same = settings.level(solved.low_rate) == settings.level(solved.high_rate)
@@ -763,7 +771,7 @@ def _retry_factors(
     rates: _Rates,
     solved: _Solution,
     txns: float,
-    cap: float,
+    settings: _Settings,
     notes: list[str],
 ) -> np.ndarray:
     """Expected extra attempts per call of every statement.
@@ -771,10 +779,11 @@ def _retry_factors(
     Inside multi-statement transactions a statement re-runs whenever its transaction does, so it
     gets at least the transaction-level factor (reads only in the share of transactions that write).
     """
-    retry = _attempts(solved.conflict_p, cap) - 1.0
+    cap, in_flight = settings.cap, settings.in_flight
+    retry = _retries(solved.conflict_p, cap, in_flight)
     if rates.spt <= 1.0:
         return retry
-    txn_retry = float(_attempts(np.array([solved.rate]), cap)[0]) - 1.0
+    txn_retry = float(_retries(np.array([solved.rate]), cap, in_flight)[0])
     # a read-only transaction never conflicts: reads re-run only inside write transactions
     writes = _writes(df, usage)
     write_share = min(1.0, rates.write_txns_month / txns) if txns > 0 else 1.0
@@ -812,17 +821,23 @@ def _retry_work(
 
 
 def _results_table(
-    pats: _Patterns, solved: _Solution, work: _RetryWork, hot_flags: np.ndarray, cap: float, *, with_dpu: bool
+    pats: _Patterns,
+    solved: _Solution,
+    work: _RetryWork,
+    hot_flags: np.ndarray,
+    settings: _Settings,
+    *,
+    with_dpu: bool,
 ) -> pd.DataFrame:
     """The patterns table with the solved figures: conflicts, attempts, saturation, retry work, hot."""
-    probability, extra = solved.probability, work.per_pattern
+    probability, extra, cap = solved.probability, work.per_pattern, settings.cap
     return _pattern_table(
         pats,
         {
             "conflict_rate_per_s": solved.lam,
             "conflict_probability": probability,
             "conflicts_per_s": pats.rate * probability,
-            "attempts": _attempts(probability, cap),
+            "attempts": 1.0 + _retries(probability, cap, settings.in_flight),
             # the retry loop gives up on at least 10 % of commits (p^cap): throughput collapses
             "saturated": probability**cap >= SATURATED_GIVE_UP,
             "extra_dpu_month": extra if with_dpu else np.full(len(extra), math.nan),
@@ -933,6 +948,17 @@ def _attempts(p: np.ndarray, cap: float) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         out = np.where(p < 1.0 - 1e-12, (1.0 - p**m) / (1.0 - p), m)
     return np.asarray(np.minimum(out, m), dtype=float)
+
+
+def _retries(p: np.ndarray, cap: float, in_flight: float) -> np.ndarray:
+    """Extra attempts per commit: the retry loop's geometric count, and for a saturated pattern
+    (``p^cap`` ≥ :data:`SATURATED_GIVE_UP`) at most the other transactions in flight
+    (``in_flight`` − 1; 0 = unknown, no bound): the first committer wins and aborts only those."""
+    extra = _attempts(p, cap) - 1.0
+    if in_flight <= 0:
+        return extra
+    saturated = np.clip(np.asarray(p, dtype=float), 0.0, 1.0) ** max(1.0, cap) >= SATURATED_GIVE_UP
+    return np.where(saturated, np.minimum(extra, max(in_flight - 1.0, 0.0)), extra)
 
 
 def _work_units(rates: _Rates, dpu: pd.Series | None) -> np.ndarray:

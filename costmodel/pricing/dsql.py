@@ -285,7 +285,20 @@ def attempt_dpu(usage: Usage, catalog: PriceCatalog, calibration: Calibration | 
         _factors(factors),
         calibration.classes if calibration is not None else None,
     )
-    return pd.Series(compute + read_billed * float(constants.read_per_byte), index=usage.statements.index)
+    return pd.Series(
+        _retried(usage, compute) + read_billed * float(constants.read_per_byte), index=usage.statements.index
+    )
+
+
+def _retried(usage: Usage, compute: np.ndarray) -> np.ndarray:
+    """ComputeDPU of one more attempt: the statement and its transaction's overhead, not the session's.
+
+    An aborted transaction fails at COMMIT after its statements ran, so a retry bills them again
+    with the transaction's own overhead (commit, idle time inside it); it runs on the same
+    connection, so the per-session set-up is not billed again.
+    """
+    ctl = usage.statements["is_txn_control"].to_numpy(dtype=bool)
+    return np.where(ctl, compute, compute - session_overhead_dpu(usage) / usage.statements_per_txn)
 
 
 def dpu_per_call(
@@ -321,7 +334,7 @@ def dpu_per_call(
     retry = (
         s["retry_factor"].to_numpy(dtype=float) if retry_factor is None else np.asarray(retry_factor, float)
     )
-    per_attempt = compute + read_dpu + retry_write_share * (write_dpu + mr_write_dpu)
+    per_attempt = _retried(usage, compute) + read_dpu + retry_write_share * (write_dpu + mr_write_dpu)
     components = {
         "compute_dpu_per_call": compute,
         "read_dpu_raw_per_call": np.where(ctl, 0.0, read_raw * k_r),
@@ -407,14 +420,18 @@ def transaction_overhead_dpu(usage: Usage) -> float:
     bills for the time it stays open.
     """
     a = usage.assumptions
-    per_session = float(a.get("dsql_session_overhead_dpu")) / max(
-        float(a.get("dsql_transactions_per_session")), 1.0
-    )
     return (
         float(a.get("dsql_txn_overhead_ms")) / 1000.0
         + float(a.get("dsql_idle_in_txn_seconds_per_txn"))
-        + per_session
+        + session_overhead_dpu(usage)
     )
+
+
+def session_overhead_dpu(usage: Usage) -> float:
+    """The per-session set-up spread over a session's transactions (``dsql_transactions_per_session``,
+    measured from pg_stat_database when ``collect`` saw PostgreSQL 14+)."""
+    a = usage.assumptions
+    return float(a.get("dsql_session_overhead_dpu")) / max(float(a.get("dsql_transactions_per_session")), 1.0)
 
 
 def _line(

@@ -333,3 +333,16 @@ def test_poisson_formula_matches_definition() -> None:
     c = assess_contention(w, None, Scenario(), AssumptionSet())
     lam, t = 10.0 / 2, 0.008
     assert c.patterns.loc[0, "conflict_probability"] == pytest.approx(1 - math.exp(-lam * t))
+
+
+def test_transactions_in_flight_bound_the_retries_of_a_saturated_pattern() -> None:
+    """First committer wins: with 4 clients a commit on the one branch row aborts at most the 3 others."""
+    closed = AssumptionSet({"occ_concurrent_transactions": (4.0, "argument")})
+    c = assess_contention(pgbench_workload(300), None, Scenario(), closed)
+    assert c.retry_factors.tolist() == pytest.approx([3.0] * len(PGBENCH))
+    branches = c.hot_spots.iloc[0]
+    assert branches["table"] == "pgbench_branches" and branches["attempts"] == pytest.approx(4.0)
+    # a pattern that is not saturated keeps its geometric count: the bound is not a discount
+    tellers = c.hot_spots.set_index("table").loc["pgbench_tellers"]
+    p = tellers["conflict_probability"]
+    assert tellers["attempts"] == pytest.approx((1 - p**10) / (1 - p))
