@@ -3,11 +3,10 @@
 The fit is robust and small on purpose: the executor-time factor is 1, not fitted (DSQL's query
 processor runs PostgreSQL's executor, so the same plan costs at least the source's executor time;
 the lab has one cross join and one sort, too few to fit it, and a fit without them drove it to 0);
-a grid over ms per MiB moved, and for each grid point the fixed cost of every statement class as the *median* residual of its cases (an
-outlier moves a median little), the unique-check cost as the difference of medians between writes
-with and without a primary key, the keyed-table cost as the difference of medians between reads of
-keyed and key-less tables. A difference the cases cannot show (no write without a key, no read of a
-key-less table) is 0: the cost stays in the class's fixed cost.
+a grid over ms per MiB moved, and for each grid point the key-less factor as the median, over the classes with both, of the key-less
+cases' median residual over the keyed ones' (1 when no class has both: the cost stays in the fixed
+costs), and the fixed cost of every statement class as the *median* residual of its cases (an
+outlier moves a median little; key-less cases scaled up by the factor).
 The grid point with the least ``median + p90 / 2`` relative error wins. ``python -m benchmarks
 fidelity --fit`` runs it on the public lab and writes ``costmodel/data/dsql_compute_model.yaml``
 with the leave-one-shape-out (held-out) error beside the coefficients.
@@ -20,13 +19,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from costmodel.usage.dsql_compute import ClassCost, ComputeModel, StatementClass, compute_ms
+from costmodel.usage.dsql_compute import ClassCost, ComputeModel, StatementClass, compute_ms, keyless
 
 EXEC_FACTORS = (1.0,)
 """Fixed by mechanism (module docstring); a tuple so a larger lab can grid it again."""
 MS_PER_MIB = tuple(float(v) for v in np.arange(0.0, 8.01, 0.25))
 WRITES = (StatementClass.SINGLE_ROW_WRITE.value, StatementClass.MULTI_ROW_WRITE.value)
-_READS = (StatementClass.POINT_READ.value, StatementClass.SCAN_READ.value, StatementClass.DDL_UTILITY.value)
 
 
 @dataclass(frozen=True)
@@ -55,29 +53,31 @@ def relative_errors(model: ComputeModel, cases: ComputeCases) -> np.ndarray:
     return np.abs(got - cases.measured_ms) / cases.measured_ms
 
 
-def _median_step(resid: np.ndarray, on: np.ndarray, off: np.ndarray, per: np.ndarray) -> float:
-    """Median residual per unit of ``per`` where ``on`` minus where ``off`` (0 when either is empty)."""
-    if not on.any() or not off.any():
-        return 0.0
-    step = float(np.median(resid[on]) - np.median(resid[off])) / float(np.median(per[on]))
-    return max(step, 0.0)
+def _keyless_factor(resid: np.ndarray, cases: ComputeCases, on_keyless: np.ndarray) -> float:
+    """Key-less over keyed median residual, per class that has both; the median of those ratios,
+    within 0–1 (a hidden key adds no work). 1 when no class shows both: the cases cannot tell."""
+    ratios = []
+    for cls in dict.fromkeys(cases.classes.tolist()):
+        mask = cases.classes == cls
+        off, on = mask & ~on_keyless, mask & on_keyless
+        if on.any() and off.any():
+            keyed = float(np.median(resid[off]))
+            if keyed > 0:
+                ratios.append(float(np.median(resid[on])) / keyed)
+    return float(np.clip(np.median(ratios), 0.0, 1.0)) if ratios else 1.0
 
 
-def _fixed(resid: np.ndarray, cases: ComputeCases) -> tuple[dict[str, ClassCost], float, float]:
+def _fixed(resid: np.ndarray, cases: ComputeCases, planning: float) -> tuple[dict[str, ClassCost], float]:
+    """Fixed cost per class (median of the residual, key-less cases scaled up) and the key-less factor."""
+    on_keyless = keyless(cases.classes, cases.keyed_tables, cases.unique_check)
+    factor = _keyless_factor(resid, cases, on_keyless)
+    scaled = resid / np.where(on_keyless, max(factor, 1e-9), 1.0) - planning
     classes: dict[str, ClassCost] = {}
-    writes = np.isin(cases.classes, WRITES)
-    ones = np.ones(len(resid))
-    unique = _median_step(resid, writes & cases.unique_check, writes & ~cases.unique_check, ones)
-    adjusted = resid - np.where(cases.unique_check, unique, 0.0)
-    scans = cases.classes == StatementClass.SCAN_READ.value
-    keyed = np.nan_to_num(cases.keyed_tables)
-    keyed_ms = _median_step(adjusted, scans & (keyed > 0), scans & (keyed == 0), keyed)
-    adjusted = adjusted - np.where(np.isin(cases.classes, _READS), keyed_ms * keyed, 0.0)
     for cls in StatementClass:
         mask = cases.classes == cls.value
         if mask.any():
             classes[cls.value] = ClassCost(
-                max(float(np.median(adjusted[mask])), 0.0), int(mask.sum()), "median residual"
+                max(float(np.median(scaled[mask])), 0.0), int(mask.sum()), "median residual"
             )
     scan = classes.get(StatementClass.SCAN_READ.value)
     if StatementClass.DDL_UTILITY.value not in classes and scan is not None:
@@ -88,7 +88,7 @@ def _fixed(resid: np.ndarray, cases: ComputeCases) -> tuple[dict[str, ClassCost]
         classes[StatementClass.TRANSACTION_CONTROL.value] = ClassCost(
             0.0, 0, "unmeasured: per-transaction overhead is the dsql_txn_overhead_ms assumption"
         )
-    return classes, unique, keyed_ms
+    return classes, factor
 
 
 def fit_compute_model(cases: ComputeCases, *, name: str, source: str) -> ComputeModel:
@@ -100,10 +100,10 @@ def fit_compute_model(cases: ComputeCases, *, name: str, source: str) -> Compute
     for factor in EXEC_FACTORS:
         for per_mib in MS_PER_MIB:
             executor = np.where(np.isin(cases.classes, WRITES), 0.0, factor * cases.exec_ms)
-            resid = cases.measured_ms - planning - np.maximum(executor, per_mib * mib)
-            classes, unique, keyed = _fixed(resid, cases)
+            resid = cases.measured_ms - np.maximum(executor, per_mib * mib)
+            classes, keyless_factor = _fixed(resid, cases, planning)
             model = ComputeModel(
-                name, source, planning, factor, per_mib, unique, classes, keyed_table_ms=keyed
+                name, source, planning, factor, per_mib, classes, keyless_factor=keyless_factor
             )
             err = relative_errors(model, cases)
             score = float(np.median(err) + np.percentile(err, 90) / 2)

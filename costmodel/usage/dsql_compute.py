@@ -4,26 +4,28 @@ Why not PostgreSQL executor time: DSQL bills query-processor time, and a simple 
 3–16 ms there (planning, distributed execution, storage round trips) where PostgreSQL's executor
 spends 0.03–0.27 ms (public lab, ``reference/dsql-pricing.md`` additions 2026-12-07). The model::
 
-    compute_ms = planning_ms                       always (with or without track_planning)
-               + fixed_ms[statement class]         point read, scan read, single/multi-row write …
-               + keyed_table_ms × keyed tables     a read of a table with a primary key (below)
-               + unique_check_ms                   INSERT/UPSERT into a table with a primary key
+    compute_ms = k × (planning_ms                  always (with or without track_planning)
+                      + fixed_ms[statement class]) point read, scan read, single/multi-row write …
                + max(exec_factor × executor ms,    the source's executor time of reads (joins, sorts …)
                      ms_per_mib × MiB read+written) or moving bytes, whichever dominates: a scan's
                                                    executor time *is* mostly moving its bytes, so
                                                    the two overlap rather than add
+    k = keyless_factor on a table without a primary key, else 1
 
-Two terms are mechanisms rather than classes, so a shape the fit has not seen still gets them:
+Two parts are mechanisms rather than classes, so a shape the fit has not seen still gets them:
 
-* **Keyed tables read.** DSQL stores a table without a primary key as one B-tree ordered by a
-  hidden key: a read plans no index paths and scans it with the limit pushed to storage. A table
-  with a primary key is stored as its primary-key index: the planner weighs index paths on it and
-  the scan runs through the index (the lab: a LIMIT read of a key-less table 2.3 ms, of a keyed one
-  4.9 ms, the same rows and bytes). Counted from the catalog (``pg_index.indisprimary``); a table the
-  catalog does not describe counts as keyed (DSQL tables normally have a key).
+* **Key-less tables.** DSQL stores a table without a primary key as one B-tree ordered by a hidden,
+  generated key. Its statements skip the work a declared key brings: an INSERT has no uniqueness
+  probe to wait for (the lab: 0.6 ms of execution against 8 ms with a key), a read plans no index
+  paths and scans with the limit pushed to storage. In the lab a key-less statement's fixed cost is
+  about half its keyed twin's, for INSERTs (7.4 against 14.8 ms) and LIMIT reads (2.3 against
+  4.9 ms) alike, so one factor serves both and a fit that has seen one of them prices the other.
+  Key-less is read from the catalog (no ``pg_index.indisprimary``); a table the catalog does not
+  describe counts as keyed (DSQL tables normally have a key). The factor was chosen as the model's
+  form after seeing those two pairs in this lab: ``docs/fidelity.md`` says so beside its figure.
 * **Executor time is a floor.** DSQL's query processor is PostgreSQL's executor: the same plan does
-  at least the same CPU work, so ``exec_factor`` is never fitted below 1 (a fit that has seen no
-  executor-bound statement would otherwise drive it to 0 and price a cross join at its bytes).
+  at least the same CPU work, so ``exec_factor`` is 1, not fitted (a fit that has seen no
+  executor-bound statement drove it to 0 and priced a cross join at its bytes).
 
 Its coefficients are data (``costmodel/data/dsql_compute_model.yaml``) with their source and
 held-out fit error, fitted by ``python -m benchmarks fidelity --fit``. A workload whose time *is*
@@ -75,6 +77,7 @@ _WRITES = (
 )
 
 
+_WRITE_CLASSES = (StatementClass.SINGLE_ROW_WRITE.value, StatementClass.MULTI_ROW_WRITE.value)
 _EXECUTOR_CLASSES = (
     StatementClass.POINT_READ.value,
     StatementClass.SCAN_READ.value,
@@ -102,9 +105,8 @@ class ComputeModel:
     planning_ms: float
     exec_factor: float
     ms_per_mib: float
-    unique_check_ms: float
     classes: dict[str, ClassCost]
-    keyed_table_ms: float = 0.0
+    keyless_factor: float = 1.0
     fit: dict[str, Any] = field(default_factory=dict)
     file: str = ""
 
@@ -119,10 +121,9 @@ class ComputeModel:
         held = self.fit.get("held_out_median_error")
         error = f"; held-out median error {held:.0%}" if isinstance(held, int | float) else ""
         return (
-            f"{self.name}: planning {self.planning_ms:.3g} ms + fixed by class ({fixed}) + "
-            f"{self.keyed_table_ms:.3g} ms per keyed table read + unique check "
-            f"{self.unique_check_ms:.3g} ms + max({self.exec_factor:.3g} x executor ms, {self.ms_per_mib:.3g} ms "
-            f"per MiB moved) ({self.source}{error})"
+            f"{self.name}: (planning {self.planning_ms:.3g} ms + fixed by class ({fixed})) x "
+            f"{self.keyless_factor:.3g} on a key-less table + max({self.exec_factor:.3g} x executor ms, "
+            f"{self.ms_per_mib:.3g} ms per MiB moved) ({self.source}{error})"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -135,8 +136,7 @@ class ComputeModel:
                 "planning_ms": round(self.planning_ms, 4),
                 "exec_factor": round(self.exec_factor, 4),
                 "ms_per_mib": round(self.ms_per_mib, 4),
-                "unique_check_ms": round(self.unique_check_ms, 4),
-                "keyed_table_ms": round(self.keyed_table_ms, 4),
+                "keyless_factor": round(self.keyless_factor, 4),
             },
             "classes": {
                 k: {"fixed_ms": round(v.fixed_ms, 4), "cases": v.cases, "basis": v.basis}
@@ -167,8 +167,7 @@ def load_compute_model(path: str | Path | None = None) -> ComputeModel:
             str(k): ClassCost(float(v["fixed_ms"]), int(v.get("cases", 0)), str(v.get("basis", "")))
             for k, v in (data.get("classes") or {}).items()
         }
-        numbers = {k: float(coef[k]) for k in ("planning_ms", "exec_factor", "ms_per_mib", "unique_check_ms")}
-        numbers["keyed_table_ms"] = float(coef.get("keyed_table_ms", 0.0))
+        numbers = {k: float(coef[k]) for k in ("planning_ms", "exec_factor", "ms_per_mib", "keyless_factor")}
     except (KeyError, TypeError, ValueError) as exc:
         raise _error(
             f"compute model coefficient missing or not a number: {exc}", str(file), "coefficients"
@@ -213,6 +212,14 @@ def statement_classes(
     ).astype(object)
 
 
+def keyless(classes: np.ndarray, keyed_tables: np.ndarray | None, unique_check: np.ndarray) -> np.ndarray:
+    """Statements on key-less tables only: reads (and UPDATE/DELETE) whose tables have no primary
+    key; INSERTs without the uniqueness check (their target has none). No tables: keyed."""
+    keyed = np.full(len(classes), np.nan) if keyed_tables is None else np.asarray(keyed_tables, dtype=float)
+    writes = np.isin(classes, _WRITE_CLASSES)
+    return np.asarray((keyed == 0) | (np.isnan(keyed) & writes & ~np.asarray(unique_check, dtype=bool)))
+
+
 def compute_ms(
     model: ComputeModel,
     classes: np.ndarray,
@@ -223,20 +230,14 @@ def compute_ms(
 ) -> np.ndarray:
     """DSQL compute milliseconds per call; NaN where the executor time is unknown.
 
-    ``keyed_tables``: tables with a primary key each statement reads (None: none known).
+    ``keyed_tables``: tables with a primary key each statement reads (NaN: it reads none; None:
+    unknown, keyed); ``unique_check``: INSERTs into a keyed (or unknown) table.
     """
     fixed = np.array([model.fixed_ms(str(c)) for c in classes], dtype=float)
     ctl = classes == StatementClass.TRANSACTION_CONTROL.value
     planning = np.where(ctl, 0.0, model.planning_ms)
+    scale = np.where(keyless(classes, keyed_tables, unique_check), model.keyless_factor, 1.0)
     reads = np.isin(classes, _EXECUTOR_CLASSES)
     executor = np.where(reads, model.exec_factor * np.asarray(exec_ms, dtype=float), 0.0)
     moving = model.ms_per_mib * np.nan_to_num(np.asarray(bytes_moved, dtype=float)) / MIB
-    keyed = np.zeros(len(classes)) if keyed_tables is None else np.nan_to_num(np.asarray(keyed_tables, float))
-    keyed_ms = np.where(reads, model.keyed_table_ms * keyed, 0.0)
-    return (
-        planning
-        + fixed
-        + keyed_ms
-        + np.where(unique_check, model.unique_check_ms, 0.0)
-        + np.maximum(executor, moving)
-    )
+    return scale * (planning + fixed) + np.maximum(executor, moving)

@@ -176,5 +176,5 @@ def read_columns(ctx: UsageContext, tables: TableColumns, d: Defaults, notes: No
         estimator=label,
         pk_check=check,
         unique_check=unique_check,
-        keyed_tables=np.where(rd["present"], rd["has_pk"], 0.0),
+        keyed_tables=np.where(rd["present"], rd["has_pk"], np.nan),
     )

@@ -45,7 +45,7 @@ def test_a_point_read_costs_the_fixed_class_cost_not_executor_time() -> None:
     usage, got = one([row], catalog=orders_catalog())
     assert got["statement_class"] == "point_read"
     assert got["keyed_tables"] == 1.0  # orders has a primary key
-    expected = model.planning_ms + model.classes["point_read"].fixed_ms + model.keyed_table_ms
+    expected = model.planning_ms + model.classes["point_read"].fixed_ms
     assert got["dsql_compute_ms_per_call"] == pytest.approx(
         expected + max(model.exec_factor * 0.03, model.ms_per_mib * got["read_bytes_per_call"] / 2**20)
     )
@@ -57,7 +57,7 @@ def test_a_point_read_costs_the_fixed_class_cost_not_executor_time() -> None:
     assert tracked["dsql_compute_ms_per_call"] == pytest.approx(got["dsql_compute_ms_per_call"])
 
 
-def test_inserts_pay_the_unique_check_only_with_a_primary_key() -> None:
+def test_inserts_into_a_key_less_table_cost_the_key_less_factor() -> None:
     insert = {
         "calls": 10.0,
         "total_exec_time": 1.0,
@@ -71,10 +71,12 @@ def test_inserts_pay_the_unique_check_only_with_a_primary_key() -> None:
     no_key = dataclasses.replace(orders_catalog().tables["public.orders"], primary_key=(), indexes=())
     plain = one([insert], catalog=CatalogFacts({"public.orders": no_key}))[1]
     model = load_compute_model()
-    # the check's fixed cost, and moving its 1,606 more bytes read
+    # no uniqueness probe: the fixed cost scaled by the key-less factor, and 1,606 fewer bytes read
+    fixed = model.planning_ms + model.classes["single_row_write"].fixed_ms
     assert keyed["dsql_compute_ms_per_call"] - plain["dsql_compute_ms_per_call"] == pytest.approx(
-        model.unique_check_ms + model.ms_per_mib * (2895 - 1289) / 2**20
+        fixed * (1.0 - model.keyless_factor) + model.ms_per_mib * (2895 - 1289) / 2**20
     )
+    assert 0.0 < model.keyless_factor < 1.0
     assert keyed["pk_check_bytes_per_call"] == 2895 and plain["pk_check_bytes_per_call"] == 1289
 
 
@@ -99,20 +101,25 @@ def test_the_fit_recovers_a_known_model() -> None:
     exec_ms = rng.uniform(0.01, 50, 60)
     mib = rng.uniform(0, 4, 60)
     unique = np.array([False] * 20 + [True] * 10 + [False] * 10 + [False] * 20)
-    keyed = np.array([1.0] * 40 + [1.0, 0.0] * 10)  # half the scans read a key-less table
-    fixed = np.select([classes == "point_read", classes == "single_row_write"], [5.0, 6.0], 1.0)
+    keyed = np.array([1.0] * 20 + [np.nan] * 20 + [1.0, 0.0] * 10)  # INSERTs read no table
+    fixed = np.select([classes == "point_read", classes == "single_row_write"], [5.0, 12.0], 3.0)
     writes = classes == "single_row_write"
-    measured = 1.5 + fixed + 7.0 * unique + np.where(writes, 0.0, 2.5 * keyed)
+    on_keyless = (keyed == 0) | (writes & ~unique)  # half the INSERTs and half the scans
+    measured = np.where(on_keyless, 0.5, 1.0) * (1.5 + fixed)
     measured += np.maximum(np.where(writes, 0.0, exec_ms), 5.0 * mib)
     cases = ComputeCases(classes, exec_ms, mib * 2**20, unique, keyed, measured, np.full(60, 1.5))
     model = fit_compute_model(cases, name="t", source="synthetic")
     assert (model.exec_factor, model.ms_per_mib) == (1.0, 5.0)
-    assert model.unique_check_ms == pytest.approx(7.0)
-    assert model.keyed_table_ms == pytest.approx(2.5)
+    assert model.keyless_factor == pytest.approx(0.5)
     assert np.max(relative_errors(model, cases)) < 1e-9
-    # without a key-less read or a key-less write the differences cannot show: they stay in the fixed costs
-    only_keyed = fit_compute_model(cases.subset(keyed > 0), name="t", source="synthetic")
-    assert only_keyed.keyed_table_ms == 0.0
+    # the factor from the writes alone prices the key-less scans (one mechanism, both kinds)
+    no_keyless_scans = fit_compute_model(
+        cases.subset(~((classes == "scan_read") & on_keyless)), name="t", source="s"
+    )
+    assert no_keyless_scans.keyless_factor == pytest.approx(0.5)
+    # without any key-less case the factor cannot show: 1, the cost stays in the fixed costs
+    only_keyed = fit_compute_model(cases.subset(~on_keyless), name="t", source="synthetic")
+    assert only_keyed.keyless_factor == 1.0
 
 
 def test_class_terms_are_robust_and_bounded_with_a_warning() -> None:
@@ -180,7 +187,7 @@ def test_idle_transaction_time_comes_from_collects_activity_samples() -> None:
     assert {a.key: a.value for a in usage.assumptions.used()}["dsql_idle_in_txn_seconds_per_txn"] == 0.1
 
 
-def test_a_key_less_table_is_read_without_the_keyed_table_cost() -> None:
+def test_a_key_less_table_is_read_at_the_key_less_factor() -> None:
     model = load_compute_model()
     scan = {"calls": 100.0, "total_exec_time": 1.0, "rows": 100.0, "shared_blks_hit": 100.0}
     keyed = one([dict(scan, tables_read=("orders",))], catalog=orders_catalog())[1]
@@ -191,8 +198,9 @@ def test_a_key_less_table_is_read_without_the_keyed_table_cost() -> None:
         catalog=dataclasses.replace(catalog, tables={"public.orders": keyless}),
     )[1]
     assert (keyed["keyed_tables"], bare["keyed_tables"]) == (1.0, 0.0)
+    fixed = model.planning_ms + model.classes[keyed["statement_class"]].fixed_ms
     assert keyed["dsql_compute_ms_per_call"] - bare["dsql_compute_ms_per_call"] == pytest.approx(
-        model.keyed_table_ms, abs=0.05
+        fixed * (1.0 - model.keyless_factor), abs=0.05
     )
 
 
