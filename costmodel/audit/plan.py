@@ -23,13 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from costmodel.analysis.run import Analysis, RunResult
-from costmodel.audit.model import CodeAudit
 from costmodel.audit.remediate import Remediation
-from costmodel.audit.rules import load_rules
-from costmodel.core.timebase import SECONDS_PER_MONTH
 from costmodel.core.workload import CatalogFacts, Workload
-from costmodel.readiness.checks import Severity
 
 UUID_BYTES = 16.0
 """Width of a uuid column (PostgreSQL and DSQL store it in 16 bytes)."""
@@ -52,10 +47,35 @@ class PlanItem:
     share_cost: float | None = None
     mechanical: bool = False
     detail: str = ""
+    query: str = ""
+    """The workload statement's text, apart from the title so that a report can redact it."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of a phase: a machine value (a number, a list of numbers, a text or None) and the
+    same for people; ``headline`` figures are the ones the main report's phase table shows."""
+
+    key: str
+    label: str
+    value: Any
+    text: str
+    headline: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {"key": self.key, "label": self.label, "value": self.value, "text": self.text,
+                "headline": self.headline}  # fmt: skip
+
+
+def effort_counts(items: tuple[PlanItem, ...]) -> dict[str, int]:
+    """Items per effort level (high, medium, low; levels without items left out)."""
+    counts = {e: sum(1 for i in items if i.effort == e) for e in ("high", "medium", "low")}
+    return {e: n for e, n in counts.items() if n}
 
 
 @dataclass(frozen=True)
@@ -65,8 +85,12 @@ class Phase:
     number: int
     name: str
     goal: str
-    figures: tuple[tuple[str, str], ...]
+    figures: tuple[Figure, ...]
     items: tuple[PlanItem, ...]
+
+    def figure(self, key: str) -> Figure | None:
+        """The figure called ``key``, if the phase has it."""
+        return next((f for f in self.figures if f.key == key), None)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -74,7 +98,8 @@ class Phase:
             "number": self.number,
             "name": self.name,
             "goal": self.goal,
-            "figures": {k: v for k, v in self.figures},
+            "effort": effort_counts(self.items),
+            "figures": [f.to_dict() for f in self.figures],
             "items": [i.to_dict() for i in self.items],
         }
 
@@ -101,6 +126,10 @@ class MigrationPlan:
     costs: tuple[CostLine, ...]
     ddl_out: str | None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    schema_file: str | None = None
+    """The schema dump remediated (``--schema`` or a bundle's schema.sql); None without one."""
+    code: dict[str, Any] | None = None
+    """The code audit in brief (root, files, skipped, findings, write paths, without retry); None without --code."""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (``schema_version`` versioned)."""
@@ -117,6 +146,8 @@ class MigrationPlan:
                 for c in self.costs
             ],
             "ddl_out": self.ddl_out,
+            "schema_file": self.schema_file,
+            "code": self.code,
             "notes": list(self.notes),
         }
 
@@ -149,257 +180,6 @@ def uuid_catalog(catalog: CatalogFacts, columns: tuple[tuple[str, str], ...]) ->
         row = (facts.avg_row_width or 0.0) + grow if facts.avg_row_width else None
         tables[key] = replace(facts, column_avg_width=widths, avg_row_width=row)
     return replace(catalog, tables=tables)
-
-
-def _write_bytes_month(run: RunResult, column: str = "write_bytes_per_call") -> float:
-    stmts = run.usage.statements
-    value = (stmts[column] * stmts["calls_month"]).to_numpy(dtype=float)
-    return float(np.nansum(value))
-
-
-def build_plan(
-    analysis: Analysis,
-    run: RunResult,
-    *,
-    source: str,
-    remediation: Remediation | None,
-    after: RunResult | None,
-    audit: CodeAudit | None,
-    ddl_out: str | None,
-) -> MigrationPlan:
-    """The plan from a priced run, its remediated rerun (``after``) and an optional code audit."""
-    readiness = run.readiness
-    notes: list[str] = []
-    if remediation is not None:
-        notes += remediation.notes
-    if analysis.workload.catalog is None:
-        notes.append(
-            "no catalog facts (a bundle's catalog.yaml): key widths are the pk_key_bytes default, "
-            "so UUID keys leave the costs unchanged here"
-        )
-    costs = tuple(
-        CostLine(o.name, o.title, o.total_monthly_usd, _after_total(after, o.name, o.total_monthly_usd))
-        for o in run.options
-    )
-    phases = (
-        _phase_audit(run, audit),
-        _phase_refactor(run, remediation, after, ddl_out),
-        _phase_retry(run, audit),
-        _phase_load(run),
-        _phase_cutover(run, costs),
-    )
-    return MigrationPlan(
-        source=source,
-        scenario=run.scenario.name,
-        dsql_as_of=readiness.dsql_as_of if readiness else "",
-        verdict=readiness.verdict.value if readiness else "not assessed",
-        phases=phases,
-        costs=costs,
-        ddl_out=ddl_out,
-        notes=tuple(notes),
-    )
-
-
-def _after_total(after: RunResult | None, name: str, before: Decimal) -> Decimal:
-    if after is None:
-        return before
-    option = after.option(name)
-    return option.total_monthly_usd if option is not None else before
-
-
-def _phase_audit(run: RunResult, audit: CodeAudit | None) -> Phase:
-    items: list[PlanItem] = []
-    readiness = run.readiness
-    counting = [f for f in readiness.findings if f.counts] if readiness else []
-    for f in counting:
-        if f.severity == Severity.INFO:
-            continue
-        parts = [f"{len(f.stmt_ids)} statement(s)"] if f.stmt_ids else []
-        if f.schema_refs:
-            parts.append("schema line(s) " + ", ".join(str(r.line) for r in f.schema_refs[:6]))
-        where = ", ".join(parts) or "the run"
-        items.append(
-            PlanItem(
-                f.id, f.title, f.effort, where, f.severity.value, f.shares.calls, f.shares.cost, f.fixable
-            )
-        )
-    figures = [
-        ("readiness verdict", readiness.verdict.value if readiness else "not assessed"),
-        ("blockers / warnings (workload + schema)", f"{sum(1 for f in counting if f.severity == Severity.BLOCKER)} / "
-                                                     f"{sum(1 for f in counting if f.severity == Severity.WARNING)}"),
-        ("share of calls touched by blockers", pct(_blocker_calls(readiness))),
-        ("share of calls blocked without a mechanical fix", pct(readiness.blocking.calls if readiness else None)),
-    ]  # fmt: skip
-    if audit is not None:
-        counts = audit.counts()
-        figures.append(
-            (
-                "code findings (blocker / warning / info)",
-                f"{counts['blocker']} / {counts['warning']} / {counts['info']}",
-            )
-        )
-        figures.append(
-            ("code files audited / skipped", f"{sum(audit.files.values())} / {len(audit.skipped)}")
-        )
-        groups: dict[str, list[Any]] = {}
-        for cf in audit.findings:
-            if cf.severity != Severity.INFO:
-                groups.setdefault(cf.id, []).append(cf)
-        for rule_id, found in groups.items():
-            first = found[0]
-            where = ", ".join(x.where for x in found[:3]) + (
-                f" (+{len(found) - 3} more)" if len(found) > 3 else ""
-            )
-            share = [x.share_calls for x in found if x.share_calls is not None]
-            items.append(PlanItem(f"code:{rule_id}", f"{first.title} ({len(found)} in code)", first.effort, where,
-                                  first.severity.value, sum(share) if share else None, None, first.fixable))  # fmt: skip
-    return Phase(1, "Schema audit", "Inventory what DSQL rejects or treats differently, weighted by the workload.",
-                 tuple(figures), tuple(items))  # fmt: skip
-
-
-def _blocker_calls(readiness: Any) -> float | None:
-    if readiness is None:
-        return None
-    share = readiness.by_severity.get(Severity.BLOCKER)
-    return float(share.calls) if share is not None else 0.0
-
-
-def _phase_refactor(
-    run: RunResult, rem: Remediation | None, after: RunResult | None, ddl_out: str | None
-) -> Phase:
-    if rem is None:
-        return Phase(2, "Schema refactoring", "Rewrite the schema for DSQL.",
-                     (("remediated DDL", "not written: no schema (give --schema, or a bundle with schema.sql)"),), ())  # fmt: skip
-    effort = {r.check: r.effort for r in load_rules() if r.check}
-    items = [PlanItem("serial_to_uuid", f"{t}.{c}: SERIAL/sequence key -> uuid DEFAULT gen_random_uuid()",
-                      effort.get("serial", "high"), f"{t}.{c}", "blocker", mechanical=True) for t, c in rem.uuid_keys]  # fmt: skip
-    items += [PlanItem("fk_to_uuid", f"{t}.{c}: referencing column -> uuid", "medium", f"{t}.{c}", "blocker", mechanical=True)
-              for t, c in rem.uuid_references]  # fmt: skip
-    items += [PlanItem(f"move_{m.kind}", f"{m.kind} {m.name}" + (f" on {m.table}" if m.table else "") + " -> data access layer",
-                       "high" if m.kind in ("trigger", "function", "procedure") else "low", f"schema line {m.line}", "blocker")
-              for m in rem.moved]  # fmt: skip
-    rules: dict[str, int] = {}
-    for d in rem.mechanical:
-        rules[d.rule] = rules.get(d.rule, 0) + 1
-    items += [PlanItem(f"lint_fix:{rule}", f"dsql-lint --fix: {rule} x{n}", "low", "remediated DDL", mechanical=True)
-              for rule, n in sorted(rules.items())]  # fmt: skip
-    later = after or run
-    before_w, after_w = _write_bytes_month(run), _write_bytes_month(later)
-    before_k, after_k = (_write_bytes_month(x, "pk_check_bytes_per_call") for x in (run, later))
-    before_r, after_r = (_write_bytes_month(x, "read_bytes_per_call") for x in (run, later))
-    dsql = run.options[0]
-    dsql_after = after.option(dsql.name) if after else None
-    figures = (
-        ("remediated DDL", ddl_out or "not written (give --ddl-out FILE)"),
-        ("keys turned into UUID / referencing columns", f"{len(rem.uuid_keys)} / {len(rem.uuid_references)}"),
-        ("objects moved to the data access layer", str(sum(1 for m in rem.moved if m.kind != "extension"))),
-        ("findings dsql-lint --fix rewrites in the original schema", str(rem.original_mechanical)),
-        ("left for design work after remediation (dsql-lint)", str(len(rem.left))),
-        ("GB read / written / key-checked per month, before", f"{before_r / 1e9:,.3f} / {before_w / 1e9:,.3f} / {before_k / 1e9:,.3f}"),
-        ("GB read / written / key-checked per month, after UUID keys", f"{after_r / 1e9:,.3f} / {after_w / 1e9:,.3f} / {after_k / 1e9:,.3f}"),
-        ("DSQL components changed by UUID keys", _component_delta(run, later)),
-        (f"{dsql.title} per month before -> after", f"{usd(dsql.total_monthly_usd)} -> "
-                                                   f"{usd(dsql_after.total_monthly_usd if dsql_after else dsql.total_monthly_usd)}"),
-    )  # fmt: skip
-    return Phase(2, "Schema refactoring", "SERIAL -> UUID, CREATE INDEX ASYNC, triggers and procedures into the data access layer.",
-                 figures, tuple(items))  # fmt: skip
-
-
-def _component_delta(run: RunResult, later: RunResult) -> str:
-    """``ReadDPU +$1.32`` for each DSQL component whose monthly cost moved (rows under DSQL's 128-byte
-    minimum per row bill the same when they widen)."""
-    before = run.options[0].by_component()
-    option = later.option(run.options[0].name)
-    after = option.by_component() if option is not None else before
-    moved = [f"{k} {'+' if after.get(k, Decimal(0)) >= v else '-'}{usd(abs(after.get(k, Decimal(0)) - v))}"
-             for k, v in before.items() if after.get(k, Decimal(0)) != v]  # fmt: skip
-    return ", ".join(moved) or "none"
-
-
-def _phase_retry(run: RunResult, audit: CodeAudit | None) -> Phase:
-    stmts = run.usage.statements
-    writes = stmts["is_write"].fillna(False).astype(bool) & ~stmts["is_txn_control"].fillna(False).astype(
-        bool
-    )
-    calls = stmts["calls_month"].to_numpy(dtype=float)
-    total = float(np.nansum(calls)) or 1.0
-    figures = [
-        ("write statements in the workload", f"{int(writes.sum())} ({pct(float(np.nansum(calls[writes.to_numpy()])) / total)} of calls)"),
-        ("write transactions per month", f"{run.usage.write_txns_month:,.0f}"),
-        ("retry policy to implement", "retry the whole transaction on SQLSTATE 40001 (OC000, OC001) with exponential backoff and jitter"),
-    ]  # fmt: skip
-    items: list[PlanItem] = []
-    if audit is None:
-        figures.append(("code write paths", "not audited (give --code DIR)"))
-        order = np.argsort(-np.nan_to_num(calls))
-        mask = writes.to_numpy()
-        for pos in [int(p) for p in order if mask[p]][:WRITE_ITEMS]:
-            query = " ".join(str(run.workload.statements["query"].iloc[pos]).split())[:90]
-            items.append(PlanItem("retry_statement", f"wrap in a 40001 retry: {query}", "medium",
-                                  str(stmts["stmt_id"].iloc[pos]), "warning", float(calls[pos]) / total))  # fmt: skip
-    else:
-        figures += [
-            ("code write paths and transaction scopes", str(len(audit.sites))),
-            ("without a retry on 40001", str(len(audit.unretried))),
-            ("retry handlers found", str(len(audit.handlers))),
-        ]
-        efforts = {r.id: r.effort for r in load_rules()}
-        items = [PlanItem(f"no_retry:{s.kind}", f"{s.kind} in {s.function}: {s.what}", efforts.get(s.rule, "low"), s.where, "warning")
-                 for s in audit.unretried]  # fmt: skip
-    return Phase(
-        3,
-        "Retry logic",
-        "Every write path retries on serialization failure (40001).",
-        tuple(figures),
-        tuple(items),
-    )
-
-
-def _phase_load(run: RunResult) -> Phase:
-    c = run.contention
-    good, bad = c.thresholds
-    items = []
-    for _, p in c.patterns.iterrows():
-        prob = float(p["conflict_probability"])
-        verdict = "good" if prob < good else "bad" if prob >= bad else "watch"
-        items.append(PlanItem(
-            "occ_pattern", f"{p['table']} ({p['key_shape']}): {' '.join(str(p['query']).split())[:90]}", "medium",
-            f"test at {float(p['rate_per_s']):,.1f} writes/s peak over {float(p['key_space']):,.0f} keys",
-            "warning" if verdict != "good" else "info",
-            detail=f"predicted conflict rate {pct(prob)} ({verdict}: target < {pct(good)}, bad > {pct(bad)})"
-            + ("; hot spot" if bool(p["hot"]) else ""),
-        ))  # fmt: skip
-    figures = (
-        ("predicted conflict rate (peak hour)", f"{pct(c.predicted_conflict_rate)} ({c.risk.value})"),
-        ("targets", f"< {pct(good)} good, > {pct(bad)} bad"),
-        ("load-test rate (peak transactions/s)", f"{c.txns_per_s_peak:,.1f}"),
-        ("commit latency assumed", f"{c.commit_latency.ms:.0f} ms ({c.commit_latency.basis})"),
-        ("conflict rate with the hot spots fixed", pct(c.residual_conflict_rate)),
-        ("share of the DSQL bill that is retries", pct(c.extra_dpu_share)),
-    )
-    return Phase(4, "Load testing for conflict rate", "Replay the hot write patterns at peak rate on DSQL; keep conflicts under 1%.",
-                 figures, tuple(items))  # fmt: skip
-
-
-def _phase_cutover(run: RunResult, costs: tuple[CostLine, ...]) -> Phase:
-    usage = run.usage
-    write_rate = _write_bytes_month(run) / SECONDS_PER_MONTH
-    figures = [
-        ("data to copy", f"{usage.storage_gb:,.3f} GB ({usage.storage_source})"),
-        ("change stream to replicate", f"{write_rate / 1024:,.1f} KiB/s, {usage.write_txns_month / SECONDS_PER_MONTH:,.1f} write transactions/s (mean)"),
-    ]  # fmt: skip
-    figures += [
-        (f"{c.title} per month (before -> after remediation)", f"{usd(c.before)} -> {usd(c.after)}")
-        for c in costs
-    ]
-    items = (
-        PlanItem("initial_copy", "Initial copy of the data into DSQL (UUID keys mapped from the old integer keys)", "medium",
-                 f"{usage.storage_gb:,.3f} GB"),
-        PlanItem("replication", "Replicate changes from the source until cutover (CDC / AWS DMS)", "medium",
-                 f"{write_rate / 1024:,.1f} KiB/s of writes"),
-        PlanItem("cutover", "Switch writers after the replication lag reaches zero; keep the source as fallback", "low", "cutover window"),
-    )  # fmt: skip
-    return Phase(5, "Cutover", "Move traffic with replication from the source.", tuple(figures), items)
 
 
 def remediated_workload(workload: Workload, remediation: Remediation) -> Workload | None:

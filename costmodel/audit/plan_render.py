@@ -9,7 +9,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from costmodel.audit.plan import MigrationPlan, PlanItem, pct, usd
+from costmodel.audit.plan import MigrationPlan, PlanItem, effort_counts, pct, usd
 from costmodel.audit.render import HTML_STYLE, html_table
 
 ITEM_COLUMNS: tuple[tuple[str, Callable[[PlanItem], Any]], ...] = (
@@ -21,6 +21,7 @@ ITEM_COLUMNS: tuple[tuple[str, Callable[[PlanItem], Any]], ...] = (
     ("share of calls", lambda i: pct(i.share_calls) if i.share_calls is not None else ""),
     ("share of DSQL cost", lambda i: pct(i.share_cost) if i.share_cost is not None else ""),
     ("detail", lambda i: i.detail),
+    ("query", lambda i: i.query),
 )
 
 
@@ -36,8 +37,7 @@ def _header(plan: MigrationPlan) -> list[str]:
 
 
 def _effort(items: tuple[PlanItem, ...]) -> str:
-    counts = {e: sum(1 for i in items if i.effort == e) for e in ("high", "medium", "low")}
-    return ", ".join(f"{n} {e}" for e, n in counts.items() if n) or "nothing to do"
+    return ", ".join(f"{n} {e}" for e, n in effort_counts(items).items()) or "nothing to do"
 
 
 def render_plan(plan: MigrationPlan, fmt: str) -> str:
@@ -64,10 +64,11 @@ def _table(plan: MigrationPlan, limit: int = 12) -> str:
     for phase in plan.phases:
         out.append(f"Phase {phase.number}: {phase.name} — {phase.goal}")
         out.append(f"  effort: {_effort(phase.items)} ({len(phase.items)} items)")
-        width = max((len(k) for k, _ in phase.figures), default=0)
-        out += [f"  {k.ljust(width)}  {v}" for k, v in phase.figures]
+        width = max((len(f.label) for f in phase.figures), default=0)
+        out += [f"  {f.label.ljust(width)}  {f.text}" for f in phase.figures]
         for item in phase.items[:limit]:
             extra = f" — {item.detail}" if item.detail else ""
+            extra += f": {item.query[:90]}" if item.query else ""
             share = f" [{pct(item.share_calls)} of calls]" if item.share_calls is not None else ""
             out.append(f"  - [{item.effort}] {item.title} ({item.where}){share}{extra}")
         if len(phase.items) > limit:
@@ -96,7 +97,7 @@ def _markdown(plan: MigrationPlan) -> str:
             "",
         ]
         out += ["| figure | value |", "|---|---|"] + [
-            f"| {_md_cell(k)} | {_md_cell(v)} |" for k, v in phase.figures
+            f"| {_md_cell(f.label)} | {_md_cell(f.text)} |" for f in phase.figures
         ]
         if phase.items:
             out += [
@@ -124,7 +125,7 @@ def _html(plan: MigrationPlan) -> str:
     for phase in plan.phases:
         parts.append(f"<h2>Phase {phase.number}: {html.escape(phase.name)}</h2><p>{html.escape(phase.goal)} "
                      f"Effort: {html.escape(_effort(phase.items))}.</p>")  # fmt: skip
-        parts.append(html_table(["figure", "value"], [[k, v] for k, v in phase.figures]))
+        parts.append(html_table(["figure", "value"], [[f.label, f.text] for f in phase.figures]))
         if phase.items:
             parts.append(html_table([c for c, _ in ITEM_COLUMNS], _rows(phase.items)))
     parts.append("<h2>Monthly cost before and after the remediation</h2>")

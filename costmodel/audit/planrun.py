@@ -1,7 +1,8 @@
 """Run everything a migration plan needs: analysis, remediation and rerun, code audit.
 
-Kept apart from :mod:`.plan` (which only assembles figures) so the assembly is testable on results,
-and the CLI stays a few lines.
+Kept apart from :mod:`.planbuild` (which only assembles figures) so the assembly is testable on
+results, and the CLI stays a few lines. :func:`plan_for_run` starts from a priced run, so the main
+report (``dsqlcost report``) and the dashboard add the plan to a run they already have.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
-from costmodel.analysis.run import Analysis, bundle_schema
+from costmodel.analysis.run import Analysis, RunResult, bundle_schema
 from costmodel.audit import audit_code
-from costmodel.audit.plan import MigrationPlan, build_plan, remediated_workload
+from costmodel.audit.model import CodeAudit
+from costmodel.audit.plan import MigrationPlan, remediated_workload
+from costmodel.audit.planbuild import build_plan
 from costmodel.audit.remediate import Remediation, remediate
 from costmodel.audit.weight import apply_weights
 from costmodel.core.catalog import load_catalog
@@ -37,38 +40,60 @@ def make_plan(
     max_file_bytes: int | None = None,
 ) -> tuple[MigrationPlan, Remediation | None]:
     """Analyse ``exports``, remediate the schema, audit ``code``; write the DDL to ``ddl_out``."""
-    scen = load_scenario(scenario)
     workload = load_workload(list(exports), window=window)
-    analysis = Analysis(workload, load_catalog(), schema=schema)
-    run = analysis.run(scen, sweep_points=SWEEP_POINTS)
-    schema_path = schema or bundle_schema(analysis.workload)
-    remediation = None
-    after = None
+    run = Analysis(workload, load_catalog(), schema=schema).run(
+        load_scenario(scenario), sweep_points=SWEEP_POINTS
+    )
+    audit = code_audit(code, run, as_of=as_of, max_file_bytes=max_file_bytes) if code is not None else None
+    return plan_for_run(run, audit=audit, schema=schema, ddl_out=ddl_out, source=", ".join(map(str, exports)))
+
+
+def plan_for_run(
+    run: RunResult,
+    *,
+    audit: CodeAudit | None = None,
+    schema: Path | None = None,
+    ddl_out: Path | None = None,
+    source: str | None = None,
+) -> tuple[MigrationPlan, Remediation | None]:
+    """The plan of a priced run: its schema (``schema``, else the one readiness checked, else a
+    bundle's) remediated, the run repriced with UUID keys, and an optional code audit."""
+    schema_path = schema or _checked_schema(run) or bundle_schema(run.workload)
+    remediation = after = None
     if schema_path is not None:
         remediation = remediate(read_text(schema_path, CostModelError, "schema file"))
-        changed = remediated_workload(analysis.workload, remediation)
+        changed = remediated_workload(run.workload, remediation)
         if changed is not None:
-            after = Analysis(changed, load_catalog(), with_readiness=False).run(
-                scen, sweep_points=SWEEP_POINTS
-            )
+            again = Analysis(changed, run.catalog, calibration=run.calibration, with_readiness=False)
+            after = again.run(run.scenario, sweep_points=SWEEP_POINTS)
         if ddl_out is not None:
             _write(ddl_out, remediation.sql)
-    audit = None
-    if code is not None:
-        kwargs = {"max_bytes": max_file_bytes} if max_file_bytes else {}
-        audit = audit_code(code, as_of=as_of, **kwargs)  # type: ignore[arg-type]
-        cost = run.options[0].statements["monthly_usd"] if run.options[0].statements is not None else None
-        audit = apply_weights(audit, analysis.workload, cost, source=", ".join(map(str, exports)))
     plan = build_plan(
-        analysis,
         run,
-        source=", ".join(map(str, exports)),
+        source=source or ", ".join(run.workload.sources),
         remediation=remediation,
         after=after,
         audit=audit,
         ddl_out=str(ddl_out) if ddl_out is not None and remediation is not None else None,
+        schema_file=str(schema_path) if schema_path is not None else None,
     )
     return plan, remediation
+
+
+def code_audit(
+    code: Path, run: RunResult, *, as_of: date | None = None, max_file_bytes: int | None = None
+) -> CodeAudit:
+    """Audit ``code`` and weight its findings by the run's workload (calls and DSQL cost)."""
+    kwargs = {"max_bytes": max_file_bytes} if max_file_bytes else {}
+    audit = audit_code(code, as_of=as_of, **kwargs)  # type: ignore[arg-type]
+    statements = run.options[0].statements
+    cost = statements["monthly_usd"] if statements is not None else None
+    return apply_weights(audit, run.workload, cost, source=", ".join(run.workload.sources))
+
+
+def _checked_schema(run: RunResult) -> Path | None:
+    name = run.readiness.schema_file if run.readiness is not None else None
+    return Path(name) if name else None
 
 
 def _write(path: Path, text: str) -> None:
