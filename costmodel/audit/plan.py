@@ -58,18 +58,19 @@ class PlanItem:
 @dataclass(frozen=True)
 class Figure:
     """One figure of a phase: a machine value (a number, a list of numbers, a text or None) and the
-    same for people; ``headline`` figures are the ones the main report's phase table shows."""
+    same for people; ``headline`` is the short phrase the main report's phase table shows ("" when
+    the figure is not one of the phase's headline figures)."""
 
     key: str
     label: str
     value: Any
     text: str
-    headline: bool = False
+    headline: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
         return {"key": self.key, "label": self.label, "value": self.value, "text": self.text,
-                "headline": self.headline}  # fmt: skip
+                "headline": self.headline or None}  # fmt: skip
 
 
 def effort_counts(items: tuple[PlanItem, ...]) -> dict[str, int]:

@@ -104,7 +104,7 @@ def audit_phase(run: RunResult, audit: CodeAudit | None) -> Phase:
     readiness = run.readiness
     counting = [f for f in readiness.findings if f.counts] if readiness else []
     items = [
-        PlanItem(f.id, f.title, f.effort, _finding_where(f), f.severity.value, f.shares.calls, f.shares.cost, f.fixable)
+        PlanItem(f.id, f.title, f.effort, _finding_where(f), f.severity.value, *_shares(f), f.fixable)
         for f in counting
         if f.severity != Severity.INFO
     ]  # fmt: skip
@@ -113,10 +113,10 @@ def audit_phase(run: RunResult, audit: CodeAudit | None) -> Phase:
     touched, unfixed = _blocker_calls(readiness), (readiness.blocking.calls if readiness else None)
     verdict = readiness.verdict.value if readiness else "not assessed"
     figures = [
-        Figure("verdict", "readiness verdict", verdict, verdict, headline=True),
-        Figure("blockers", "blockers (workload + schema)", blockers, str(blockers), headline=True),
-        Figure("warnings", "warnings (workload + schema)", warnings, str(warnings), headline=True),
-        Figure("blocker_share_calls", "share of calls touched by blockers", touched, pct(touched), headline=True),
+        Figure("verdict", "readiness verdict", verdict, verdict, verdict),
+        Figure("blockers", "blockers (workload + schema)", blockers, str(blockers), f"{blockers} blocker(s)"),
+        Figure("warnings", "warnings (workload + schema)", warnings, str(warnings), f"{warnings} warning(s)"),
+        Figure("blocker_share_calls", "share of calls touched by blockers", touched, pct(touched), f"{pct(touched)} of calls blocked"),
         Figure("blocked_unfixable_share_calls", "share of calls blocked without a mechanical fix", unfixed, pct(unfixed)),
     ]  # fmt: skip
     if audit is not None:
@@ -124,6 +124,11 @@ def audit_phase(run: RunResult, audit: CodeAudit | None) -> Phase:
         items += _code_items(audit)
     return Phase(1, "Schema audit", "Inventory what DSQL rejects or treats differently, weighted by the workload.",
                  tuple(figures), tuple(items))  # fmt: skip
+
+
+def _shares(finding: Any) -> tuple[float | None, float | None]:
+    """Call and cost shares of a finding on statements; None for one on the schema alone."""
+    return (finding.shares.calls, finding.shares.cost) if finding.stmt_ids else (None, None)
 
 
 def _finding_where(finding: Any) -> str:
@@ -137,7 +142,7 @@ def _code_figures(audit: CodeAudit) -> list[Figure]:
     counts = audit.counts()
     files, skipped = sum(audit.files.values()), len(audit.skipped)
     return [
-        Figure("code_blockers", "code findings: blockers", counts["blocker"], str(counts["blocker"]), headline=True),
+        Figure("code_blockers", "code findings: blockers", counts["blocker"], str(counts["blocker"]), f"{counts['blocker']} code blocker(s)"),
         Figure("code_warnings", "code findings: warnings", counts["warning"], str(counts["warning"])),
         Figure("code_info", "code findings: info", counts["info"], str(counts["info"])),
         Figure("code_files", "code files audited / skipped", [files, skipped], f"{files} / {skipped}"),
@@ -175,22 +180,24 @@ def refactor_phase(
     """Phase 2: the remediated DDL, what moves to the data access layer, costs before and after."""
     name, goal = (
         "Schema refactoring",
-        "SERIAL -> UUID, CREATE INDEX ASYNC, triggers and procedures into the data access layer.",
+        "SERIAL → UUID, CREATE INDEX ASYNC, triggers and procedures into the data access layer.",
     )
     if rem is None:
         text = "not written: no schema (give --schema, or a bundle with schema.sql)"
-        return Phase(2, name, goal, (Figure("ddl", "remediated DDL", None, text, headline=True),), ())
+        return Phase(
+            2, name, goal, (Figure("ddl", "remediated DDL", None, text, "no schema to remediate"),), ()
+        )
     figures = _refactor_figures(run, rem, after, ddl_out)
     return Phase(2, name, goal, figures, tuple(_refactor_items(rem)))
 
 
 def _refactor_items(rem: Remediation) -> list[PlanItem]:
     effort = {r.check: r.effort for r in load_rules() if r.check}
-    items = [PlanItem("serial_to_uuid", f"{t}.{c}: SERIAL/sequence key -> uuid DEFAULT gen_random_uuid()",
+    items = [PlanItem("serial_to_uuid", f"{t}.{c}: SERIAL/sequence key → uuid DEFAULT gen_random_uuid()",
                       effort.get("serial", "high"), f"{t}.{c}", "blocker", mechanical=True) for t, c in rem.uuid_keys]  # fmt: skip
-    items += [PlanItem("fk_to_uuid", f"{t}.{c}: referencing column -> uuid", "medium", f"{t}.{c}", "blocker", mechanical=True)
+    items += [PlanItem("fk_to_uuid", f"{t}.{c}: referencing column → uuid", "medium", f"{t}.{c}", "blocker", mechanical=True)
               for t, c in rem.uuid_references]  # fmt: skip
-    items += [PlanItem(f"move_{m.kind}", f"{m.kind} {m.name}" + (f" on {m.table}" if m.table else "") + " -> data access layer",
+    items += [PlanItem(f"move_{m.kind}", f"{m.kind} {m.name}" + (f" on {m.table}" if m.table else "") + " → data access layer",
                        "high" if m.kind in ("trigger", "function", "procedure") else "low", f"schema line {m.line}", "blocker")
               for m in rem.moved]  # fmt: skip
     rules: dict[str, int] = {}
@@ -223,19 +230,19 @@ def _refactor_figures(
     keys, refs = len(rem.uuid_keys), len(rem.uuid_references)
     return (
         Figure("ddl_out", "remediated DDL", ddl_out, ddl_out or "not written (give --ddl-out FILE)"),
-        Figure("uuid_keys", "keys turned into UUID", keys, str(keys), headline=True),
+        Figure("uuid_keys", "keys turned into UUID", keys, str(keys), f"{keys} key(s) → UUID"),
         Figure("uuid_references", "referencing columns turned into UUID", refs, str(refs)),
-        Figure("moved_to_data_access_layer", "objects moved to the data access layer", moved, str(moved), headline=True),
+        Figure("moved_to_data_access_layer", "objects moved to the data access layer", moved, str(moved), f"{moved} trigger/function(s) → data access layer"),
         Figure("lint_fixes", "findings dsql-lint --fix rewrites in the original schema", rem.original_mechanical,
-               str(rem.original_mechanical), headline=True),
+               str(rem.original_mechanical), f"{rem.original_mechanical} fixed by dsql-lint --fix"),
         Figure("left_after", "left for design work after remediation (dsql-lint)", len(rem.left), str(len(rem.left))),
         Figure("gb_month_before", "GB read / written / key-checked per month, before", [b / 1e9 for b in before],
                " / ".join(_gb(b) for b in before)),
         Figure("gb_month_after", "GB read / written / key-checked per month, after UUID keys", [a / 1e9 for a in changed],
                " / ".join(_gb(a) for a in changed)),
         Figure("dsql_components_changed", "DSQL components changed by UUID keys", None, component_delta(run, later)),
-        Figure("dsql_usd_before_after", f"{dsql.title} per month before -> after", [float(usd_before), float(usd_after)],
-               f"{usd(usd_before)} -> {usd(usd_after)}", headline=True),
+        Figure("dsql_usd_before_after", f"{dsql.title} per month before → after", [float(usd_before), float(usd_after)],
+               f"{usd(usd_before)} → {usd(usd_after)}", f"DSQL {usd(usd_before)} → {usd(usd_after)}/month"),
     )  # fmt: skip
 
 
@@ -266,8 +273,8 @@ def retry_phase(run: RunResult, audit: CodeAudit | None) -> Phase:
     share = float(np.nansum(calls[writes])) / total
     txns = float(run.usage.write_txns_month)
     figures = [
-        Figure("write_statements", "write statements in the workload", int(writes.sum()), str(int(writes.sum())), headline=True),
-        Figure("write_share_calls", "share of calls that write", share, pct(share), headline=True),
+        Figure("write_statements", "write statements in the workload", int(writes.sum()), str(int(writes.sum())), f"{int(writes.sum())} write statement(s)"),
+        Figure("write_share_calls", "share of calls that write", share, pct(share), f"{pct(share)} of calls"),
         Figure("write_txns_month", "write transactions per month", txns, f"{txns:,.0f}"),
         Figure("retry_policy", "retry policy to implement", RETRY_POLICY, RETRY_POLICY),
     ]  # fmt: skip
@@ -282,7 +289,7 @@ def retry_phase(run: RunResult, audit: CodeAudit | None) -> Phase:
         sites, unretried = len(audit.sites), len(audit.unretried)
         figures += [
             Figure("code_write_paths", "code write paths and transaction scopes", sites, str(sites)),
-            Figure("code_without_retry", "without a retry on 40001", unretried, str(unretried), headline=True),
+            Figure("code_without_retry", "without a retry on 40001", unretried, str(unretried), f"{unretried} of {sites} write path(s) without retry"),
             Figure("code_retry_handlers", "retry handlers found", len(audit.handlers), str(len(audit.handlers))),
         ]  # fmt: skip
         efforts = {r.id: r.effort for r in load_rules()}
@@ -313,10 +320,14 @@ def load_phase(run: RunResult) -> Phase:
             + ("; hot spot" if bool(p["hot"]) else ""), query=" ".join(str(p["query"]).split()),
         ))  # fmt: skip
     rate, peak = c.predicted_conflict_rate, float(c.txns_per_s_peak)
+    probs = c.patterns["conflict_probability"].to_numpy(dtype=float) if len(c.patterns) else np.zeros(0)
+    over = int((probs >= bad).sum())
     figures = (
-        Figure("predicted_conflict_rate", "predicted conflict rate (peak hour)", rate, f"{pct(rate)} ({c.risk.value})", headline=True),
+        Figure("patterns_over_bad", f"write patterns predicted over {pct(bad)}", [over, len(probs)],
+               f"{over} of {len(probs)}", f"{over} of {len(probs)} write pattern(s) > {pct(bad)}"),
+        Figure("predicted_conflict_rate", "predicted conflict rate (peak hour)", rate, f"{pct(rate)} ({c.risk.value})", f"{pct(rate)} conflicts ({c.risk.value})"),
         Figure("targets", "targets", [good, bad], f"< {pct(good)} good, > {pct(bad)} bad"),
-        Figure("load_test_txns_per_s", "load-test rate (peak transactions/s)", peak, f"{peak:,.1f}", headline=True),
+        Figure("load_test_txns_per_s", "load-test rate (peak transactions/s)", peak, f"{peak:,.1f}", f"test at {peak:,.1f} txn/s"),
         Figure("commit_latency_ms", "commit latency assumed", c.commit_latency.ms, f"{c.commit_latency.ms:.0f} ms ({c.commit_latency.basis})"),
         Figure("residual_conflict_rate", "conflict rate with the hot spots fixed", c.residual_conflict_rate, pct(c.residual_conflict_rate)),
         Figure("retry_share_of_dsql", "share of the DSQL bill that is retries", c.extra_dpu_share, pct(c.extra_dpu_share)),
@@ -331,13 +342,13 @@ def cutover_phase(run: RunResult, costs: tuple[CostLine, ...]) -> Phase:
     kib_s = write_bytes_month(run) / SECONDS_PER_MONTH / 1024
     txn_s = usage.write_txns_month / SECONDS_PER_MONTH
     figures = [
-        Figure("storage_gb", "data to copy", usage.storage_gb, f"{usage.storage_gb:,.3f} GB ({usage.storage_source})", headline=True),
-        Figure("change_kib_per_s", "change stream to replicate (KiB/s, mean)", kib_s, f"{kib_s:,.1f} KiB/s", headline=True),
+        Figure("storage_gb", "data to copy", usage.storage_gb, f"{usage.storage_gb:,.3f} GB ({usage.storage_source})", f"{usage.storage_gb:,.3f} GB to copy"),
+        Figure("change_kib_per_s", "change stream to replicate (KiB/s, mean)", kib_s, f"{kib_s:,.1f} KiB/s", f"{kib_s:,.1f} KiB/s of changes"),
         Figure("write_txns_per_s", "write transactions per second to replicate (mean)", txn_s, f"{txn_s:,.1f}"),
     ]  # fmt: skip
     figures += [
-        Figure(f"usd:{c.option}", f"{c.title} per month (before -> after remediation)", [float(c.before), float(c.after)],
-               f"{usd(c.before)} -> {usd(c.after)}")
+        Figure(f"usd:{c.option}", f"{c.title} per month (before → after remediation)", [float(c.before), float(c.after)],
+               f"{usd(c.before)} → {usd(c.after)}")
         for c in costs
     ]  # fmt: skip
     items = (

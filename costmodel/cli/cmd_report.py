@@ -16,6 +16,8 @@ from costmodel.core.errors import ReportError
 
 if TYPE_CHECKING:
     from costmodel.analysis.fleet import ClusterSource
+    from costmodel.analysis.run import RunResult
+    from costmodel.audit.plan import MigrationPlan
     from costmodel.core.catalog import PriceCatalog
     from costmodel.pricing.calibration import Calibration
     from costmodel.scenario.model import Scenario
@@ -58,7 +60,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     inputs.add_argument(
         "--schema",
         metavar="FILE",
-        help="schema dump (pg_dump --schema-only) checked for DSQL blockers; a bundle's schema.sql is used by default",
+        help="schema dump (pg_dump --schema-only) checked for DSQL blockers and remediated in the migration plan; "
+        "a bundle's schema.sql is used by default",
+    )
+    inputs.add_argument(
+        "--code",
+        metavar="DIR",
+        help="application code to audit for the migration plan (ORM row locks, SERIAL in migrations, write paths "
+        "without a 40001 retry, with file:line; see `dsqlcost audit-code`); one cluster only",
     )
     fleet = parser.add_argument_group("fleets (several exports in one run)")
     fleet.add_argument(
@@ -120,7 +129,8 @@ def run(args: argparse.Namespace) -> int:
         analysis = Analysis(
             workload, catalog, calibration=calibration, schema=schema, show_literals=args.show_literals
         )
-        report = build_report(analysis.run(scenario), show_literals=args.show_literals)
+        result = analysis.run(scenario)
+        report = build_report(result, show_literals=args.show_literals, plan=_plan(args, result, schema))
     if args.measured:
         from costmodel.calibrate.statement_stats import compare_measured, measured_table, read_statement_stats
 
@@ -152,6 +162,10 @@ def _fleet_report(
         )
     if args.schema:
         raise ReportError("--schema applies to one cluster", hint="bundles carry their own schema.sql")
+    if args.code:
+        raise ReportError(
+            "--code applies to one cluster", hint="report the cluster the code belongs to on its own"
+        )
     options = LoadOptions(
         window=args.window,
         databases=tuple(args.databases),
@@ -171,6 +185,20 @@ def _fleet_report(
         analysis = FleetAnalysis(loaded, catalog, calibration=calibration, jobs=args.jobs, executor=executor)
         fleet = analysis.run(scenario)
     return build_fleet_report(fleet, show_literals=args.show_literals)
+
+
+def _plan(args: argparse.Namespace, result: RunResult, schema: Path | None) -> MigrationPlan:
+    """The migration plan of a single cluster's run: its schema remediated, ``--code`` audited."""
+    from costmodel.audit.planrun import code_audit, plan_for_run
+
+    code = Path(args.code) if args.code else None
+    if code is not None and not code.is_dir():
+        raise ReportError(
+            f"code directory {args.code!r} not found", hint="pass the application's source folder"
+        )
+    audit = code_audit(code, result) if code is not None else None
+    plan, _ = plan_for_run(result, audit=audit, schema=schema)
+    return plan
 
 
 def _executor_choice(args: argparse.Namespace) -> str:

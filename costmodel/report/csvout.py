@@ -239,6 +239,22 @@ DECISION_CSV_COLUMNS: tuple[Column, ...] = tuple(
 )
 """``decision.csv``: the walked tree, its outcome and every option's data locations."""
 
+PLAN_COLUMNS: tuple[Column, ...] = (
+    _col("phase", NUM),
+    _col("phase_name", TEXT),
+    _col("item_id", TEXT, "id"),
+    _col("title", TEXT),
+    _col("where", TEXT),
+    _col("severity", TEXT),
+    _col("effort", TEXT),
+    _col("mechanical_fix", BOOL, "mechanical"),
+    _col("calls_fraction", NUM, "share_calls"),
+    _col("cost_fraction", NUM, "share_cost"),
+    _col("detail", TEXT),
+    _col("query", TEXT),
+)
+"""``plan.csv``: the migration plan's items (file:line in ``where`` when code was audited)."""
+
 CSV_FILES: tuple[str, ...] = (
     "options.csv",
     "line_items.csv",
@@ -251,6 +267,7 @@ CSV_FILES: tuple[str, ...] = (
     "clusters.csv",
     "databases.csv",
     "decision.csv",
+    "plan.csv",
 )
 """The files :func:`write_csv` writes, in this order (README.md lists each with its columns)."""
 FLEET_ONLY: tuple[str, ...] = ("clusters.csv",)
@@ -294,6 +311,7 @@ def _build_tables(report: Mapping[str, Any]) -> dict[str, tuple[list[str], list[
             DATABASE_COLUMNS if is_fleet(report) else DATABASE_COLUMNS[1:], list(database_rows(report))
         ),
         "decision.csv": _table(DECISION_CSV_COLUMNS, decision_rows(report)),
+        "plan.csv": _table(PLAN_COLUMNS, _plan_rows(report)),
     }
     return tables
 
@@ -526,3 +544,12 @@ def _cluster_columns(report: Mapping[str, Any]) -> list[Column]:
 
 def _cluster_total(option: str) -> Callable[[Row], Any]:
     return lambda row: section(row, "totals").get(option)
+
+
+def _plan_rows(report: Mapping[str, Any]) -> list[Row]:
+    """Every item the report keeps of each plan phase, with the phase's number and name."""
+    return [
+        {**item, "phase": phase.get("number"), "phase_name": phase.get("name")}
+        for phase in _mappings(section(report, "plan").get("phases"))
+        for item in _mappings(phase.get("items"))
+    ]

@@ -27,6 +27,7 @@ from costmodel.report.common import (
 )
 from costmodel.report.decisionview import has_decision, residency_line
 from costmodel.report.fleetview import database_note, fleet_summary, fleet_total_note, show_databases
+from costmodel.report.plan import items_left_text, items_table, phases_table, plan_lead
 from costmodel.report.sections import SectionTable, findings_table, hot_spots_table
 from costmodel.report.summary import driver_line, first_screen, option_line
 from costmodel.report.tables import (
@@ -176,6 +177,15 @@ def _contention(report: Mapping[str, Any]) -> Section:
     return Section("contention", "OCC contention", (line,), tables, ("contention",))
 
 
+def _plan(report: Mapping[str, Any]) -> Section | None:
+    if not section(report, "plan"):
+        return None
+    more = items_left_text(report)
+    lines = (plan_lead(report), *((more,) if more else ()))
+    tables = (Captioned("", phases_table(report)), Captioned("Items", items_table(report)))
+    return Section("plan", "Migration plan (five phases)", lines, tables, ("plan",))
+
+
 def _break_even(report: Mapping[str, Any]) -> Section:
     lines = crossover_lines(report) or ["No crossover in the swept range."]
     tables = (Captioned("Crossovers", crossovers_table(report)),)
@@ -218,6 +228,7 @@ SECTIONS: tuple[Callable[[Mapping[str, Any]], Section | None], ...] = (
     _drivers,
     _readiness,
     _contention,
+    _plan,
     _break_even,
     _one_time,
     _warnings,

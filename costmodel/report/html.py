@@ -47,6 +47,7 @@ from costmodel.report.fleetview import (
     fleet_total_note,
     show_databases,
 )
+from costmodel.report.plan import items_left_text, items_table, phases_table, plan_lead
 from costmodel.report.sections import (
     MONEY_CELLS,
     TOTAL,
@@ -145,6 +146,7 @@ def render_html(report: Mapping[str, Any]) -> str:
         _drivers(report),
         _readiness(report),
         _contention(report),
+        _plan(report),
         _break_even(report),
         _warnings(report),
         _assumptions(report),
@@ -414,6 +416,21 @@ def _contention(report: Mapping[str, Any]) -> str:
     table = hot_spots_table(report)
     body = _section_table(table) if table.rows else "<p>No hot spots.</p>"
     return f'<section id="contention"><h2>OCC contention</h2>{lead}{body}</section>'
+
+
+def _plan(report: Mapping[str, Any]) -> str:
+    """The migration plan: the phases with their headline figures, then the first items of each."""
+    if not section(report, "plan"):
+        return ""
+    todo = items_table(report)
+    more = items_left_text(report)
+    return (
+        '<section id="plan"><h2>Migration plan (five phases)</h2>'
+        f'<p class="meta">{esc(plan_lead(report))}</p>{_section_table(phases_table(report))}'
+        + (_section_table(todo) if todo.rows else "")
+        + (f'<p class="meta">{esc(more)}</p>' if more else "")
+        + "</section>"
+    )
 
 
 def _break_even(report: Mapping[str, Any]) -> str:

@@ -40,6 +40,7 @@ from costmodel.report.fleetview import (
     fleet_total_note,
     show_databases,
 )
+from costmodel.report.plan import items_left_text, items_table, phases_table, plan_lead
 from costmodel.report.sections import (
     MONEY_CELLS,
     TOTAL,
@@ -120,6 +121,7 @@ def render_markdown(report: Mapping[str, Any]) -> str:
     out += _top_drivers(report)
     out += _readiness(report)
     out += _contention(report)
+    out += _plan(report)
     out += _break_even(report)
     out += _warnings(report)
     out += _assumptions(report)  # last: the reference, not the answer
@@ -317,6 +319,19 @@ def _contention(report: Mapping[str, Any]) -> list[str]:
     if table.rows:
         out += [*_section_table(table), ""]
     return out
+
+
+def _plan(report: Mapping[str, Any]) -> list[str]:
+    """The migration plan: the phases with their headline figures, then the first items of each."""
+    if not section(report, "plan"):
+        return []
+    out = ["## Migration plan (five phases)", "", md_text(plan_lead(report)), ""]
+    out += [*_section_table(phases_table(report)), ""]
+    todo = items_table(report)
+    if todo.rows:
+        out += [*_section_table(todo), ""]
+    more = items_left_text(report)
+    return [*out, md_text(more), ""] if more else out
 
 
 def _break_even(report: Mapping[str, Any]) -> list[str]:

@@ -26,6 +26,7 @@ from costmodel.analysis.fleet import FleetResult
 from costmodel.analysis.fleet_cluster import ClusterRun
 from costmodel.analysis.run import RunResult
 from costmodel.analysis.statements import database_breakdown, statement_frame
+from costmodel.audit.plan import MigrationPlan
 from costmodel.contention.model import Contention
 from costmodel.core.estimate import Assumption, LineItem, OptionEstimate
 from costmodel.core.gcpause import gc_paused
@@ -33,6 +34,7 @@ from costmodel.core.numbers import finite_or_none as _num
 from costmodel.core.options import DSQL_SINGLE_REGION, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.readiness.assess import Readiness
+from costmodel.report.plan import plan_section
 from costmodel.report.redact import redact_query, redact_section
 from costmodel.report.summary import build_summary
 from costmodel.scenario.model import Scenario, scenario_to_yaml
@@ -351,11 +353,13 @@ def build_report(
     generated_at: dt.datetime | None = None,
     break_even_points: int = BREAK_EVEN_POINTS,
     include_statements: bool = True,
+    plan: MigrationPlan | None = None,
 ) -> dict[str, Any]:
     """The report dict of ``result`` (schema_version 1); every query text redacted by default.
 
     ``include_statements=False`` leaves ``statements`` empty (the dashboard adds them with
-    :func:`statement_records` only when a page or a download needs them).
+    :func:`statement_records` only when a page or a download needs them). ``plan`` (from
+    :func:`costmodel.audit.planrun.plan_for_run`) becomes the ``plan`` section; without it, null.
     """
     workload, scenario = result.workload, result.scenario
     queries = workload.statements["query"] if "query" in workload.statements else pd.Series(dtype=object)
@@ -386,6 +390,7 @@ def build_report(
         "readiness": _readiness_dict(result.readiness),
         "contention": _contention_dict(result.contention),
         "one_time_work": _one_time_work(result, show_literals),
+        "plan": _plan_dict(plan),
         "statements": statement_records(frame, show_literals=show_literals) if include_statements else [],
         "databases": database_breakdown(frame),
         "warnings": _warnings(result),
@@ -394,7 +399,18 @@ def build_report(
     if not show_literals:
         report["readiness"] = redact_section(report["readiness"])
         report["contention"] = redact_section(report["contention"])
+        report["plan"] = redact_section(report["plan"])
     return with_summary(report)
+
+
+def _plan_dict(plan: MigrationPlan | None) -> dict[str, Any] | None:
+    """The ``plan`` section: :func:`~costmodel.report.plan.plan_section`, JSON-safe, paths relative."""
+    out = _clean(plan_section(plan))
+    if isinstance(out, dict):
+        out["schema_file"] = _relative(out.get("schema_file"))
+        if isinstance(out.get("code"), dict):
+            out["code"]["root"] = _relative(out["code"].get("root"))
+    return out
 
 
 def with_summary(report: dict[str, Any]) -> dict[str, Any]:
@@ -710,6 +726,7 @@ def build_fleet_report(
         "warnings": _fleet_warnings(fleet),
     }
     report["decision"] = None  # the tree is walked per workload, not for a fleet total
+    report["plan"] = None  # a migration is planned per cluster (dsqlcost plan on its bundle)
     if not show_literals:
         report["readiness"] = redact_section(report["readiness"])
         report["contention"] = redact_section(report["contention"])

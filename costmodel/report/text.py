@@ -82,6 +82,7 @@ from costmodel.report.textparts import (
     simple_table,
     wrap_name,
 )
+from costmodel.report.textplan import plan_blocks
 
 DEFAULT_WIDTH = 100
 """Width used when output is not a terminal and ``COLUMNS`` is unset."""
@@ -180,6 +181,7 @@ def _blocks(report: Mapping[str, Any], width: int) -> list[RenderableType]:
     blocks += [
         _readiness(report, narrow),
         _contention(report, narrow),
+        *plan_blocks(report, narrow),
         _break_even(report),
         _warnings(report),
         _assumptions(report, width < ASSUMPTION_TABLE_WIDTH),  # last: the reference, not the answer

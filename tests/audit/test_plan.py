@@ -44,7 +44,7 @@ def test_schema_refactoring(planned: tuple[MigrationPlan, Path]) -> None:
     plan, ddl = planned
     titles = [i.title for i in plan.phases[1].items]
     assert any(t.startswith("customers.id: SERIAL") for t in titles)
-    assert any(t.startswith("orders.customer_id: referencing column -> uuid") for t in titles)
+    assert any(t.startswith("orders.customer_id: referencing column → uuid") for t in titles)
     assert any("trigger orders_audit_trg on orders" in t for t in titles)
     assert any("function orders_audit" in t for t in titles)
     text = ddl.read_text(encoding="utf-8")

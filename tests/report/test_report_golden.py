@@ -141,18 +141,21 @@ def _sample_dirs() -> list[Path]:
 
 
 def sample_report(bundle: Path) -> dict[str, Any]:
-    """The report of a bundled sample with the default scenario and the built-in prices.
+    """The report of a bundled sample with the default scenario and the built-in prices, with its
+    migration plan (as ``dsqlcost report`` builds it: the bundle's schema remediated, no code).
 
     The lead engineer owns this pipeline; adapt this function when its entry points change.
     """
     from costmodel import load_workload
     from costmodel.analysis.run import analyse
+    from costmodel.audit.planrun import plan_for_run
     from costmodel.core.catalog import load_catalog
     from costmodel.report.model import build_report
     from costmodel.scenario.model import load_scenario
 
     result = analyse(load_workload(bundle), load_scenario(), load_catalog())
-    return build_report(result)
+    plan, _ = plan_for_run(result)
+    return build_report(result, plan=plan)
 
 
 def sample_fleet_report(samples_dir: Path) -> dict[str, Any]:
