@@ -118,6 +118,7 @@ def create_app(
     auth: BasicAuth | None = None,
     cache: UploadCache | None = None,
     check_host: bool = True,
+    code: str | Path | None = None,
 ) -> Dash:
     """Build the dashboard app.
 
@@ -126,8 +127,13 @@ def create_app(
     exports without one. Loading and the first scenario run happen here, so bad input raises its
     :class:`~costmodel.core.errors.CostModelError` before the server starts and the first page is fast.
     ``check_host`` answers only loopback ``Host`` headers (DNS rebinding guard; off with ``--allow-remote``).
+    ``code`` is an application's source folder the Migration plan page audits (``--code DIR``).
     """
-    cache = cache if cache is not None else UploadCache(catalog)
+    if code is not None and not Path(code).is_dir():
+        raise DashboardConfigError(f"{code} is not a directory", hint="pass the application's source folder")
+    cache = (
+        cache if cache is not None else UploadCache(catalog, code=Path(code) if code is not None else None)
+    )
     initial = load_scenario(scenario)
     session = None
     if source is not None:

@@ -42,6 +42,7 @@ from costmodel.report.redact import redact_query
 from costmodel.scenario.activity import WeekProfile, week_profile
 from costmodel.scenario.model import Scenario
 from dashboard import uploads
+from dashboard.plan_state import CodeSource, PlanView, build_plan_view
 from dashboard.scenarios import fingerprint
 
 MAX_UPLOADS = 6
@@ -94,10 +95,14 @@ class DashboardRun:
     """One scenario priced on one upload: the run objects, the report dict, and derived views
     (capacity simulation, week profile, statement table) built on first use and kept."""
 
-    def __init__(self, entry: Entry, result: RunResult, report: dict[str, Any]) -> None:
+    def __init__(
+        self, entry: Entry, result: RunResult, report: dict[str, Any], code: CodeSource | None = None
+    ) -> None:
         self.entry = entry
         self.result = result
         self.report = report
+        self.code = code if code is not None else CodeSource(None)
+        self._plan_lock = threading.Lock()
         self.size = int(result.usage.statements.memory_usage(deep=False).sum()) + entry.size // 2
         """Estimated bytes: the usage frame, and the derived tables (about half the workload's size)."""
 
@@ -127,8 +132,21 @@ class DashboardRun:
 
     @cached_property
     def full_report(self) -> dict[str, Any]:
-        """The report with its statement rows, for downloads (CSV, HTML)."""
-        return {**self.report, "statements": self.statement_rows}
+        """The report with its statement rows and migration plan, for downloads (CSV, HTML)."""
+        return {**self.report, "plan": self.plan.section, "statements": self.statement_rows}
+
+    @property
+    def plan(self) -> PlanView:
+        """The migration plan (schema remediated, run repriced with UUID keys, code audited when the
+        dashboard has a code directory), built once per run on first use."""
+        with self._plan_lock:
+            if self._plan is None:
+                self._plan = build_plan_view(
+                    self.result, self.code, hide=self.entry.directory, label=self.entry.label
+                )
+            return self._plan
+
+    _plan: PlanView | None = None
 
     @cached_property
     def statements(self) -> pd.DataFrame:
@@ -243,8 +261,11 @@ class UploadCache:
         max_runs: int = MAX_RUNS,
         max_bytes: int = MAX_CACHE_BYTES,
         sweep_points: int = SWEEP_POINTS,
+        code: Path | None = None,
     ) -> None:
+        """``code``: an application's source folder the Plan page audits (``dsqlcost dashboard --code``)."""
         self.catalog = catalog if catalog is not None else load_catalog()
+        self.code = CodeSource(code)
         self.max_uploads = max_uploads
         self.max_runs = max_runs
         self.max_bytes = max_bytes
@@ -395,7 +416,7 @@ class UploadCache:
             except CostModelError as exc:
                 raise _relabel(exc, entry.directory, entry.label) from None
             _hide_paths(report, entry)
-            done = DashboardRun(entry, result, report)
+            done = DashboardRun(entry, result, report, self.code)
         with self._lock:
             self._runs[run_key] = done
             while len(self._runs) > 1 and (len(self._runs) > self.max_runs or self._bytes() > self.max_bytes):

@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description=(
             "Serve the web dashboard on a workload: the verdict and monthly cost per option, cost by "
             "component and region, the hour-of-week profile and simulated Serverless v2 capacity, break-even "
-            "curves, a sortable statement table and DSQL readiness. Change regions, growth or Serverless v2 "
+            "curves, a sortable statement table, DSQL readiness and the five-phase migration plan (remediated DDL "
+            "to download; --code DIR audits the application). Change regions, growth or Serverless v2 "
             "settings and every view is recomputed; upload other exports or bundles in the page; download "
             "the CSV tables, the scenario YAML and the HTML report. Opens on the bundled sample when no "
             "export is given. Listens on 127.0.0.1 unless --allow-remote is given with --auth-file."
@@ -52,6 +53,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=f"scenario to start with: a preset ({', '.join(list_presets())}) or a YAML file",
     )
     parser.add_argument("--window", metavar="DURATION", help=WINDOW_HELP)
+    parser.add_argument(
+        "--code",
+        metavar="DIR",
+        help="application code the Migration plan page audits (write paths without a 40001 retry, ORM row locks, "
+        "SERIAL in migrations, at file:line)",
+    )
     parser.add_argument(
         "--allow-remote",
         action="store_true",
@@ -126,7 +133,12 @@ def run(args: argparse.Namespace) -> int:
     source = resolve_source(args.export)
     print(f"dsqlcost dashboard: loading {source} …", file=sys.stderr, flush=True)
     app = create_app(
-        source, scenario=args.scenario, window=args.window, auth=auth, check_host=not args.allow_remote
+        source,
+        scenario=args.scenario,
+        window=args.window,
+        auth=auth,
+        check_host=not args.allow_remote,
+        code=args.code,
     )
     where = f"[{args.host}]" if ":" in args.host else args.host
     print(

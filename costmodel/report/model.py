@@ -390,7 +390,7 @@ def build_report(
         "readiness": _readiness_dict(result.readiness),
         "contention": _contention_dict(result.contention),
         "one_time_work": _one_time_work(result, show_literals),
-        "plan": _plan_dict(plan),
+        "plan": plan_dict(plan),
         "statements": statement_records(frame, show_literals=show_literals) if include_statements else [],
         "databases": database_breakdown(frame),
         "warnings": _warnings(result),
@@ -403,7 +403,7 @@ def build_report(
     return with_summary(report)
 
 
-def _plan_dict(plan: MigrationPlan | None) -> dict[str, Any] | None:
+def plan_dict(plan: MigrationPlan | None) -> dict[str, Any] | None:
     """The ``plan`` section: :func:`~costmodel.report.plan.plan_section`, JSON-safe, paths relative."""
     out = _clean(plan_section(plan))
     if isinstance(out, dict):

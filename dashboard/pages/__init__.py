@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from dashboard.pages import breakeven, cost, overview, readiness, statements, timing
+from dashboard.pages import breakeven, cost, overview, plan, readiness, statements, timing
 
-PAGES: tuple[ModuleType, ...] = (overview, cost, timing, breakeven, statements, readiness)
+PAGES: tuple[ModuleType, ...] = (overview, cost, timing, breakeven, statements, readiness, plan)
 """Tab order."""
 
 __all__ = ["PAGES"]

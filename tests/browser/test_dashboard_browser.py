@@ -29,6 +29,7 @@ PAGE_READY = {
     "breakeven": "#breakeven-figure .main-svg",
     "statements": "#statements-table td",
     "readiness": "#readiness-figure .main-svg",
+    "plan": "#plan-phases td",
 }
 
 
