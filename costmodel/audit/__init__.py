@@ -49,7 +49,7 @@ def audit_code(
     findings = sql_findings + [f for scan in scans for f in rule_findings(scan)]
     findings.sort(key=lambda f: (f.severity.rank, f.path, f.line, f.id))
     sites, handlers = coverage(scans, literals, profile)
-    notes = []
+    notes = missing_config(scans, rules)
     if readiness is not None:
         notes += list(readiness.notes)
     return CodeAudit(
@@ -73,7 +73,7 @@ def audit_code(
 
 def rule_findings(scan: FileScan) -> list[CodeFinding]:
     """Inventory findings of one file's rule matches (a match inside another of its category is dropped)."""
-    shown = [m for m in scan.matches if m.rule.category not in COVERAGE and m.rule.category != "retry"]
+    shown = [m for m in scan.matches if m.rule.category not in COVERAGE | {"retry", "config"}]
     kept = [m for m in shown if not _nested(m, shown)]
     return [
         CodeFinding(
@@ -95,6 +95,22 @@ def rule_findings(scan: FileScan) -> list[CodeFinding]:
         )
         for m in kept
     ]
+
+
+def missing_config(scans: Sequence[FileScan], rules: tuple[CodeRule, ...]) -> list[str]:
+    """Notes for retry handlers whose framework switch (a ``requires`` rule) matches nowhere in the tree."""
+    matched = {m.rule.id for scan in scans for m in scan.matches}
+    titles = {r.id: r.title for r in rules}
+    notes = []
+    for rule in rules:
+        if rule.requires and rule.id in matched and rule.requires not in matched:
+            count = sum(1 for scan in scans for m in scan.matches if m.rule.id == rule.id)
+            notes.append(
+                f"{count} {rule.title} handler(s) found, but no {titles.get(rule.requires, rule.requires)} in the "
+                "code read: the framework ignores them without it — they are counted as retries; verify the "
+                "configuration elsewhere"
+            )
+    return notes
 
 
 def _nested(match: Match, others: Sequence[Match]) -> bool:

@@ -7,12 +7,16 @@ lock rows; handlers are the matches of ``retry`` rules. A handler covers:
 
 * ``scope: function`` (a decorator or annotation like ``@Retryable``, an ``except`` / ``catch`` of
   ``SerializationFailure`` / 40001, a check of the error code) — its enclosing function or method;
-* ``scope: call`` (``crdb.ExecuteTx(…)``, ``retryTemplate.execute(…)``) — the call's arguments.
+* ``scope: call`` (``crdb.ExecuteTx(…)``, ``retryTemplate.execute(…)``) — the call's arguments;
+* a retry wrapper the application defines (:mod:`.wrappers`: a function with a serialization
+  handler that calls its parameter, e.g. gavel's ``with_retries``) — every call or decorator using
+  it, in its own file or in one that imports it.
 
 A site is covered when a handler's scope contains it, or — one hop, same file, by name — when the
-function (or the closure's variable) holding it is named inside a covered scope. This is a lexical
-analysis: a retry in a caller in another file or framework-level retry configuration is not seen,
-so an uncovered site is "no retry found here", to verify.
+function (or the closure's variable) holding it is named inside a covered scope, or — one hop across
+files (:mod:`.crossfile`) — when a retry scope in another file names that function and imports it
+from this file. What is not seen (a caller's caller, framework retry configured outside the code
+read) leaves a site "no retry found here", to verify.
 """
 
 from __future__ import annotations
@@ -24,10 +28,12 @@ from typing import Any
 
 import pandas as pd
 
+from costmodel.audit.crossfile import ScopeText, cross_file
 from costmodel.audit.literals import Literal
 from costmodel.audit.model import RetryHandler, RetrySite
 from costmodel.audit.rules import COVERAGE, Match
 from costmodel.audit.scan import FileScan
+from costmodel.audit.wrappers import find_wrappers, wrapper_scopes
 
 FUNCTION_TYPES = frozenset(
     {
@@ -57,12 +63,20 @@ def coverage(
     literal_sites = _literal_sites(literals, profile)
     sites: list[RetrySite] = []
     handlers: list[RetryHandler] = []
+    texts: dict[str, tuple[str, str]] = {}
+    scope_texts: dict[str, list[ScopeText]] = {}
+    wrapped = wrapper_scopes(scans, find_wrappers(scans))
     for scan in scans:
         if scan.tree is None or scan.migration:
             continue
         source = scan.file.text.encode("utf-8")
         scopes = [_scope(m, scan.file.path, source) for m in scan.matches if m.rule.category == "retry"]
+        scopes += [_Scope(w.start, w.end, w.handler) for w in wrapped.get(scan.file.path, [])]
         handlers += [s.handler for s in scopes if s.handler not in handlers]
+        texts[scan.file.path] = (scan.file.language, scan.file.text)
+        scope_texts[scan.file.path] = [
+            ScopeText(source[s.start : s.end].decode("utf-8", "replace"), s.handler) for s in scopes
+        ]
         candidates = [(m.rule.category, m.rule.id, m.start_byte, m.end_byte, m.text) for m in scan.matches
                       if m.rule.category in COVERAGE]  # fmt: skip
         candidates += literal_sites.get(scan.file.path, [])
@@ -90,7 +104,7 @@ def coverage(
                     via,
                 )
             )
-    return sites, handlers
+    return cross_file(sites, scope_texts, texts), handlers
 
 
 def _literal_sites(
@@ -142,12 +156,15 @@ def _covered(start: int, end: int, node: Any, scopes: list[_Scope], source: byte
                 text = source[scope.start : scope.end].decode("utf-8", "replace")
                 if re.search(rf"\b{re.escape(variable)}\b", text):
                     return f"{scope.handler.rule} at line {scope.handler.line} (uses {variable})"
-    names = _holder_names(node, source)
-    for scope in scopes:
-        text = source[scope.start : scope.end].decode("utf-8", "replace")
-        for name in names:
-            if len(name) >= 2 and re.search(rf"\b{re.escape(name)}\b", text):
-                return f"{scope.handler.rule} at line {scope.handler.line} (calls {name})"
+    for name in (n for n in _holder_names(node, source) if len(n) >= 2):
+        naming = [
+            s
+            for s in scopes
+            if re.search(rf"\b{re.escape(name)}\b", source[s.start : s.end].decode("utf-8", "replace"))
+        ]
+        if naming:  # the nearest one after it: ``def tx(): …`` then ``with_retries(tx)``
+            scope = min(naming, key=lambda s: (s.start < start, abs(s.start - start)))
+            return f"{scope.handler.rule} at line {scope.handler.line} (calls {name})"
     return ""
 
 

@@ -26,11 +26,22 @@ from costmodel.core.yamlio import safe_load
 from costmodel.readiness.checks import Severity
 
 RULES_FILE = "code_rules.yaml"
-CATEGORIES = frozenset({"locking", "schema", "procedure", "isolation", "write", "transaction", "retry"})
+CATEGORIES = frozenset(
+    {"locking", "schema", "procedure", "isolation", "write", "transaction", "retry", "config"}
+)
 COVERAGE = frozenset({"write", "transaction"})
 EFFORTS = ("low", "medium", "high")
 REQUIRED = ("id", "title", "languages", "category", "severity", "finding", "fix", "effort")
-_KEYS = frozenset(REQUIRED) | {"query", "pattern", "paths", "scope", "fixable", "capture", "check"}
+_KEYS = frozenset(REQUIRED) | {
+    "query",
+    "pattern",
+    "paths",
+    "scope",
+    "fixable",
+    "capture",
+    "check",
+    "requires",
+}
 MIGRATION_PATH = re.compile(
     r"(^|/)(migrations?|alembic|versions|db/migrate|changelogs?|flyway|liquibase|schema)(/|$)"
     r"|(^|/)V\d+(_\d+)*__[^/]*\.sql$|(^|/)R__[^/]*\.sql$|schema\.(sql|prisma)$|\.prisma$",
@@ -65,6 +76,9 @@ class CodeRule:
     capture: str = "match"
     check: str | None = None
     """The readiness check (data/checks.yaml) this rule stands for, when there is one."""
+    requires: str | None = None
+    """A ``config`` rule that must match somewhere in the tree for this retry rule to take effect
+    (``@Retryable`` needs ``@EnableRetry``); without a match the audit notes it."""
 
     def applies_to(self, language: str, path: str) -> bool:
         """True when the rule runs on a file of ``language`` at ``path``."""
@@ -127,6 +141,7 @@ def _rule(raw: dict[str, Any]) -> CodeRule:
         fixable=bool(raw.get("fixable", False)),
         capture=str(raw.get("capture", "match")),
         check=str(raw["check"]) if raw.get("check") else None,
+        requires=str(raw["requires"]) if raw.get("requires") else None,
     )
 
 
@@ -138,6 +153,10 @@ def load_rules() -> tuple[CodeRule, ...]:
     ids = [r.id for r in rules]
     if len(ids) != len(set(ids)):
         raise CostModelError("duplicate code rule ids", file=RULES_FILE)
+    configs = {r.id for r in rules if r.category == "config"}
+    bad = [r.id for r in rules if r.requires and r.requires not in configs]
+    if bad:
+        raise CostModelError(f"code rules {bad}: requires names no config rule", file=RULES_FILE)
     return rules
 
 

@@ -102,6 +102,41 @@ def test_write_paths_with_and_without_retry(audit: CodeAudit) -> None:
     assert any(h.rule == "go_serialization_check" and h.line == 269 for h in audit.handlers)
 
 
+def test_retry_in_a_caller_in_another_file(audit: CodeAudit) -> None:
+    # movr-flask: transactions.py's units of work run through run_transaction in movr.py, which
+    # imports them by name (from movr.transactions import start_ride_txn, …)
+    for line, caller in ((28, 34), (84, 62), (134, 105)):
+        site = _site(audit, f"movr-flask/movr/transactions.py:{line}")
+        assert site.retried and f"python_retry_call at movr-flask/movr/movr.py:{caller}" in site.via
+        assert "from another file" in site.via
+
+
+def test_retry_wrapper_defined_by_the_application(audit: CodeAudit) -> None:
+    # gavel: models/__init__.py defines with_retries (a SerializationFailure loop around its
+    # argument); the controllers import it with `from gavel.models import *` and call with_retries(tx)
+    judge = "gavel/gavel/controllers/judge.py"
+    assert _site(audit, f"{judge}:92").retried  # db.session.add(decision) inside tx
+    assert "python_retry_wrapper at line 98" in _site(audit, f"{judge}:97").via
+    admin = "gavel/gavel/controllers/admin.py"
+    assert "python_retry_wrapper at line 91" in _site(audit, f"{admin}:89").via
+    assert not _site(audit, f"{admin}:198").retried  # setting(): db.session.commit() without it
+    wrappers = [h for h in audit.handlers if h.rule == "python_retry_wrapper"]
+    assert {h.path for h in wrappers} == {admin, judge} and len(wrappers) == 12
+
+
+def test_spring_retry_needs_enable_retry(audit: CodeAudit, tmp_path: Path) -> None:
+    # with the application class (@EnableRetry) in the tree, @Retryable is trusted without a note
+    assert not any("EnableRetry" in n for n in audit.notes)
+    assert not any(f.id == "java_enable_retry" for f in audit.findings)  # configuration, not a finding
+    folder = (
+        FIXTURES
+        / "eugenp-tutorials/spring-boot-modules/spring-boot-annotations/src/main/java/com/baeldung/retryable/transactional"
+    )
+    (tmp_path / "Blog.java").write_bytes((folder / "Blog.java").read_bytes())  # the service alone
+    alone = audit_code(tmp_path)
+    assert alone.sites and any("no Spring Retry enabled (@EnableRetry)" in n for n in alone.notes)
+
+
 def test_readme_and_licence_files_are_skipped_with_reason(audit: CodeAudit) -> None:
     reasons = {s.path: s.reason for s in audit.skipped}
     assert reasons["gue/LICENSE"].startswith("unsupported language")
