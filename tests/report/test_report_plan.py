@@ -96,3 +96,16 @@ def test_fleet_report_has_no_plan_and_refuses_code(
     assert main(["report", str(LEGACY), str(saas), "--format", "csv", "--out", str(out)]) == 0
     rows = list(csv.reader((out / "plan.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert len(rows) == 1  # header only: a fleet is planned per cluster
+
+
+def test_untrusted_text_in_the_plan_is_escaped(legacy_with_code: dict[str, Any]) -> None:
+    report = json.loads(json.dumps(legacy_with_code))
+    item = report["plan"]["phases"][2]["items"][0]
+    item["title"] = "<script>alert(1)</script> | **bold**"
+    item["where"] = '=HYPERLINK("http://x")'
+    page = render_html(report)
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    markdown = render_markdown(report)
+    assert "<script>" not in markdown and "\\| \\*\\*bold\\*\\*" in markdown
+    header, rows = csv_tables(report)["plan.csv"]
+    assert any(r[header.index("where")].startswith("'=HYPERLINK") for r in rows)
