@@ -8,6 +8,10 @@ interleaved runs each:
 
 * ``classify_texts`` over the corpus with a fresh cache (every text distinct, so no text-cache hits);
 * the raw floor: ``json.loads(pglast.parser.parse_sql_json(text))`` over the same texts;
+* the same two over :func:`unique_shapes` of the corpus: the corpus comes from 33 templates with
+  varied names, so most of its texts share a *shape* (:mod:`costmodel.classify.shape`) and are
+  served from the first text's parse; this variant gives every text its own shape (the worst case:
+  each is parsed, walked, and its shape computed in vain);
 * ``classify_texts`` over PG ≤ 17-style IN-list variants (same query, different list lengths), which
   the parameter-signature cache serves with one parse per query.
 
@@ -124,6 +128,19 @@ def in_list_variants(count: int = 2000) -> list[str]:
     return texts
 
 
+def unique_shapes(texts: Sequence[str]) -> list[str]:
+    """``texts`` with the two first gaps widened by a different number of spaces each, so no two
+    share a shape (:mod:`costmodel.classify.shape`): the shape cache's worst case, where every text
+    is parsed and walked and its shape computed in vain."""
+    out = []
+    for i, text in enumerate(texts):
+        parts = text.split(" ", 2)
+        if len(parts) == 3:
+            text = f"{parts[0]}{' ' * (1 + i % 64)}{parts[1]}{' ' * (1 + i // 64)}{parts[2]}"
+        out.append(text)
+    return out
+
+
 def _rates(funcs: dict[str, tuple[Callable[[], object], int]], runs: int = RUNS) -> dict[str, list[float]]:
     """Items per CPU-second of each function over ``runs`` rounds, after one warm-up round.
 
@@ -151,6 +168,7 @@ def main() -> dict[str, Any]:
     corpus = build_corpus()
     variants = in_list_variants()
     short = [t for t in corpus if len(t) <= SHORT_CHARS]
+    unshared = unique_shapes(corpus)
     rates = _rates(
         {
             "classify": (lambda: classify_texts(corpus), len(corpus)),
@@ -158,6 +176,8 @@ def main() -> dict[str, Any]:
             "short_classify": (lambda: classify_texts(short), len(short)),
             "short_floor": (lambda: _raw_floor(short), len(short)),
             "variants": (lambda: classify_texts(variants), len(variants)),
+            "unshared_classify": (lambda: classify_texts(unshared), len(unshared)),
+            "unshared_floor": (lambda: _raw_floor(unshared), len(unshared)),
         }
     )
     short_rate = statistics.median(rates["short_classify"])
@@ -178,6 +198,8 @@ def main() -> dict[str, Any]:
         "short_classify_per_s": round(short_rate),
         "short_raw_parse_per_s": round(short_floor),
         "short_raw_over_classify": round(short_floor / short_rate, 2),
+        "unique_shapes_classify_per_s": round(statistics.median(rates["unshared_classify"])),
+        "unique_shapes_raw_parse_per_s": round(statistics.median(rates["unshared_floor"])),
         "in_list_variants": len(variants),
         "in_list_variants_per_s": round(statistics.median(rates["variants"])),
         "target_per_s": TARGET_PER_S,
@@ -193,6 +215,9 @@ def main() -> dict[str, Any]:
     print(f"short (≤ {SHORT_CHARS} chars, {len(short)} statements, {figures['short_mean_length_chars']} on average, "
           f"like the reference MIX): classify {figures['short_classify_per_s']:,}/s, "
           f"floor {figures['short_raw_parse_per_s']:,}/s, ratio {figures['short_raw_over_classify']} ×")  # fmt: skip
+    unique_share = figures["unique_shapes_classify_per_s"] / figures["unique_shapes_raw_parse_per_s"]
+    print(f"every text a new shape (no shape-cache hit): classify {figures['unique_shapes_classify_per_s']:,}/s, "
+          f"floor {figures['unique_shapes_raw_parse_per_s']:,}/s, {unique_share:.0%} of the floor")  # fmt: skip
     print(f"IN-list variants     {figures['in_list_variants_per_s']:>9,} stmt/s "
           f"({len(variants)} texts, parameter-signature cache)")  # fmt: skip
     return figures

@@ -65,6 +65,7 @@ except ImportError:  # pragma: no cover - a declared dependency; the stdlib deco
     orjson = None  # type: ignore[assignment]
 
 from costmodel.classify.names import LEADING_KEYWORD_KINDS, TRUNCATION_CAPS, TRUNCATION_MULTIBYTE_SLACK
+from costmodel.classify.shape import Shape, ShapeKey, Template, shape_of
 from costmodel.classify.statement import analyse, primary_index, shallow_kind
 from costmodel.core.errors import ClassifyError
 from costmodel.core.executor import Executor, LocalExecutor, batches
@@ -345,13 +346,19 @@ class _Classifier:
     saves ~10% of the CPU time per text. The profiles are the same; only the order of work changes.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, shapes: bool = True) -> None:
         self._by_text: dict[str, StatementProfile] = {}
         self._by_signature: dict[str, StatementProfile] = {}
-        self._parsed: dict[str, tuple[str | None, str | None, str | None, str | None]] = {}
-        """text → (cut reason, signature, parse JSON, fingerprint) found by :meth:`_parse_ahead`; the JSON
-        is None when the text is left to :meth:`profile` to parse (a parse error, or a signature shared
-        with an earlier text of the run), the fingerprint None when :func:`_analysed` computes it."""
+        self._by_shape: dict[ShapeKey, Template] = {}
+        self._parsed: dict[str, _Ahead] = {}
+        """text → (cut reason, signature, parse JSON, fingerprint, shape) found by :meth:`_parse_ahead`;
+        the JSON is None when the text is left to :meth:`profile` to parse (a parse error, or a
+        signature or shape shared with an earlier text of the run), the fingerprint None when
+        :func:`_analysed` computes it."""
+        self.shapes = shapes
+        """Whether texts of one shape share a parse (:mod:`costmodel.classify.shape`); tests turn it off."""
+        self._words: dict[bytes, bytes | str] = {}
+        self._shape_tries = self._shape_hits = 0
 
     def many(self, texts: Iterable[str | None]) -> Iterator[StatementProfile]:
         """``cached(text)`` for each text in order, parsing ahead by runs of :data:`PARSE_BATCH`."""
@@ -370,15 +377,42 @@ class _Classifier:
             profile = self._by_text[text] = self.profile(text)
         return profile
 
+    def _shape(self, text: str) -> Shape | None:
+        """The shape of ``text``, or None once shapes have proved useless here: after
+        :data:`SHAPE_TRIAL` texts of which under :data:`SHAPE_MIN_HIT_SHARE` shared a shape, shaping
+        stops (it costs a quarter of a parse per text; a workload of all-different statements must
+        not pay it for nothing)."""
+        if not self.shapes:
+            return None
+        found = shape_of(text, self._words)
+        if found is not None:
+            self._shape_tries += 1
+            if found.key in self._by_shape:
+                self._shape_hits += 1
+            elif (
+                self._shape_tries >= SHAPE_TRIAL
+                and self._shape_hits < SHAPE_MIN_HIT_SHARE * self._shape_tries
+            ):
+                self.shapes = False
+        return found
+
     def _parse_ahead(self, chunk: list[str | None]) -> None:
         """Parse (and fingerprint) the texts of ``chunk`` that :meth:`profile` would parse: the first of
-        each signature not cached yet. The status checks, cut reason and signature are done once, here,
-        in :meth:`profile`'s order: a text whose signature is cached gets that profile at once, and the
-        rest (later texts of a signature first seen in this run, parse errors) are left to
-        :meth:`profile` with what was found, so it shares, repairs or reports them as before."""
+        each signature and shape not cached yet. The status checks, cut reason, signature and shape are
+        done once, here, in :meth:`profile`'s order: a text whose signature or shape is cached gets its
+        profile at once (a shape only needs the fingerprint), and the rest (later texts of a signature
+        or shape first seen in this run, parse errors) are left to :meth:`profile` with what was found,
+        so it shares, repairs or reports them as before."""
         signatures: set[str] = set()
-        parsed, by_text, by_signature = self._parsed, self._by_text, self._by_signature
+        shapes: set[ShapeKey] = set()
+        parsed, by_text, by_signature, by_shape = (
+            self._parsed,
+            self._by_text,
+            self._by_signature,
+            self._by_shape,
+        )
         to_fingerprint: list[tuple[str, str | None, str]] = []
+        shaped: list[tuple[str, str, Shape, Template]] = []
         for text in chunk:
             if not isinstance(text, str) or text in by_text or text in parsed:
                 continue
@@ -386,7 +420,7 @@ class _Classifier:
             if not stripped or stripped == INSUFFICIENT_PRIVILEGE or stripped in TRUNCATED_MARKERS:
                 continue
             cut = _cut_reason(text)
-            signature = None
+            signature = shape = None
             if cut is None:
                 signature = _signature(text)
                 shared = by_signature.get(signature)
@@ -394,21 +428,39 @@ class _Classifier:
                     by_text[text] = shared  # what profile() returns for it
                     continue
                 if signature in signatures:  # shares the parse of an earlier text of this run
-                    parsed[text] = (cut, signature, None, None)
+                    parsed[text] = (cut, signature, None, None, None)
                     continue
                 signatures.add(signature)
+                shape = self._shape(text)
+                if shape is not None:
+                    template = by_shape.get(shape.key)
+                    if template is not None:
+                        shaped.append((text, signature, shape, template))
+                        continue
+                    if shape.key in shapes:  # the first text of this shape is parsed in this run
+                        self._shape_hits += 1
+                        parsed[text] = (cut, signature, None, None, shape)
+                        continue
+                    shapes.add(shape.key)
             try:
                 tree_json = parser.parse_sql_json(text)
             except parser.ParseError:
-                parsed[text] = (cut, signature, None, None)  # profile() repairs or reports it
+                parsed[text] = (cut, signature, None, None, None)  # profile() repairs or reports it
                 continue
-            parsed[text] = (cut, signature, tree_json, None)
+            parsed[text] = (cut, signature, tree_json, None, shape)
             if cut is None:
                 to_fingerprint.append((text, signature, tree_json))
         for text, signature, tree_json in to_fingerprint:
             # a failure (never seen: parse_sql_json accepted the text) is left to _analysed
             with suppress(parser.ParseError):
-                parsed[text] = (None, signature, tree_json, parser.fingerprint(text))
+                parsed[text] = (None, signature, tree_json, parser.fingerprint(text), parsed[text][4])
+        for text, signature, shape, template in shaped:
+            try:
+                fingerprint = parser.fingerprint(text)
+            except parser.ParseError:  # pragma: no cover - the shape's first text parsed
+                parsed[text] = (None, signature, None, None, None)
+                continue
+            by_text[text] = by_signature[signature] = _from_row(template.apply(shape.names, fingerprint))
 
     def profile(self, text: str | None) -> StatementProfile:
         if not isinstance(text, str):
@@ -422,15 +474,24 @@ class _Classifier:
                 return _truncated(StatementKind.UNKNOWN, None, f"collector placeholder {stripped!r}")
             cut = _cut_reason(text)
             signature = None if cut is not None else _signature(text)
+            shape = self._shape(text) if cut is None else None
             tree_json = fingerprint = None
         else:
-            cut, signature, tree_json, fingerprint = ahead
+            cut, signature, tree_json, fingerprint, shape = ahead
         if tree_json is not None:
-            return self._from_tree(text, tree_json, cut, signature, fingerprint)
+            return self._from_tree(text, tree_json, cut, signature, fingerprint, shape)
         if signature is not None:
             shared = self._by_signature.get(signature)
             if shared is not None:
                 return shared
+        if shape is not None:
+            template = self._by_shape.get(shape.key)
+            if template is not None:
+                with suppress(parser.ParseError):
+                    profile = _from_row(template.apply(shape.names, parser.fingerprint(text)))
+                    if signature is not None:
+                        self._by_signature[signature] = profile
+                    return profile
         try:
             parsed, tree_json = text, parser.parse_sql_json(text)
         except parser.ParseError as error:
@@ -438,12 +499,19 @@ class _Classifier:
             if repaired is None:
                 return _unparsable(text, error, cut)
             parsed, tree_json = repaired
-        return self._from_tree(parsed, tree_json, cut, signature, None)
+        return self._from_tree(parsed, tree_json, cut, signature, None, shape if parsed is text else None)
 
     def _from_tree(
-        self, parsed: str, tree_json: str, cut: str | None, signature: str | None, fingerprint: str | None
+        self,
+        parsed: str,
+        tree_json: str,
+        cut: str | None,
+        signature: str | None,
+        fingerprint: str | None,
+        shape: Shape | None = None,
     ) -> StatementProfile:
-        """Profile of the text ``parsed`` (the input, or its repair) from its parse JSON."""
+        """Profile of the text ``parsed`` (the input, or its repair) from its parse JSON; a profile of a
+        text parsed as written becomes the template of its ``shape``."""
         stmts = _decode(tree_json)["stmts"]
         if cut is not None:
             kind, command = shallow_kind(stmts) if stmts else (StatementKind.UNKNOWN, None)
@@ -451,10 +519,25 @@ class _Classifier:
         profile = _analysed(parsed, stmts, fingerprint)
         if signature is not None:
             self._by_signature[signature] = profile
+        if shape is not None and profile.parse_status == _OK:
+            self._by_shape[shape.key] = Template.of(_ROW(profile.__dict__), shape.names, FIELDS)
         return profile
 
 
+_Ahead = tuple[str | None, str | None, str | None, str | None, Shape | None]
+_ROW = itemgetter(*FIELDS)
+"""A profile's values in :data:`FIELDS` order, from its instance dict."""
+
+
+def _from_row(row: tuple[Any, ...]) -> StatementProfile:
+    return _profile(dict(zip(FIELDS, row)))
+
+
 PARSE_BATCH = 64
+SHAPE_TRIAL = 500
+"""Shaped texts after which a classifier whose shape cache rarely hits stops shaping."""
+SHAPE_MIN_HIT_SHARE = 0.2
+"""Share of shaped texts served by the shape cache below which shaping stops (after the trial)."""
 """Texts parsed ahead at a time by :meth:`_Classifier.many` (32-128 measure alike)."""
 
 
