@@ -17,6 +17,7 @@ while different uploads run in parallel.
 from __future__ import annotations
 
 import hashlib
+import sys
 import tempfile
 import threading
 import time
@@ -41,7 +42,7 @@ from costmodel.report.model import STATEMENT_ROUNDING, build_report, statement_f
 from costmodel.report.redact import redact_query
 from costmodel.scenario.activity import WeekProfile, week_profile
 from costmodel.scenario.model import Scenario
-from dashboard import uploads
+from dashboard import memory, uploads
 from dashboard.plan_state import CodeSource, PlanView, build_plan_view
 from dashboard.scenarios import fingerprint
 
@@ -80,10 +81,17 @@ class Entry:
     texts: dict[str, pd.Series] = field(default_factory=dict)
     """Scenario-independent text columns of the Statements table (redacted queries, tables), built
     on the first run and reused by every what-if (:func:`statement_table`)."""
+    texts_size: int = 0
+    """Bytes of :attr:`texts` (measured once, when the Statements table first builds them)."""
 
     @property
     def statements(self) -> int:
         return len(self.analysis.workload.statements)
+
+    def nbytes(self) -> int:
+        """Estimated bytes this upload holds: its statement frame, the kept text columns and the
+        analysis's reuse caches (usage and contention per load shape)."""
+        return self.size + self.texts_size + self.analysis.cache_bytes()
 
 
 def frame_bytes(frame: pd.DataFrame) -> int:
@@ -103,12 +111,26 @@ class DashboardRun:
         self.report = report
         self.code = code if code is not None else CodeSource(None)
         self._plan_lock = threading.Lock()
-        self.size = int(result.usage.statements.memory_usage(deep=False).sum()) + entry.size // 2
-        """Estimated bytes: the usage frame, and the derived tables (about half the workload's size)."""
+        self.size = int(result.usage.statements.memory_usage(deep=False).sum()) + _options_bytes(result)
+        """Estimated bytes of the run itself (its usage frame and per-statement option tables);
+        :meth:`nbytes` adds the derived views once they are built."""
 
     @property
     def scenario(self) -> Scenario:
         return self.result.scenario
+
+    def nbytes(self) -> int:
+        """Estimated bytes held: the run, and the Statements table and report rows when built
+        (the text columns the table shares with its upload are counted there)."""
+        total = self.size
+        table = self.__dict__.get("statements")
+        if table is not None:
+            own = [c for c in table.columns if c not in SCENARIO_FREE]
+            total += int(table[own].memory_usage(index=True, deep=True).sum())
+        rows = self.__dict__.get("statement_rows")
+        if rows:
+            total += len(rows) * _row_bytes(rows[0])
+        return total
 
     @cached_property
     def profile(self) -> WeekProfile:
@@ -151,7 +173,27 @@ class DashboardRun:
     @cached_property
     def statements(self) -> pd.DataFrame:
         """The Statements page's table: the report's statement rows as columns (see :func:`statement_table`)."""
-        return statement_table(statement_frame(self.result), self.entry.texts)
+        fresh = not self.entry.texts
+        table = statement_table(statement_frame(self.result), self.entry.texts)
+        if fresh and self.entry.texts:
+            self.entry.texts_size = sum(
+                int(s.memory_usage(index=False, deep=True)) for s in self.entry.texts.values()
+            )
+        return table
+
+
+def _options_bytes(result: RunResult) -> int:
+    """Bytes of the options' per-statement tables (numbers only: measured without deep)."""
+    return sum(
+        int(o.statements.memory_usage(index=True, deep=False).sum())
+        for o in result.options
+        if o.statements is not None
+    )
+
+
+def _row_bytes(row: dict[str, Any]) -> int:
+    """Estimated bytes of one report statement row (the dict, its keys' slots and its values)."""
+    return sys.getsizeof(row) + sum(sys.getsizeof(v) for v in row.values())
 
 
 TEXT_LIST_COLUMNS = ("tables_read", "tables_written", "findings")
@@ -365,6 +407,7 @@ class UploadCache:
             return self._jobs.get(job_id or "")
 
     def _store(self, entry: Entry) -> Entry:
+        evicted = False
         with self._lock:
             self._entries[entry.key] = entry
             self._entries.move_to_end(entry.key)
@@ -373,13 +416,19 @@ class UploadCache:
             ):
                 _, old = self._entries.popitem(last=False)
                 self._drop_runs(old.key)
+                evicted = True
                 if old.directory is not None:
                     uploads.remove_tree(old.directory)
+        if evicted:
+            old = None  # type: ignore[assignment]  # the last reference: freed before the trim
+            memory.release()
         return entry
 
     def _bytes(self) -> int:
-        """Estimated bytes of every entry and cached run (call with the lock held)."""
-        return sum(e.size for e in self._entries.values()) + sum(r.size for r in self._runs.values())
+        """Estimated bytes of every entry and cached run (call with the lock held); entries count
+        their text columns and analysis caches, runs their derived views (:meth:`Entry.nbytes`,
+        :meth:`DashboardRun.nbytes`), so the budget bounds what is really held."""
+        return sum(e.nbytes() for e in self._entries.values()) + sum(r.nbytes() for r in self._runs.values())
 
     def held_bytes(self) -> int:
         """Estimated bytes the cache holds now (entries and runs)."""
@@ -417,11 +466,19 @@ class UploadCache:
                 raise _relabel(exc, entry.directory, entry.label) from None
             _hide_paths(report, entry)
             done = DashboardRun(entry, result, report, self.code)
+        dropped = 0
         with self._lock:
             self._runs[run_key] = done
             while len(self._runs) > 1 and (len(self._runs) > self.max_runs or self._bytes() > self.max_bytes):
                 self._runs.popitem(last=False)
+                dropped += 1
+        if dropped and self._bytes_unlocked() > self.max_bytes // 2:
+            memory.release()  # large runs were dropped: give their pages back
         return done
+
+    def _bytes_unlocked(self) -> int:
+        with self._lock:
+            return self._bytes()
 
     def forget_runs(self) -> None:
         """Drop every cached scenario run (uploads stay loaded); benchmarks use it to time cold runs."""
@@ -429,11 +486,14 @@ class UploadCache:
             self._runs.clear()
 
     def close(self) -> None:
-        """Delete every upload's files (also done when the cache is garbage-collected)."""
+        """Drop every upload and run, delete their files (also done when the cache is
+        garbage-collected) and give the freed memory back to the operating system."""
         with self._lock:
             self._entries.clear()
             self._runs.clear()
+            self._jobs.clear()
         self._finalizer()
+        memory.release()
 
 
 class UnknownUpload(CostModelError):

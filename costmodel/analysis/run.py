@@ -123,6 +123,18 @@ class Analysis:
         self._front: OrderedDict[str, tuple[Usage, Contention, AssumptionSet]] = OrderedDict()
         self._base_usage: OrderedDict[str, tuple[Usage, AssumptionSet]] = OrderedDict()
 
+    def cache_bytes(self) -> int:
+        """Bytes held by this analysis's reuse caches (usage tables and contention results kept for
+        later what-ifs): a 150,000-statement workload keeps hundreds of MB here, which a server
+        holding several analyses must count against its memory budget."""
+        tables = [u.statements for u, _, _ in self._front.values()]
+        tables += [u.statements for u, _ in self._base_usage.values()]
+        series = [c.retry_factors for _, c, _ in self._front.values()]
+        series += [c.conflict_probability for _, c, _ in self._front.values()]
+        return sum(int(t.memory_usage(index=True, deep=False).sum()) for t in tables) + sum(
+            int(s.memory_usage(index=True, deep=False)) for s in series
+        )
+
     def _price(self, scenario: Scenario, usage: Usage, contention: Contention) -> list[PricedOption]:
         retry = contention.retry_factors.reindex(usage.statements.index).fillna(0.0)
         return price_options(

@@ -28,7 +28,6 @@ reader find the code that sent the statement.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from pglast import parser as pg_parser
 
@@ -42,12 +41,13 @@ _IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\u0080-\uffff]")
 _STRING_PREFIX = re.compile(r"(?:[eEbBxXnN]|[uU]&)'")
 
 
-@lru_cache(maxsize=200_000)
 def redact_query(text: str) -> str:
     """``text`` with every literal replaced by ``$n`` (numbered after any ``$n`` already present).
 
-    Cached per process: the same texts are redacted on every what-if of the dashboard and across
-    the clusters of a fleet.
+    Not cached per process: a process-wide cache of 200,000 texts kept a dashboard session's texts
+    (and the memory around them) alive after the session ended. Callers that show the same texts
+    again keep the redacted column themselves: the report redacts each distinct text once per
+    call, the dashboard once per upload (``dashboard.state.Entry.texts``).
 
     >>> redact_query("ALTER ROLE app PASSWORD 'secret'")
     'ALTER ROLE app PASSWORD $1'

@@ -1,0 +1,66 @@
+"""The dashboard's cache counts what it really holds and gives freed memory back.
+
+Issue 19: a closed session kept 741 MiB because a process-wide redaction cache and the analysis's
+reuse caches were invisible to the byte budget. Here: an upload's size grows with its kept text
+columns and analysis caches once they exist, the byte budget evicts on those real sizes, and
+redaction is no longer cached per process.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+
+from costmodel.core import redact
+from costmodel.scenario.model import load_scenario
+from dashboard import memory
+from dashboard.state import UploadCache
+from tests.browser.support import data_url, export_csv
+
+
+def test_entry_size_counts_text_columns_and_analysis_caches() -> None:
+    cache = UploadCache()
+    try:
+        entry = cache.add_upload(data_url(export_csv(40), "text/csv"), "a.csv", window="1h")
+        loaded = entry.nbytes()
+        assert loaded == entry.size > 0  # nothing derived yet
+        run = cache.run(entry.key, load_scenario(None))
+        assert entry.analysis.cache_bytes() > 0  # usage and contention kept for later what-ifs
+        before_table = run.nbytes()
+        table = run.statements
+        assert entry.texts_size > 0 and len(table) == 40
+        assert entry.nbytes() == entry.size + entry.texts_size + entry.analysis.cache_bytes()
+        assert run.nbytes() > before_table  # the built table is counted with its run
+        assert cache.held_bytes() == entry.nbytes() + run.nbytes()
+    finally:
+        cache.close()
+
+
+def test_byte_budget_evicts_on_real_sizes() -> None:
+    cache = UploadCache(max_uploads=6)
+    try:
+        first = cache.add_upload(data_url(export_csv(40), "text/csv"), "a.csv", window="1h")
+        cache.run(first.key, load_scenario(None))
+        cache.max_bytes = first.nbytes() + 1  # room for the first upload, not for a second one
+        second = cache.add_upload(data_url(export_csv(41), "text/csv"), "b.csv", window="1h")
+        assert cache.get(first.key) is None and cache.get(second.key) is second
+    finally:
+        cache.close()
+
+
+def test_redaction_is_not_cached_per_process() -> None:
+    assert not hasattr(redact.redact_query, "cache_info")
+    assert "lru_cache" not in inspect.getsource(redact)
+    assert redact.redact_query("ALTER ROLE app PASSWORD 'secret'") == "ALTER ROLE app PASSWORD $1"
+
+
+def test_release_runs_where_the_c_library_has_no_trim(monkeypatch: pytest.MonkeyPatch) -> None:
+    memory.release()  # glibc here: collects and trims
+    memory._trim.cache_clear()
+    monkeypatch.setattr(memory.ctypes.util, "find_library", lambda name: None)
+    try:
+        assert memory._trim() is None
+        memory.release()  # only collects
+    finally:
+        memory._trim.cache_clear()
