@@ -34,7 +34,10 @@ every comma-separated run of ``$n`` read as one ``$`` and squash comments droppe
 differ only in parameter nodes, which no profile field depends on, so sharing is exact. The pglast
 fingerprint is deliberately not the cache key: it also merges texts whose profiles differ (``id = 1``
 vs ``id = $1``: constant vs parameter key; one vs three VALUES rows; ``$1::jsonb`` vs ``$1::int``;
-``ISOLATION LEVEL SERIALIZABLE`` vs ``REPEATABLE READ``).
+``ISOLATION LEVEL SERIALIZABLE`` vs ``REPEATABLE READ``). Texts equal up to their table, column
+and alias names share one parse too, through their *shape* (:mod:`costmodel.classify.shape`, which
+says why that is exact): the first text's profile is re-used with the next text's names and
+fingerprint.
 
 The tree comes from ``pglast.parser.parse_sql_json(text)``, decoded by orjson (:func:`_decode`), and
 is walked as plain dicts (:mod:`costmodel.classify.statement` per statement,
