@@ -537,7 +537,7 @@ def _from_row(row: tuple[Any, ...]) -> StatementProfile:
 
 
 PARSE_BATCH = 64
-SHAPE_TRIAL = 500
+SHAPE_TRIAL = 200
 """Shaped texts after which a classifier whose shape cache rarely hits stops shaping."""
 SHAPE_MIN_HIT_SHARE = 0.2
 """Share of shaped texts served by the shape cache below which shaping stops (after the trial)."""
