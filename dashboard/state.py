@@ -93,6 +93,17 @@ class Entry:
         analysis's reuse caches (usage and contention per load shape)."""
         return self.size + self.texts_size + self.analysis.cache_bytes()
 
+    def prepare_texts(self) -> None:
+        """Build the Statements table's text columns now (redacting 150,000 texts takes a second):
+        called while the upload loads on its worker thread, so no page request pays for it. They
+        come from the workload's own columns, which every run's statement frame copies."""
+        statements = self.analysis.workload.statements
+        for col in SCENARIO_FREE:
+            if col in statements:
+                series = statements[col]
+                self.texts[col] = _redacted(series) if col == "query" else _joined(series)
+        self.texts_size = sum(int(s.memory_usage(index=False, deep=True)) for s in self.texts.values())
+
 
 def frame_bytes(frame: pd.DataFrame) -> int:
     """Bytes a frame holds, texts included (``memory_usage(deep=True)``)."""
@@ -340,7 +351,8 @@ class UploadCache:
             return found
         workload = load_workload([path], window=window or None)
         entry = Entry(key, label or path.name, Analysis(workload, self.catalog))
-        entry.size = frame_bytes(workload.statements)
+        entry.size = frame_bytes(entry.analysis.workload.statements)
+        entry.prepare_texts()
         return self._store(entry)
 
     def add_upload(
@@ -368,7 +380,9 @@ class UploadCache:
             workload = load_workload([target], window=window or None)
             step(f"classifying {len(workload.statements):,} statements")
             entry = Entry(key, name, Analysis(workload, self.catalog), directory)
-            entry.size = frame_bytes(workload.statements)
+            entry.size = frame_bytes(entry.analysis.workload.statements)
+            step("redacting the statement texts")
+            entry.prepare_texts()
         except CostModelError as exc:
             uploads.remove_tree(directory)
             raise _relabel(exc, directory, name) from None

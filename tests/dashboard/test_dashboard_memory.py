@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import inspect
 
+import pandas as pd
 import pytest
 
+from costmodel.analysis.statements import statement_frame
 from costmodel.core import redact
 from costmodel.scenario.model import load_scenario
 from dashboard import memory
-from dashboard.state import UploadCache
+from dashboard.state import UploadCache, statement_table
 from tests.browser.support import data_url, export_csv
 
 
@@ -23,13 +25,15 @@ def test_entry_size_counts_text_columns_and_analysis_caches() -> None:
     cache = UploadCache()
     try:
         entry = cache.add_upload(data_url(export_csv(40), "text/csv"), "a.csv", window="1h")
-        loaded = entry.nbytes()
-        assert loaded == entry.size > 0  # nothing derived yet
+        # the text columns are redacted while the upload loads, not on the first page request
+        assert entry.texts_size > 0 and set(entry.texts) == {"query", "tables_read", "tables_written"}
+        assert entry.nbytes() == entry.size + entry.texts_size  # no analysis cache yet
         run = cache.run(entry.key, load_scenario(None))
         assert entry.analysis.cache_bytes() > 0  # usage and contention kept for later what-ifs
         before_table = run.nbytes()
         table = run.statements
-        assert entry.texts_size > 0 and len(table) == 40
+        assert len(table) == 40
+        pd.testing.assert_frame_equal(table, statement_table(statement_frame(run.result)))
         assert entry.nbytes() == entry.size + entry.texts_size + entry.analysis.cache_bytes()
         assert run.nbytes() > before_table  # the built table is counted with its run
         assert cache.held_bytes() == entry.nbytes() + run.nbytes()
