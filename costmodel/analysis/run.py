@@ -43,6 +43,11 @@ from costmodel.usage.model import Usage
 DEFAULT_SWEEP_POINTS = 10_000
 FRONT_CACHE_SIZE = 16
 """Usage + contention results kept per Analysis (one per distinct load/regions/time shape)."""
+FRONT_CACHE_ROWS = 2_500_000
+"""Statement rows those caches hold at most, summed over entries: each entry keeps per-statement
+frames (some 500 bytes a row), so a million-statement export keeps two entries, not sixteen
+(its range cases would otherwise hold ~8 GB); a dashboard upload of 150k statements keeps all
+sixteen, so a what-if reuses every range case."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -284,7 +289,7 @@ class Analysis:
             self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
         )
         self._front[key] = (usage, contention, usage.assumptions.copy())
-        while len(self._front) > FRONT_CACHE_SIZE:
+        while len(self._front) > self._cache_entries():
             self._front.popitem(last=False)
         return replace(usage, assumptions=usage.assumptions.copy()), contention
 
@@ -297,11 +302,16 @@ class Analysis:
         if cached is None or cached[0].growth <= 0:
             usage = compute_usage(self.workload, scenario, scenario_assumptions(scenario))
             self._base_usage[key] = (usage, usage.assumptions.copy())
-            while len(self._base_usage) > FRONT_CACHE_SIZE:
+            while len(self._base_usage) > self._cache_entries():
                 self._base_usage.popitem(last=False)
             return usage
         base, recorded = cached
         return replace(base.scaled(scenario.growth), assumptions=recorded.copy())
+
+    def _cache_entries(self) -> int:
+        """How many usage/contention results to keep: :data:`FRONT_CACHE_SIZE` within the row budget."""
+        rows = max(1, len(self.workload.statements))
+        return max(1, min(FRONT_CACHE_SIZE, FRONT_CACHE_ROWS // rows))
 
     @staticmethod
     def _sweep_notes() -> tuple[str, ...]:
