@@ -41,12 +41,20 @@ def one_off_mask(statements: pd.DataFrame, max_calls: float) -> np.ndarray:
     if "kind" not in statements or not n:
         return np.zeros(n, dtype=bool)
     kind = statements["kind"].astype(object).to_numpy()
-    command = (
-        statements["command"].astype(object).fillna("").astype(str).str.split(":").str[0].to_numpy()
-        if "command" in statements
-        else np.full(n, "", dtype=object)
-    )
     calls = statements["calls"].to_numpy(dtype=float)
-    utility = (kind == StatementKind.UTILITY.value) & np.isin(command, list(ONE_OFF_UTILITY))
+    utility = (kind == StatementKind.UTILITY.value) & _one_off_command(statements, n)
     role = (kind == StatementKind.DDL.value) | utility
     return role & (np.nan_to_num(calls) > 0) & (np.nan_to_num(calls) <= max_calls)
+
+
+def _one_off_command(statements: pd.DataFrame, n: int) -> np.ndarray:
+    """True where the ``command`` label (``VacuumStmt:…``) names a one-off utility.
+
+    Judged once per distinct label and mapped back to the rows: a million-row export holds a few
+    hundred labels, and this runs for every usage computation (each range case is one).
+    """
+    if "command" not in statements:
+        return np.zeros(n, dtype=bool)
+    codes, labels = pd.factorize(statements["command"].to_numpy(dtype=object))
+    hits = [str(label).split(":")[0] in ONE_OFF_UTILITY for label in labels]
+    return np.append(np.asarray(hits, dtype=bool), False)[codes]  # code -1 (no command) → last: False

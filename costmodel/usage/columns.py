@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -42,6 +45,21 @@ def setting(workload: Workload, name: str) -> str | None:
 
 def count_labels(labels: np.ndarray) -> str:
     """``rows 120, buffers 30`` — how many statements each estimator served."""
-    names, counts = np.unique(labels.astype(str), return_counts=True)
-    order = np.argsort(-counts, kind="stable")
-    return ", ".join(f"{names[i]} {counts[i]}" for i in order) or "none"
+    tally: dict[str, int] = {}
+    codes, uniques = pd.factorize(labels, use_na_sentinel=False)  # counted per distinct label, not per row
+    for label, count in zip(uniques, np.bincount(codes, minlength=len(uniques)), strict=True):
+        name = str(label)
+        tally[name] = tally.get(name, 0) + int(count)
+    names = sorted(tally)
+    order = np.argsort([-tally[name] for name in names], kind="stable")
+    return ", ".join(f"{names[i]} {tally[names[i]]}" for i in order) or "none"
+
+
+def per_distinct(values: np.ndarray, judge: Callable[[Any], Any], dtype: Any) -> np.ndarray:
+    """``judge`` applied once per distinct value of ``values`` and mapped back to every row.
+
+    Statement-level label columns hold a handful of distinct values over a million rows; a Python
+    call per row is what makes a single large export cost more than a fleet of the same rows.
+    """
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    return np.asarray([judge(value) for value in uniques], dtype=dtype)[codes]

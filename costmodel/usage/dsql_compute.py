@@ -45,6 +45,7 @@ import numpy as np
 from costmodel.core.errors import ScenarioError
 from costmodel.core.profile import KeyShape, StatementKind
 from costmodel.core.yamlio import safe_load
+from costmodel.usage.columns import per_distinct
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "dsql_compute_model.yaml"
 FORMAT = "dsqlcost-compute-model/1"
@@ -233,7 +234,7 @@ def compute_ms(
     ``keyed_tables``: tables with a primary key each statement reads (NaN: it reads none; None:
     unknown, keyed); ``unique_check``: INSERTs into a keyed (or unknown) table.
     """
-    fixed = np.array([model.fixed_ms(str(c)) for c in classes], dtype=float)
+    fixed = per_distinct(classes, lambda c: model.fixed_ms(str(c)), float)
     ctl = classes == StatementClass.TRANSACTION_CONTROL.value
     planning = np.where(ctl, 0.0, model.planning_ms)
     scale = np.where(keyless(classes, keyed_tables, unique_check), model.keyless_factor, 1.0)
