@@ -39,6 +39,8 @@ _NUMBER = re.compile(
 )
 _IDENT_CHAR = re.compile(r"[A-Za-z0-9_$\u0080-\uffff]")
 _STRING_PREFIX = re.compile(r"(?:[eEbBxXnN]|[uU]&)'")
+_BRANCH_START = re.compile(r"--|/\*|[\"'$]|(?:[eEbBxXnN]|[uU]&)'")
+"""Every place where :func:`scrub_literals` does more than copy a character (numbers aside)."""
 
 
 def redact_query(text: str) -> str:
@@ -133,9 +135,14 @@ def scrub_literals(text: str, *, numbers: bool = True, quoted: bool = False) -> 
             end = match.end() if match else i + 1
             out.append(param())
             i = end
-        else:
+        elif numbers:
             out.append(ch)
             i += 1
+        else:  # copy up to the next place where a branch above could apply, not one character a turn
+            found = _BRANCH_START.search(text, i + 1)
+            end = found.start() if found else length
+            out.append(text[i:end])
+            i = end
     return "".join(out)
 
 

@@ -12,6 +12,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from costmodel.core.redact import lint_text
 from costmodel.report.redact import redact_query, scrub_literals
 
 CASES_FILE = Path(__file__).parents[1] / "data" / "report" / "redact_cases.yaml"
@@ -91,4 +92,13 @@ def test_numbers_kept_when_the_parser_normalised() -> None:
     # after pglast.normalize, residual digits are type modifiers and identifiers, not literals
     assert scrub_literals("SELECT $1::varchar(255), t1.c2 FROM t1", numbers=False) == (
         "SELECT $1::varchar(255), t1.c2 FROM t1"
+    )
+
+
+def test_lint_text_copies_everything_between_literals() -> None:
+    """The scanner copies runs of plain text in one step: comments, identifiers, parameters, a
+    prefix letter after an identifier and line breaks must come out exactly as they went in."""
+    text = "SELECT a--'c'\n, E'x\\'y' /* 'z' */ FROM \"q'r\" WHERE b = $1 AND c = $t$x\n$t$ AND ab'c'"
+    assert lint_text(text) == (
+        "SELECT a--'c'\n, '$2' /* 'z' */ FROM \"q'r\" WHERE b = $1 AND c = '$3'\n AND ab'$4'"
     )
