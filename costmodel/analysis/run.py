@@ -11,7 +11,7 @@ classification and linting never happen in a callback.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from costmodel.contention.model import Contention, assess_contention
 from costmodel.core.assumptions import AssumptionSet, merge_used
 from costmodel.core.catalog import PriceCatalog
 from costmodel.core.estimate import Assumption, CostCurve, OptionEstimate
+from costmodel.core.executor import LocalExecutor, fork_context
 from costmodel.core.options import Footprint, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.decision import Decision, TreeInputs, check_residency, walk
@@ -43,6 +44,8 @@ from costmodel.usage.model import Usage
 DEFAULT_SWEEP_POINTS = 10_000
 FRONT_CACHE_SIZE = 16
 """Usage + contention results kept per Analysis (one per distinct load/regions/time shape)."""
+PARALLEL_RANGE_ROWS = 100_000
+"""Statements from which range cases are priced in worker processes (below, a pool costs more)."""
 FRONT_CACHE_ROWS = 2_500_000
 """Statement rows those caches hold at most, summed over entries: each entry keeps per-statement
 frames (some 500 bytes a row), so a million-statement export keeps two entries, not sixteen
@@ -111,12 +114,14 @@ class Analysis:
         schema: Path | None = None,
         with_readiness: bool = True,
         show_literals: bool = False,
+        jobs: int = 1,
     ) -> None:
         """``workload`` is classified here if it is not yet (its profile columns are added once).
 
         ``show_literals`` lets dsql-lint see the texts as exported; by default it sees them with
         every string literal replaced (:func:`costmodel.core.redact.lint_text`), so no finding
-        message can quote a password or a command line.
+        message can quote a password or a command line. ``jobs`` > 1 prices the range cases of a
+        large workload in that many worker processes.
         """
         self.workload = workload if "parse_status" in workload.statements else classify(workload)
         self.catalog = catalog
@@ -124,6 +129,7 @@ class Analysis:
         self.schema = schema if schema is not None else bundle_schema(self.workload)
         self.with_readiness = with_readiness
         self.show_literals = show_literals
+        self.jobs = jobs
         self._readiness: dict[tuple[tuple[str, str], ...], Readiness] = {}
         self._front: OrderedDict[str, tuple[Usage, Contention, AssumptionSet]] = OrderedDict()
         self._base_usage: OrderedDict[str, tuple[Usage, AssumptionSet]] = OrderedDict()
@@ -161,6 +167,18 @@ class Analysis:
             p.estimate.name: float(p.estimate.total_monthly_usd)
             for p in self._price(scenario, usage, contention)
         }
+
+    def _case_pricer(self, variants: Sequence[Scenario]) -> Callable[[Scenario], dict[str, float]]:
+        """How range cases are priced: here one by one (their usage cached for later what-ifs), or,
+        for a large workload with ``jobs`` > 1, all at once in forked workers that inherit this
+        Analysis. Each case re-computes usage and contention over every statement, so a
+        million-row export's eleven cases are most of its run; the totals are the same either way."""
+        rows = len(self.workload.statements)
+        if self.jobs <= 1 or len(variants) < 2 or rows < PARALLEL_RANGE_ROWS or fork_context() is None:
+            return self._totals
+        found = LocalExecutor(self.jobs).map_shared(_case_totals, self, variants)
+        by_case = {id(variant): totals for variant, totals in zip(variants, found, strict=True)}
+        return lambda variant: by_case[id(variant)]
 
     def _readiness_for(self, scenario: Scenario, usage: Usage, cost: pd.Series) -> Readiness:
         """Readiness is linted once per assumption set: the cost shares barely move between
@@ -231,11 +249,12 @@ class Analysis:
         assumptions = run_assumptions(usage, contention, options, readiness)
         ranges = None
         if sweep_points > 0:  # per-cluster runs of a fleet skip it (no sweep, no verdict shown)
+            cases = range_cases(scenario, usage, contention, assumptions)
             ranges = price_ranges(
                 {o.name: float(o.total_monthly_usd) for o in options},
                 verdict.comparable,
-                range_cases(scenario, usage, contention, assumptions),
-                self._totals,
+                cases,
+                self._case_pricer([variant for _, _, _, variant in cases]),
             )
         verdict = replace(verdict, caveats=verdict_caveats(usage, contention, ranges), ranges=ranges)
         decision = walk(TreeInputs(scenario, options, contention, readiness, sv2_pick))
@@ -355,6 +374,11 @@ def run_assumptions(
         *(o.assumptions for o in options),
         readiness.assumptions if readiness is not None else (),
     )
+
+
+def _case_totals(analysis: Analysis, variant: Scenario) -> dict[str, float]:
+    """One range case's option totals (a task of :meth:`Analysis._case_pricer`)."""
+    return analysis._totals(variant)
 
 
 def cite_decision(verdict: Verdict, decision: Decision) -> Verdict:

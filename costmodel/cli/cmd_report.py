@@ -80,7 +80,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=int,
         metavar="N",
         help="processes for reading, classifying and pricing many clusters, and for classifying one large "
-        "export (default: the number of cores)",
+        "export and pricing its range cases (default: the number of cores)",
     )
     fleet.add_argument(
         "--executor",
@@ -125,9 +125,15 @@ def run(args: argparse.Namespace) -> int:
     else:
         # A large export's distinct texts are classified over --jobs processes (all cores by default;
         # below PARALLEL_MIN_TEXTS distinct texts this stays in this process).
-        workload = classify(load_workload_from_args(args), jobs=args.jobs or os.cpu_count() or 1)
+        jobs = args.jobs or os.cpu_count() or 1
+        workload = classify(load_workload_from_args(args), jobs=jobs)
         analysis = Analysis(
-            workload, catalog, calibration=calibration, schema=schema, show_literals=args.show_literals
+            workload,
+            catalog,
+            calibration=calibration,
+            schema=schema,
+            show_literals=args.show_literals,
+            jobs=jobs,  # range cases of a large export are priced over --jobs processes too
         )
         result = analysis.run(scenario)
         report = build_report(result, show_literals=args.show_literals, plan=_plan(args, result, schema))

@@ -55,7 +55,7 @@ def _call_shared(index: int) -> Any:
     return fn(shared, items[index])
 
 
-def _fork_context() -> Any:
+def fork_context() -> Any:
     return mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
 
 
@@ -73,7 +73,7 @@ class LocalExecutor:
         """In a fresh pool of :attr:`workers` processes (in this process when 1)."""
         if self.workers <= 1 or len(items) <= 1:
             return [fn(item) for item in items]
-        with ProcessPoolExecutor(max_workers=self.workers, mp_context=_fork_context()) as pool:
+        with ProcessPoolExecutor(max_workers=self.workers, mp_context=fork_context()) as pool:
             return list(pool.map(fn, items))
 
     def map_shared(self, fn: Callable[[S, T], R], shared: S, items: Sequence[T]) -> list[R]:
@@ -83,7 +83,7 @@ class LocalExecutor:
             return [fn(shared, item) for item in items]
         with ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=_fork_context(),
+            mp_context=fork_context(),
             initializer=_init_shared,
             initargs=(shared, items, fn),
         ) as pool:

@@ -75,3 +75,28 @@ def test_text_and_markdown_show_the_range(export: Path, capsys: pytest.CaptureFi
     shown = f"${low:,.2f}–${high:,.2f}"
     assert "Range" in _report(export, capsys, "table") and shown in _report(export, capsys, "table")
     assert shown in _report(export, capsys, "markdown")
+
+
+def test_range_cases_priced_in_workers_equal_the_serial_run(
+    export: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large export prices its range cases in forked workers; the report must not change.
+
+    The threshold is lowered so this small real export takes the worker path (``--jobs 2``)."""
+    from costmodel.analysis import run as run_module
+
+    serial = _report(export, capsys)
+    monkeypatch.setattr(run_module, "PARALLEL_RANGE_ROWS", 1)
+    calls: list[int] = []
+    real_map = run_module.LocalExecutor.map_shared
+    monkeypatch.setattr(
+        run_module.LocalExecutor,
+        "map_shared",
+        lambda self, fn, shared, items: calls.append(len(items)) or real_map(self, fn, shared, items),
+    )
+    assert cli_main(["report", str(export), "--window", "1h", "--format", "json", "--jobs", "2"]) == 0
+    parallel = json.loads(capsys.readouterr().out)
+    assert calls and calls[0] == len(serial["verdict"]["ranges"]["cases"]) >= 2
+    serial.pop("generated_at", None)
+    parallel.pop("generated_at", None)
+    assert parallel == serial
