@@ -13,6 +13,7 @@ from costmodel.cli.common import ProgressBar, add_workload_arguments, load_workl
 from costmodel.cli.output import add_output_arguments, emit_report
 from costmodel.cli.scenario_args import add_scenario_arguments, scenario_from_args
 from costmodel.core.errors import ReportError
+from costmodel.core.safeio import is_stdout
 
 if TYPE_CHECKING:
     from costmodel.analysis.fleet import ClusterSource
@@ -136,7 +137,12 @@ def run(args: argparse.Namespace) -> int:
             jobs=jobs,  # range cases of a large export are priced over --jobs processes too
         )
         result = analysis.run(scenario)
-        report = build_report(result, show_literals=args.show_literals, plan=_plan(args, result, schema))
+        report = build_report(
+            result,
+            show_literals=args.show_literals,
+            plan=_plan(args, result, schema),
+            statement_table=_json_file_only(args),  # no per-row dicts when only the JSON writer reads them
+        )
     if args.measured:
         from costmodel.calibrate.statement_stats import compare_measured, measured_table, read_statement_stats
 
@@ -205,6 +211,11 @@ def _plan(args: argparse.Namespace, result: RunResult, schema: Path | None) -> M
     audit = code_audit(code, result) if code is not None else None
     plan, _ = plan_for_run(result, audit=audit, schema=schema)
     return plan
+
+
+def _json_file_only(args: argparse.Namespace) -> bool:
+    """True when the report goes to the JSON file writer alone (no renderer, no --measured)."""
+    return args.format == "json" and bool(args.out) and not is_stdout(args.out) and not args.measured
 
 
 def _executor_choice(args: argparse.Namespace) -> str:

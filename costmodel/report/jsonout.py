@@ -24,6 +24,7 @@ from typing import Any
 from costmodel.core.errors import ReportError
 from costmodel.core.gcpause import gc_paused
 from costmodel.report.common import check_report
+from costmodel.report.records import StatementTable
 from costmodel.report.safe import float_column, mostly_distinct
 
 _ORDERS: dict[str, tuple[str, ...]] = {
@@ -351,6 +352,12 @@ def _ordered(value: Any, record: str | None) -> Any:
                 out[str(key)] = child  # scalars: no recursion (most of a large report)
                 continue
             child_record = _CHILDREN.get((record or "", str(key)))
+            if isinstance(child, StatementTable):
+                lines = _table_lines(child, child_record) if record == "report" else None
+                if lines is not None:
+                    out[str(key)] = lines
+                    continue
+                child = child.records()
             if record == "report" and key in _ONE_LINE_RECORDS and isinstance(child, list):
                 lines = _record_lines(child, child_record)
                 if lines is not None:
@@ -401,6 +408,24 @@ def _record_lines(records: list[Any], record: str | None) -> _Lines | None:
                 return None
             parts += [repeat(("{" if index == 0 else ", ") + encode_basestring(key) + ": "), texts]
         del rows
+        parts.append(repeat("}"))
+        return _Lines(map("".join, zip(*parts)))
+
+
+def _table_lines(table: StatementTable, record: str | None) -> _Lines | None:
+    """:func:`_record_lines` of ``table.records()``, written from the columns without the dicts
+    (None when the columns do not fit the fast path: the caller then builds the records)."""
+    columns = table.columns
+    if len(table) < 2 or len(columns) < 2:
+        return None
+    keys = _key_order(dict.fromkeys(columns), record)
+    parts: list[Iterable[str]] = []
+    with gc_paused():
+        for index, key in enumerate(keys):
+            texts = _column_json(tuple(columns[key]))
+            if texts is None:
+                return None
+            parts += [repeat(("{" if index == 0 else ", ") + encode_basestring(key) + ": "), texts]
         parts.append(repeat("}"))
         return _Lines(map("".join, zip(*parts)))
 
@@ -482,6 +507,8 @@ def _locate(value: Any, path: str) -> ReportError | None:
     its path; only run after ``json.dumps`` failed, so the fast path builds no path strings."""
     if value is None or isinstance(value, bool | str | int):
         return None
+    if isinstance(value, StatementTable):
+        value = value.records()
     if isinstance(value, Mapping):
         for key, child in value.items():
             found = _locate(child, f"{path}.{key}")

@@ -8,7 +8,6 @@ show literals, so no renderer can leak them by accident.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import math
 import re
 import weakref
@@ -35,6 +34,7 @@ from costmodel.core.options import DSQL_SINGLE_REGION, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.readiness.assess import Readiness
 from costmodel.report.plan import plan_section
+from costmodel.report.records import StatementTable
 from costmodel.report.redact import redact_query, redact_section
 from costmodel.report.summary import build_summary
 from costmodel.scenario.model import Scenario, scenario_to_yaml
@@ -223,6 +223,11 @@ def statement_records(frame: pd.DataFrame, *, show_literals: bool) -> list[dict[
     built: a million fresh dicts and lists would otherwise trigger full collections that scan every
     object built so far, which doubles the time.
     """
+    return StatementTable(statement_columns(frame, show_literals=show_literals)).records()
+
+
+def statement_columns(frame: pd.DataFrame, *, show_literals: bool) -> dict[str, list[Any]]:
+    """The columns :func:`statement_records` makes its rows of (same values, same objects)."""
     with gc_paused():
         columns: dict[str, list[Any]] = {}
         for col in frame.columns:
@@ -238,8 +243,7 @@ def statement_records(frame: pd.DataFrame, *, show_literals: bool) -> list[dict[
                 columns[str(col)] = _list_column(series.tolist())
             else:
                 columns[str(col)] = _plain_column(series, tuples=False)
-        keys = list(columns)
-        return list(map(dict, map(zip, itertools.repeat(keys), zip(*columns.values()))))
+        return columns
 
 
 def _list_column(values: list[Any]) -> list[list[Any]]:
@@ -354,12 +358,16 @@ def build_report(
     break_even_points: int = BREAK_EVEN_POINTS,
     include_statements: bool = True,
     plan: MigrationPlan | None = None,
+    statement_table: bool = False,
 ) -> dict[str, Any]:
     """The report dict of ``result`` (schema_version 1); every query text redacted by default.
 
     ``include_statements=False`` leaves ``statements`` empty (the dashboard adds them with
     :func:`statement_records` only when a page or a download needs them). ``plan`` (from
     :func:`costmodel.audit.planrun.plan_for_run`) becomes the ``plan`` section; without it, null.
+    ``statement_table=True`` holds the statements as a :class:`StatementTable` (columns, no
+    per-row dicts) for a report that only goes to the JSON writer: a million statement dicts are
+    some 1.5 GB.
     """
     workload, scenario = result.workload, result.scenario
     queries = workload.statements["query"] if "query" in workload.statements else pd.Series(dtype=object)
@@ -391,7 +399,7 @@ def build_report(
         "contention": _contention_dict(result.contention),
         "one_time_work": _one_time_work(result, show_literals),
         "plan": plan_dict(plan),
-        "statements": statement_records(frame, show_literals=show_literals) if include_statements else [],
+        "statements": _statements(frame, show_literals, include_statements, statement_table),
         "databases": database_breakdown(frame),
         "warnings": _warnings(result),
     }
@@ -411,6 +419,15 @@ def plan_dict(plan: MigrationPlan | None) -> dict[str, Any] | None:
         if isinstance(out.get("code"), dict):
             out["code"]["root"] = _relative(out["code"].get("root"))
     return out
+
+
+def _statements(
+    frame: pd.DataFrame, show_literals: bool, include: bool, table: bool
+) -> list[dict[str, Any]] | StatementTable:
+    if not include:
+        return []
+    columns = statement_columns(frame, show_literals=show_literals)
+    return StatementTable(columns) if table else StatementTable(columns).records()
 
 
 def with_summary(report: dict[str, Any]) -> dict[str, Any]:
