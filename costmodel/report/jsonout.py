@@ -24,7 +24,7 @@ from typing import Any
 from costmodel.core.errors import ReportError
 from costmodel.core.gcpause import gc_paused
 from costmodel.report.common import check_report
-from costmodel.report.records import StatementTable
+from costmodel.report.records import StatementTable, as_records
 from costmodel.report.safe import float_column, mostly_distinct
 
 _ORDERS: dict[str, tuple[str, ...]] = {
@@ -276,11 +276,13 @@ def _compact(value: Any) -> str:
 def _compact_top(value: Any) -> str:
     """``_compact(value)`` and a newline for the ordered report, splicing in pre-written record
     lines: a dict is written exactly as ``json.dumps`` writes it (``{"k": v, …}``, same separators)."""
-    if not isinstance(value, dict) or not any(isinstance(v, _Lines) for v in value.values()):
+    if not isinstance(value, dict) or not any(isinstance(v, _Lines | _Table) for v in value.values()):
         return _compact(value) + "\n"
     pieces = ["{"]
     for index, (key, child) in enumerate(value.items()):
         pieces.append(("" if index == 0 else ", ") + _compact(key) + ": ")
+        if isinstance(child, _Table):
+            child = _Lines(line for lines in child.line_chunks() for line in lines)
         pieces += ["[", ", ".join(child), "]"] if isinstance(child, _Lines) else [_compact(child)]
     pieces.append("}\n")
     return "".join(pieces)
@@ -295,7 +297,9 @@ def _pretty_top(value: Any, step: str) -> Iterator[str]:
     yield "{\n"
     for index, (key, child) in enumerate(value.items()):
         yield ("" if index == 0 else ",\n") + step + _compact(key) + ": "
-        if key in _ONE_LINE_RECORDS and isinstance(child, list) and child:
+        if isinstance(child, _Table):
+            yield from _table_pieces(child, step)
+        elif key in _ONE_LINE_RECORDS and isinstance(child, list) and child:
             lines = child if isinstance(child, _Lines) else [_compact(row) for row in child]
             separator = ",\n" + step + step
             yield "[\n" + step + step
@@ -353,9 +357,8 @@ def _ordered(value: Any, record: str | None) -> Any:
                 continue
             child_record = _CHILDREN.get((record or "", str(key)))
             if isinstance(child, StatementTable):
-                lines = _table_lines(child, child_record) if record == "report" else None
-                if lines is not None:
-                    out[str(key)] = lines
+                if record == "report" and key in _ONE_LINE_RECORDS:
+                    out[str(key)] = _Table(child, child_record)
                     continue
                 child = child.records()
             if record == "report" and key in _ONE_LINE_RECORDS and isinstance(child, list):
@@ -412,11 +415,28 @@ def _record_lines(records: list[Any], record: str | None) -> _Lines | None:
         return _Lines(map("".join, zip(*parts)))
 
 
-def _table_lines(table: StatementTable, record: str | None) -> _Lines | None:
-    """:func:`_record_lines` of ``table.records()``, written from the columns without the dicts
-    (None when the columns do not fit the fast path: the caller then builds the records)."""
-    columns = table.columns
-    if len(table) < 2 or len(columns) < 2:
+class _Table:
+    """A :class:`StatementTable` in the ordered report: its lines are made a slice at a time."""
+
+    def __init__(self, table: StatementTable, record: str | None) -> None:
+        self.table = table
+        self.record = record
+
+    def line_chunks(self) -> Iterator[list[str]]:
+        """The record lines, :data:`LINES_PER_PIECE` at a time (a slice the fast path refuses is
+        written record by record, as a refused list is)."""
+        for columns in self.table.column_chunks(LINES_PER_PIECE):
+            lines = _column_lines(columns, self.record)
+            yield (
+                lines
+                if lines is not None
+                else [_compact(_ordered(r, self.record)) for r in as_records(columns)]
+            )
+
+
+def _column_lines(columns: dict[str, list[Any]], record: str | None) -> _Lines | None:
+    """:func:`_record_lines` of the records these columns make, without making them."""
+    if len(columns) < 2 or len(next(iter(columns.values()))) < 2:
         return None
     keys = _key_order(dict.fromkeys(columns), record)
     parts: list[Iterable[str]] = []
@@ -428,6 +448,18 @@ def _table_lines(table: StatementTable, record: str | None) -> _Lines | None:
             parts += [repeat(("{" if index == 0 else ", ") + encode_basestring(key) + ": "), texts]
         parts.append(repeat("}"))
         return _Lines(map("".join, zip(*parts)))
+
+
+def _table_pieces(table: _Table, step: str) -> Iterator[str]:
+    """What :func:`_pretty_top` writes for a record list, from a table's line chunks."""
+    separator = ",\n" + step + step
+    first = True
+    for lines in table.line_chunks():
+        if lines:
+            chunk = separator.join(lines)
+            yield ("[\n" + step + step + chunk) if first else separator + chunk
+            first = False
+    yield "[]" if first else "\n" + step + "]"
 
 
 def _column_json(column: tuple[Any, ...]) -> list[str] | None:

@@ -8,6 +8,7 @@ show literals, so no renderer can leak them by accident.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import weakref
@@ -34,7 +35,7 @@ from costmodel.core.options import DSQL_SINGLE_REGION, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.readiness.assess import Readiness
 from costmodel.report.plan import plan_section
-from costmodel.report.records import StatementTable
+from costmodel.report.records import StatementTable, as_records
 from costmodel.report.redact import redact_query, redact_section
 from costmodel.report.summary import build_summary
 from costmodel.scenario.model import Scenario, scenario_to_yaml
@@ -223,7 +224,7 @@ def statement_records(frame: pd.DataFrame, *, show_literals: bool) -> list[dict[
     built: a million fresh dicts and lists would otherwise trigger full collections that scan every
     object built so far, which doubles the time.
     """
-    return StatementTable(statement_columns(frame, show_literals=show_literals)).records()
+    return as_records(statement_columns(frame, show_literals=show_literals))
 
 
 def statement_columns(frame: pd.DataFrame, *, show_literals: bool) -> dict[str, list[Any]]:
@@ -365,9 +366,9 @@ def build_report(
     ``include_statements=False`` leaves ``statements`` empty (the dashboard adds them with
     :func:`statement_records` only when a page or a download needs them). ``plan`` (from
     :func:`costmodel.audit.planrun.plan_for_run`) becomes the ``plan`` section; without it, null.
-    ``statement_table=True`` holds the statements as a :class:`StatementTable` (columns, no
-    per-row dicts) for a report that only goes to the JSON writer: a million statement dicts are
-    some 1.5 GB.
+    ``statement_table=True`` holds the statements as a :class:`StatementTable` (the frame,
+    converted a slice at a time when written) for a report that only goes to the JSON writer: a
+    million statement dicts are some 1.5 GB.
     """
     workload, scenario = result.workload, result.scenario
     queries = workload.statements["query"] if "query" in workload.statements else pd.Series(dtype=object)
@@ -426,8 +427,9 @@ def _statements(
 ) -> list[dict[str, Any]] | StatementTable:
     if not include:
         return []
-    columns = statement_columns(frame, show_literals=show_literals)
-    return StatementTable(columns) if table else StatementTable(columns).records()
+    if table:
+        return StatementTable(frame, functools.partial(statement_columns, show_literals=show_literals))
+    return statement_records(frame, show_literals=show_literals)
 
 
 def with_summary(report: dict[str, Any]) -> dict[str, Any]:
