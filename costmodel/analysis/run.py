@@ -133,6 +133,8 @@ class Analysis:
         self._readiness: dict[tuple[tuple[str, str], ...], Readiness] = {}
         self._front: OrderedDict[str, tuple[Usage, Contention, AssumptionSet]] = OrderedDict()
         self._base_usage: OrderedDict[str, tuple[Usage, AssumptionSet]] = OrderedDict()
+        self._keep_results = True
+        """False in a range-case worker: what it computes is used once, then the worker ends."""
 
     def cache_bytes(self) -> int:
         """Bytes held by this analysis's reuse caches (usage tables and contention results kept for
@@ -307,9 +309,10 @@ class Analysis:
         contention = assess_contention(
             self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
         )
-        self._front[key] = (usage, contention, usage.assumptions.copy())
-        while len(self._front) > self._cache_entries():
-            self._front.popitem(last=False)
+        if self._keep_results:
+            self._front[key] = (usage, contention, usage.assumptions.copy())
+            while len(self._front) > self._cache_entries():
+                self._front.popitem(last=False)
         return replace(usage, assumptions=usage.assumptions.copy()), contention
 
     def _usage(self, scenario: Scenario) -> Usage:
@@ -320,9 +323,10 @@ class Analysis:
         cached = self._base_usage.get(key)
         if cached is None or cached[0].growth <= 0:
             usage = compute_usage(self.workload, scenario, scenario_assumptions(scenario))
-            self._base_usage[key] = (usage, usage.assumptions.copy())
-            while len(self._base_usage) > self._cache_entries():
-                self._base_usage.popitem(last=False)
+            if self._keep_results:
+                self._base_usage[key] = (usage, usage.assumptions.copy())
+                while len(self._base_usage) > self._cache_entries():
+                    self._base_usage.popitem(last=False)
             return usage
         base, recorded = cached
         return replace(base.scaled(scenario.growth), assumptions=recorded.copy())
@@ -377,8 +381,13 @@ def run_assumptions(
 
 
 def _case_totals(analysis: Analysis, variant: Scenario) -> dict[str, float]:
-    """One range case's option totals (a task of :meth:`Analysis._case_pricer`)."""
-    return analysis._totals(variant)
+    """One range case's option totals (a task of :meth:`Analysis._case_pricer`), nothing cached:
+    a worker's cache would only hold a million-row usage until the pool ends."""
+    keep, analysis._keep_results = analysis._keep_results, False
+    try:
+        return analysis._totals(variant)
+    finally:
+        analysis._keep_results = keep
 
 
 def cite_decision(verdict: Verdict, decision: Decision) -> Verdict:
