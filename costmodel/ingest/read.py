@@ -765,23 +765,12 @@ def _fast_csv(
     if progress is not None:
         progress(f"reading {file}", 0, 1)
     try:
-        frame = pd.read_csv(
-            # bytes, not io.StringIO(body): a StringIO holds 4 bytes per character, which for a
-            # 350 MB export is 1.4 GB on top of the text; the C parser decodes UTF-8 itself
-            io.BytesIO(body.encode("utf-8")),
-            encoding="utf-8",
-            sep=delimiter,
-            dtype=dtypes,
-            na_filter=False,
-            keep_default_na=False,
-            engine="c",
-            quotechar='"',
-            doublequote=True,
-            skip_blank_lines=True,
+        frame = _read_csv_chunks(
+            body, delimiter, dtypes, [raw for raw, name in zip(first, names) if name == "query"]
         )
     except Exception:  # any parser complaint: the exact path reads the file again and explains it
         return None
-    if len(frame) == 0 or list(frame.columns) != first:
+    if frame is None or len(frame) == 0 or list(frame.columns) != first:
         return None
     values = _frame_values(frame, first)
     if values is None:
@@ -806,6 +795,48 @@ def _fast_csv(
     if progress is not None:
         progress(f"reading {file}", 1, 1)
     return table
+
+
+READ_CHUNK_ROWS = 100_000
+"""Rows the C parser turns into Python values at a time (see :func:`_read_csv_chunks`)."""
+
+
+def _read_csv_chunks(
+    body: str, delimiter: str, dtypes: dict[str, Any], texts: list[str]
+) -> pd.DataFrame | None:
+    """The CSV parsed :data:`READ_CHUNK_ROWS` rows at a time, columns typed as parsed (``dtypes``).
+
+    Each chunk's ``texts`` columns share one string object per distinct text before the next chunk
+    is parsed: a million-row export repeats its texts across users and databases, and whole-file
+    parsing held every copy at once (the load's peak memory). Chunks are cut between records, so
+    the frame is the one a single read gives. ``None`` for a file without data rows.
+    """
+    seen: dict[str, str] = {}
+    parts: list[pd.DataFrame] = []
+    with pd.read_csv(
+        # bytes, not io.StringIO(body): a StringIO holds 4 bytes per character, which for a
+        # 350 MB export is 1.4 GB on top of the text; the C parser decodes UTF-8 itself
+        io.BytesIO(body.encode("utf-8")),
+        encoding="utf-8",
+        sep=delimiter,
+        dtype=dtypes,
+        na_filter=False,
+        keep_default_na=False,
+        engine="c",
+        quotechar='"',
+        doublequote=True,
+        skip_blank_lines=True,
+        chunksize=READ_CHUNK_ROWS,
+    ) as reader:
+        for chunk in reader:
+            for name in texts:
+                column = chunk[name].to_numpy(dtype=object)
+                shared = [seen.setdefault(v, v) if type(v) is str else v for v in column]
+                chunk[name] = pd.Series(shared, index=chunk.index, dtype=object)
+            parts.append(chunk)
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
 
 
 def _frame_values(frame: pd.DataFrame, names: list[str]) -> list[Sequence[Any]] | None:
