@@ -127,16 +127,21 @@ def fleets(files: int, rows: int) -> dict[str, Any]:
                 (small / f"cluster{n:03d}{suffix}").symlink_to(folder / f"cluster{n:03d}{suffix}")
         print(f"{total:,} statements as {files} exports and as one file; {_load()}", flush=True)
         fleet = _report([str(folder)], root / "fleet.json")
-        print(f"fleet of {files}:        {fleet.seconds:7.1f} s, peak {_peak(fleet):.2f} GiB", flush=True)
+        print(f"fleet of {files}:        {fleet.seconds:7.1f} s ({fleet.cpu_seconds:.1f} s CPU), "
+              f"peak {_peak(fleet):.2f} GiB", flush=True)  # fmt: skip
         one = _report([str(single), "--window", "1h"], root / "single.json")
-        print(f"one file of {total:,}: {one.seconds:7.1f} s, peak {_peak(one):.2f} GiB", flush=True)
+        print(f"one file of {total:,}: {one.seconds:7.1f} s ({one.cpu_seconds:.1f} s CPU), "
+              f"peak {_peak(one):.2f} GiB", flush=True)  # fmt: skip
         out["single_vs_fleet"] = {
             "statements": total,
             "fleet_s": round(fleet.seconds, 1),
+            "fleet_cpu_s": round(fleet.cpu_seconds, 1),
             "fleet_peak_gib": _peak(fleet),
             "single_s": round(one.seconds, 1),
+            "single_cpu_s": round(one.cpu_seconds, 1),
             "single_peak_gib": _peak(one),
             "time_ratio": round(one.seconds / fleet.seconds, 2),
+            "cpu_ratio": round(one.cpu_seconds / fleet.cpu_seconds, 2),
         }
         parse_s, parsed = _raw_parse_seconds(folder, min(DASK_FILES, files))
         local = _report([str(small), "--jobs", "2"], root / "local.json")
@@ -146,6 +151,8 @@ def fleets(files: int, rows: int) -> dict[str, Any]:
             "statements": parsed,
             "raw_parse_one_core_s": round(parse_s, 1),
             "local_s": round(local.seconds, 1),
+            "local_cpu_s": round(local.cpu_seconds, 1),
+            "local_cpu_over_raw_parse": round(local.cpu_seconds / parse_s, 2),
             "local_peak_gib": _peak(local),
             "local_over_raw_parse": round(local.seconds / parse_s, 2),
             "dask_local_cluster_s": round(dask.seconds, 1),
@@ -187,10 +194,13 @@ def _summary(figures: dict[str, Any]) -> None:
         rows.append((f"1 file of {s['statements']:,}", f"{s['single_s']} s, {s['single_peak_gib']} GiB",
                      f"fleet {s['fleet_s']} s, {s['fleet_peak_gib']} GiB",
                      f"{s['time_ratio']}× (target ≤ {SINGLE_OVER_FLEET_TARGET}×, < {SINGLE_PEAK_TARGET_GIB:g} GiB)"))  # fmt: skip
+        rows.append(("  CPU (user+sys)", f"{s['single_cpu_s']} s", f"fleet {s['fleet_cpu_s']} s", f"{s['cpu_ratio']}×"))  # fmt: skip
     f = figures.get("fleet_100k")
     if f:
         rows.append((f"fleet of {f['statements']:,}", f"{f['local_s']} s", f"raw parse {f['raw_parse_one_core_s']} s",
                      f"{f['local_over_raw_parse']}× (target ≤ {FLEET_OVER_PARSE_TARGET}×)"))  # fmt: skip
+        rows.append(("  CPU (user+sys)", f"{f['local_cpu_s']} s", f"raw parse {f['raw_parse_one_core_s']} s CPU",
+                     f"{f['local_cpu_over_raw_parse']}×"))  # fmt: skip
         rows.append(("Dask LocalCluster", f"{f['dask_local_cluster_s']} s", f"local {f['local_s']} s",
                      f"{f['dask_over_local']}× (same report: {f['dask_report_equals_local']})"))  # fmt: skip
     for key in ("dashboard_5k", "dashboard_150k"):

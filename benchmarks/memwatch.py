@@ -33,6 +33,9 @@ class MemoryRun:
     """Peak of the summed PSS over the process and all its descendants (None where /proc lacks it)."""
     max_rss_gib: float
     """Peak RSS of the largest single descendant (``ru_maxrss``)."""
+    cpu_seconds: float = 0.0
+    """User + system CPU of the command and every descendant it waited for (``getrusage``): moves
+    far less than wall time when the machine is shared."""
 
 
 def _children(pid: int) -> list[int]:
@@ -70,7 +73,8 @@ def tree_pss_kib(root: int) -> int:
 
 def run_measured(cmd: list[str]) -> MemoryRun:
     """Run ``cmd``, sampling its process tree's PSS until it exits."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0]
@@ -89,7 +93,8 @@ def run_measured(cmd: list[str]) -> MemoryRun:
     done.set()
     if supported:
         watcher.join()
-    max_rss = max(before, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    max_rss = max(before, usage.ru_maxrss)
     return MemoryRun(
         seconds=seconds,
         returncode=proc.returncode,
@@ -97,4 +102,5 @@ def run_measured(cmd: list[str]) -> MemoryRun:
         stderr=stderr,
         tree_pss_gib=peak[0] / 1024 / 1024 if supported else None,
         max_rss_gib=max_rss / 1024 / 1024,
+        cpu_seconds=usage.ru_utime + usage.ru_stime - cpu_before,
     )
