@@ -78,16 +78,19 @@ def monitoring_mask(queries: Iterable[str | None]) -> np.ndarray:
     """True for each text that is a monitoring or exporter statement (rules in the module doc)."""
     texts = pd.Series(list(queries), dtype=object)
     distinct = texts.dropna().astype(str).unique()
-    cleaned = {t: _clean(t) for t in distinct}
-    verdict = {t: _is_monitoring(c) for t, c in cleaned.items()}
+    # Rules 1 and 2 need "pg_" or "information_schema" in the text (every pattern they match holds
+    # one, and removing comments cannot make one): most texts are settled without the regexes.
+    cleaned = {t: _clean(t) for t in distinct if "pg_" in (low := t.lower()) or "information_schema" in low}
+    verdict = dict.fromkeys(distinct, False)
+    verdict.update((t, _is_monitoring(c)) for t, c in cleaned.items())
     exporter_tables: set[str] = set()
     for text, clean in cleaned.items():
-        created = _CREATE_AS.match(clean)
-        if created and verdict[text]:
+        created = _CREATE_AS.match(clean) if verdict[text] else None
+        if created:
             exporter_tables.add(_bare(created.group(1)).split(".")[-1])
-    if exporter_tables:
-        for text, clean in cleaned.items():
-            if not verdict[text] and _mentions(clean, exporter_tables):
+    if exporter_tables:  # rule 3 reads every text
+        for text in distinct:
+            if not verdict[text] and _mentions(cleaned.get(text) or _clean(text), exporter_tables):
                 verdict[text] = True
     return np.array([bool(verdict.get(t, False)) if isinstance(t, str) else False for t in texts], dtype=bool)
 
