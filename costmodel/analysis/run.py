@@ -48,7 +48,7 @@ PARALLEL_RANGE_ROWS = 100_000
 """Statements from which range cases are priced in worker processes (below, a pool costs more)."""
 FRONT_CACHE_ROWS = 2_500_000
 """Statement rows those caches hold at most, summed over entries: each entry keeps per-statement
-frames (some 500 bytes a row), so a million-statement export keeps two entries, not sixteen
+frames (some 750 bytes a row), so a million-statement export keeps two entries, not sixteen
 (its range cases would otherwise hold ~8 GB); a dashboard upload of 150k statements keeps all
 sixteen, so a what-if reuses every range case."""
 
