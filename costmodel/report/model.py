@@ -227,8 +227,11 @@ def statement_records(frame: pd.DataFrame, *, show_literals: bool) -> list[dict[
     return as_records(statement_columns(frame, show_literals=show_literals))
 
 
-def statement_columns(frame: pd.DataFrame, *, show_literals: bool) -> dict[str, list[Any]]:
-    """The columns :func:`statement_records` makes its rows of (same values, same objects)."""
+def statement_columns(
+    frame: pd.DataFrame, *, show_literals: bool, redacted: dict[str, str] | None = None
+) -> dict[str, list[Any]]:
+    """The columns :func:`statement_records` makes its rows of (same values, same objects).
+    ``redacted`` keeps redacted texts across calls (a :class:`StatementTable` converts slices)."""
     with gc_paused():
         columns: dict[str, list[Any]] = {}
         for col in frame.columns:
@@ -239,7 +242,7 @@ def statement_columns(frame: pd.DataFrame, *, show_literals: bool) -> dict[str, 
                 rounded = pd.to_numeric(series, errors="coerce").astype(float).round(STATEMENT_ROUNDING[col])
                 columns[str(col)] = _float_column(rounded.to_numpy(dtype=float, na_value=np.nan))
             elif col == "query":
-                columns[str(col)] = _query_column(series, show_literals)
+                columns[str(col)] = _query_column(series, show_literals, redacted)
             elif col in _TUPLE_COLUMNS:
                 columns[str(col)] = _list_column(series.tolist())
             else:
@@ -262,13 +265,20 @@ def _float_column(values: np.ndarray) -> list[float | None]:
     return out
 
 
-def _query_column(series: pd.Series, show_literals: bool) -> list[str | None]:
-    """Texts as shown in the report (redacted unless ``show_literals``), each distinct text once."""
+def _query_column(
+    series: pd.Series, show_literals: bool, redacted: dict[str, str] | None = None
+) -> list[str | None]:
+    """Texts as shown in the report (redacted unless ``show_literals``), each distinct text once
+    (once per table when ``redacted`` carries the texts already redacted from slice to slice)."""
     codes, uniques = pd.factorize(series.to_numpy(dtype=object))
     shown = np.empty(len(uniques) + 1, dtype=object)  # the last entry (code -1) is None
+    seen: dict[str, str] = {} if redacted is None else redacted
     for i, value in enumerate(uniques):
         if isinstance(value, str):
-            shown[i] = value if show_literals else redact_query(value)
+            if show_literals:
+                shown[i] = value
+            else:
+                shown[i] = seen.get(value) or seen.setdefault(value, redact_query(value))
     out: list[str | None] = shown[codes].tolist()
     return out
 
@@ -427,8 +437,10 @@ def _statements(
 ) -> list[dict[str, Any]] | StatementTable:
     if not include:
         return []
-    if table:
-        return StatementTable(frame, functools.partial(statement_columns, show_literals=show_literals))
+    if table:  # texts redacted once for the table, not once per slice they appear in
+        redacted: dict[str, str] = {}
+        columns = functools.partial(statement_columns, show_literals=show_literals, redacted=redacted)
+        return StatementTable(frame, columns)
     return statement_records(frame, show_literals=show_literals)
 
 
