@@ -5,7 +5,7 @@ change must leave each profile exactly as it was. :func:`texts` collects, in a f
 texts of the classifier cases, of every export under ``sample_stats/`` and ``tests/data/`` that
 ingest reads, the SQL files of the audit fixtures (real public code, split into statements), the
 benchmark corpora (:mod:`benchmarks.bench_classify`), every prefix of a few statements (cut texts)
-and seeded random mutations of them; ``tests/golden/classify_profiles.json.gz`` holds the profile
+and seeded random mutations of them; ``tests/data/classify/profiles.json.gz`` holds the profile
 each of them had, and ``test_profiles_equal_the_recorded_profiles`` compares.
 """
 

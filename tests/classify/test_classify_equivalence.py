@@ -1,6 +1,6 @@
 """Every text in the repository keeps the profile it had: speed work on the classifier changes no row.
 
-The recorded profiles (``tests/golden/classify_profiles.json.gz``, keyed by a hash of each text)
+The recorded profiles (``tests/data/classify/profiles.json.gz``, keyed by a hash of each text)
 were produced by the classifier before its walk was pruned and its rows became tuples; the texts
 are gathered by :mod:`tests.classify.corpus` (cases, exports, audit SQL, benchmark corpora, cut
 and mutated texts). ``pytest --update-golden`` rewrites the file after a *modelling* change; read
@@ -22,7 +22,7 @@ import pytest
 from costmodel.classify.frame import FIELDS, classify_text, classify_texts
 from tests.classify import corpus
 
-GOLDEN = Path(__file__).parents[1] / "golden" / "classify_profiles.json.gz"
+GOLDEN = Path(__file__).parents[1] / "data" / "classify" / "profiles.json.gz"
 
 
 def _key(text: str) -> str:
