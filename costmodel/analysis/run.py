@@ -11,7 +11,7 @@ classification and linting never happen in a callback.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -199,8 +199,16 @@ class Analysis:
             )
         return self._readiness[key]
 
-    def run(self, scenario: Scenario, *, sweep_points: int = DEFAULT_SWEEP_POINTS) -> RunResult:
-        """Price ``scenario``: all options, contention, readiness, break-even, the verdict and the tree."""
+    def run(
+        self, scenario: Scenario, *, sweep_points: int = DEFAULT_SWEEP_POINTS, ranges: bool = True
+    ) -> RunResult:
+        """Price ``scenario``: all options, contention, readiness, break-even, the verdict and the tree.
+
+        ``ranges=False`` leaves the verdict's ranges out (:meth:`with_ranges` adds them later, giving
+        the same result as ``ranges=True``): they re-price every option once per end of every
+        default used (about 11 runs of usage, contention and pricing), which the dashboard does
+        off the request so a what-if answers with the scenario's own figures first.
+        """
         check_residency(scenario)  # a region outside requirements.residency is refused before pricing
         usage, contention = self._usage_and_contention(scenario)
         factor = volume_factor(scenario)
@@ -249,19 +257,10 @@ class Analysis:
             crossovers=sweep.crossovers,
         )
         assumptions = run_assumptions(usage, contention, options, readiness)
-        ranges = None
-        if sweep_points > 0:  # per-cluster runs of a fleet skip it (no sweep, no verdict shown)
-            cases = range_cases(scenario, usage, contention, assumptions)
-            ranges = price_ranges(
-                {o.name: float(o.total_monthly_usd) for o in options},
-                verdict.comparable,
-                cases,
-                self._case_pricer([variant for _, _, _, variant in cases]),
-            )
-        verdict = replace(verdict, caveats=verdict_caveats(usage, contention, ranges), ranges=ranges)
+        verdict = replace(verdict, caveats=verdict_caveats(usage, contention), ranges=None)
         decision = walk(TreeInputs(scenario, options, contention, readiness, sv2_pick))
         verdict = cite_decision(verdict, decision)
-        return RunResult(
+        point = RunResult(
             workload=self.workload,
             scenario=scenario,
             usage=usage,
@@ -276,6 +275,32 @@ class Analysis:
             curves=curves,
             decision=decision,
         )
+        # per-cluster runs of a fleet skip the ranges (no sweep, no verdict shown)
+        return self.with_ranges(point) if ranges and sweep_points > 0 else point
+
+    def with_ranges(
+        self, result: RunResult, price: Callable[[Scenario], Mapping[str, float]] | None = None
+    ) -> RunResult:
+        """``result`` with its verdict's ranges and their sentence first among the caveats (what
+        :meth:`run` gives with ``ranges=True``). ``price`` re-prices one case (default: one by one or
+        in forked workers, :meth:`_case_pricer`); the dashboard passes :meth:`case_totals` wrapped
+        to take its upload's lock per case."""
+        cases = range_cases(result.scenario, result.usage, result.contention, result.assumptions)
+        ranges = price_ranges(
+            {o.name: float(o.total_monthly_usd) for o in result.options},
+            result.verdict.comparable,
+            cases,
+            price or self._case_pricer([variant for _, _, _, variant in cases]),
+        )
+        summary = ranges.summary()
+        caveats = (
+            tuple(dict.fromkeys([summary, *result.verdict.caveats])) if summary else result.verdict.caveats
+        )
+        return replace(result, verdict=replace(result.verdict, caveats=caveats, ranges=ranges))
+
+    def case_totals(self, scenario: Scenario) -> dict[str, float]:
+        """One range case's option totals, priced here (its usage cached for later what-ifs)."""
+        return self._totals(scenario)
 
     def _usage_and_contention(self, scenario: Scenario) -> tuple[Usage, Contention]:
         """Usage and the OCC model, reused across what-ifs that change none of their inputs.
