@@ -16,6 +16,7 @@ while different uploads run in parallel.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import sys
 import tempfile
@@ -24,7 +25,7 @@ import time
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -115,13 +116,25 @@ class DashboardRun:
     (capacity simulation, week profile, statement table) built on first use and kept."""
 
     def __init__(
-        self, entry: Entry, result: RunResult, report: dict[str, Any], code: CodeSource | None = None
+        self,
+        entry: Entry,
+        result: RunResult,
+        report: dict[str, Any],
+        code: CodeSource | None = None,
+        *,
+        ranges_pending: bool = False,
     ) -> None:
+        """``ranges_pending``: ``result`` was priced without its ranges (``Analysis.run(ranges=False)``);
+        :meth:`fill_ranges` adds them (the cache's range worker, or a download that cannot wait)."""
         self.entry = entry
         self.result = result
         self.report = report
         self.code = code if code is not None else CodeSource(None)
+        self.ranges_pending = ranges_pending
+        self.ranges_error: str | None = None
+        """Why the worker could not price the ranges (the page says so; a download tries again)."""
         self._plan_lock = threading.Lock()
+        self._ranges_lock = threading.Lock()
         self.size = int(result.usage.statements.memory_usage(deep=False).sum()) + _options_bytes(result)
         """Estimated bytes of the run itself (its usage frame and per-statement option tables);
         :meth:`nbytes` adds the derived views once they are built."""
@@ -163,10 +176,34 @@ class DashboardRun:
         that only changes the Overview never pays for 5,000 rows)."""
         return statement_records(statement_frame(self.result), show_literals=False)
 
-    @cached_property
+    @property
     def full_report(self) -> dict[str, Any]:
-        """The report with its statement rows and migration plan, for downloads (CSV, HTML)."""
+        """The report with its ranges, statement rows and migration plan, for downloads (CSV, HTML):
+        the ranges are computed here when the background worker has not finished them yet."""
+        self.fill_ranges()
         return {**self.report, "plan": self.plan.section, "statements": self.statement_rows}
+
+    def fill_ranges(self, price: Callable[[Scenario], Mapping[str, float]] | None = None) -> None:
+        """Price the range cases and swap in the result and report that carry them (the same as a
+        run with its ranges: ``Analysis.with_ranges``). ``price`` re-prices one case; by default
+        under the upload's lock, one case at a time, so a what-if waits for one case at most.
+        An exception from ``price`` (the worker's "superseded") leaves the run pending."""
+        with self._ranges_lock:
+            if not self.ranges_pending:
+                return
+            analysis, lock = self.entry.analysis, self.entry.lock
+
+            def locked(variant: Scenario) -> Mapping[str, float]:
+                with lock:
+                    return analysis.case_totals(variant)
+
+            result = analysis.with_ranges(self.result, price or locked)
+            report = build_report(result, title=self.report.get("title"), include_statements=False)
+            _hide_paths(report, self.entry)
+            if "generated_at" in self.report:  # the what-if's own time, not the worker's
+                report["generated_at"] = self.report["generated_at"]
+            self.result, self.report = result, report
+            self.ranges_pending = False
 
     @property
     def plan(self) -> PlanView:
@@ -327,6 +364,13 @@ class UploadCache:
         self._runs: OrderedDict[tuple[str, str], DashboardRun] = OrderedDict()
         self._jobs: OrderedDict[str, UploadJob] = OrderedDict()
         self._lock = threading.Lock()
+        self._pending: OrderedDict[tuple[str, str], DashboardRun] = OrderedDict()
+        """Runs whose ranges the worker still owes, the most recently asked for last (done first)."""
+        self._wake = threading.Condition(self._lock)
+        self._worker: threading.Thread | None = None
+        self._hold = threading.Lock()
+        """Held by :meth:`hold_ranges`: the worker waits on it before each case."""
+        self._closed = False
         self._root = Path(tempfile.mkdtemp(prefix="dsqlcost-dashboard-"))
         self._finalizer = weakref.finalize(self, uploads.remove_tree, self._root)
 
@@ -452,6 +496,7 @@ class UploadCache:
     def _drop_runs(self, key: str) -> None:
         for run_key in [k for k in self._runs if k[0] == key]:
             del self._runs[run_key]
+            self._pending.pop(run_key, None)
 
     # -- runs ---------------------------------------------------------------------------------------
 
@@ -472,23 +517,91 @@ class UploadCache:
             if cached is not None:
                 return cached
             try:
-                result = entry.analysis.run(scenario, sweep_points=self.sweep_points)
+                result = entry.analysis.run(scenario, sweep_points=self.sweep_points, ranges=False)
                 report = build_report(
                     result, title=f"{entry.label}: DSQL vs Aurora Serverless v2", include_statements=False
                 )
             except CostModelError as exc:
                 raise _relabel(exc, entry.directory, entry.label) from None
             _hide_paths(report, entry)
-            done = DashboardRun(entry, result, report, self.code)
+            done = DashboardRun(entry, result, report, self.code, ranges_pending=self.sweep_points > 0)
         dropped = 0
         with self._lock:
             self._runs[run_key] = done
             while len(self._runs) > 1 and (len(self._runs) > self.max_runs or self._bytes() > self.max_bytes):
                 self._runs.popitem(last=False)
                 dropped += 1
+            self._want_ranges(run_key, done)
         if dropped and self._bytes_unlocked() > self.max_bytes // 2:
             memory.release()  # large runs were dropped: give their pages back
         return done
+
+    # -- ranges, off the request ---------------------------------------------------------------------
+
+    def _want_ranges(self, run_key: tuple[str, str], done: DashboardRun) -> None:
+        """Queue ``done`` for the range worker (call with the lock held); forget evicted runs."""
+        for key in [k for k in self._pending if k not in self._runs]:
+            del self._pending[key]
+        if done.ranges_pending and run_key in self._runs and not self._closed:
+            self._pending[run_key] = done
+            self._pending.move_to_end(run_key)
+            if self._worker is None:
+                self._worker = threading.Thread(target=self._range_worker, name="ranges", daemon=True)
+                self._worker.start()
+            self._wake.notify()
+
+    def _next_pending(self) -> tuple[tuple[str, str], DashboardRun] | None:
+        """The run whose ranges are wanted most recently (waits for one); None once closed."""
+        with self._wake:
+            while not self._pending and not self._closed:
+                self._wake.wait()
+            if self._closed:
+                return None
+            return next(reversed(self._pending.items()))
+
+    def _range_worker(self) -> None:
+        """Fill the ranges of queued runs, newest first. Before each case it checks that its run is
+        still the newest wanted: a later what-if takes over and the older run resumes afterwards
+        (the cases it finished stay in the analysis's usage cache). Each case holds the upload's
+        lock, so a what-if on that upload waits for one case at most."""
+        while (item := self._next_pending()) is not None:
+            run_key, run = item
+
+            def price(variant: Scenario, run_key: tuple[str, str] = run_key, run: DashboardRun = run) -> Any:
+                with self._hold:
+                    pass
+                with self._lock:
+                    if self._closed or not self._pending or next(reversed(self._pending)) != run_key:
+                        raise _Superseded()
+                with run.entry.lock:
+                    return run.entry.analysis.case_totals(variant)
+
+            try:
+                run.fill_ranges(price)
+            except _Superseded:
+                continue
+            except Exception as exc:  # shown on the page as one line; a download retries
+                run.ranges_error = str(exc) if isinstance(exc, CostModelError) else type(exc).__name__
+            with self._lock:
+                if self._pending.get(run_key) is run:
+                    del self._pending[run_key]
+
+    @contextlib.contextmanager
+    def hold_ranges(self) -> Iterator[None]:
+        """Keep the range worker from starting a case while inside (tests see the pending state)."""
+        with self._hold:
+            yield
+
+    def wait_ranges(self, timeout: float | None = None) -> bool:
+        """Block until the worker owes no ranges (tests and benchmarks); False on timeout."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with self._lock:
+                if not self._pending:
+                    return True
+            if deadline is not None and time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
 
     def _bytes_unlocked(self) -> int:
         with self._lock:
@@ -498,6 +611,7 @@ class UploadCache:
         """Drop every cached scenario run (uploads stay loaded); benchmarks use it to time cold runs."""
         with self._lock:
             self._runs.clear()
+            self._pending.clear()
 
     def close(self) -> None:
         """Drop every upload and run, delete their files (also done when the cache is
@@ -506,8 +620,15 @@ class UploadCache:
             self._entries.clear()
             self._runs.clear()
             self._jobs.clear()
+            self._pending.clear()
+            self._closed = True
+            self._wake.notify_all()
         self._finalizer()
         memory.release()
+
+
+class _Superseded(Exception):
+    """A newer run wants its ranges first: the worker puts this one aside (it stays queued)."""
 
 
 class UnknownUpload(CostModelError):

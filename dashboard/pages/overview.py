@@ -26,10 +26,27 @@ from costmodel.report.common import (
 from costmodel.report.summary import driver_line, first_screen, option_line
 from dashboard import ui
 from dashboard.decision_card import decision_card
-from dashboard.state import UploadCache
+from dashboard.state import DashboardRun, UploadCache
 
 PREFIX = "overview"
 LABEL = "Overview"
+RANGES_POLL_MS = 1000
+"""How often the page asks whether the ranges (computed off the request) are ready."""
+RANGES_COMPUTING = (
+    "Ranges over the defaults: computing … The totals above are this scenario's point estimates; each "
+    "option's low–high range and whether the ranking holds across the defaults appear when done."
+)
+
+
+def ranges_line(run: DashboardRun) -> html.P | None:
+    """The verdict's "ranges computing" line while the range worker owes this run its ranges
+    (None once they are in the report: the report's own caveat sentence says whether the ranking holds)."""
+    if not run.ranges_pending:
+        return None
+    text = RANGES_COMPUTING
+    if run.ranges_error:
+        text = f"Ranges over the defaults could not be computed: {run.ranges_error}"
+    return html.P(text, id=f"{PREFIX}-ranges-status", className="warn ranges-pending")
 
 
 def layout() -> html.Div:
@@ -38,6 +55,7 @@ def layout() -> html.Div:
         [
             html.Div(id=f"{PREFIX}-error"),
             html.Div(id=f"{PREFIX}-verdict", className="verdict-slot"),
+            dcc.Interval(id=f"{PREFIX}-ranges-poll", interval=RANGES_POLL_MS, disabled=True),
             ui.explain(
                 "The verdict weighs monthly cost, DSQL readiness and OCC conflict risk. "
                 "It is an estimate from the observed workload and the assumptions listed below, not a quote."
@@ -98,7 +116,7 @@ def _verdict(report: Mapping[str, Any]) -> list[Any]:
     ]
 
 
-def _cards(report: Mapping[str, Any]) -> list[html.Div]:
+def _cards(report: Mapping[str, Any], pending: bool = False) -> list[html.Div]:
     cheapest = cheapest_total(report)
     recommended = section(report, "verdict").get("recommended")
     cards = []
@@ -111,6 +129,7 @@ def _cards(report: Mapping[str, Any]) -> list[html.Div]:
                 f"{fmt_usd(total, 2)}/month",
                 f"{vs_cheapest(option, cheapest)}"
                 + (f" · range {range_text(option)}" if option.get("total_monthly_usd_range") else "")
+                + (" · range computing …" if pending else "")
                 + (" · recommended" if name == recommended else ""),
                 className="metric card" + (" recommended" if name == recommended else ""),
                 **{"data-option": name, "data-total": str(total)},
@@ -164,11 +183,17 @@ def render(cache: UploadCache, session: Any, scenario_data: Any) -> tuple[Any, .
     if outcome.run is None:
         blank = go.Figure()
         return ui.error_box(outcome.error), None, [], blank, [], blank, None, []
-    report = outcome.run.report
+    run = outcome.run
+    pending = run.ranges_pending  # first: once False, the report read next carries the ranges
+    report = run.report
     return (
         None,
-        html.Div(_verdict(report), className=ui.verdict_class(report), id=f"{PREFIX}-verdict-card"),
-        _cards(report),
+        html.Div(
+            [ranges_line(run) if pending else None, *_verdict(report)],
+            className=ui.verdict_class(report),
+            id=f"{PREFIX}-verdict-card",
+        ),
+        _cards(report, pending),
         report_figures.cost_by_option_figure(report),
         _drivers(report),
         report_figures.top_statements_figure(report),
@@ -189,8 +214,13 @@ def register(app: Dash, cache: UploadCache) -> None:
         Output(f"{PREFIX}-top-figure", "figure"),
         Output(f"{PREFIX}-inputs", "children"),
         Output(f"{PREFIX}-warnings", "children"),
+        Output(f"{PREFIX}-ranges-poll", "disabled"),
         Input("app-session", "data"),
         Input("scenario-store", "data"),
+        Input(f"{PREFIX}-ranges-poll", "n_intervals"),
     )
-    def _update(session: Any, scenario_data: Any) -> tuple[Any, ...]:
-        return render(cache, session, scenario_data)
+    def _update(session: Any, scenario_data: Any, _ticks: Any) -> tuple[Any, ...]:
+        # asked before rendering: a run whose ranges land meanwhile gets one more tick, never none
+        run = ui.run_for(cache, session, scenario_data).run
+        waiting = run is not None and run.ranges_pending and not run.ranges_error
+        return (*render(cache, session, scenario_data), not waiting)

@@ -71,6 +71,7 @@ def _call_overview(client: Any, session: Any, store: Any, headers: dict[str, str
             ("top-figure", "figure"),
             ("inputs", "children"),
             ("warnings", "children"),
+            ("ranges-poll", "disabled"),
         )
     ]
     body = {
@@ -79,6 +80,7 @@ def _call_overview(client: Any, session: Any, store: Any, headers: dict[str, str
         "inputs": [
             {"id": "app-session", "property": "data", "value": session},
             {"id": "scenario-store", "property": "data", "value": store},
+            {"id": "overview-ranges-poll", "property": "n_intervals", "value": None},
         ],
         "changedPropIds": ["scenario-store.data"],
         "state": [],

@@ -1,0 +1,109 @@
+"""The verdict's ranges off the request (issue 19): a what-if answers with the scenario's point
+figures, a worker thread adds the ranges, and the page says "computing" until they are in.
+
+Every test here compares against a plain ``Analysis.run`` on a fresh analysis of the same sample
+(what the CLI does): once the ranges are filled, the dashboard's report is the same document.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from costmodel.analysis.run import Analysis
+from costmodel.core.catalog import load_catalog
+from costmodel.ingest.load import load_workload
+from costmodel.report.model import build_report
+from costmodel.scenario.model import Scenario, load_scenario
+from dashboard.pages import overview
+from dashboard.scenarios import to_store
+from dashboard.state import DashboardRun, UploadCache
+from tests.browser.support import SAMPLE
+
+SCENARIOS = (None, "multi-region-us", "dev-sporadic")
+
+
+@pytest.fixture(scope="module")
+def fresh() -> Analysis:
+    """The saas sample in an analysis of its own (no dashboard, no deferred ranges)."""
+    return Analysis(load_workload([SAMPLE]), load_catalog())
+
+
+def _reference(fresh: Analysis, scenario: Scenario, title: Any, sweep_points: int) -> str:
+    report = build_report(
+        fresh.run(scenario, sweep_points=sweep_points), title=title, include_statements=False
+    )
+    return _dump(report)
+
+
+def _dump(report: dict[str, Any]) -> str:
+    """The report as canonical JSON, without the time it was generated."""
+    return json.dumps({k: v for k, v in report.items() if k != "generated_at"}, sort_keys=True, default=str)
+
+
+def _text(component: Any) -> str:
+    return json.dumps(
+        component.to_plotly_json() if hasattr(component, "to_plotly_json") else component, default=str
+    )
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_filled_ranges_give_the_report_of_a_full_run(fresh: Analysis, name: str | None) -> None:
+    cache = UploadCache()
+    try:
+        entry = cache.add_file(SAMPLE)
+        scenario = load_scenario(name)
+        run = cache.run(entry.key, scenario)
+        assert cache.wait_ranges(timeout=120)
+        assert not run.ranges_pending and run.ranges_error is None
+        assert run.report["verdict"]["ranges"]["cases"], "the saas sample uses defaults: it has range cases"
+        expected = _reference(fresh, scenario, run.report["title"], cache.sweep_points)
+        assert _dump(run.report) == expected
+        assert run.result.verdict == fresh.run(scenario, sweep_points=cache.sweep_points).verdict
+    finally:
+        cache.close()
+
+
+def test_a_download_fills_ranges_the_worker_has_not(fresh: Analysis) -> None:
+    """A run priced without its ranges and never queued: the download computes them itself."""
+    cache = UploadCache()
+    try:
+        entry = cache.add_file(SAMPLE)
+        scenario = load_scenario("multi-region-us")
+        point = entry.analysis.run(scenario, sweep_points=cache.sweep_points, ranges=False)
+        title = "saas: DSQL vs Aurora Serverless v2"
+        report = build_report(point, title=title, include_statements=False)
+        assert report["verdict"]["ranges"] is None
+        assert all(o.get("total_monthly_usd_range") is None for o in report["options"])
+        run = DashboardRun(entry, point, report, ranges_pending=True)
+        full = run.full_report
+        assert not run.ranges_pending
+        assert full["verdict"]["ranges"]["cases"]
+        assert _dump(run.report) == _reference(fresh, scenario, title, cache.sweep_points)
+    finally:
+        cache.close()
+
+
+def test_overview_says_computing_until_the_ranges_are_in() -> None:
+    cache = UploadCache()
+    try:
+        entry = cache.add_file(SAMPLE)
+        session = {"key": entry.key}
+        store = to_store(load_scenario("dev-sporadic"))
+        with cache.hold_ranges():  # the worker cannot start a case: the run stays pending
+            run = cache.run(entry.key, load_scenario("dev-sporadic"))
+            assert run.ranges_pending
+            _error, verdict, cards, *_rest = overview.render(cache, session, store)
+            assert overview.RANGES_COMPUTING in _text(verdict)
+            assert all("range computing" in _text(c) and "range $" not in _text(c) for c in cards)
+            assert run.report["verdict"]["ranges"] is None  # no range shown, none stale
+        assert cache.wait_ranges(timeout=120)
+        _error, verdict, cards, *_rest = overview.render(cache, session, store)
+        assert overview.RANGES_COMPUTING not in _text(verdict)
+        assert run.report["verdict"]["caveats"][0].startswith("the ranking ")
+        assert run.report["verdict"]["caveats"][0] in _text(verdict)
+        assert all("range computing" not in _text(c) and "range $" in _text(c) for c in cards)
+    finally:
+        cache.close()
