@@ -44,9 +44,14 @@ def _dump(report: dict[str, Any]) -> str:
 
 
 def _text(component: Any) -> str:
-    return json.dumps(
-        component.to_plotly_json() if hasattr(component, "to_plotly_json") else component, default=str
-    )
+    """All text inside a Dash component tree."""
+    if component is None:
+        return ""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return " ".join(_text(c) for c in component)
+    return _text(getattr(component, "children", None))
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
