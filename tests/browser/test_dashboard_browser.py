@@ -194,6 +194,38 @@ def test_region_and_slider_change_the_totals(browser: Browser, live_dashboard: L
     no_errors(driver)
 
 
+def test_ranges_show_computing_then_fill_in(browser: Browser, live_dashboard: LiveServer) -> None:
+    """A what-if answers with the point totals while the ranges are computed off the request: the
+    Overview says so, polls, and shows each option's range once the worker has them."""
+    driver: Any = browser.driver
+    by = _by()
+    cache = live_dashboard.server.app.extensions["dsqlcost_cache"]  # type: ignore[attr-defined]
+    open_dashboard(browser, live_dashboard)
+    with cache.hold_ranges():  # the worker starts no range case until the block ends
+        choose(driver, "scenario-region", "us-west-2")
+        wait_for(
+            driver, lambda d: "us-west-2" in d.find_element(by.ID, "overview-headline").text, "us-west-2"
+        )
+        status = wait_for(
+            driver, lambda d: d.find_element(by.ID, "overview-ranges-status"), "the ranges line"
+        )
+        assert "computing" in status.text
+        cards = driver.find_elements(by.CSS_SELECTOR, "#overview-cards [data-option]")
+        assert cards and all("range computing" in c.text and "range $" not in c.text for c in cards)
+    wait_for(
+        driver,
+        lambda d: (
+            not d.find_elements(by.ID, "overview-ranges-status")
+            and all(
+                "range $" in c.text for c in d.find_elements(by.CSS_SELECTOR, "#overview-cards [data-option]")
+            )
+        ),
+        "the ranges to fill in without another click",
+    )
+    assert "the ranking" in driver.find_element(by.ID, "overview-verdict-card").text
+    no_errors(driver)
+
+
 def test_download_the_csv_tables(browser: Browser, live_dashboard: LiveServer) -> None:
     driver: Any = browser.driver
     by = _by()
