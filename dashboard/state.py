@@ -315,6 +315,10 @@ def _joined(series: pd.Series) -> pd.Series:
     return pd.Series(shown[codes], index=series.index, dtype=object)
 
 
+WORKER_IDLE_S = 10.0
+"""The range worker ends after this long without a run to fill (a later what-if starts it again)."""
+CLOSE_WAIT_S = 30.0
+"""How long :meth:`UploadCache.close` waits for the range worker to finish its current case."""
 MAX_JOBS = 32
 """Upload jobs remembered for their progress line (the oldest are forgotten first)."""
 
@@ -551,40 +555,51 @@ class UploadCache:
             self._wake.notify()
 
     def _next_pending(self) -> tuple[tuple[str, str], DashboardRun] | None:
-        """The run whose ranges are wanted most recently (waits for one); None once closed."""
+        """The run whose ranges are wanted most recently (waits for one); None when the cache is
+        closed or nothing was wanted for :data:`WORKER_IDLE_S` (the worker then ends, holding
+        nothing; the next what-if starts another)."""
         with self._wake:
             while not self._pending and not self._closed:
-                self._wake.wait()
-            if self._closed:
+                if not self._wake.wait(timeout=WORKER_IDLE_S) and not self._pending:
+                    break
+            if self._closed or not self._pending:
+                self._worker = None
                 return None
             return next(reversed(self._pending.items()))
 
     def _range_worker(self) -> None:
-        """Fill the ranges of queued runs, newest first. Before each case it checks that its run is
-        still the newest wanted: a later what-if takes over and the older run resumes afterwards
-        (the cases it finished stay in the analysis's usage cache). Each case holds the upload's
-        lock, so a what-if on that upload waits for one case at most."""
-        while (item := self._next_pending()) is not None:
-            run_key, run = item
+        """Fill the ranges of queued runs, newest first (:meth:`_fill_one`)."""
+        while True:
+            item = self._next_pending()
+            if item is None:
+                return
+            self._fill_one(*item)
+            del item  # hold no run (nor its upload) while waiting for the next
 
-            def price(variant: Scenario, run_key: tuple[str, str] = run_key, run: DashboardRun = run) -> Any:
-                with self._hold:
-                    pass
-                with self._lock:
-                    if self._closed or not self._pending or next(reversed(self._pending)) != run_key:
-                        raise _Superseded()
-                with run.entry.lock:
-                    return run.entry.analysis.case_totals(variant)
+    def _fill_one(self, run_key: tuple[str, str], run: DashboardRun) -> None:
+        """Fill one run's ranges. Before each case it checks that the run is still the newest
+        wanted: a later what-if takes over and this run resumes afterwards (the cases it finished
+        stay in the analysis's usage cache). Each case holds the upload's lock, so a what-if on
+        that upload waits for one case at most."""
 
-            try:
-                run.fill_ranges(price)
-            except _Superseded:
-                continue
-            except Exception as exc:  # shown on the page as one line; a download retries
-                run.ranges_error = str(exc) if isinstance(exc, CostModelError) else type(exc).__name__
+        def price(variant: Scenario) -> Any:
+            with self._hold:
+                pass
             with self._lock:
-                if self._pending.get(run_key) is run:
-                    del self._pending[run_key]
+                if self._closed or not self._pending or next(reversed(self._pending)) != run_key:
+                    raise _Superseded()
+            with run.entry.lock:
+                return run.entry.analysis.case_totals(variant)
+
+        try:
+            run.fill_ranges(price)
+        except _Superseded:
+            return
+        except Exception as exc:  # shown on the page as one line; a download retries
+            run.ranges_error = str(exc) if isinstance(exc, CostModelError) else type(exc).__name__
+        with self._lock:
+            if self._pending.get(run_key) is run:
+                del self._pending[run_key]
 
     @contextlib.contextmanager
     def hold_ranges(self) -> Iterator[None]:
@@ -623,6 +638,9 @@ class UploadCache:
             self._pending.clear()
             self._closed = True
             self._wake.notify_all()
+            worker = self._worker
+        if worker is not None and worker is not threading.current_thread():
+            worker.join(timeout=CLOSE_WAIT_S)  # it stops after its current case: then it holds nothing
         self._finalizer()
         memory.release()
 
