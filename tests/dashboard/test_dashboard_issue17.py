@@ -24,6 +24,7 @@ from dashboard import controls, files, ui
 from dashboard.pages import overview, readiness
 from dashboard.scenarios import from_store, to_store
 from tests.browser.support import data_url, export_csv, saas_cache
+from tests.dashboard.support import component_text as _text
 
 
 @pytest.fixture(scope="module")
@@ -40,16 +41,6 @@ def _report(loaded: tuple[Any, dict[str, Any]], store: dict[str, Any] | None = N
     cache, session = loaded
     report: dict[str, Any] = cache.run(session["key"], from_store(store or _store())).report
     return report
-
-
-def _text(component: Any) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
 
 
 def test_typing_a_window_after_the_error_reads_the_same_file_again() -> None:

@@ -24,6 +24,7 @@ from dashboard.controls import ControlValues
 from dashboard.pages import PAGES, breakeven, cost, overview, readiness, statements, timing
 from dashboard.scenarios import from_store, to_store
 from tests.browser.support import ROOT, data_url, saas_cache
+from tests.dashboard.support import component_text as _text
 
 HOSTILE = ROOT / "tests" / "data" / "report" / "hostile.json"
 
@@ -41,17 +42,6 @@ def _store(name: str | None = None, **overrides: Any) -> dict[str, Any]:
 def _totals(cache: Any, session: dict[str, Any], store: dict[str, Any]) -> dict[str, float]:
     run = cache.run(session["key"], from_store(store))
     return {o["name"]: o["total_monthly_usd"] for o in run.report["options"]}
-
-
-def _text(component: Any) -> str:
-    """All text inside a Dash component tree."""
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
 
 
 # ------------------------------------------------------------------ every page renders

@@ -13,6 +13,7 @@ from dashboard.pages import plan
 from dashboard.scenarios import to_store
 from dashboard.state import UploadCache
 from tests.browser.support import ROOT, saas_cache
+from tests.dashboard.support import component_text as _text
 
 LEGACY = ROOT / "sample_stats" / "legacy"
 DRIVER = ROOT / "scripts" / "samples"
@@ -23,16 +24,6 @@ def legacy_cache() -> tuple[UploadCache, str]:
     cache = UploadCache(code=DRIVER)
     entry = cache.add_file(LEGACY)
     return cache, entry.key
-
-
-def _text(component: Any) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
 
 
 @pytest.fixture(scope="module")

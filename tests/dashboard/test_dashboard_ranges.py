@@ -21,6 +21,7 @@ from dashboard.pages import overview
 from dashboard.scenarios import to_store
 from dashboard.state import DashboardRun, UploadCache
 from tests.browser.support import SAMPLE
+from tests.dashboard.support import component_text as _text
 
 SCENARIOS = (None, "multi-region-us", "dev-sporadic")
 
@@ -41,17 +42,6 @@ def _reference(fresh: Analysis, scenario: Scenario, title: Any, sweep_points: in
 def _dump(report: dict[str, Any]) -> str:
     """The report as canonical JSON, without the time it was generated."""
     return json.dumps({k: v for k, v in report.items() if k != "generated_at"}, sort_keys=True, default=str)
-
-
-def _text(component: Any) -> str:
-    """All text inside a Dash component tree."""
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
 
 
 @pytest.mark.parametrize("name", SCENARIOS)

@@ -12,16 +12,7 @@ from dashboard.controls import ControlValues
 from dashboard.pages import overview
 from dashboard.scenarios import from_store, to_store
 from tests.browser.support import saas_cache
-
-
-def _text(component: Any) -> str:
-    if component is None:
-        return ""
-    if isinstance(component, str | int | float):
-        return str(component)
-    if isinstance(component, list | tuple):
-        return " ".join(_text(c) for c in component)
-    return _text(getattr(component, "children", None))
+from tests.dashboard.support import component_text as _text
 
 
 def _controls(store: dict[str, Any], **changes: Any) -> dict[str, Any]:
