@@ -29,6 +29,8 @@ def test_entry_size_counts_text_columns_and_analysis_caches() -> None:
         assert entry.texts_size > 0 and set(entry.texts) == {"query", "tables_read", "tables_written"}
         assert entry.nbytes() == entry.size + entry.texts_size  # no analysis cache yet
         run = cache.run(entry.key, load_scenario(None))
+        # the range worker adds the range cases' usage to the analysis caches: count once it is done
+        assert cache.wait_ranges(timeout=120)
         assert entry.analysis.cache_bytes() > 0  # usage and contention kept for later what-ifs
         before_table = run.nbytes()
         table = run.statements
@@ -46,6 +48,7 @@ def test_byte_budget_evicts_on_real_sizes() -> None:
     try:
         first = cache.add_upload(data_url(export_csv(40), "text/csv"), "a.csv", window="1h")
         cache.run(first.key, load_scenario(None))
+        assert cache.wait_ranges(timeout=120)  # the range cases' caches are part of the first upload's size
         cache.max_bytes = first.nbytes() + 1  # room for the first upload, not for a second one
         second = cache.add_upload(data_url(export_csv(41), "text/csv"), "b.csv", window="1h")
         assert cache.get(first.key) is None and cache.get(second.key) is second
