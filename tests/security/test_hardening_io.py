@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import io
 import json
@@ -28,27 +27,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from costmodel.cli import main
 from costmodel.core.errors import IngestError
 from costmodel.ingest.load import load_workload
 from tests.data.ingest import builders as b
+from tests.security.support import one_line_error, run_cli
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
-
-
-def one_line_error(code: int, stderr: str) -> str:
-    assert code == 2, stderr
-    assert "Traceback" not in stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    return lines[0]
 
 
 @pytest.fixture(scope="module")

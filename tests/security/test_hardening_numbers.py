@@ -9,8 +9,6 @@ imports. Each must now be a one-line error (exit 2) or a normal run, never a tra
 
 from __future__ import annotations
 
-import contextlib
-import io
 import json
 import os
 import signal
@@ -22,28 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from costmodel.cli import main
 from costmodel.core.errors import IngestError, PricingError
 from costmodel.core.estimate import money
 from costmodel.ingest.load import load_workload
 from tests.data.ingest import builders as b
+from tests.security.support import one_line_error, run_cli
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
-
-
-def one_line_error(code: int, stderr: str) -> str:
-    assert code == 2, stderr
-    assert "Traceback" not in stderr
-    lines = stderr.strip().splitlines()
-    assert len(lines) == 1, stderr
-    return lines[0]
 
 
 def _csv(tmp: Path, name: str, text: str) -> Path:

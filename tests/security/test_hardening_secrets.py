@@ -9,29 +9,20 @@ for ``COPY … FROM PROGRAM 'curl -u admin:…'`` must not quote the command in 
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import io
 import stat
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from costmodel.cli import main
 from costmodel.collect import bundle as bundle_module
 from tests.conftest import PgDatabase
 from tests.data.ingest import builders as b
+from tests.security.support import run_cli
 
 ROLE_SECRET = "Hunter2-role-secret-9f3a"
 SSL_SECRET = "ssl-key-passphrase-77c1"
-
-
-def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 def _files_text(root: Path) -> str:

@@ -23,7 +23,6 @@ The dashboard's binding, authentication and upload limits are in ``test_security
 from __future__ import annotations
 
 import ast
-import contextlib
 import csv
 import io
 import json
@@ -37,23 +36,15 @@ from urllib.parse import quote
 import pytest
 import yaml
 
-from costmodel.cli import main
 from costmodel.collect.options import redact_dsn, scrub
 from costmodel.core.errors import CostModelError, ReportError
 from costmodel.report.safe import FORMULA_TRIGGERS, neutralise, number_cell
 from tests.conftest import PgDatabase
 from tests.data.ingest import builders as b
+from tests.security.support import run_cli
 
 REPO = Path(__file__).resolve().parents[2]
 CODE_DIRS = ("costmodel", "dashboard")
-
-
-def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    """``dsqlcost ARGV`` in-process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
 
 
 def assert_one_line_error(code: int, stderr: str, command: str) -> None:
