@@ -81,6 +81,10 @@ class BundleWriter:
         self.notes = list(notes)
         self.snapshots: list[SnapshotInfo] = []
         self.has_schema = False
+        self.redacted: dict[str, str] = {}
+        """Texts already redacted in this series (raw → redacted): a series of snapshots holds mostly
+        the same statements, so each distinct text is redacted once per run, not once per snapshot.
+        It lives as long as the series (one collector run), never across runs."""
         self.tables = len(catalog.get("tables", []))
         self.digits = max(4, len(str(options.schedule.count - 1)))
         (self.out / "snapshots").mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -417,7 +417,7 @@ def take_snapshot(
         if writer.options.keep_secrets:
             shutil.copyfileobj(spool, sink)
         else:
-            redact_snapshot(cast(IO[bytes], spool), sink, session.secrets)
+            redact_snapshot(cast(IO[bytes], spool), sink, session.secrets, writer.redacted)
     return SnapshotInfo(
         file=name,
         taken_at=taken_at,
@@ -479,12 +479,22 @@ def _activity(conn: psycopg.Connection[Any]) -> dict[str, float] | None:
     }
 
 
-def redact_snapshot(source: IO[bytes], sink: IO[bytes], secrets: tuple[str, ...]) -> None:
+MEMO_TEXTS = 100_000
+"""Distinct texts a series remembers as redacted; past it (statement churn) a snapshot starts afresh."""
+
+
+def redact_snapshot(
+    source: IO[bytes], sink: IO[bytes], secrets: tuple[str, ...], memo: dict[str, str] | None = None
+) -> None:
     """Copy a snapshot CSV, query texts redacted and the connection's secrets scrubbed.
 
     Only the ``query`` column changes, and only where a text still holds a literal (normalised
     plannable statements have none; utility statements keep theirs, passwords included).
+    ``memo`` carries the texts redacted by earlier snapshots of the same series.
     """
+    memo = {} if memo is None else memo
+    if len(memo) > MEMO_TEXTS:
+        memo.clear()
     reader = csv.reader(io.TextIOWrapper(source, encoding="utf-8", newline=""))
     text_sink = io.TextIOWrapper(sink, encoding="utf-8", newline="", write_through=True)
     writer = csv.writer(text_sink, lineterminator="\n")
@@ -496,10 +506,12 @@ def redact_snapshot(source: IO[bytes], sink: IO[bytes], secrets: tuple[str, ...]
     position = header.index("query") if "query" in header else -1
     for row in reader:
         if 0 <= position < len(row):
-            text = row[position]
-            if "'" in text or "$" in text:
-                text = redact_query(text)
-            row[position] = scrub(text, secrets) if secrets else text
+            raw = row[position]
+            done = memo.get(raw)
+            if done is None:
+                text = redact_query(raw) if "'" in raw or "$" in raw else raw
+                done = memo[raw] = scrub(text, secrets) if secrets else text
+            row[position] = done
         writer.writerow(row)
     text_sink.flush()
     text_sink.detach()

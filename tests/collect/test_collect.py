@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from costmodel.cli import main
 from costmodel.collect.bundle import iso, strip_meta_commands
 from costmodel.collect.catalog import resolve_n_distinct, row_estimate
-from costmodel.collect.live import check_server_version
+from costmodel.collect.live import check_server_version, redact_snapshot
 from costmodel.collect.options import Schedule, redact_dsn, scrub
 from costmodel.core.errors import CollectError
 
@@ -201,3 +202,24 @@ def test_help_documents_every_option_and_shows_no_password(capsys) -> None:
     assert "collector@db" in out
     assert not re.search(r"://[^@\s/]*:[^@\s/]*@", out)
     assert not re.search(r"(?<!PG)password\s*=", out, re.I)
+
+
+def _redacted(data: bytes, memo: dict[str, str] | None) -> bytes:
+    sink = io.BytesIO()
+    redact_snapshot(io.BytesIO(data), sink, ("s3cret",), memo)
+    return sink.getvalue()
+
+
+def test_a_series_redacts_each_distinct_text_once_with_the_same_bytes() -> None:
+    snapshot = (
+        b"queryid,calls,query\n"
+        b"1,3,\"SELECT * FROM t WHERE name = 'x' AND id = $1\"\n"
+        b"2,1,ALTER ROLE app PASSWORD 's3cret'\n"
+        b"3,5,SELECT 1\n"
+    )
+    alone = _redacted(snapshot, None)
+    memo: dict[str, str] = {}
+    first, second = _redacted(snapshot, memo), _redacted(snapshot, memo)
+    assert first == second == alone
+    assert b"'x'" not in alone and b"s3cret" not in alone
+    assert len(memo) == 3 and "'x'" not in memo["SELECT * FROM t WHERE name = 'x' AND id = $1"]
