@@ -26,7 +26,13 @@ import numpy as np
 import pandas as pd
 
 from costmodel.analysis.fleet_cluster import ClusterRun, run_cluster
-from costmodel.analysis.fleet_statements import deduplicate, fleet_rows, readiness_metrics, report_columns
+from costmodel.analysis.fleet_statements import (
+    deduplicate,
+    fleet_rows,
+    readiness_metrics,
+    report_columns,
+    representative_texts,
+)
 from costmodel.classify.table import ProfileTable
 from costmodel.compare import BreakEven, Verdict, break_even, decide
 from costmodel.core.catalog import PriceCatalog
@@ -34,6 +40,7 @@ from costmodel.core.errors import IngestError
 from costmodel.core.estimate import Assumption, LineItem, OptionEstimate
 from costmodel.core.executor import Executor, LocalExecutor
 from costmodel.core.options import SV2_IO_OPTIMIZED, SV2_STANDARD, OptionKind
+from costmodel.core.profile import ParseStatus
 from costmodel.core.workload import Workload
 from costmodel.ingest.guards import refuse_repeated
 from costmodel.ingest.load import load_workload, matched_filter_values
@@ -42,7 +49,8 @@ from costmodel.pricing.dsql import SERVICE as DSQL_SERVICE
 from costmodel.pricing.dsql import account_terms
 from costmodel.pricing.dsql_curve import dsql_cost_curve
 from costmodel.pricing.serverless_v2 import cheaper_io_mode
-from costmodel.readiness.assess import Readiness, assess_readiness
+from costmodel.readiness.assess import LINT_MAX_CHARS, Readiness, assess_readiness
+from costmodel.readiness.prelint import PreLint, PreLinted
 from costmodel.scenario.model import DsqlSettings, Scenario
 
 EXPORT_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt")
@@ -286,11 +294,13 @@ class FleetAnalysis:
     def run(self, scenario: Scenario, *, sweep_points: int = 10_000) -> FleetResult:
         """Price every cluster (free tier and discount off), then total them for the fleet."""
         per_cluster = replace(scenario, dsql=DsqlSettings(free_tier=False, discount_pct=0.0))
+        prelint = self._start_lint() if self.with_readiness else None
         runs = self._run_clusters(per_cluster)
         options, curves, warnings = self._totals(runs, scenario)
         deduped = deduplicate(fleet_rows(runs), self.fleet.profiles)
         runs = [replace(r, statements=r.statements.iloc[0:0]) for r in runs]
-        readiness = self._readiness(runs, deduped.table) if self.with_readiness and runs else None
+        prelinted = prelint.result() if prelint is not None else None
+        readiness = self._readiness(runs, deduped.table, prelinted) if self.with_readiness and runs else None
         statements = report_columns(deduped.table)
         if readiness is not None:
             statements["findings"] = readiness.statements["findings"].to_numpy()
@@ -386,10 +396,25 @@ class FleetAnalysis:
                 curves[name] = _sum_curve(parts_curves)
         return options, curves, warnings
 
+    def _start_lint(self) -> PreLint:
+        """dsql-lint over the texts readiness will lint, started now on a background thread so it
+        runs while the clusters are priced (readiness comes last; see :mod:`costmodel.readiness.prelint`)."""
+        table = self.fleet.profiles
+        status = table.frame["parse_status"].to_numpy()
+        ok = ParseStatus.OK.value
+        texts = [
+            t
+            for t in representative_texts(table)
+            if status[table.code_of[t]] == ok and t.strip() and len(t) <= LINT_MAX_CHARS
+        ]
+        return PreLint(texts)
+
     @staticmethod
-    def _readiness(runs: Sequence[ClusterRun], statements: pd.DataFrame) -> Readiness:
+    def _readiness(
+        runs: Sequence[ClusterRun], statements: pd.DataFrame, prelinted: PreLinted | None = None
+    ) -> Readiness:
         """One readiness pass over the deduplicated statements (dsql-lint runs once per distinct
-        text; quotas are checked on each statement's worst cluster)."""
+        text, or was run early; quotas are checked on each statement's worst cluster)."""
         base = runs[0].workload
         combined = replace(base, statements=statements, notes=(), catalog=None, series=None)
         return assess_readiness(
@@ -397,6 +422,7 @@ class FleetAnalysis:
             statement_cost=statements.get("dsql_monthly_usd"),
             assumptions=runs[0].usage_assumptions,
             metrics=readiness_metrics(statements),
+            prelinted=prelinted,
         )
 
     @staticmethod

@@ -61,6 +61,20 @@ def group_keys(codes: np.ndarray, table: ProfileTable) -> np.ndarray:
     return np.where(codes == NO_CODE, n_groups + np.arange(len(codes)), by_text)
 
 
+def representative_texts(table: ProfileTable) -> list[str]:
+    """The text :func:`deduplicate` keeps for each fingerprint group (the first seen; a text without
+    a fingerprint is its own group), known as soon as the texts are classified.
+
+    Why: every text of the table occurs in the clusters' rows, which come in the order the table was
+    built from, so the first row of a group holds the group's first text in table order. Readiness
+    lints exactly these texts (:class:`costmodel.readiness.prelint.PreLint` starts on them early).
+    """
+    codes = np.arange(len(table.texts), dtype=np.int64)
+    keys = group_keys(codes, table)
+    _, first = np.unique(keys, return_index=True)
+    return [table.texts[i] for i in np.sort(first)]
+
+
 def _count_distinct(keys: np.ndarray, values: np.ndarray, order: pd.Index) -> np.ndarray:
     """Distinct ``values`` per key (NaN-free integer values), in the order of ``order``."""
     pairs = pd.DataFrame({"k": keys, "v": values}).drop_duplicates()

@@ -62,6 +62,7 @@ from costmodel.readiness.model import (
     Verdict,
     verdict_of,
 )
+from costmodel.readiness.prelint import PreLinted
 from costmodel.readiness.subjects import (
     SchemaStatement,
     effective_rules,
@@ -91,6 +92,7 @@ def assess_readiness(
     metrics: pd.DataFrame | None = None,
     lint_executable: str | None = None,
     lint_literals: bool = False,
+    prelinted: PreLinted | None = None,
 ) -> Readiness:
     """Readiness of ``workload`` (and an optional schema dump) for Aurora DSQL as of ``as_of``.
 
@@ -102,6 +104,8 @@ def assess_readiness(
     workload has not been classified. dsql-lint missing is a finding, not an error. dsql-lint sees
     the workload's texts with string literals replaced (:func:`~costmodel.core.redact.lint_text`: its
     messages quote statements) unless ``lint_literals``; a schema dump is linted as written.
+    ``prelinted`` is dsql-lint already run over the texts (:mod:`costmodel.readiness.prelint`, a
+    fleet starts it while its clusters are priced); it is used when it covers every text to lint.
     """
     catalog = load_checks()
     when = as_of or catalog.dsql_as_of
@@ -110,7 +114,12 @@ def assess_readiness(
     stmts = workload.statements
     notes: list[str] = []
     syntax = _check_syntax(
-        stmts, schema, lint_literals=lint_literals, executable=lint_executable, notes=notes
+        stmts,
+        schema,
+        lint_literals=lint_literals,
+        executable=lint_executable,
+        notes=notes,
+        prelinted=prelinted,
     )
     lint, profile = syntax.lint, syntax.profile
     notes += _dating_notes(lint, when, catalog)
@@ -154,7 +163,13 @@ class _SyntaxCheck:
 
 
 def _check_syntax(
-    stmts: pd.DataFrame, schema: Path | None, *, lint_literals: bool, executable: str | None, notes: list[str]
+    stmts: pd.DataFrame,
+    schema: Path | None,
+    *,
+    lint_literals: bool,
+    executable: str | None,
+    notes: list[str],
+    prelinted: PreLinted | None = None,
 ) -> _SyntaxCheck:
     """Lint each distinct text once: the parsed ones up to :data:`LINT_MAX_CHARS` (all of them when
     the workload cannot be classified), with literals redacted unless ``lint_literals``."""
@@ -175,14 +190,34 @@ def _check_syntax(
             f"{len(too_long)} statement text(s) longer than {LINT_MAX_CHARS:,} characters were not given to "
             "dsql-lint (its time grows with the square of a statement's length); the other checks ran on them"
         )
-    lint = run_dsql_lint(
-        distinct if lint_literals else [lint_text(t) if len(t) <= LINT_MAX_CHARS else "" for t in distinct],
-        schema_sql,  # as written: pg_dump idioms such as DEFAULT nextval('t_id_seq') are what is checked
-        include=lintable,
-        executable=executable,
-    )
+    lint = _from_prelint(prelinted, distinct, lintable, lint_literals) if schema_sql is None else None
+    if lint is None:
+        lint = run_dsql_lint(
+            distinct
+            if lint_literals
+            else [lint_text(t) if len(t) <= LINT_MAX_CHARS else "" for t in distinct],
+            schema_sql,  # as written: pg_dump idioms such as DEFAULT nextval('t_id_seq') are what is checked
+            include=lintable,
+            executable=executable,
+        )
     notes.extend(lint.notes)
     return _SyntaxCheck(distinct, text_index, profile, lintable, schema_sql, lint)
+
+
+def _from_prelint(
+    prelinted: PreLinted | None, distinct: list[str], lintable: list[int], lint_literals: bool
+) -> LintRun | None:
+    """The run over ``distinct`` taken from an early run, or None when it does not cover them."""
+    if prelinted is None or not prelinted.usable(lint_literals):
+        return None
+    by_text = prelinted.by_text
+    if any(distinct[i] not in by_text for i in lintable):
+        return None
+    per_text: list[tuple[LintDiagnostic, ...]] = [() for _ in distinct]
+    for i in lintable:
+        per_text[i] = by_text[distinct[i]]
+    run = prelinted.run
+    return replace(run, statements=tuple(per_text), schema=())
 
 
 def _dating_notes(lint: LintRun, when: date, catalog: CheckCatalog) -> list[str]:

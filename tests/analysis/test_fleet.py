@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from costmodel.analysis.fleet import FleetAnalysis, LoadOptions, expand_sources, load_fleet
-from costmodel.analysis.fleet_statements import deduplicate, fleet_rows
+from costmodel.analysis.fleet_statements import deduplicate, fleet_rows, representative_texts
 from costmodel.analysis.run import Analysis
 from costmodel.classify.frame import classify
 from costmodel.classify.table import ProfileTable
@@ -144,6 +144,16 @@ def test_deduplicate_sums_calls_and_weights_per_call_figures(fleet_run) -> None:
     assert row["calls"] > 0 and row["calls_month"] > 0
     # weighted mean of equal per-call figures is that figure
     assert row["dsql_dpu_per_call"] == pytest.approx(row["dsql_dpu_month"] / row["calls_month"], rel=1e-6)
+
+
+def test_the_texts_linted_early_are_the_deduplicated_statements_texts(fleet_run) -> None:  # type: ignore[no-untyped-def]
+    """A fleet starts dsql-lint on representative_texts while pricing; readiness lints the deduplicated
+    table's texts. They must be the same texts, in the same order, or the early run is wasted."""
+    clusters, fleet, _catalog, _scenario = fleet_run
+    table = ProfileTable.for_workloads([w for _n, w in clusters])
+    queries = [q for q in fleet.statements["query"] if isinstance(q, str)]
+    assert representative_texts(table) == queries
+    assert len(queries) < len(table.texts)  # some texts share a fingerprint
 
 
 def test_deduplicate_groups_by_fingerprint_and_weights_by_monthly_calls() -> None:
