@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from costmodel.analysis.fleet_cluster import ClusterRun, run_cluster
+from costmodel.analysis.fleet_cluster import HOT_SPOTS_KEPT, ClusterRun, run_cluster
 from costmodel.analysis.fleet_statements import (
     deduplicate,
     fleet_rows,
@@ -57,7 +57,6 @@ EXPORT_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".ndjson", ".txt")
 """File endings read as exports when a directory of exports is given (optionally ``.gz``)."""
 PARALLEL_MIN_CLUSTERS = 4
 """Below this many clusters, loading and pricing run in this process (a pool costs more)."""
-HOT_SPOTS_KEPT = 20
 
 
 @dataclass(frozen=True)
@@ -435,7 +434,9 @@ class FleetAnalysis:
         low, high = runs[0].thresholds if runs else (0.01, 0.05)
         risk = "high" if rate >= high else "elevated" if rate >= low else "low"
         hot = [{"cluster": r.name, **spot} for r in runs for spot in r.hot_spots]
+        # each cluster sent its worst HOT_SPOTS_KEPT (see worst_hot_spots), so these are the fleet's worst
         hot.sort(key=lambda h: -(h.get("conflict_probability") or 0.0))
+        count = sum(r.hot_spot_count for r in runs)
         return {
             "predicted_conflict_rate": rate,
             "risk": risk,
@@ -446,7 +447,7 @@ class FleetAnalysis:
             ],
             "hot_spots": hot[:HOT_SPOTS_KEPT],
             "notes": [
-                f"{len(hot)} hot spot(s) across {len(runs)} cluster(s); the {min(len(hot), HOT_SPOTS_KEPT)} worst are listed"
+                f"{count} hot spot(s) across {len(runs)} cluster(s); the {min(count, HOT_SPOTS_KEPT)} worst are listed"
             ],
         }
 

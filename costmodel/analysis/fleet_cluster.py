@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from costmodel.analysis.run import Analysis
@@ -32,6 +33,8 @@ from costmodel.scenario.model import Scenario
 ROW_TEXT_COLUMNS = ("query", "kind", "is_write", "parse_status", "key_shape", "fingerprint", "tables_read",
                     "tables_written", "findings")  # fmt: skip
 """Statement-frame columns that come from the text (held once per text in the profile table)."""
+HOT_SPOTS_KEPT = 20
+"""Hot spots the fleet report lists (the worst over all clusters); a cluster sends its own worst that many."""
 METRIC_PREFIX = "metric_"
 """Per-row readiness metrics (:data:`costmodel.readiness.checks.METRICS`) carry this prefix."""
 
@@ -54,6 +57,9 @@ class ClusterRun:
     risk: str
     thresholds: tuple[float, float]
     hot_spots: list[dict[str, Any]]
+    """The cluster's :data:`HOT_SPOTS_KEPT` worst hot spots (by conflict probability), in their order."""
+    hot_spot_count: int
+    """All of the cluster's hot spots."""
     txns_month: float
     storage_gb: float
     assumptions: tuple[Assumption, ...]
@@ -111,7 +117,8 @@ def run_cluster(
         predicted_conflict_rate=float(contention.predicted_conflict_rate),
         risk=contention.risk.value,
         thresholds=contention.thresholds,
-        hot_spots=contention_records(contention.hot_spots),
+        hot_spots=contention_records(worst_hot_spots(contention.hot_spots, HOT_SPOTS_KEPT)),
+        hot_spot_count=len(contention.hot_spots),
         txns_month=float(usage.txns_month),
         storage_gb=float(usage.storage_gb),
         assumptions=result.assumptions,
@@ -120,3 +127,17 @@ def run_cluster(
         databases=databases,
         database_count=int(frame["database"].nunique()),
     )
+
+
+def worst_hot_spots(hot: pd.DataFrame, kept: int) -> pd.DataFrame:
+    """The ``kept`` rows of ``hot`` the fleet can list, in their order: by conflict probability (none
+    counts as 0), ties in order. Why: a cluster has hundreds of hot spots and the fleet lists the
+    worst 20 of all clusters; turning every one into a record cost more than pricing the cluster's
+    options. A row outside its cluster's worst ``kept`` is never among the fleet's worst ``kept``:
+    the fleet's stable sort keeps each cluster's rows in this order."""
+    if len(hot) <= kept:
+        return hot
+    if "conflict_probability" not in hot:
+        return hot.iloc[:kept]
+    worst = pd.to_numeric(hot["conflict_probability"], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    return hot.iloc[np.sort(np.argsort(-worst, kind="stable")[:kept])]

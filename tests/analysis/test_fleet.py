@@ -251,3 +251,29 @@ def test_a_database_filter_keeps_the_clusters_that_have_it_and_says_which_it_lef
     assert (
         "database 'nothere' matches no statements in any of the 3 exports" in err and "Traceback" not in err
     )
+
+
+def test_each_clusters_worst_hot_spots_give_the_fleets_worst() -> None:
+    """The fleet lists the worst hot spots of all clusters; clusters send only their own worst."""
+    import pandas as pd
+
+    from costmodel.analysis.fleet_cluster import worst_hot_spots
+    from costmodel.contention.model import contention_records
+
+    rng = np.random.default_rng(7)
+    clusters = []
+    for n in (0, 3, 40, 25, 60):
+        p = rng.choice([0.0, 0.25, 0.5, 0.9, 1.0, np.nan], size=n)  # ties and unknowns
+        clusters.append(pd.DataFrame({"stmt_id": [f"s{n}-{i}" for i in range(n)], "conflict_probability": p}))
+
+    def fleet_worst(records: list[list[dict[str, object]]], kept: int) -> list[dict[str, object]]:
+        hot = [{"cluster": c, **spot} for c, spots in enumerate(records) for spot in spots]
+        hot.sort(key=lambda h: -(h.get("conflict_probability") or 0.0))  # as FleetAnalysis._contention
+        return hot[:kept]
+
+    for kept in (1, 5, 20):
+        everything = fleet_worst([contention_records(c) for c in clusters], kept)
+        sent = fleet_worst([contention_records(worst_hot_spots(c, kept)) for c in clusters], kept)
+        assert sent == everything and len(sent) == kept
+    no_probability = clusters[2].drop(columns="conflict_probability")
+    assert worst_hot_spots(no_probability, 5)["stmt_id"].tolist() == no_probability["stmt_id"].tolist()[:5]
