@@ -1,7 +1,8 @@
 """Scale figures against their floors, in one run (``make bench``; issue 19's targets).
 
-``python -m benchmarks floors`` (or ``python -m benchmarks.bench_floors [--files N --rows N]``)
-measures and prints, each next to the figure it is judged against:
+``python -m benchmarks floors`` (or ``python -m benchmarks.bench_floors [--files N --rows N]
+[--only PARTS]``; ``--only fleet100k`` times the 100k-row fleet alone) measures and prints, each
+next to the figure it is judged against:
 
 =====================  ====================================================  =========================
 figure                 floor it is compared with                            target
@@ -143,25 +144,53 @@ def fleets(files: int, rows: int) -> dict[str, Any]:
             "time_ratio": round(one.seconds / fleet.seconds, 2),
             "cpu_ratio": round(one.cpu_seconds / fleet.cpu_seconds, 2),
         }
-        parse_s, parsed = _raw_parse_seconds(folder, min(DASK_FILES, files))
-        local = _report([str(small), "--jobs", "2"], root / "local.json")
-        dask = _report([str(small), "--jobs", "2", "--executor", "dask"], root / "dask.json")
-        same = _without_time(root / "local.json") == _without_time(root / "dask.json")
-        out["fleet_100k"] = {
-            "statements": parsed,
-            "raw_parse_one_core_s": round(parse_s, 1),
-            "local_s": round(local.seconds, 1),
-            "local_cpu_s": round(local.cpu_seconds, 1),
-            "local_cpu_over_raw_parse": round(local.cpu_seconds / parse_s, 2),
-            "local_peak_gib": _peak(local),
-            "local_over_raw_parse": round(local.seconds / parse_s, 2),
-            "dask_local_cluster_s": round(dask.seconds, 1),
-            "dask_peak_gib": _peak(dask),
-            "dask_over_local": round(dask.seconds / local.seconds, 2),
+        out["fleet_100k"] = _fleet_100k(folder, small, root, min(DASK_FILES, files))
+    return out
+
+
+def fleet_100k(rows: int = 5_000, *, dask: bool = True) -> dict[str, Any]:
+    """Only the 100k-row fleet (``--only fleet100k``): vs the raw parse of its rows, and on Dask."""
+    with tempfile.TemporaryDirectory(prefix="dsqlcost-floors-") as tmp:
+        root = Path(tmp)
+        folder = root / "fleet"
+        folder.mkdir()
+        write_fleet(folder, DASK_FILES, rows)
+        print(f"{DASK_FILES * rows:,} statements as {DASK_FILES} exports; {_load()}", flush=True)
+        return {"fleet_100k": _fleet_100k(folder, folder, root, DASK_FILES, dask=dask)}
+
+
+def _fleet_100k(folder: Path, small: Path, root: Path, files: int, *, dask: bool = True) -> dict[str, Any]:
+    """The fleet in ``small`` (``files`` exports) through the real CLI with local processes (and on a
+    Dask LocalCluster), against one core parsing every row of it once."""
+    parse_s, parsed = _raw_parse_seconds(folder, files)
+    local = _report([str(small), "--jobs", "2"], root / "local.json")
+    out: dict[str, Any] = {
+        "statements": parsed,
+        "raw_parse_one_core_s": round(parse_s, 1),
+        "local_s": round(local.seconds, 1),
+        "local_cpu_s": round(local.cpu_seconds, 1),
+        "local_cpu_over_raw_parse": round(local.cpu_seconds / parse_s, 2),
+        "local_peak_gib": _peak(local),
+        "local_over_raw_parse": round(local.seconds / parse_s, 2),
+    }
+    print(f"100k fleet: local {local.seconds:.1f} s ({local.cpu_seconds:.1f} s CPU); raw parse of its rows "
+          f"{parse_s:.1f} s; {_load()}", flush=True)  # fmt: skip
+    if not dask:
+        return out
+    on_dask = _report([str(small), "--jobs", "2", "--executor", "dask"], root / "dask.json")
+    same = _without_time(root / "local.json") == _without_time(root / "dask.json")
+    out.update(
+        {
+            "dask_local_cluster_s": round(on_dask.seconds, 1),
+            "dask_peak_gib": _peak(on_dask),
+            "dask_over_local": round(on_dask.seconds / local.seconds, 2),
             "dask_report_equals_local": same,
         }
-        print(f"100k fleet: local {local.seconds:.1f} s, Dask LocalCluster {dask.seconds:.1f} s "
-              f"(reports equal: {same}); raw parse of its rows {parse_s:.1f} s", flush=True)  # fmt: skip
+    )
+    print(
+        f"100k fleet on a Dask LocalCluster: {on_dask.seconds:.1f} s (report equals local: {same})",
+        flush=True,
+    )
     return out
 
 
@@ -201,8 +230,9 @@ def _summary(figures: dict[str, Any]) -> None:
                      f"{f['local_over_raw_parse']}× (target ≤ {FLEET_OVER_PARSE_TARGET}×)"))  # fmt: skip
         rows.append(("  CPU (user+sys)", f"{f['local_cpu_s']} s", f"raw parse {f['raw_parse_one_core_s']} s CPU",
                      f"{f['local_cpu_over_raw_parse']}×"))  # fmt: skip
-        rows.append(("Dask LocalCluster", f"{f['dask_local_cluster_s']} s", f"local {f['local_s']} s",
-                     f"{f['dask_over_local']}× (same report: {f['dask_report_equals_local']})"))  # fmt: skip
+        if "dask_local_cluster_s" in f:
+            rows.append(("Dask LocalCluster", f"{f['dask_local_cluster_s']} s", f"local {f['local_s']} s",
+                         f"{f['dask_over_local']}× (same report: {f['dask_report_equals_local']})"))  # fmt: skip
     for key in ("dashboard_5k", "dashboard_150k"):
         d = figures.get(key)
         if d:
@@ -225,7 +255,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--rows", type=int, default=5_000)
     parser.add_argument("--dashboard", default="5000,150000", help="statement counts, comma-separated")
-    parser.add_argument("--only", default="classify,fleets,dashboard")
+    parser.add_argument(
+        "--only",
+        default="classify,fleets,dashboard",
+        help="parts, comma-separated: classify, fleets (1M file vs fleet, then the 100k fleet), dashboard; "
+        "fleet100k runs only the 100k fleet (with Dask; fleet100k-local without)",
+    )
     args = parser.parse_args([] if argv is None else argv)
     parts = set(args.only.split(","))
     figures: dict[str, Any] = {"load_before": _load()}
@@ -233,6 +268,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         figures["classification"] = classification()
     if "fleets" in parts:
         figures.update(fleets(args.files, args.rows))
+    elif parts & {"fleet100k", "fleet100k-local"}:
+        figures.update(fleet_100k(args.rows, dask="fleet100k" in parts))
     if "dashboard" in parts:
         for size in (int(s) for s in args.dashboard.split(",") if s):
             key = f"dashboard_{size // 1000}k"
