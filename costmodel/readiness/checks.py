@@ -34,6 +34,7 @@ from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.errors import CostModelError
 from costmodel.core.profile import Feature, LockStrength, LockWait, ParseStatus
 from costmodel.core.yamlio import safe_load
+from costmodel.readiness.textsearch import searcher
 
 CHECKS_FILE = "checks.yaml"
 
@@ -488,4 +489,4 @@ def _mask(
 
 
 def _search(subjects: Subjects, pattern: re.Pattern[str]) -> np.ndarray:
-    return subjects.lift("text", lambda t: isinstance(t, str) and pattern.search(t) is not None)
+    return subjects.lift("text", searcher(pattern))  # words every match holds are looked for first
