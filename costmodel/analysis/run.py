@@ -25,6 +25,7 @@ from costmodel.core.assumptions import AssumptionSet, merge_used
 from costmodel.core.catalog import PriceCatalog
 from costmodel.core.estimate import Assumption, CostCurve, OptionEstimate
 from costmodel.core.executor import LocalExecutor, fork_context
+from costmodel.core.memory import give_back
 from costmodel.core.options import Footprint, OptionKind
 from costmodel.core.workload import Workload
 from costmodel.decision import Decision, TreeInputs, check_residency, walk
@@ -178,6 +179,7 @@ class Analysis:
         rows = len(self.workload.statements)
         if self.jobs <= 1 or len(variants) < 2 or rows < PARALLEL_RANGE_ROWS or fork_context() is None:
             return self._totals
+        give_back()  # forked workers share the resident pages: free ones need not be among them
         found = LocalExecutor(self.jobs).map_shared(_case_totals, self, variants)
         by_case = {id(variant): totals for variant, totals in zip(variants, found, strict=True)}
         return lambda variant: by_case[id(variant)]

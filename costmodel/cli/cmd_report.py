@@ -105,6 +105,7 @@ def run(args: argparse.Namespace) -> int:
     from costmodel.analysis.run import Analysis
     from costmodel.classify.frame import classify
     from costmodel.core.catalog import load_catalog
+    from costmodel.core.memory import give_back
     from costmodel.pricing.calibration import load_calibration
     from costmodel.report.model import build_report
 
@@ -128,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         # below PARALLEL_MIN_TEXTS distinct texts this stays in this process).
         jobs = args.jobs or os.cpu_count() or 1
         workload = classify(load_workload_from_args(args), jobs=jobs)
+        give_back()  # what reading and classifying freed, before pricing allocates per-statement tables
         analysis = Analysis(
             workload,
             catalog,

@@ -225,6 +225,7 @@ def _read(path: Path, file: str, progress: ProgressFn | None, *, allow_empty: bo
     if progress is not None:
         progress(f"reading {file}", 0, 1)
     norm = normalise(read_source(path, file, VOCABULARY, progress, allow_empty=allow_empty))
+    norm.raw.values = []  # typed into norm.frame: the parsed columns need not outlive it (a second table)
     share_equal_texts(norm.frame)
     if progress is not None:
         progress(f"reading {file}", 1, 1)
@@ -599,7 +600,8 @@ def _finish(
     keep &= db_mask
     _count(excluded, EXCLUDED_USER, keep & ~user_mask)
     keep &= user_mask
-    frame = frame[keep].reset_index(drop=True)
+    if not keep.all():  # a mask that keeps every row would copy the whole table for nothing
+        frame = frame[keep].reset_index(drop=True)
     if group_by == "query" and len(frame):
         before = len(frame)
         frame = merge_rows(frame.drop(columns="stmt_id"), ["query", "toplevel"])

@@ -28,16 +28,17 @@ import json
 import operator
 import re
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
 from costmodel.core.errors import IngestError
-from costmodel.core.safeio import gunzip_capped, read_capped
+from costmodel.core.safeio import gunzip_capped, max_bytes, open_regular, read_capped
 
 ProgressFn = Callable[[str, int, int], None]
 """``progress(label, done, total)``: called while large inputs are read."""
@@ -217,6 +218,9 @@ def read_source(
     ``allow_empty`` accepts a header without data rows (a bundle snapshot taken when nothing had
     run since the reset: all counters zero, which is a measurement, not a broken file).
     """
+    streamed = _stream_csv(path, file, vocabulary, progress)
+    if streamed is not None:
+        return streamed
     text, encoding = decode(read_bytes(path, file), file)
     if not text.strip():
         raise IngestError("the file is empty", file=file, hint=EXPORT_HINT)
@@ -529,7 +533,9 @@ def _read_delimited(
     dialect = _delimited_dialect(text, file)
     csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
     if dialect.quoted:
-        fast = _fast_csv(dialect.body, file, dialect.fmt, dialect.delimiter, vocabulary, progress)
+        fast = _fast_csv(
+            _text_source(dialect.body), file, dialect.fmt, dialect.delimiter, vocabulary, progress
+        )
         if fast is not None:
             return fast
     rows, starts = _parse_records(dialect, file, progress)
@@ -735,8 +741,37 @@ def _column_name(name: str) -> str:
     return name.strip().strip('"').lower()
 
 
+@dataclass(frozen=True)
+class _CsvSource:
+    """Where the fast CSV path reads from: a text in memory, or the export file itself (streamed).
+
+    ``lines`` gives the text line by line (the header check reads two records), ``binary`` opens
+    it as UTF-8 bytes for the C parser, and ``text`` gives the whole text again, read only when an
+    error needs physical line numbers.
+    """
+
+    lines: Callable[[], Iterator[str]]
+    binary: Callable[[], AbstractContextManager[IO[bytes]]]
+    text: Callable[[], str]
+
+
+def _text_source(body: str) -> _CsvSource:
+    # bytes, not io.StringIO(body): a StringIO holds 4 bytes per character, which for a
+    # 350 MB export is 1.4 GB on top of the text; the C parser decodes UTF-8 itself
+    return _CsvSource(
+        lines=lambda: _lines(body),
+        binary=lambda: io.BytesIO(body.encode("utf-8")),
+        text=lambda: body,
+    )
+
+
 def _fast_csv(
-    body: str, file: str, fmt: str, delimiter: str, vocabulary: Vocabulary, progress: ProgressFn | None
+    source: _CsvSource,
+    file: str,
+    fmt: str,
+    delimiter: str,
+    vocabulary: Vocabulary,
+    progress: ProgressFn | None,
 ) -> RawTable | None:
     """Parse a well-formed CSV with pandas' C parser (several times faster than :mod:`csv`).
 
@@ -745,7 +780,7 @@ def _fast_csv(
     a short row): the exact :mod:`csv` path then reads the file and reports precise errors.
     Physical line numbers are computed only if an error needs one.
     """
-    head = _first_records(body, delimiter, 2)
+    head = _first_records(source.lines(), delimiter, 2)
     if head is None:
         return None
     first = head[0] if head else None
@@ -765,21 +800,20 @@ def _fast_csv(
     if progress is not None:
         progress(f"reading {file}", 0, 1)
     try:
-        frame = _read_csv_chunks(
-            body, delimiter, dtypes, [raw for raw, name in zip(first, names) if name == "query"]
-        )
+        with source.binary() as handle:
+            parsed = _read_csv_columns(
+                handle, delimiter, dtypes, first, [raw for raw, name in zip(first, names) if name == "query"]
+            )
     except Exception:  # any parser complaint: the exact path reads the file again and explains it
         return None
-    if frame is None or len(frame) == 0 or list(frame.columns) != first:
+    if parsed is None:
         return None
-    values = _frame_values(frame, first)
-    if values is None:
-        return None
+    values, nrows = parsed
     cache: dict[str, list[int]] = {}
 
     def lookup(index: int) -> int | None:
         if "lines" not in cache:
-            cache["lines"] = _line_starts(body, delimiter)
+            cache["lines"] = _line_starts(source.text(), delimiter)
         found = cache["lines"]
         return found[index] if index < len(found) else None
 
@@ -788,7 +822,7 @@ def _fast_csv(
         format=fmt,
         columns=names,
         values=values,
-        nrows=len(frame),
+        nrows=nrows,
         line_lookup=lookup,
         numeric_hint="check the separator and quoting; export with psql --csv",
     )
@@ -798,25 +832,27 @@ def _fast_csv(
 
 
 READ_CHUNK_ROWS = 100_000
-"""Rows the C parser turns into Python values at a time (see :func:`_read_csv_chunks`)."""
+"""Rows the C parser turns into Python values at a time (see :func:`_read_csv_columns`)."""
 
 
-def _read_csv_chunks(
-    body: str, delimiter: str, dtypes: dict[str, Any], texts: list[str]
-) -> pd.DataFrame | None:
-    """The CSV parsed :data:`READ_CHUNK_ROWS` rows at a time, columns typed as parsed (``dtypes``).
+def _read_csv_columns(
+    handle: IO[bytes], delimiter: str, dtypes: dict[str, Any], header: list[str], texts: list[str]
+) -> tuple[list[Sequence[Any]], int] | None:
+    """The CSV parsed :data:`READ_CHUNK_ROWS` rows at a time into one array per column, typed as
+    parsed (``dtypes``); ``None`` when the fast path cannot be trusted (see :func:`_trusted`).
 
     Each chunk's ``texts`` columns share one string object per distinct text before the next chunk
     is parsed: a million-row export repeats its texts across users and databases, and whole-file
-    parsing held every copy at once (the load's peak memory). Chunks are cut between records, so
-    the frame is the one a single read gives. ``None`` for a file without data rows.
+    parsing held every copy at once. Chunks become per-column arrays at once and are joined one
+    column at a time, so the rows are never held twice as frames (a concatenated frame was a
+    second copy of the whole table at the load's peak). Chunks are cut between records, so the
+    columns are those a single read gives.
     """
     seen: dict[str, str] = {}
-    parts: list[pd.DataFrame] = []
+    parts: list[list[np.ndarray]] = [[] for _ in header]
+    nrows = 0
     with pd.read_csv(
-        # bytes, not io.StringIO(body): a StringIO holds 4 bytes per character, which for a
-        # 350 MB export is 1.4 GB on top of the text; the C parser decodes UTF-8 itself
-        io.BytesIO(body.encode("utf-8")),
+        handle,
         encoding="utf-8",
         sep=delimiter,
         dtype=dtypes,
@@ -829,36 +865,137 @@ def _read_csv_chunks(
         chunksize=READ_CHUNK_ROWS,
     ) as reader:
         for chunk in reader:
-            for name in texts:
-                column = chunk[name].to_numpy(dtype=object)
-                shared = [seen.setdefault(v, v) if type(v) is str else v for v in column]
-                chunk[name] = pd.Series(shared, index=chunk.index, dtype=object)
-            parts.append(chunk)
-    if not parts:
+            if list(chunk.columns) != header:
+                return None
+            for name, column in zip(header, parts, strict=True):
+                array = chunk[name].to_numpy(dtype=object if chunk[name].dtype == object else None, copy=True)
+                if name in texts:
+                    array = np.fromiter(
+                        (seen.setdefault(v, v) if type(v) is str else v for v in array),
+                        dtype=object,
+                        count=len(array),
+                    )
+                column.append(array)
+            nrows += len(chunk)
+            del chunk
+    if not nrows:
         return None
-    return parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    values: list[Sequence[Any]] = []
+    for column in parts:
+        values.append(column[0] if len(column) == 1 else np.concatenate(column))  # type: ignore[arg-type]
+        column.clear()
+    return (values, nrows) if _trusted(values) else None
 
 
-def _frame_values(frame: pd.DataFrame, names: list[str]) -> list[Sequence[Any]] | None:
-    """The parsed columns as arrays, or ``None`` when the fast path cannot be trusted.
+def _trusted(values: list[Sequence[Any]]) -> bool:
+    """False when the fast path's columns cannot be trusted.
 
     An empty last field may be a short row, and a NaN in a numeric column an empty value: both
     send the file to the exact reader, which tells them apart.
     """
-    last = frame.iloc[:, -1]
+    last = np.asarray(values[-1])
     if last.dtype == object and bool((last == "").any()):
-        return None  # a short row and an empty last field look alike here
-    values: list[Sequence[Any]] = []
-    for raw_name in names:
-        column = frame[raw_name]
-        if column.dtype == np.float64:
-            array = column.to_numpy()
-            if np.isnan(array).any():
+        return False  # a short row and an empty last field look alike here
+    return not any(
+        np.asarray(array).dtype == np.float64 and bool(np.isnan(np.asarray(array)).any()) for array in values
+    )
+
+
+STREAM_MIN_BYTES = 16 << 20
+"""Exports from this size are parsed from the file (:func:`_stream_csv`), never held as text."""
+STREAM_BLOCK = 1 << 24
+"""Bytes read at a time while a streamed export is checked (NUL bytes, UTF-8)."""
+
+
+def _stream_csv(
+    path: Path, file: str, vocabulary: Vocabulary, progress: ProgressFn | None
+) -> RawTable | None:
+    """A large plain UTF-8 CSV export parsed straight from the file, or ``None`` for any other input.
+
+    Why: reading the bytes, decoding them, trimming the text and encoding it again for the C
+    parser held a million-row export three times over (≈765 MB) at the load's peak. Here the
+    file is first checked block by block (what :func:`decode` refuses — NUL bytes, invalid UTF-8 —
+    and the size cap), then parsed from disk. Anything else, or any doubt, returns ``None`` and the
+    whole-file path reads the input and explains its problems exactly as before.
+    """
+    try:
+        if path.is_dir() or path.stat().st_size < STREAM_MIN_BYTES or path.stat().st_size > max_bytes():
+            return None
+        with open_regular(path, file) as handle:
+            head = handle.read(1 << 16)
+            offset, encoding = (3, "utf-8 with BOM") if head.startswith(codecs.BOM_UTF8) else (0, "utf-8")
+            if not _plain_utf8(handle, head):
                 return None
-            values.append(array)  # type: ignore[arg-type]
-        else:
-            values.append(column.to_numpy(dtype=object))  # type: ignore[arg-type]
-    return values
+    except (OSError, IngestError):
+        return None
+    first_line, newline, _ = head[offset:].decode("utf-8", errors="replace").partition("\n")
+    if (
+        not newline
+        or first_line.lstrip()[:1] in ("[", "{", "")
+        or _pick_delimiter(first_line.rstrip("\r")) != ","
+    ):
+        return None
+    table = _fast_csv(_file_source(path, file, offset), file, "csv", ",", vocabulary, progress)
+    if table is not None and encoding != "utf-8":
+        table.format = f"{table.format}, {encoding}"
+    return table
+
+
+def _plain_utf8(handle: IO[bytes], head: bytes) -> bool:
+    """True when the whole file (``head`` then the rest of ``handle``) is valid UTF-8 without NUL
+    bytes and not gzip, UTF-16 or a known binary format: what :func:`decode` would accept as is."""
+    if head[:2] == b"\x1f\x8b" or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return False
+    if any(head.startswith(magic) for magic, _ in BINARY_MAGICS):
+        return False
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    block = head
+    try:
+        while block:
+            if b"\x00" in block:
+                return False
+            decoder.decode(block)
+            block = handle.read(STREAM_BLOCK)
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _file_source(path: Path, file: str, offset: int) -> _CsvSource:
+    @contextmanager
+    def binary() -> Iterator[IO[bytes]]:
+        with open_regular(path, file) as handle:
+            handle.seek(offset)
+            yield handle
+
+    def text() -> str:
+        return read_capped(path, file)[offset:].decode("utf-8").rstrip("\r\n")
+
+    return _CsvSource(lines=lambda: _file_lines(path, file, offset), binary=binary, text=text)
+
+
+def _file_lines(path: Path, file: str, offset: int) -> Iterator[str]:
+    """The lines of the file's text with their endings, split on ``\\n`` only (as :func:`_lines`)."""
+    with open_regular(path, file) as handle:
+        handle.seek(offset)
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        pending: list[str] = []
+        while True:
+            block = handle.read(1 << 20)
+            text = decoder.decode(block, final=not block)
+            start = 0
+            while (end := text.find("\n", start)) >= 0:
+                yield "".join(pending) + text[start : end + 1]
+                pending.clear()
+                start = end + 1
+            if start < len(text):
+                pending.append(text[start:])
+            if not block:
+                break
+        rest = "".join(pending).rstrip("\r\n")
+        if rest:
+            yield rest
 
 
 def _lines(body: str) -> Iterator[str]:
@@ -873,15 +1010,15 @@ def _lines(body: str) -> Iterator[str]:
         pos = end + 1
 
 
-def _first_records(body: str, delimiter: str, count: int) -> list[list[str]] | None:
+def _first_records(body: str | Iterator[str], delimiter: str, count: int) -> list[list[str]] | None:
     """The first ``count`` records of a quoted CSV (fewer if it has fewer), ``None`` when malformed.
 
-    Feeds the reader one line at a time, so a large export is not copied into a
-    :class:`io.StringIO` just to look at its header, and a huge first record (a 100 MB query text)
-    is parsed once, not once per growing prefix.
+    Feeds the reader one line at a time (``body`` is a text or its lines), so a large export is not
+    copied into a :class:`io.StringIO` just to look at its header, and a huge first record (a
+    100 MB query text) is parsed once, not once per growing prefix.
     """
     try:
-        reader = csv.reader(_lines(body), delimiter=delimiter, strict=True)
+        reader = csv.reader(_lines(body) if isinstance(body, str) else body, delimiter=delimiter, strict=True)
         return [r for _, r in zip(range(count), reader)]
     except csv.Error:
         return None

@@ -35,19 +35,22 @@ Unknown counters stay NaN unless an estimator replaces them, and every replaceme
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 import numpy as np
 import pandas as pd
 
 from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.profile import StatementKind
 from costmodel.core.workload import Workload
 from costmodel.scenario.model import Scenario
-from costmodel.usage.columns import column
+from costmodel.usage.columns import column, label_column
 from costmodel.usage.context import Notes, UsageContext, build_context
 from costmodel.usage.cpu import cpu_columns
 from costmodel.usage.dsql_step import dsql_compute_columns, measured_idle_in_transaction, measured_sessions
 from costmodel.usage.io import write_ios_per_call, write_ios_with_commit_floor
 from costmodel.usage.memory import working_set
-from costmodel.usage.model import MS_PER_SECOND, Usage
+from costmodel.usage.model import MS_PER_SECOND, CpuEstimator, ReadEstimator, Usage, WriteEstimator
 from costmodel.usage.reads import read_columns
 from costmodel.usage.steps import CpuColumns, ReadColumns, Transactions, WriteColumns
 from costmodel.usage.storage import stored_gb
@@ -117,7 +120,7 @@ def _statement_frame(
             "stmt_id": df["stmt_id"]
             if "stmt_id" in df.columns
             else pd.Series(df.index.astype(str), index=df.index),
-            "kind": ctx.kinds.kind,
+            "kind": label_column(ctx.kinds.kind, _values(StatementKind)),
             "is_txn_control": ctx.kinds.is_ctl,
             "is_write": writes.write_fraction > 0,
             "calls_window": ctx.calls,
@@ -127,16 +130,16 @@ def _statement_frame(
             "plan_ms_per_call": cpu.plan_ms,
             "io_wait_ms_per_call": cpu.io_ms,
             "cpu_ms_per_call": cpu.cpu_ms,
-            "cpu_estimator": cpu.estimator,
+            "cpu_estimator": label_column(cpu.estimator, _values(CpuEstimator)),
             "jit_ms_per_call": cpu.jit_ms,
             "min_exec_ms": column(df, "min_exec_time"),
             "rows_scanned_per_call": reads.rows_scanned,
             "read_bytes_per_call": reads.read_bytes,
-            "read_estimator": reads.estimator,
+            "read_estimator": label_column(reads.estimator, _values(ReadEstimator)),
             "rows_written_per_call": writes.rows_written,
             "write_bytes_per_call": writes.write_bytes,
             "write_call_fraction": writes.write_fraction,
-            "write_estimator": writes.estimator,
+            "write_estimator": label_column(writes.estimator, _values(WriteEstimator)),
             "pk_check_bytes_per_call": writes.pk_check,
             "temp_bytes_per_call": column(df, "temp_blks_written") * per * ctx.page,
             "exec_seconds_month": cpu.exec_ms / MS_PER_SECOND * calls_month,
@@ -150,6 +153,10 @@ def _statement_frame(
         },
         index=df.index,
     )
+
+
+def _values(labels: type[StrEnum]) -> list[str]:
+    return [member.value for member in labels]
 
 
 def _counts(ctx: UsageContext, txn: Transactions) -> dict[str, float]:

@@ -45,7 +45,7 @@ import numpy as np
 from costmodel.core.errors import ScenarioError
 from costmodel.core.profile import KeyShape, StatementKind
 from costmodel.core.yamlio import safe_load
-from costmodel.usage.columns import per_distinct
+from costmodel.usage.columns import label_column, per_distinct
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "dsql_compute_model.yaml"
 FORMAT = "dsqlcost-compute-model/1"
@@ -200,7 +200,7 @@ def statement_classes(
     point = is_select & np.isin(key_shape, _POINT_SHAPES) & (np.nan_to_num(joins) == 0)
     point &= np.nan_to_num(aggregates) == 0
     multi = np.nan_to_num(rows_per_call) > 1.0
-    return np.select(
+    classes = np.select(
         [is_ctl, point, is_select, is_write & multi, is_write],
         [
             StatementClass.TRANSACTION_CONTROL.value,
@@ -210,7 +210,8 @@ def statement_classes(
             StatementClass.SINGLE_ROW_WRITE.value,
         ],
         default=StatementClass.DDL_UTILITY.value,
-    ).astype(object)
+    )
+    return label_column(classes, [c.value for c in StatementClass])
 
 
 def keyless(classes: np.ndarray, keyed_tables: np.ndarray | None, unique_check: np.ndarray) -> np.ndarray:

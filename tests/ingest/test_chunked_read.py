@@ -9,6 +9,7 @@ chunk, which must still be reported with the right file, row and column.
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from pathlib import Path
 
@@ -98,3 +99,68 @@ def test_a_bad_value_in_a_later_chunk_names_file_row_and_column(
     whole, chunked = errors
     assert (chunked.file, chunked.row, chunked.column) == (str(path), 7, "calls")
     assert chunked.message == whole.message and chunked.hint == whole.hint
+
+
+def _read_streamed(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[read.RawTable, read.RawTable]:
+    """The file read whole (text in memory), then parsed straight from disk (the large-file path)."""
+    monkeypatch.setattr(read, "STREAM_MIN_BYTES", 1 << 62)
+    whole = read.read_source(path, str(path), VOCABULARY)
+    monkeypatch.setattr(read, "STREAM_MIN_BYTES", 0)
+    monkeypatch.setattr(read, "READ_CHUNK_ROWS", 2)
+    streamed = read.read_source(path, str(path), VOCABULARY)
+    return whole, streamed
+
+
+@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.iterdir() if (p / "snapshots").is_dir()))
+def test_streamed_read_equals_whole_read_on_the_samples(
+    sample: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    snapshots = sorted((SAMPLES / sample / "snapshots").glob("*.csv*"))
+    assert snapshots
+    for snapshot in (snapshots[0], snapshots[-1]):
+        path = tmp_path / snapshot.name.removesuffix(".gz")  # streamed only when not gzipped
+        data = snapshot.read_bytes()
+        path.write_bytes(gzip.decompress(data) if snapshot.suffix == ".gz" else data)
+        whole, streamed = _read_streamed(path, monkeypatch)
+        assert streamed.lines is None and streamed.format == whole.format
+        _tables_equal(whole, streamed)
+
+
+def test_streamed_read_equals_whole_read_on_an_edge_case_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = _edge_file(tmp_path / "edge.csv")  # BOM, quoted newlines, separators and quotes in texts
+    whole, streamed = _read_streamed(path, monkeypatch)
+    assert streamed.format == "csv, utf-8 with BOM" and streamed.lines is None
+    _tables_equal(whole, streamed)
+    queries = streamed.values[streamed.columns.index("query")]
+    assert len({id(q) for q in queries}) == len(TEXTS)  # equal texts share one object across chunks
+    assert [streamed.line_of(i) for i in range(3)] == [whole.line_of(i) for i in range(3)]
+
+
+def test_streamed_read_leaves_damaged_files_to_the_whole_file_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bad value, a NUL byte or invalid UTF-8 late in a large file: the same one-line error."""
+    good = _edge_file(tmp_path / "edge.csv").read_bytes()
+    cases = {
+        "bad.csv": _edge_file(tmp_path / "bad.csv", bad_row=7).read_bytes(),
+        "nul.csv": good[:-20] + b"\x00" + good[-20:],
+        "latin1.csv": good[:-20] + b"\xe9" + good[-20:],
+    }
+    for name, data in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        errors = []
+        for threshold in (1 << 62, 0):
+            monkeypatch.setattr(read, "STREAM_MIN_BYTES", threshold)
+            with pytest.raises(IngestError) as caught:
+                load_workload(path, window="1h")
+            errors.append(caught.value)
+        whole, streamed = errors
+        assert (streamed.message, streamed.file, streamed.row, streamed.column) == (
+            whole.message,
+            whole.file,
+            whole.row,
+            whole.column,
+        ), name
