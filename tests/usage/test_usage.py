@@ -416,3 +416,17 @@ def test_nullable_profile_columns_are_read_safely() -> None:
     assert usage.statements.iloc[1]["read_bytes_per_call"] == pytest.approx(
         300.0 + 276.0
     )  # list resolved via catalog
+
+
+def test_label_columns_hold_one_string_per_label_with_unchanged_values() -> None:
+    """A million-row usage table held a new string per row in each label column (~250 MB)."""
+    from costmodel.usage.columns import label_column
+
+    rows = [{"calls": float(n + 1), "total_exec_time": 1.0, "rows": 1.0} for n in range(40)]
+    table = usage_of(rows).statements
+    for name in ("kind", "cpu_estimator", "read_estimator", "write_estimator", "statement_class"):
+        values = table[name].to_numpy(dtype=object)
+        assert len({id(v) for v in values}) == len(set(values)), name
+    texts = np.array(["select", "insert", "select", "odd"])
+    shared = label_column(texts, ["select", "insert"])
+    assert list(shared) == list(texts) and shared[0] is shared[2] and shared.dtype == object
