@@ -39,7 +39,7 @@ from costmodel.pricing.serverless_v2_capacity import resume_delay_text
 from costmodel.readiness.assess import Readiness, assess_readiness
 from costmodel.scenario.activity import volume_factor
 from costmodel.scenario.model import Scenario, scenario_assumptions
-from costmodel.usage.compute import compute_usage
+from costmodel.usage.compute import UsageHead, usage_from_head, usage_head
 from costmodel.usage.model import Usage
 
 DEFAULT_SWEEP_POINTS = 10_000
@@ -47,6 +47,9 @@ FRONT_CACHE_SIZE = 16
 """Usage + contention results kept per Analysis (one per distinct load/regions/time shape)."""
 PARALLEL_RANGE_ROWS = 100_000
 """Statements from which range cases are priced in worker processes (below, a pool costs more)."""
+LOAD_CACHE_SIZE = 2
+"""Contention results kept by load (everything but storage) from :meth:`Analysis.run`, for what-ifs
+and range cases that change only the stored GB (the OCC model does not read it)."""
 FRONT_CACHE_ROWS = 2_500_000
 """Statement rows those caches hold at most, summed over entries: each entry keeps per-statement
 frames (some 750 bytes a row), so a million-statement export keeps two entries, not sixteen
@@ -134,6 +137,10 @@ class Analysis:
         self._readiness: dict[tuple[tuple[str, str], ...], Readiness] = {}
         self._front: OrderedDict[str, tuple[Usage, Contention, AssumptionSet]] = OrderedDict()
         self._base_usage: OrderedDict[str, tuple[Usage, AssumptionSet]] = OrderedDict()
+        self._head: UsageHead | None = None
+        """The usage steps before transactions of the last run that computed them: a range case or
+        what-if they fit (same growth, same assumptions read) runs only the steps after them."""
+        self._by_load: OrderedDict[str, Contention] = OrderedDict()
         self._keep_results = True
         """False in a range-case worker: what it computes is used once, then the worker ends."""
 
@@ -143,10 +150,15 @@ class Analysis:
         holding several analyses must count against its memory budget."""
         tables = [u.statements for u, _, _ in self._front.values()]
         tables += [u.statements for u, _ in self._base_usage.values()]
-        series = [c.retry_factors for _, c, _ in self._front.values()]
-        series += [c.conflict_probability for _, c, _ in self._front.values()]
-        return sum(int(t.memory_usage(index=True, deep=False).sum()) for t in tables) + sum(
-            int(s.memory_usage(index=True, deep=False)) for s in series
+        contentions = {id(c): c for _, c, _ in self._front.values()}
+        contentions.update((id(c), c) for c in self._by_load.values())
+        series = [c.retry_factors for c in contentions.values()]
+        series += [c.conflict_probability for c in contentions.values()]
+        head = self._head.nbytes if self._head is not None else 0
+        return (
+            head
+            + sum(int(t.memory_usage(index=True, deep=False).sum()) for t in tables)
+            + sum(int(s.memory_usage(index=True, deep=False)) for s in series)
         )
 
     def _price(self, scenario: Scenario, usage: Usage, contention: Contention) -> list[PricedOption]:
@@ -165,7 +177,7 @@ class Analysis:
 
     def _totals(self, scenario: Scenario) -> dict[str, float]:
         """Every option's monthly total under ``scenario`` (no readiness, no sweep): a range case."""
-        usage, contention = self._usage_and_contention(scenario)
+        usage, contention = self._usage_and_contention(scenario, case=True)
         return {
             p.estimate.name: float(p.estimate.total_monthly_usd)
             for p in self._price(scenario, usage, contention)
@@ -212,7 +224,7 @@ class Analysis:
         off the request so a what-if answers with the scenario's own figures first.
         """
         check_residency(scenario)  # a region outside requirements.residency is refused before pricing
-        usage, contention = self._usage_and_contention(scenario)
+        usage, contention = self._usage_and_contention(scenario, case=False)
         factor = volume_factor(scenario)
         if factor != 1.0:
             usage = replace(
@@ -304,52 +316,78 @@ class Analysis:
         """One range case's option totals, priced here (its usage cached for later what-ifs)."""
         return self._totals(scenario)
 
-    def _usage_and_contention(self, scenario: Scenario) -> tuple[Usage, Contention]:
+    def _usage_and_contention(self, scenario: Scenario, *, case: bool) -> tuple[Usage, Contention]:
         """Usage and the OCC model, reused across what-ifs that change none of their inputs.
 
         They read the load (growth, statements per transaction, stored GB, assumption overrides),
         the region set (commit latency) and the time shape (peak rate); Serverless v2 capacity,
-        I/O mode, free tier or discount changes reuse them. The usage's assumptions are copied for
-        each run, so nothing read from them later (the report reads one) leaks into another run.
+        I/O mode, free tier or discount changes reuse them. The OCC model does not read the stored
+        GB: a scenario that changes only storage (a what-if, or two of the range cases) reuses the
+        contention of a run with the same load. The usage's assumptions are copied for each run, so
+        nothing read from them later (the report reads one) leaks into another run. ``case`` is True
+        for a range case: what it computes is cached but never replaces what the run it varies
+        keeps for the other cases (the usage head, the contention by load).
         """
-        key = repr(
-            (
-                scenario.growth,
-                scenario.statements_per_txn,
-                scenario.storage,
-                sorted(scenario.assumption_overrides().items()),
-                scenario.regions,
-                scenario.time_profile,
-                scenario.background,
-            )
+        load = (
+            scenario.growth,
+            scenario.statements_per_txn,
+            sorted(scenario.assumption_overrides().items()),
+            scenario.regions,
+            scenario.time_profile,
+            scenario.background,
         )
+        key = repr((*load[:2], scenario.storage, *load[2:]))
         cached = self._front.get(key)
         if cached is not None:
             self._front.move_to_end(key)
             usage, contention, recorded = cached
             return replace(usage, assumptions=recorded.copy()), contention
-        usage = self._usage(at_profile_volume(scenario))
-        # Retries bill what an aborted attempt bills; DSQL is priced with the retry factors in run().
-        # Its own scope: the constants it reads are the DSQL pricer's, listed with that option.
-        attempt_usage = replace(usage, assumptions=usage.assumptions.scoped())
-        dpu_per_call = attempt_dpu(attempt_usage, self.catalog, self.calibration)
-        contention = assess_contention(
-            self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
-        )
+        usage = self._usage(at_profile_volume(scenario), case=case)
+        load_key = repr(load)
+        known = self._by_load.get(load_key)
+        if known is not None:
+            contention = known
+        else:
+            contention = self._contention(scenario, usage)
+            if not case and self._keep_results:
+                self._by_load[load_key] = contention
+                while len(self._by_load) > LOAD_CACHE_SIZE:
+                    self._by_load.popitem(last=False)
         if self._keep_results:
             self._front[key] = (usage, contention, usage.assumptions.copy())
             while len(self._front) > self._cache_entries():
                 self._front.popitem(last=False)
         return replace(usage, assumptions=usage.assumptions.copy()), contention
 
-    def _usage(self, scenario: Scenario) -> Usage:
-        """Usage at the scenario's growth: computed once per load shape, then rescaled (it is linear)."""
+    def _contention(self, scenario: Scenario, usage: Usage) -> Contention:
+        # Retries bill what an aborted attempt bills; DSQL is priced with the retry factors in run().
+        # Its own scope: the constants it reads are the DSQL pricer's, listed with that option.
+        attempt_usage = replace(usage, assumptions=usage.assumptions.scoped())
+        dpu_per_call = attempt_dpu(attempt_usage, self.catalog, self.calibration)
+        return assess_contention(
+            self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
+        )
+
+    def _usage(self, scenario: Scenario, *, case: bool) -> Usage:
+        """Usage at the scenario's growth: computed once per load shape, then rescaled (it is linear).
+
+        A computation reuses the kept :class:`~costmodel.usage.compute.UsageHead` when it fits (a
+        range case varying statements per transaction, storage, or a default usage does not read:
+        the OCC key spaces, the DSQL compute ratio), else computes the head and, outside a range
+        case, keeps it.
+        """
         key = repr(
             (scenario.statements_per_txn, scenario.storage, sorted(scenario.assumption_overrides().items()))
         )
         cached = self._base_usage.get(key)
         if cached is None or cached[0].growth <= 0:
-            usage = compute_usage(self.workload, scenario, scenario_assumptions(scenario))
+            assumptions = scenario_assumptions(scenario)
+            head = self._head
+            if head is None or not head.fits(scenario, assumptions):
+                head = usage_head(self.workload, scenario, assumptions)
+                if not case and self._keep_results:
+                    self._head = head
+            usage = usage_from_head(head, scenario, assumptions)
             if self._keep_results:
                 self._base_usage[key] = (usage, usage.assumptions.copy())
                 while len(self._base_usage) > self._cache_entries():

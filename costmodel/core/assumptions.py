@@ -91,6 +91,20 @@ class AssumptionSet:
         self._used[key] = Assumption(key, value, spec.unit, source, spec.description)
         return value
 
+    def peek(self, key: str) -> tuple[Any, str]:
+        """``(value, source)`` that :meth:`get` would give, without recording it as used."""
+        return self._overrides.get(key, (self._specs[key].default, "default"))
+
+    def read_keys(self) -> tuple[str, ...]:
+        """The declared keys read (or recorded) so far: what the steps that ran depend on."""
+        return tuple(k for k in sorted(self._used) if k in self._specs)
+
+    def adopt_records(self, other: AssumptionSet) -> None:
+        """Take ``other``'s records in place of this set's: what steps that ran on ``other`` read
+        and recorded, when they would read and record the same here (the caller checked that
+        every key in ``other.read_keys()`` resolves here as it does there)."""
+        self._used = dict(other._used)
+
     def record(self, key: str, value: Any, unit: str, source: str, description: str) -> None:
         """Record an assumption that is not a declared key (e.g. a per-table measured row width)."""
         self._used[key] = Assumption(key, value, unit, source, description)

@@ -35,6 +35,7 @@ Unknown counters stay NaN unless an estimator replaces them, and every replaceme
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 import numpy as np
@@ -59,14 +60,64 @@ from costmodel.usage.transactions import transactions
 from costmodel.usage.writes import write_columns
 
 
-def compute_usage(workload: Workload, scenario: Scenario, assumptions: AssumptionSet) -> Usage:
+def compute_usage(
+    workload: Workload, scenario: Scenario, assumptions: AssumptionSet, *, head: UsageHead | None = None
+) -> Usage:
     """Per-statement per-call quantities and monthly volumes of ``workload`` under ``scenario``.
 
     ``assumptions`` resolves every modelling constant (declared in
     ``costmodel/data/assumptions/usage.yaml``) and records the ones used; scenario overrides are
     expected to be in it already (build it with :func:`costmodel.scenario.model.scenario_assumptions`).
     The same set is read later by the pricing stages, so one report lists every assumption once.
+
+    ``head`` is an earlier run's :func:`usage_head`: when it :meth:`~UsageHead.fits` this scenario
+    and these assumptions its steps are not run again (the result is the same either way).
     """
+    if head is None or not head.fits(scenario, assumptions):
+        head = usage_head(workload, scenario, assumptions)
+    return usage_from_head(head, scenario, assumptions)
+
+
+@dataclass(frozen=True, eq=False)
+class UsageHead:
+    """The steps of :func:`compute_usage` before transactions: context, tables, CPU, reads, writes,
+    DSQL compute and write I/Os per call, with the notes and assumption records they left.
+
+    They read the statements, the scenario's growth and the assumptions recorded in
+    :attr:`recorded`, nothing else: statements per transaction and storage come after them. A
+    what-if (or a range case) that changes neither the growth nor any assumption these steps read
+    runs only :func:`usage_from_head`, a few vector operations instead of a pass over every column.
+    """
+
+    ctx: UsageContext
+    writes: WriteColumns
+    write_ios_call: np.ndarray
+    frame: pd.DataFrame
+    """The per-statement columns, without ``write_ios_month`` (the tail adds it after the commit floor)."""
+    estimators: dict[str, str]
+    warnings: tuple[str, ...]
+    recorded: AssumptionSet
+    """A copy of the assumption set after these steps: what they read (and recorded) with its source."""
+
+    def fits(self, scenario: Scenario, assumptions: AssumptionSet) -> bool:
+        """True when ``scenario`` and ``assumptions`` give these steps the same inputs: the same
+        growth and, for every declared assumption they read, the same value and source."""
+        if float(scenario.growth) != self.ctx.growth:
+            return False
+        return all(
+            repr(assumptions.peek(key)) == repr(self.recorded.peek(key)) for key in self.recorded.read_keys()
+        )
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays held here beyond the statements and the usage table."""
+        arrays = [self.write_ios_call, *vars(self.writes).values(), *vars(self.ctx.kinds).values()]
+        arrays += [self.ctx.calls, self.ctx.per, self.ctx.calls_month, self.ctx.one_off, self.ctx.row_scale]
+        return sum(int(a.nbytes) for a in arrays if isinstance(a, np.ndarray))
+
+
+def usage_head(workload: Workload, scenario: Scenario, assumptions: AssumptionSet) -> UsageHead:
+    """Run the steps before transactions (:class:`UsageHead`), recording into ``assumptions``."""
     notes = Notes()
     ctx = build_context(workload, scenario, assumptions, notes)
     defaults = declared_defaults(assumptions, ctx.facts.entry_floor)
@@ -77,16 +128,38 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
     del tables  # per-statement table factors: not read after the writes (a fifth of the peak)
     dsql_ms, dsql_class = dsql_compute_columns(ctx, cpu, reads, writes, notes)
     write_ios_call = write_ios_per_call(ctx, writes, notes)
-    out = _statement_frame(ctx, cpu, reads, writes, write_ios_call)
+    out = _statement_frame(ctx, cpu, reads, writes)
     out["dsql_compute_ms_per_call"] = dsql_ms
     out["statement_class"] = dsql_class
     out["unique_check"] = reads.unique_check
     out["keyed_tables"] = reads.keyed_tables
+    return UsageHead(
+        ctx=ctx,
+        writes=writes,
+        write_ios_call=write_ios_call,
+        frame=out,
+        estimators=dict(notes.estimators),
+        warnings=tuple(notes.warnings),
+        recorded=assumptions.copy(),
+    )
+
+
+def usage_from_head(head: UsageHead, scenario: Scenario, assumptions: AssumptionSet) -> Usage:
+    """The rest of :func:`compute_usage` after ``head``: transactions, the commit floor of write
+    I/Os, measured sessions, storage and the working set. ``assumptions`` (which ``head`` must
+    fit) takes the head's records first, as if its steps had run on it."""
+    assumptions.adopt_records(head.recorded)
+    notes = Notes(estimators=dict(head.estimators), warnings=list(head.warnings))
+    ctx, writes = replace(head.ctx, assumptions=assumptions), head.writes
+    workload = ctx.workload
     txn = transactions(ctx, scenario, writes, notes)
     measured_sessions(ctx, txn.txns_month, notes)
     measured_idle_in_transaction(ctx, txn.txns_month, notes)
-    out["write_ios_month"] = (
-        write_ios_with_commit_floor(write_ios_call, writes, txn.writes_per_write_txn) * ctx.calls_month
+    out = head.frame.copy(deep=False)  # shares the head's columns (copy-on-write), adds its own
+    out.insert(
+        list(out.columns).index("read_ios_month") + 1,
+        "write_ios_month",
+        write_ios_with_commit_floor(head.write_ios_call, writes, txn.writes_per_write_txn) * ctx.calls_month,
     )
     storage_gb, storage_source = stored_gb(ctx, scenario, notes)
     memory = working_set(workload, assumptions)
@@ -112,9 +185,9 @@ def compute_usage(workload: Workload, scenario: Scenario, assumptions: Assumptio
 
 
 def _statement_frame(
-    ctx: UsageContext, cpu: CpuColumns, reads: ReadColumns, writes: WriteColumns, write_ios_call: np.ndarray
+    ctx: UsageContext, cpu: CpuColumns, reads: ReadColumns, writes: WriteColumns
 ) -> pd.DataFrame:
-    """The per-statement columns of :class:`Usage` (``write_ios_month`` before the commit floor)."""
+    """The per-statement columns of :class:`Usage` (``write_ios_month`` comes after the commit floor)."""
     df, per, calls_month = ctx.df, ctx.per, ctx.calls_month
     return pd.DataFrame(
         {
@@ -146,7 +219,6 @@ def _statement_frame(
             "exec_seconds_month": cpu.exec_ms / MS_PER_SECOND * calls_month,
             "cpu_seconds_month": cpu.cpu_ms / MS_PER_SECOND * calls_month,
             "read_ios_month": column(df, "shared_blks_read") * ctx.row_scale,
-            "write_ios_month": write_ios_call * calls_month,
             "wal_bytes_month": column(df, "wal_bytes") * ctx.row_scale,
             "retry_factor": np.nan_to_num(column(df, "retry_factor"), nan=0.0),
             "one_off": ctx.one_off,
