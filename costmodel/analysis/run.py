@@ -39,7 +39,8 @@ from costmodel.pricing.serverless_v2_capacity import resume_delay_text
 from costmodel.readiness.assess import Readiness, assess_readiness
 from costmodel.scenario.activity import volume_factor
 from costmodel.scenario.model import Scenario, scenario_assumptions
-from costmodel.usage.compute import UsageHead, usage_from_head, usage_head
+from costmodel.usage.compute import usage_from_head, usage_head
+from costmodel.usage.head import UsageHead
 from costmodel.usage.model import Usage
 
 DEFAULT_SWEEP_POINTS = 10_000
@@ -371,10 +372,10 @@ class Analysis:
     def _usage(self, scenario: Scenario, *, case: bool) -> Usage:
         """Usage at the scenario's growth: computed once per load shape, then rescaled (it is linear).
 
-        A computation reuses the kept :class:`~costmodel.usage.compute.UsageHead` when it fits (a
+        A computation reuses the kept :class:`~costmodel.usage.head.UsageHead` when it fits (a
         range case varying statements per transaction, storage, or a default usage does not read:
-        the OCC key spaces, the DSQL compute ratio), else computes the head and, outside a range
-        case, keeps it.
+        the OCC key spaces, the DSQL compute ratio), else its start when that fits (row width,
+        secondary indexes), and outside a range case keeps the head it computed.
         """
         key = repr(
             (scenario.statements_per_txn, scenario.storage, sorted(scenario.assumption_overrides().items()))
@@ -384,7 +385,8 @@ class Analysis:
             assumptions = scenario_assumptions(scenario)
             head = self._head
             if head is None or not head.fits(scenario, assumptions):
-                head = usage_head(self.workload, scenario, assumptions)
+                start = head.start if head is not None else None
+                head = usage_head(self.workload, scenario, assumptions, start=start)
                 if not case and self._keep_results:
                     self._head = head
             usage = usage_from_head(head, scenario, assumptions)

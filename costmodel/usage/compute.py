@@ -35,7 +35,7 @@ Unknown counters stay NaN unless an estimator replaces them, and every replaceme
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 
 import numpy as np
@@ -49,6 +49,7 @@ from costmodel.usage.columns import column, label_column
 from costmodel.usage.context import Notes, UsageContext, build_context
 from costmodel.usage.cpu import cpu_columns
 from costmodel.usage.dsql_step import dsql_compute_columns, measured_idle_in_transaction, measured_sessions
+from costmodel.usage.head import UsageHead, UsageStart
 from costmodel.usage.io import write_ios_per_call, write_ios_with_commit_floor
 from costmodel.usage.memory import working_set
 from costmodel.usage.model import MS_PER_SECOND, CpuEstimator, ReadEstimator, Usage, WriteEstimator
@@ -70,59 +71,48 @@ def compute_usage(
     expected to be in it already (build it with :func:`costmodel.scenario.model.scenario_assumptions`).
     The same set is read later by the pricing stages, so one report lists every assumption once.
 
-    ``head`` is an earlier run's :func:`usage_head`: when it :meth:`~UsageHead.fits` this scenario
-    and these assumptions its steps are not run again (the result is the same either way).
+    ``head`` is an earlier run's :func:`usage_head`: when it (or its start) :meth:`~UsageHead.fits`
+    this scenario and these assumptions, its steps are not run again (:mod:`.head`; the result is
+    the same either way).
     """
     if head is None or not head.fits(scenario, assumptions):
-        head = usage_head(workload, scenario, assumptions)
+        head = usage_head(workload, scenario, assumptions, start=head.start if head is not None else None)
     return usage_from_head(head, scenario, assumptions)
 
 
-@dataclass(frozen=True, eq=False)
-class UsageHead:
-    """The steps of :func:`compute_usage` before transactions: context, tables, CPU, reads, writes,
-    DSQL compute and write I/Os per call, with the notes and assumption records they left.
-
-    They read the statements, the scenario's growth and the assumptions recorded in
-    :attr:`recorded`, nothing else: statements per transaction and storage come after them. A
-    what-if (or a range case) that changes neither the growth nor any assumption these steps read
-    runs only :func:`usage_from_head`, a few vector operations instead of a pass over every column.
-    """
-
-    ctx: UsageContext
-    writes: WriteColumns
-    write_ios_call: np.ndarray
-    frame: pd.DataFrame
-    """The per-statement columns, without ``write_ios_month`` (the tail adds it after the commit floor)."""
-    estimators: dict[str, str]
-    warnings: tuple[str, ...]
-    recorded: AssumptionSet
-    """A copy of the assumption set after these steps: what they read (and recorded) with its source."""
-
-    def fits(self, scenario: Scenario, assumptions: AssumptionSet) -> bool:
-        """True when ``scenario`` and ``assumptions`` give these steps the same inputs: the same
-        growth and, for every declared assumption they read, the same value and source."""
-        if float(scenario.growth) != self.ctx.growth:
-            return False
-        return all(
-            repr(assumptions.peek(key)) == repr(self.recorded.peek(key)) for key in self.recorded.read_keys()
-        )
-
-    @property
-    def nbytes(self) -> int:
-        """Bytes of the arrays held here beyond the statements and the usage table."""
-        arrays = [self.write_ios_call, *vars(self.writes).values(), *vars(self.ctx.kinds).values()]
-        arrays += [self.ctx.calls, self.ctx.per, self.ctx.calls_month, self.ctx.one_off, self.ctx.row_scale]
-        return sum(int(a.nbytes) for a in arrays if isinstance(a, np.ndarray))
-
-
-def usage_head(workload: Workload, scenario: Scenario, assumptions: AssumptionSet) -> UsageHead:
-    """Run the steps before transactions (:class:`UsageHead`), recording into ``assumptions``."""
-    notes = Notes()
+def usage_start(workload: Workload, scenario: Scenario, assumptions: AssumptionSet) -> UsageStart:
+    """The context and the CPU columns (:class:`UsageStart`), recording into ``assumptions``. The
+    CPU step reads only the context; its notes are kept apart and replayed after the tables'
+    (the order :func:`compute_usage` has always written them in)."""
+    notes, cpu_notes = Notes(), Notes()
     ctx = build_context(workload, scenario, assumptions, notes)
+    cpu = cpu_columns(ctx, cpu_notes)
+    return UsageStart(
+        ctx=ctx,
+        cpu=cpu,
+        estimators=dict(notes.estimators),
+        warnings=tuple(notes.warnings),
+        cpu_estimators=dict(cpu_notes.estimators),
+        cpu_warnings=tuple(cpu_notes.warnings),
+        recorded=assumptions.copy(),
+    )
+
+
+def usage_head(
+    workload: Workload, scenario: Scenario, assumptions: AssumptionSet, *, start: UsageStart | None = None
+) -> UsageHead:
+    """Run the steps before transactions (:class:`UsageHead`), recording into ``assumptions``;
+    ``start`` is an earlier run's, taken as it is when it fits (else computed here)."""
+    if start is None or not start.fits(scenario, assumptions):
+        start = usage_start(workload, scenario, assumptions)
+    else:
+        assumptions.adopt_records(start.recorded)
+    ctx, cpu = replace(start.ctx, assumptions=assumptions), start.cpu
+    notes = Notes(estimators=dict(start.estimators), warnings=list(start.warnings))
     defaults = declared_defaults(assumptions, ctx.facts.entry_floor)
     tables = table_columns(workload, ctx.kinds, defaults, notes)
-    cpu = cpu_columns(ctx, notes)
+    notes.estimators.update(start.cpu_estimators)
+    notes.warnings.extend(start.cpu_warnings)
     reads = read_columns(ctx, tables, defaults, notes)
     writes = write_columns(ctx, tables, reads, notes)
     del tables  # per-statement table factors: not read after the writes (a fifth of the peak)
@@ -134,7 +124,7 @@ def usage_head(workload: Workload, scenario: Scenario, assumptions: AssumptionSe
     out["unique_check"] = reads.unique_check
     out["keyed_tables"] = reads.keyed_tables
     return UsageHead(
-        ctx=ctx,
+        start=start,
         writes=writes,
         write_ios_call=write_ios_call,
         frame=out,

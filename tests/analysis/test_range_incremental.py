@@ -30,6 +30,7 @@ from costmodel.core.catalog import load_catalog
 from costmodel.core.workload import Workload
 from costmodel.ingest.load import load_workload
 from costmodel.scenario.model import Scenario, load_scenario
+from costmodel.usage import compute
 from costmodel.usage.model import Usage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,16 +113,19 @@ def test_every_range_case_equals_a_full_rerun(name: str, scenario: str) -> None:
 
 def test_the_cases_take_the_incremental_path(monkeypatch: pytest.MonkeyPatch) -> None:
     """On an export that uses every default, only the cases that change what the usage steps
-    before transactions read (row width, secondary indexes) compute those steps again, and the
-    storage cases reuse the OCC model."""
+    before transactions read (row width, secondary indexes) compute those steps again (but not the
+    context and CPU), and the storage cases reuse the OCC model."""
     heads: list[int] = []
+    starts: list[int] = []
     contentions: list[int] = []
-    real_head, real_contention = run_module.usage_head, Analysis._contention
-    monkeypatch.setattr(run_module, "usage_head", lambda *a: heads.append(1) or real_head(*a))
+    real_head, real_start, real_contention = run_module.usage_head, compute.usage_start, Analysis._contention
+    monkeypatch.setattr(run_module, "usage_head", lambda *a, **k: heads.append(1) or real_head(*a, **k))
+    monkeypatch.setattr(compute, "usage_start", lambda *a: starts.append(1) or real_start(*a))
     monkeypatch.setattr(Analysis, "_contention", lambda *a: contentions.append(1) or real_contention(*a))
     workload = _workload("synthetic")
     cases = list(_cases(workload, load_scenario("default")))
     heads.clear()
+    starts.clear()
     contentions.clear()
     keys = []
     for label, analysis, variant in cases:
@@ -132,6 +136,7 @@ def test_the_cases_take_the_incremental_path(monkeypatch: pytest.MonkeyPatch) ->
     assert recomputed == {"row_width_bytes", "secondary_indexes_per_table"}, keys
     assert {key for key, _, contention in keys if not contention} == {"storage_gb"}, keys
     assert {"statements_per_txn", "every", "dsql_compute_ratio"} <= {key for key, _, _ in keys}
+    assert not starts  # no case changes what the context and CPU steps read
 
 
 def test_with_ranges_equals_ranges_priced_from_scratch() -> None:
