@@ -5,7 +5,10 @@ A point estimate built on defaults (statements per transaction when every witnes
 key spaces without row counts, row widths and index counts without catalog facts, storage, the
 uncalibrated DSQL compute ratio) is false precision. Each default the run actually used is set to
 each end of its plausible range (``costmodel/data/ranges.yaml``, or the model's own range), one at
-a time, and every option re-priced (usage → contention → pricing; no readiness, no sweep). An
+a time, and every option re-priced (usage → contention → pricing; no readiness, no sweep), each
+step re-run only where the varied default reaches it (:meth:`costmodel.analysis.run.Analysis._usage`:
+the usage steps that read none of the varied keys, and the OCC model when only storage moves, are
+the point run's; the totals equal a full re-run's, bit for bit). An
 option's range is the lowest and highest total over those cases and the point estimate; the
 cheapest comparable option at each end tells whether the ranking holds, or which assumption at
 which end would flip it.

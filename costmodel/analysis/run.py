@@ -187,8 +187,10 @@ class Analysis:
     def _case_pricer(self, variants: Sequence[Scenario]) -> Callable[[Scenario], dict[str, float]]:
         """How range cases are priced: here one by one (their usage cached for later what-ifs), or,
         for a large workload with ``jobs`` > 1, all at once in forked workers that inherit this
-        Analysis. Each case re-computes usage and contention over every statement, so a
-        million-row export's eleven cases are most of its run; the totals are the same either way."""
+        Analysis (with the run's usage head and contention, so the cases stay incremental there).
+        A case re-runs only what its default reaches (:meth:`_usage`): seven of a typical export's
+        eleven cases cost its tail of usage, the OCC model and pricing; the row-width and
+        secondary-index cases recompute most of the usage. The totals are the same either way."""
         rows = len(self.workload.statements)
         if self.jobs <= 1 or len(variants) < 2 or rows < PARALLEL_RANGE_ROWS or fork_context() is None:
             return self._totals
