@@ -35,6 +35,8 @@ ONE_KEY = {
     "occ_hot_key_space": 1,
 }
 """The high-risk end of assumed key spaces: every assumed key space is one key."""
+RANGE_SOURCE = "range"
+"""The source of an assumption a range case set to one end of its range."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,7 @@ def range_cases(
 
     def assume(key: str, values: Mapping[str, Any], label: str, value: Any) -> None:
         merged = {**scenario.assumptions, **values}
-        sources = {**scenario.assumption_sources, **{k: "range" for k in values}}
+        sources = {**scenario.assumption_sources, **{k: RANGE_SOURCE for k in values}}
         out.append((key, value, label, replace(scenario, assumptions=merged, assumption_sources=sources)))
 
     txn = usage.txn

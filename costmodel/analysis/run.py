@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from costmodel.analysis.ranges import Ranges, price_ranges, range_cases
+from costmodel.analysis.ranges import RANGE_SOURCE, Ranges, price_ranges, range_cases
 from costmodel.classify.frame import classify
 from costmodel.compare import BreakEven, Verdict, break_even, decide
 from costmodel.contention.model import Contention, assess_contention
@@ -39,8 +39,8 @@ from costmodel.pricing.serverless_v2_capacity import resume_delay_text
 from costmodel.readiness.assess import Readiness, assess_readiness
 from costmodel.scenario.activity import volume_factor
 from costmodel.scenario.model import Scenario, scenario_assumptions
-from costmodel.usage.compute import usage_from_head, usage_head
-from costmodel.usage.head import UsageHead
+from costmodel.usage.compute import usage_from_head, usage_head, usage_start
+from costmodel.usage.head import UsageHead, UsageStart
 from costmodel.usage.model import Usage
 
 DEFAULT_SWEEP_POINTS = 10_000
@@ -139,8 +139,10 @@ class Analysis:
         self._front: OrderedDict[str, tuple[Usage, Contention, AssumptionSet]] = OrderedDict()
         self._base_usage: OrderedDict[str, tuple[Usage, AssumptionSet]] = OrderedDict()
         self._head: UsageHead | None = None
-        """The usage steps before transactions of the last run that computed them: a range case or
-        what-if they fit (same growth, same assumptions read) runs only the steps after them."""
+        """The usage steps before transactions last computed without a range case's default: a
+        range case or what-if they fit (same growth, same assumptions read) runs only the steps
+        after them; :attr:`_start` likewise for the context and CPU steps."""
+        self._start: UsageStart | None = None
         self._by_load: OrderedDict[str, Contention] = OrderedDict()
         self._keep_results = True
         """False in a range-case worker: what it computes is used once, then the worker ends."""
@@ -156,6 +158,7 @@ class Analysis:
         series = [c.retry_factors for c in contentions.values()]
         series += [c.conflict_probability for c in contentions.values()]
         head = self._head.nbytes if self._head is not None else 0
+        head += self._start.nbytes if self._start is not None and self._head is None else 0
         return (
             head
             + sum(int(t.memory_usage(index=True, deep=False).sum()) for t in tables)
@@ -328,8 +331,8 @@ class Analysis:
         GB: a scenario that changes only storage (a what-if, or two of the range cases) reuses the
         contention of a run with the same load. The usage's assumptions are copied for each run, so
         nothing read from them later (the report reads one) leaks into another run. ``case`` is True
-        for a range case: what it computes is cached but never replaces what the run it varies
-        keeps for the other cases (the usage head, the contention by load).
+        for a range case: its contention is kept by load only in a free slot, never in place of the
+        run's that the storage cases reuse.
         """
         load = (
             scenario.growth,
@@ -345,14 +348,14 @@ class Analysis:
             self._front.move_to_end(key)
             usage, contention, recorded = cached
             return replace(usage, assumptions=recorded.copy()), contention
-        usage = self._usage(at_profile_volume(scenario), case=case)
+        usage = self._usage(at_profile_volume(scenario))
         load_key = repr(load)
         known = self._by_load.get(load_key)
         if known is not None:
             contention = known
         else:
             contention = self._contention(scenario, usage)
-            if not case and self._keep_results:
+            if self._keep_results and not (case and len(self._by_load) >= LOAD_CACHE_SIZE):
                 self._by_load[load_key] = contention
                 while len(self._by_load) > LOAD_CACHE_SIZE:
                     self._by_load.popitem(last=False)
@@ -371,13 +374,13 @@ class Analysis:
             self.workload, usage, scenario, usage.assumptions, statement_dpu=dpu_per_call
         )
 
-    def _usage(self, scenario: Scenario, *, case: bool) -> Usage:
+    def _usage(self, scenario: Scenario) -> Usage:
         """Usage at the scenario's growth: computed once per load shape, then rescaled (it is linear).
 
         A computation reuses the kept :class:`~costmodel.usage.head.UsageHead` when it fits (a
         range case varying statements per transaction, storage, or a default usage does not read:
-        the OCC key spaces, the DSQL compute ratio), else its start when that fits (row width,
-        secondary indexes), and outside a range case keeps the head it computed.
+        the OCC key spaces, the DSQL compute ratio), else the kept start when that fits (row width,
+        secondary indexes): :meth:`_head_for`.
         """
         key = repr(
             (scenario.statements_per_txn, scenario.storage, sorted(scenario.assumption_overrides().items()))
@@ -385,13 +388,7 @@ class Analysis:
         cached = self._base_usage.get(key)
         if cached is None or cached[0].growth <= 0:
             assumptions = scenario_assumptions(scenario)
-            head = self._head
-            if head is None or not head.fits(scenario, assumptions):
-                start = head.start if head is not None else None
-                head = usage_head(self.workload, scenario, assumptions, start=start)
-                if not case and self._keep_results:
-                    self._head = head
-            usage = usage_from_head(head, scenario, assumptions)
+            usage = usage_from_head(self._head_for(scenario, assumptions), scenario, assumptions)
             if self._keep_results:
                 self._base_usage[key] = (usage, usage.assumptions.copy())
                 while len(self._base_usage) > self._cache_entries():
@@ -399,6 +396,27 @@ class Analysis:
             return usage
         base, recorded = cached
         return replace(base.scaled(scenario.growth), assumptions=recorded.copy())
+
+    def _head_for(self, scenario: Scenario, assumptions: AssumptionSet) -> UsageHead:
+        """The kept head if it fits, else one computed here (on the kept start if that fits).
+
+        A head or start is kept unless it read an assumption a range case set
+        (:data:`~costmodel.analysis.ranges.RANGE_SOURCE`): it then fits the run the case varies,
+        and the case's siblings, not only this case. (The dashboard prices cases on an analysis of
+        their own: its first case keeps the head its siblings use.)
+        """
+        head = self._head
+        if head is not None and head.fits(scenario, assumptions):
+            return head
+        start = self._start
+        if start is None or not start.fits(scenario, assumptions):
+            start = usage_start(self.workload, scenario, assumptions)
+            if self._keep_results and _unvaried(start.recorded):
+                self._start = start
+        head = usage_head(self.workload, scenario, assumptions, start=start)
+        if self._keep_results and _unvaried(head.recorded):
+            self._head, self._start = head, head.start
+        return head
 
     def _cache_entries(self) -> int:
         """How many usage/contention results to keep: :data:`FRONT_CACHE_SIZE` within the row budget."""
@@ -447,6 +465,11 @@ def run_assumptions(
         *(o.assumptions for o in options),
         readiness.assumptions if readiness is not None else (),
     )
+
+
+def _unvaried(recorded: AssumptionSet) -> bool:
+    """True when none of the assumptions ``recorded`` read was set by a range case."""
+    return all(recorded.peek(key)[1] != RANGE_SOURCE for key in recorded.read_keys())
 
 
 def _case_totals(analysis: Analysis, variant: Scenario) -> dict[str, float]:

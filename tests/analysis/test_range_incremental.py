@@ -30,7 +30,6 @@ from costmodel.core.catalog import load_catalog
 from costmodel.core.workload import Workload
 from costmodel.ingest.load import load_workload
 from costmodel.scenario.model import Scenario, load_scenario
-from costmodel.usage import compute
 from costmodel.usage.model import Usage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,11 +95,15 @@ def _cases(workload: Workload, scenario: Scenario) -> Iterator[tuple[str, Analys
 
 
 def _check(workload: Workload, scenario: Scenario) -> list[str]:
+    """Each case on the analysis that ran the point (the CLI's path), on one that prices only the
+    cases, in order (the dashboard's range worker), and on a fresh one each (the full re-run)."""
     labels = []
+    cases_only = Analysis(workload, load_catalog(), with_readiness=False)
     for label, analysis, variant in _cases(workload, scenario):
         incremental = _priced(analysis, variant, case=True)
         full = _priced(Analysis(workload, load_catalog(), with_readiness=False), variant, case=False)
         _same(incremental, full, label)
+        _same(_priced(cases_only, variant, case=True), full, f"{label} (cases only)")
         labels.append(label)
     return labels
 
@@ -118,9 +121,13 @@ def test_the_cases_take_the_incremental_path(monkeypatch: pytest.MonkeyPatch) ->
     heads: list[int] = []
     starts: list[int] = []
     contentions: list[int] = []
-    real_head, real_start, real_contention = run_module.usage_head, compute.usage_start, Analysis._contention
+    real_head, real_start, real_contention = (
+        run_module.usage_head,
+        run_module.usage_start,
+        Analysis._contention,
+    )
     monkeypatch.setattr(run_module, "usage_head", lambda *a, **k: heads.append(1) or real_head(*a, **k))
-    monkeypatch.setattr(compute, "usage_start", lambda *a: starts.append(1) or real_start(*a))
+    monkeypatch.setattr(run_module, "usage_start", lambda *a: starts.append(1) or real_start(*a))
     monkeypatch.setattr(Analysis, "_contention", lambda *a: contentions.append(1) or real_contention(*a))
     workload = _workload("synthetic")
     cases = list(_cases(workload, load_scenario("default")))
@@ -137,6 +144,32 @@ def test_the_cases_take_the_incremental_path(monkeypatch: pytest.MonkeyPatch) ->
     assert {key for key, _, contention in keys if not contention} == {"storage_gb"}, keys
     assert {"statements_per_txn", "every", "dsql_compute_ratio"} <= {key for key, _, _ in keys}
     assert not starts  # no case changes what the context and CPU steps read
+
+
+def test_an_analysis_that_prices_only_cases_keeps_the_first_cases_head(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The dashboard prices a what-if's cases on an analysis of its own: the first case (statements
+    per transaction) keeps its head, which its siblings but the row-width and index ones reuse."""
+    heads: list[str] = []
+    real_head = run_module.usage_head
+    workload = _workload("synthetic")
+    cases = [(label, variant) for label, _, variant in _cases(workload, load_scenario("default"))]
+    current = [""]
+    monkeypatch.setattr(
+        run_module, "usage_head", lambda *a, **k: heads.append(current[0]) or real_head(*a, **k)
+    )
+    own = Analysis(workload, load_catalog(), with_readiness=False)
+    for label, variant in cases:
+        current[0] = label
+        own.case_totals(variant)
+    assert [h.split(" ")[0] for h in heads] == [
+        "statements_per_txn",
+        "row_width_bytes",
+        "row_width_bytes",
+        "secondary_indexes_per_table",
+        "secondary_indexes_per_table",
+    ]
 
 
 def test_with_ranges_equals_ranges_priced_from_scratch() -> None:
