@@ -75,6 +75,10 @@ class Kinds:
     is_dml: np.ndarray
     counter_based: np.ndarray
     """Neither DML, SELECT nor transaction control: costed from counters (WAL, dirtied pages)."""
+    is_begin: np.ndarray
+    """``BEGIN`` (transaction control ``begin``): one witness of explicit transactions."""
+    is_end: np.ndarray
+    """``COMMIT``, ``ROLLBACK`` or ``COMMIT PREPARED``: the other witness."""
 
 
 def statement_kinds(df: pd.DataFrame, notes: Notes) -> Kinds:
@@ -93,6 +97,7 @@ def statement_kinds(df: pd.DataFrame, notes: Notes) -> Kinds:
     is_ctl = (kind == StatementKind.TRANSACTION.value) | ~pd.isna(tc)
     is_dml = any_of(kind, [k.value for k in DML_WRITES])
     is_select = kind == StatementKind.SELECT.value
+    tc_s = pd.Series(tc, index=df.index, dtype=object)
     return Kinds(
         kind=kind,
         transaction_control=tc,
@@ -104,6 +109,8 @@ def statement_kinds(df: pd.DataFrame, notes: Notes) -> Kinds:
         is_select=is_select,
         is_dml=is_dml,
         counter_based=~(is_dml | is_select | is_ctl),
+        is_begin=(tc_s == "begin").to_numpy(),
+        is_end=tc_s.isin(["commit", "rollback", "commit_prepared"]).to_numpy(),
     )
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
 from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.errors import ScenarioError
@@ -148,9 +147,8 @@ def _record(assumptions: AssumptionSet, inference: TxnInference) -> TxnInference
 def transactions(ctx: UsageContext, scenario: Scenario, writes: WriteColumns, notes: Notes) -> Transactions:
     """Transactions per month from the first plausible witness (module doc), recorded."""
     calls_month, k = ctx.calls_month, ctx.kinds
-    tc_s = pd.Series(k.transaction_control, index=ctx.df.index, dtype=object)
-    begin_calls = float(calls_month[(tc_s == "begin").to_numpy()].sum())
-    end_calls = float(calls_month[tc_s.isin(["commit", "rollback", "commit_prepared"]).to_numpy()].sum())
+    begin_calls = float(calls_month[k.is_begin].sum())
+    end_calls = float(calls_month[k.is_end].sum())
     work_calls = float(calls_month[~k.is_ctl].sum())
     write_calls = float((calls_month * writes.write_fraction)[~k.is_ctl].sum())
     k_calls, one_off = ctx.calls, ctx.one_off
@@ -164,8 +162,8 @@ def transactions(ctx: UsageContext, scenario: Scenario, writes: WriteColumns, no
     inference = infer_statements_per_txn(
         TxnCounts(
             work_calls=work_window,
-            begin_calls=float(k_calls[(tc_s == "begin").to_numpy()].sum()),
-            end_calls=float(k_calls[tc_s.isin(["commit", "rollback", "commit_prepared"]).to_numpy()].sum()),
+            begin_calls=float(k_calls[k.is_begin].sum()),
+            end_calls=float(k_calls[k.is_end].sum()),
             write_calls=float((k_calls * writes.write_fraction)[~k.is_ctl].sum()),
             mean_statement_ms=float((exec_ms * k_calls)[~k.is_ctl & ~one_off].sum()) / work_window
             if work_window > 0
