@@ -68,7 +68,7 @@ except ImportError:  # pragma: no cover - a declared dependency; the stdlib deco
     orjson = None  # type: ignore[assignment]
 
 from costmodel.classify.names import LEADING_KEYWORD_KINDS, TRUNCATION_CAPS, TRUNCATION_MULTIBYTE_SLACK
-from costmodel.classify.shape import Shape, ShapeKey, Template, shape_of
+from costmodel.classify.shape import Shape, ShapeKey, Template, Words, shape_of
 from costmodel.classify.statement import analyse, primary_index, shallow_kind
 from costmodel.core.errors import ClassifyError
 from costmodel.core.executor import Executor, LocalExecutor, batches
@@ -133,6 +133,13 @@ class StatementProfile:
 
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(StatementProfile))
 
+Row = tuple[Any, ...]
+"""A profile's values in :data:`FIELDS` order: what the classifier keeps and caches per text (a tuple
+costs a fraction of a :class:`StatementProfile`); :func:`_from_row` makes the profile at the edges."""
+
+_ROW = itemgetter(*FIELDS)
+"""A profile's values in :data:`FIELDS` order, from a dict of every field (or a profile's ``__dict__``)."""
+
 
 def _profile(values: dict[str, Any]) -> StatementProfile:
     """A profile from a dict holding every field, without the generated ``__init__``.
@@ -180,6 +187,7 @@ _BLANK: dict[str, Any] = {
 """Field values that claim nothing: what unanalysable texts carry."""
 
 NO_TEXT = StatementProfile(parse_status=ParseStatus.NO_TEXT.value, **_BLANK)
+_NO_TEXT_ROW: Row = _ROW(NO_TEXT.__dict__)
 
 _DTYPE_BY_ANNOTATION = {"str": "str", "int": "int64", "bool": "bool", "bool | None": "boolean"}
 _DTYPES: dict[str, str] = {
@@ -201,7 +209,7 @@ _SQUASHED = re.compile(r"\s*/\*, \.\.\. \*/")
 
 def classify_text(sql: str | None) -> StatementProfile:
     """Profile of one statement text (a status, never an exception, for unusable text)."""
-    return _Classifier().profile(sql)
+    return _from_row(_Classifier().profile(sql))
 
 
 def classify_texts(
@@ -229,30 +237,30 @@ def classify_texts(
             by_text = _classify_parallel(distinct, executor)
             if progress is not None:
                 progress(total, total)
-            return profiles_frame([by_text[t] if isinstance(t, str) else NO_TEXT for t in texts])
+            return rows_frame([by_text[t] if isinstance(t, str) else _NO_TEXT_ROW for t in texts])
     classifier = _Classifier()
     with gc_paused():  # parse trees and profiles hold no cycles; collections would rescan them all
         if progress is None:
-            return profiles_frame(list(classifier.many(texts)))
-        profiles: list[StatementProfile] = []
-        for done, profile in enumerate(classifier.many(texts), start=1):
-            profiles.append(profile)
+            return rows_frame(list(classifier.many(texts)))
+        rows: list[Row] = []
+        for done, row in enumerate(classifier.many(texts), start=1):
+            rows.append(row)
             if done % PROGRESS_EVERY == 0 or done == total:
                 progress(done, total)
-        return profiles_frame(profiles)
+        return rows_frame(rows)
 
 
 PARALLEL_MIN_TEXTS = 20_000
 """Distinct texts from which local classification is spread over processes (below, a pool costs more)."""
 
 
-def classify_batch(texts: Sequence[str]) -> list[StatementProfile]:
-    """Profiles of one batch of texts (a task of :func:`classify_texts` on an executor)."""
+def classify_batch(texts: Sequence[str]) -> list[Row]:
+    """Profile rows of one batch of texts (a task of :func:`classify_texts` on an executor)."""
     with gc_paused():
         return list(_Classifier().many(texts))
 
 
-def _classify_parallel(distinct: Sequence[str], executor: Executor) -> dict[str, StatementProfile]:
+def _classify_parallel(distinct: Sequence[str], executor: Executor) -> dict[str, Row]:
     chunks = batches(distinct, executor.workers)
     results = executor.map(classify_batch, chunks)
     return {t: p for chunk, profiles in zip(chunks, results) for t, p in zip(chunk, profiles)}
@@ -298,17 +306,22 @@ def with_profile(workload: Workload, profile: pd.DataFrame) -> Workload:
 
 def profiles_frame(profiles: Sequence[StatementProfile]) -> pd.DataFrame:
     """DataFrame of profiles with the column dtypes of :data:`_DTYPES` (shared by tests and benches)."""
-    getter = itemgetter(*FIELDS)  # on the instance dict: ~3x cheaper than 30 attribute look-ups
+    row_of: dict[int, Row] = {}  # one row object per profile object, so rows_frame shares it too
+    return rows_frame([row_of.get(id(p)) or row_of.setdefault(id(p), _ROW(p.__dict__)) for p in profiles])
+
+
+def rows_frame(rows: Sequence[Row]) -> pd.DataFrame:
+    """DataFrame of profile rows (:data:`Row`) with the column dtypes of :data:`_DTYPES`."""
     code_of: dict[int, int] = {}
-    distinct: list[tuple[Any, ...]] = []
+    distinct: list[Row] = []
     positions: list[int] = []
     append = positions.append
-    for profile in profiles:
-        key = id(profile)
+    for row in rows:
+        key = id(row)
         code = code_of.get(key)
         if code is None:
             code = code_of[key] = len(distinct)
-            distinct.append(getter(profile.__dict__))
+            distinct.append(row)
         append(code)
     # Typed columns are built once per distinct profile, then repeated by position: a fleet export
     # of 1,000,000 rows has some 50,000 distinct texts, so this is ~20x less conversion work. When
@@ -350,8 +363,8 @@ class _Classifier:
     """
 
     def __init__(self, *, shapes: bool = True) -> None:
-        self._by_text: dict[str, StatementProfile] = {}
-        self._by_signature: dict[str, StatementProfile] = {}
+        self._by_text: dict[str, Row] = {}
+        self._by_signature: dict[str, Row] = {}
         self._by_shape: dict[ShapeKey, Template] = {}
         self._parsed: dict[str, _Ahead] = {}
         """text → (cut reason, signature, parse JSON, fingerprint, shape) found by :meth:`_parse_ahead`;
@@ -360,10 +373,10 @@ class _Classifier:
         :func:`_analysed` computes it."""
         self.shapes = shapes
         """Whether texts of one shape share a parse (:mod:`costmodel.classify.shape`); tests turn it off."""
-        self._words: dict[bytes, bytes | str] = {}
+        self._words = Words()
         self._shape_tries = self._shape_hits = 0
 
-    def many(self, texts: Iterable[str | None]) -> Iterator[StatementProfile]:
+    def many(self, texts: Iterable[str | None]) -> Iterator[Row]:
         """``cached(text)`` for each text in order, parsing ahead by runs of :data:`PARSE_BATCH`."""
         pending = iter(texts)
         while chunk := list(islice(pending, PARSE_BATCH)):
@@ -372,9 +385,9 @@ class _Classifier:
                 yield self.cached(text)
             self._parsed.clear()  # only texts that repeat within the run are left; they are cached
 
-    def cached(self, text: str | None) -> StatementProfile:
+    def cached(self, text: str | None) -> Row:
         if not isinstance(text, str):
-            return NO_TEXT  # None, NaN or pd.NA from a DataFrame column
+            return _NO_TEXT_ROW  # None, NaN or pd.NA from a DataFrame column
         profile = self._by_text.get(text)
         if profile is None:
             profile = self._by_text[text] = self.profile(text)
@@ -463,16 +476,16 @@ class _Classifier:
             except parser.ParseError:  # pragma: no cover - the shape's first text parsed
                 parsed[text] = (None, signature, None, None, None)
                 continue
-            by_text[text] = by_signature[signature] = _from_row(template.apply(shape.names, fingerprint))
+            by_text[text] = by_signature[signature] = template.apply(shape.names, fingerprint)
 
-    def profile(self, text: str | None) -> StatementProfile:
+    def profile(self, text: str | None) -> Row:
         if not isinstance(text, str):
-            return NO_TEXT
+            return _NO_TEXT_ROW
         ahead = self._parsed.pop(text, None) if self._parsed else None
         if ahead is None:
             stripped = text.strip()
             if not stripped or stripped == INSUFFICIENT_PRIVILEGE:
-                return NO_TEXT
+                return _NO_TEXT_ROW
             if stripped in TRUNCATED_MARKERS:
                 return _truncated(StatementKind.UNKNOWN, None, f"collector placeholder {stripped!r}")
             cut = _cut_reason(text)
@@ -491,7 +504,7 @@ class _Classifier:
             template = self._by_shape.get(shape.key)
             if template is not None:
                 with suppress(parser.ParseError):
-                    profile = _from_row(template.apply(shape.names, parser.fingerprint(text)))
+                    profile = template.apply(shape.names, parser.fingerprint(text))
                     if signature is not None:
                         self._by_signature[signature] = profile
                     return profile
@@ -512,7 +525,7 @@ class _Classifier:
         signature: str | None,
         fingerprint: str | None,
         shape: Shape | None = None,
-    ) -> StatementProfile:
+    ) -> Row:
         """Profile of the text ``parsed`` (the input, or its repair) from its parse JSON; a profile of a
         text parsed as written becomes the template of its ``shape``."""
         stmts = _decode(tree_json)["stmts"]
@@ -522,17 +535,15 @@ class _Classifier:
         profile = _analysed(parsed, stmts, fingerprint)
         if signature is not None:
             self._by_signature[signature] = profile
-        if shape is not None and profile.parse_status == _OK:
-            self._by_shape[shape.key] = Template.of(_ROW(profile.__dict__), shape.names, FIELDS)
+        if shape is not None and profile[1] == _OK:
+            self._by_shape[shape.key] = Template.of(profile, shape.names, FIELDS)
         return profile
 
 
 _Ahead = tuple[str | None, str | None, str | None, str | None, Shape | None]
-_ROW = itemgetter(*FIELDS)
-"""A profile's values in :data:`FIELDS` order, from its instance dict."""
 
 
-def _from_row(row: tuple[Any, ...]) -> StatementProfile:
+def _from_row(row: Row) -> StatementProfile:
     return _profile(dict(zip(FIELDS, row)))
 
 
@@ -557,20 +568,20 @@ def _decode(tree_json: str) -> Any:
     return json.loads(tree_json)
 
 
-def _unparsable(text: str, error: parser.ParseError, cut: str | None) -> StatementProfile:
+def _unparsable(text: str, error: parser.ParseError, cut: str | None) -> Row:
     """Profile of a text the parser rejects: truncated when it fails at its end, else a parse error."""
     message = str(error)
     if cut is None and _fails_at_end(text, error):
         cut = f"ends mid-statement ({message})"
     if cut is not None:
         return _truncated(_guess_kind(text), None, cut)
-    return _profile({**_BLANK, "parse_status": ParseStatus.PARSE_ERROR.value, "parse_error": message})
+    return _ROW({**_BLANK, "parse_status": ParseStatus.PARSE_ERROR.value, "parse_error": message})
 
 
-def _analysed(text: str, stmts: list[dict[str, Any]], fingerprint: str | None = None) -> StatementProfile:
-    """Profile of a parsed text; ``fingerprint`` when already computed, else computed here."""
+def _analysed(text: str, stmts: list[dict[str, Any]], fingerprint: str | None = None) -> Row:
+    """Profile row of a parsed text; ``fingerprint`` when already computed, else computed here."""
     if not stmts:  # only comments or semicolons
-        return NO_TEXT
+        return _NO_TEXT_ROW
     if fingerprint is None:
         try:
             fingerprint = parser.fingerprint(text)
@@ -582,11 +593,11 @@ def _analysed(text: str, stmts: list[dict[str, Any]], fingerprint: str | None = 
         # A tree shape the walker does not expect must cost one statement its profile, not stop the
         # classification of a whole workload; the message says it is the classifier's limit.
         message = f"classifier could not read this parse tree ({exc!r}); please report the statement"
-        return _profile({**_BLANK, "parse_status": ParseStatus.PARSE_ERROR.value, "parse_error": message})
-    return _profile({"fingerprint": fingerprint, "parse_status": _OK, "parse_error": None, **values})
+        return _ROW({**_BLANK, "parse_status": ParseStatus.PARSE_ERROR.value, "parse_error": message})
+    return _ROW({"fingerprint": fingerprint, "parse_status": _OK, "parse_error": None, **values})
 
 
-def _truncated(kind: StatementKind, command: str | None, reason: str) -> StatementProfile:
+def _truncated(kind: StatementKind, command: str | None, reason: str) -> Row:
     """Profile of a text that looks cut: kind kept, everything else unknown-safe."""
     if kind in _WRITE_KINDS:
         is_write: bool | None = True
@@ -594,7 +605,7 @@ def _truncated(kind: StatementKind, command: str | None, reason: str) -> Stateme
         is_write = False
     else:
         is_write = None
-    return _profile(
+    return _ROW(
         {
             **_BLANK,
             "parse_status": ParseStatus.TRUNCATED.value,

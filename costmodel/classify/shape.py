@@ -34,6 +34,7 @@ Why it is exact, rule by rule:
 from __future__ import annotations
 
 import re
+from itertools import count
 from typing import Any, NamedTuple
 
 from pglast import keywords
@@ -122,7 +123,7 @@ _TEMPLATED = ("tables_read", "tables_written", "key_columns")
 
 ShapeKey = tuple[bytes, tuple[bytes | None, ...], bytes | tuple[int, ...]]
 """Skeleton; the distinct words in first-seen order (literal words as written in lower case, None
-for a name); per word, the position of its entry in that tuple."""
+for a name); per word, the position of the first word equal to it (equal names share a number)."""
 
 
 class Shape(NamedTuple):
@@ -137,14 +138,38 @@ class _Number(bytes):
     ``.`` is part of it (``1.e5``)."""
 
 
-def shape_of(text: str, words_seen: dict[bytes, bytes | str] | None = None) -> Shape | None:
+class Words:
+    """What the words of the texts of one classification are, memoised (a word is looked up once):
+    :attr:`kind` maps a word as written to its entry in the key (bytes: a literal, lower case) or,
+    for a name, its lower-case spelling (str); :attr:`literal` maps each literal entry to itself, so
+    that one C-level ``map`` of ``literal.get`` masks the names of a text (a str is never a key)."""
+
+    __slots__ = ("kind", "literal")
+
+    def __init__(self) -> None:
+        self.kind: dict[bytes, bytes | str] = {}
+        self.literal: dict[bytes, bytes] = {}
+
+    def learn(self, words: list[bytes], kinds: list[bytes | str | None]) -> None:
+        """Fill the kinds of the words not seen before (None in ``kinds``) and remember them."""
+        for i, (word, kind) in enumerate(zip(words, kinds)):
+            if kind is None:
+                kinds[i] = self.kind[word] = found = _word_kind(word)
+                if isinstance(found, bytes):
+                    self.literal[found] = found
+
+
+def shape_of(text: str, words_seen: Words | None = None) -> Shape | None:
     """The shape of ``text``, or None when it has no abstractable word or could be misread.
 
     Words are the maximal runs of ``[A-Za-z0-9_$]`` (what the lexer reads as one name, keyword,
     number or parameter); the skeleton is the text with each word squeezed to one NUL, so it keeps
-    every other character and where the words stand. Byte-level ``translate`` cuts the text and the
-    per-word work is C-level ``map`` over ``words_seen``, which memoises what each word is (a literal
-    token, or a name's lower-case spelling) across the texts of one classification.
+    every other character and where the words stand. Byte-level ``translate`` cuts the text, and the
+    per-word work is a few C-level passes (``map`` over dicts, ``filter``) and no Python loop:
+    ``words_seen`` memoises what each word is across the texts of one classification, and numbering
+    each word by its first equal (``dict.setdefault`` with a counter) finds the names, their
+    first-seen order and where each repeats in one pass. A Python loop over the words here would cost
+    as much as the C parse a cache hit saves.
     """
     if _SQUASHED in text:  # PG 18's squashed IN list: a comment, read by the lexer as a space
         text = text.replace(_SQUASHED, " ")
@@ -153,22 +178,23 @@ def shape_of(text: str, words_seen: dict[bytes, bytes | str] | None = None) -> S
     raw = text.encode("ascii")
     words = raw.translate(_WORDS_ONLY).split()
     skeleton = _NUL_RUN.sub(b"\0", raw.translate(_MARK_WORDS))
-    seen = words_seen if words_seen is not None else {}
-    kinds: list[bytes | str | None] = list(map(seen.get, words))
+    seen = words_seen if words_seen is not None else Words()
+    kinds: list[bytes | str | None] = list(map(seen.kind.get, words))
     if None in kinds:
-        for i, (word, kind) in enumerate(zip(words, kinds)):
-            if kind is None:
-                kinds[i] = seen[word] = _word_kind(word)
+        seen.learn(words, kinds)
     if b"\0.\0" in skeleton and _Number in set(map(type, kinds)):
-        _number_tails(words, kinds, skeleton)
-    distinct = dict.fromkeys(kinds)
-    names = tuple(k for k in distinct if type(k) is str)
+        _number_tails(words, kinds, skeleton, seen.literal)
+    first: dict[bytes | str | None, int] = {}
+    numbers = map(first.setdefault, kinds, count())  # per word: the position of its first equal
+    pattern = bytes(numbers) if len(kinds) < 256 else tuple(numbers)
+    names = tuple(filter(_is_name, first))
     if not names:
         return None
-    position = dict(zip(distinct, range(len(distinct))))
-    pattern = tuple(map(position.__getitem__, kinds))
-    masked = tuple(None if type(k) is str else k for k in distinct)
-    return Shape((skeleton, masked, bytes(pattern) if len(distinct) < 256 else pattern), names)  # type: ignore[arg-type]
+    return Shape((skeleton, tuple(map(seen.literal.get, first)), pattern), names)  # type: ignore[arg-type]
+
+
+_is_name = str.__instancecheck__
+"""True for a name's kind (its lower-case spelling, a str); literal kinds are bytes."""
 
 
 def _word_kind(word: bytes) -> bytes | str:
@@ -182,42 +208,57 @@ def _word_kind(word: bytes) -> bytes | str:
     return lower.decode("ascii")
 
 
-def _number_tails(words: list[bytes], kinds: list[bytes | str | None], skeleton: bytes) -> None:
+def _number_tails(
+    words: list[bytes], kinds: list[bytes | str | None], skeleton: bytes, literal: dict[bytes, bytes]
+) -> None:
     """Make a name literal where it directly follows a number and a bare ``.`` (``1.e5`` is one
     number to the lexer); the skeleton's NULs stand for the words in order."""
     gaps = skeleton.split(b"\0")
     for i in range(1, len(words)):
         if type(kinds[i]) is str and type(kinds[i - 1]) is _Number and gaps[i] == b".":
-            kinds[i] = words[i].lower()
+            kinds[i] = lower = words[i].lower()
+            literal[lower] = lower
 
 
-Part = tuple[str | int, ...]
+_SEPARATOR = "\0"
+"""Joins the values of a field in a template's pattern: no shaped text holds a NUL, so no name does."""
 
 
 class Template(NamedTuple):
-    """A profile row with the names of :data:`_TEMPLATED` fields replaced by word numbers."""
+    """A profile row, and how to put another text's names into its :data:`_TEMPLATED` fields.
+
+    Each field that holds a name is one ``str.format`` pattern (``{n}`` for the ``n``-th name, values
+    joined by :data:`_SEPARATOR`): filling it is one C-level call per field, where joining the parts
+    of each value in Python cost as much as the fingerprint."""
 
     row: tuple[Any, ...]
-    positions: tuple[int, ...]
-    fields: tuple[tuple[Part, ...], ...]
+    fills: tuple[tuple[int, str, bool], ...]
+    """Per field holding a name: its position in the row, its pattern, whether its values are sorted
+    after filling (tables are; key columns keep their order)."""
 
     @classmethod
     def of(cls, row: tuple[Any, ...], names: tuple[str, ...], field_names: tuple[str, ...]) -> Template:
         """The template of ``row`` (a profile in ``field_names`` order) of a text with ``names``."""
         number = {name: i for i, name in enumerate(names)}
-        positions = tuple(field_names.index(f) for f in _TEMPLATED)
-        fields = tuple(
-            tuple(tuple(number.get(p, p) for p in value.split(".")) for value in row[i]) for i in positions
-        )
-        return cls(row, positions, fields)
+        fills = []
+        for field, ordered in zip(_TEMPLATED, (True, True, False)):
+            position = field_names.index(field)
+            values = [[number.get(p, p) for p in value.split(".")] for value in row[position]]
+            if any(type(p) is int for parts in values for p in parts):
+                pattern = _SEPARATOR.join(".".join(map(_pattern_part, parts)) for parts in values)
+                fills.append((position, pattern, ordered and len(values) > 1))
+        return cls(row, tuple(fills))
 
     def apply(self, names: tuple[str, ...], fingerprint: str | None) -> tuple[Any, ...]:
         """The profile row of a text of this shape with ``names`` and ``fingerprint``."""
         row = list(self.row)
         row[0] = fingerprint
-        for position, values, ordered in zip(self.positions, self.fields, (True, True, False)):
-            if not values:
-                continue
-            out = [".".join(names[p] if isinstance(p, int) else p for p in parts) for parts in values]
-            row[position] = tuple(sorted(out)) if ordered else tuple(out)
+        for position, pattern, ordered in self.fills:
+            values = pattern.format(*names).split(_SEPARATOR)
+            row[position] = tuple(sorted(values)) if ordered else tuple(values)
         return tuple(row)
+
+
+def _pattern_part(part: str | int) -> str:
+    """A part of a dotted value in a template pattern: a name's number, or the literal word escaped."""
+    return f"{{{part}}}" if type(part) is int else part.replace("{", "{{").replace("}", "}}")  # type: ignore[union-attr]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +15,6 @@ from costmodel.classify import frame as classify_module
 from costmodel.classify.frame import (
     FIELDS,
     StatementProfile,
-    _analysed,
     classify,
     classify_text,
     classify_texts,
@@ -49,7 +47,7 @@ def test_profile_fields_are_the_contract_columns_in_order() -> None:
 
 
 def test_fast_constructor_equals_the_dataclass_init() -> None:
-    profile = _analysed(TPCB[1], json.loads(parser.parse_sql_json(TPCB[1]))["stmts"])
+    profile = classify_text(TPCB[1])
     rebuilt = StatementProfile(**{name: getattr(profile, name) for name in FIELDS})
     assert profile == rebuilt
     assert set(vars(profile)) == set(FIELDS)

@@ -33,7 +33,7 @@ TEXTS = (
 @functools.cache
 def _profiles() -> tuple[Any, ...]:
     classifier = C._Classifier()
-    return tuple(classifier.cached(text) for text in TEXTS)
+    return tuple(C._from_row(classifier.cached(text)) for text in TEXTS)
 
 
 def _row_by_row(profiles: list[Any]) -> pd.DataFrame:
