@@ -379,10 +379,17 @@ class _Classifier:
     def many(self, texts: Iterable[str | None]) -> Iterator[Row]:
         """``cached(text)`` for each text in order, parsing ahead by runs of :data:`PARSE_BATCH`."""
         pending = iter(texts)
+        by_text = self._by_text
         while chunk := list(islice(pending, PARSE_BATCH)):
             self._parse_ahead(chunk)
-            for text in chunk:
-                yield self.cached(text)
+            for text in chunk:  # self.cached(text), inlined: most texts were profiled ahead
+                if not isinstance(text, str):
+                    yield _NO_TEXT_ROW
+                    continue
+                row = by_text.get(text)
+                if row is None:
+                    row = by_text[text] = self.profile(text)
+                yield row
             self._parsed.clear()  # only texts that repeat within the run are left; they are cached
 
     def cached(self, text: str | None) -> Row:
@@ -393,24 +400,23 @@ class _Classifier:
             profile = self._by_text[text] = self.profile(text)
         return profile
 
-    def _shape(self, text: str) -> Shape | None:
-        """The shape of ``text``, or None once shapes have proved useless here: after
-        :data:`SHAPE_TRIAL` texts of which under :data:`SHAPE_MIN_HIT_SHARE` shared a shape, shaping
-        stops (it costs a quarter of a parse per text; a workload of all-different statements must
-        not pay it for nothing)."""
+    def _shape(self, text: str) -> tuple[Shape | None, Template | None]:
+        """The shape of ``text`` and its cached template, or None once shapes have proved useless
+        here: after :data:`SHAPE_TRIAL` texts of which under :data:`SHAPE_MIN_HIT_SHARE` shared a
+        shape, shaping stops (it costs a quarter of a parse per text; a workload of all-different
+        statements must not pay it for nothing). The key is hashed once (it is a fresh tuple)."""
         if not self.shapes:
-            return None
+            return None, None
         found = shape_of(text, self._words)
-        if found is not None:
-            self._shape_tries += 1
-            if found.key in self._by_shape:
-                self._shape_hits += 1
-            elif (
-                self._shape_tries >= SHAPE_TRIAL
-                and self._shape_hits < SHAPE_MIN_HIT_SHARE * self._shape_tries
-            ):
-                self.shapes = False
-        return found
+        if found is None:
+            return None, None
+        self._shape_tries += 1
+        template = self._by_shape.get(found.key)
+        if template is not None:
+            self._shape_hits += 1
+        elif self._shape_tries >= SHAPE_TRIAL and self._shape_hits < SHAPE_MIN_HIT_SHARE * self._shape_tries:
+            self.shapes = False
+        return found, template
 
     def _parse_ahead(self, chunk: list[str | None]) -> None:
         """Parse (and fingerprint) the texts of ``chunk`` that :meth:`profile` would parse: the first of
@@ -421,12 +427,7 @@ class _Classifier:
         so it shares, repairs or reports them as before."""
         signatures: set[str] = set()
         shapes: set[ShapeKey] = set()
-        parsed, by_text, by_signature, by_shape = (
-            self._parsed,
-            self._by_text,
-            self._by_signature,
-            self._by_shape,
-        )
+        parsed, by_text, by_signature = self._parsed, self._by_text, self._by_signature
         to_fingerprint: list[tuple[str, str | None, str]] = []
         shaped: list[tuple[str, str, Shape, Template]] = []
         for text in chunk:
@@ -447,9 +448,8 @@ class _Classifier:
                     parsed[text] = (cut, signature, None, None, None)
                     continue
                 signatures.add(signature)
-                shape = self._shape(text)
+                shape, template = self._shape(text)
                 if shape is not None:
-                    template = by_shape.get(shape.key)
                     if template is not None:
                         shaped.append((text, signature, shape, template))
                         continue
@@ -467,9 +467,10 @@ class _Classifier:
             if cut is None:
                 to_fingerprint.append((text, signature, tree_json))
         for text, signature, tree_json in to_fingerprint:
-            # a failure (never seen: parse_sql_json accepted the text) is left to _analysed
-            with suppress(parser.ParseError):
+            try:
                 parsed[text] = (None, signature, tree_json, parser.fingerprint(text), parsed[text][4])
+            except parser.ParseError:  # never seen (parse_sql_json accepted the text): left to _analysed
+                continue  # (a try, not contextlib.suppress: its enter and exit cost ~1 µs per text)
         for text, signature, shape, template in shaped:
             try:
                 fingerprint = parser.fingerprint(text)
@@ -490,7 +491,7 @@ class _Classifier:
                 return _truncated(StatementKind.UNKNOWN, None, f"collector placeholder {stripped!r}")
             cut = _cut_reason(text)
             signature = None if cut is not None else _signature(text)
-            shape = self._shape(text) if cut is None else None
+            shape = self._shape(text)[0] if cut is None else None
             tree_json = fingerprint = None
         else:
             cut, signature, tree_json, fingerprint, shape = ahead

@@ -92,14 +92,23 @@ _WORD_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$
 _OTHER_BYTES = bytes(b for b in range(256) if b not in _WORD_BYTES)
 _WORDS_ONLY = bytes.maketrans(_OTHER_BYTES, b" " * len(_OTHER_BYTES))
 """Every byte that cannot be part of a word (name, keyword, number, parameter) becomes a space."""
-_MARK_WORDS = bytes.maketrans(_WORD_BYTES, b"\0" * len(_WORD_BYTES))
-"""Every word byte becomes NUL; runs of NUL are then squeezed to one: the skeleton."""
-_NUL_RUN = re.compile(b"\0\0+")
+_SPACES = b" \t\n\r\x0b\x0c"
+"""What ``bytes.split()`` splits on."""
+_GAPS_ONLY = bytes.maketrans(
+    _WORD_BYTES + _SPACES, b" " * len(_WORD_BYTES) + bytes(range(0x80, 0x80 + len(_SPACES)))
+)
+"""Every word byte becomes a space and every space byte a byte above 0x7f (no shaped text has one, so
+the gaps stay distinct): ``split()`` then yields the gaps between words in one C call."""
+_EDGE = b"!"
+"""Put before and after a text cut into gaps, so that a leading or trailing word leaves a gap too."""
 _NOT_A_NAME = frozenset(b"0123456789$")
 """First bytes of numbers and parameters (``1e5``, ``$1``): kept literal."""
 _LITERAL = frozenset(w.encode("ascii") for w in LITERAL_WORDS)
 _PREFIXES = tuple(p.encode("ascii") for p in LITERAL_PREFIXES)
 _DOLLAR_QUOTE = re.compile(r"\$(?!\d)")
+_NUMBER_DOT_WORD = re.compile(rb"(?<![A-Za-z0-9_$])[0-9$][A-Za-z0-9_$]*\.[A-Za-z0-9_$]")
+"""A number or parameter word, a bare ``.`` and a word: where :func:`_number_tails` has work (its
+condition implies this match, so the cheap search decides when the Python loop runs)."""
 _SQUASHED = "/*, ... */"
 
 
@@ -163,8 +172,9 @@ def shape_of(text: str, words_seen: Words | None = None) -> Shape | None:
     """The shape of ``text``, or None when it has no abstractable word or could be misread.
 
     Words are the maximal runs of ``[A-Za-z0-9_$]`` (what the lexer reads as one name, keyword,
-    number or parameter); the skeleton is the text with each word squeezed to one NUL, so it keeps
-    every other character and where the words stand. Byte-level ``translate`` cuts the text, and the
+    number or parameter); the skeleton is the text (between two :data:`_EDGE` marks, spaces stood in
+    for by bytes above 0x7f) with each word squeezed to one NUL, so it keeps every other character and
+    where the words stand. Byte-level ``translate`` and ``split`` cut the text, and the
     per-word work is a few C-level passes (``map`` over dicts, ``filter``) and no Python loop:
     ``words_seen`` memoises what each word is across the texts of one classification, and numbering
     each word by its first equal (``dict.setdefault`` with a counter) finds the names, their
@@ -177,12 +187,12 @@ def shape_of(text: str, words_seen: Words | None = None) -> Shape | None:
         return None
     raw = text.encode("ascii")
     words = raw.translate(_WORDS_ONLY).split()
-    skeleton = _NUL_RUN.sub(b"\0", raw.translate(_MARK_WORDS))
+    skeleton = b"\0".join((_EDGE + raw + _EDGE).translate(_GAPS_ONLY).split())  # a NUL per word
     seen = words_seen if words_seen is not None else Words()
     kinds: list[bytes | str | None] = list(map(seen.kind.get, words))
     if None in kinds:
         seen.learn(words, kinds)
-    if b"\0.\0" in skeleton and _Number in set(map(type, kinds)):
+    if b"\0.\0" in skeleton and _NUMBER_DOT_WORD.search(raw) is not None:
         _number_tails(words, kinds, skeleton, seen.literal)
     first: dict[bytes | str | None, int] = {}
     numbers = map(first.setdefault, kinds, count())  # per word: the position of its first equal

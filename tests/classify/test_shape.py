@@ -31,7 +31,8 @@ def _renamed(text: str) -> str | None:
     skeleton, distinct, pattern = found.key
     fresh = iter(f"zq{n}x" for n in range(len(distinct)))
     spelled = iter(next(fresh) if word is None else word.decode("ascii") for word in distinct)
-    pieces = skeleton.decode("ascii").split("\0")
+    spaces = bytes.maketrans(bytes(range(0x80, 0x86)), b" \t\n\r\x0b\x0c")  # the skeleton's stand-ins
+    pieces = skeleton[1:-1].translate(spaces).decode("ascii").split("\0")  # without the edge marks
     out, words = [pieces[0]], []
     for first, piece in zip(pattern, pieces[1:]):  # per word: the position of its first equal
         words.append(next(spelled) if first == len(words) else words[first])
@@ -97,3 +98,19 @@ def test_equal_names_stay_equal_and_case_folds() -> None:
     assert one is not None and two is not None and three is not None
     assert one.key == two.key != three.key
     assert two.names == ("b", "p", "u", "q")
+
+
+@pytest.mark.parametrize(
+    ("one", "two"),
+    [
+        ("SELECT a FROM t", " SELECT a FROM t"),  # a leading gap
+        ("SELECT a FROM t", "SELECT a FROM t "),  # a trailing gap
+        ("SELECT a+ b FROM t", "SELECT +a b FROM t"),  # the same characters between other words
+        ("SELECT a FROM t", "SELECT a\tFROM t"),  # spaces of another kind
+        ("SELECT a FROM t", "SELECT a\x80FROM t"),  # a byte the skeleton uses for a space (non-ASCII)
+    ],
+)
+def test_texts_differing_outside_their_names_never_share_a_shape(one: str, two: str) -> None:
+    first, second = shape_of(one), shape_of(two)
+    assert first is not None
+    assert second is None or second.key != first.key
