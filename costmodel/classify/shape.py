@@ -106,9 +106,11 @@ _NOT_A_NAME = frozenset(b"0123456789$")
 _LITERAL = frozenset(w.encode("ascii") for w in LITERAL_WORDS)
 _PREFIXES = tuple(p.encode("ascii") for p in LITERAL_PREFIXES)
 _DOLLAR_QUOTE = re.compile(r"\$(?!\d)")
-_NUMBER_DOT_WORD = re.compile(rb"(?<![A-Za-z0-9_$])[0-9$][A-Za-z0-9_$]*\.[A-Za-z0-9_$]")
+_NUMBER_DOT_WORD = re.compile(rb"[0-9$](?<![A-Za-z0-9_$][0-9$])[A-Za-z0-9_$]*\.[A-Za-z0-9_$]")
 """A number or parameter word, a bare ``.`` and a word: where :func:`_number_tails` has work (its
-condition implies this match, so the cheap search decides when the Python loop runs)."""
+condition implies this match, so the cheap search decides when the Python loop runs). The word's
+first byte comes first in the pattern, so the regex engine skips to candidates; the look-behind
+after it says no word byte precedes it."""
 _SQUASHED = "/*, ... */"
 
 
