@@ -191,8 +191,11 @@ def shape_of(text: str, words_seen: Words | None = None) -> Shape | None:
     words = raw.translate(_WORDS_ONLY).split()
     skeleton = b"\0".join((_EDGE + raw + _EDGE).translate(_GAPS_ONLY).split())  # a NUL per word
     seen = words_seen if words_seen is not None else Words()
-    kinds: list[bytes | str | None] = list(map(seen.kind.get, words))
-    if None in kinds:
+    kinds: list[bytes | str | None]
+    try:
+        kinds = list(map(seen.kind.__getitem__, words))
+    except KeyError:  # a word not seen before
+        kinds = list(map(seen.kind.get, words))
         seen.learn(words, kinds)
     if b"\0.\0" in skeleton and _NUMBER_DOT_WORD.search(raw) is not None:
         _number_tails(words, kinds, skeleton, seen.literal)
@@ -263,6 +266,8 @@ class Template(NamedTuple):
 
     def apply(self, names: tuple[str, ...], fingerprint: str | None) -> tuple[Any, ...]:
         """The profile row of a text of this shape with ``names`` and ``fingerprint``."""
+        if not self.fills:
+            return (fingerprint, *self.row[1:])
         row = list(self.row)
         row[0] = fingerprint
         for position, pattern, ordered in self.fills:
