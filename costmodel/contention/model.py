@@ -43,8 +43,8 @@ inferred from averages, not observed. The model ranks patterns and sizes the ris
 
 from __future__ import annotations
 
+import contextlib
 import math
-import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -55,6 +55,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from costmodel.contention.cache import TableCache
 from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.errors import CostModelError
 from costmodel.core.estimate import Assumption
@@ -278,8 +279,7 @@ class _Rates:
 def _rates(workload: Workload, usage: Any, scenario: Scenario) -> _Rates:
     """Monthly calls, ms per call, statements per transaction: from Usage when given, else counters."""
     df = workload.statements
-    kinds = _col(df, "kind")
-    control = kinds.eq(StatementKind.TRANSACTION.value) | _col(df, "transaction_control").notna()
+    control = _CACHE.get(df, "control", lambda: _control(df))
     if usage is not None:
         st = usage.statements  # reindex only the two columns read, not the whole usage table
         calls = pd.to_numeric(st["calls_month"].reindex(df.index), errors="coerce").fillna(0.0)
@@ -303,6 +303,11 @@ def _rates(workload: Workload, usage: Any, scenario: Scenario) -> _Rates:
     return _Rates(
         calls, exec_ms, spt, work / spt if spt > 0 else work, control, work / spt if spt > 0 else work
     )
+
+
+def _control(df: pd.DataFrame) -> pd.Series:
+    """Transaction-control statements (BEGIN, COMMIT, …): not work, and counted apart."""
+    return _col(df, "kind").eq(StatementKind.TRANSACTION.value) | _col(df, "transaction_control").notna()
 
 
 def _col(df: pd.DataFrame, name: str) -> pd.Series:
@@ -492,13 +497,30 @@ def _table_rates(
     rate: np.ndarray, k: np.ndarray, whole: np.ndarray, columns: list[tuple[str, ...]], rows: float | None
 ) -> np.ndarray:
     """:func:`_conflict_rates` on columns (rate, key space, whole-table flag, key columns per pattern)."""
-    m = len(rate)
-    if m == 1:
-        return rate * (1.0 if whole[0] else 1.0 / max(float(k[0]), float(k[0])))
+    if len(rate) == 1:
+        return _single_rates(rate, k, whole)
+    return _matrix_rates(rate, k, whole, _same_keys(columns), rows)
+
+
+def _single_rates(rate: np.ndarray, k: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """λ of patterns alone on their table: their own rate × 1/K (× 1 when whole-table)."""
+    with np.errstate(divide="ignore"):
+        return np.asarray(rate * np.where(whole, 1.0, 1.0 / k))
+
+
+def _same_keys(columns: list[tuple[str, ...]]) -> np.ndarray:
+    """Which patterns of one table key the same columns (each pattern keys its own, even keyless)."""
+    m = len(columns)
     cols = [frozenset(c) if c else None for c in columns]
     codes = {c: i for i, c in enumerate(dict.fromkeys(c for c in cols if c is not None))}
     col_id = np.array([codes[c] if c is not None else -1 - i for i, c in enumerate(cols)])
-    same_key = (col_id[:, None] == col_id[None, :]) | np.eye(m, dtype=bool)
+    return np.asarray((col_id[:, None] == col_id[None, :]) | np.eye(m, dtype=bool))
+
+
+def _matrix_rates(
+    rate: np.ndarray, k: np.ndarray, whole: np.ndarray, same_key: np.ndarray, rows: float | None
+) -> np.ndarray:
+    """λ of the patterns of one table: the pair probabilities as a matrix, times the rates."""
     kmax = np.maximum(k[:, None], k[None, :])
     n = rows if rows else None
     spread = np.minimum(1.0, (n if n is not None else kmax) / (k[:, None] * k[None, :]))
@@ -534,23 +556,102 @@ def _groups(
     return members
 
 
-_GROUP_CACHE: dict[int, tuple[weakref.ref[pd.DataFrame], bytes, dict[Any, list[int]]]] = {}
-_GROUP_CACHE_SIZE = 8
+_CACHE = TableCache()
+"""Scenario-free results per statement table (:class:`_Layout`, signals, the control mask)."""
 
 
-def _cached_groups(df: pd.DataFrame, calls: np.ndarray) -> dict[Any, list[int]]:
-    """:func:`_groups`, remembered per statement table: the write patterns depend only on the
-    classification and on which statements ran, not on the scenario, and the dashboard re-runs the
-    model on every what-if (the table is held by a weak reference and checked by identity)."""
+@dataclass(frozen=True, eq=False)
+class _Layout:
+    """The write patterns of a statement table and everything about them no scenario changes: which
+    statements each holds (``flat`` holds their positions pattern after pattern, ``gid`` the pattern
+    of each entry), their tables' facts, the per-table groups of the conflict sums and the order in
+    which a statement's patterns combine. Built once per table and set of statements that ran
+    (:func:`_layout`), so a what-if or a range case only does the arithmetic."""
+
+    keys: list[tuple[str, str, tuple[str, ...], str | None]]
+    flat: np.ndarray
+    gid: np.ndarray
+    starts: np.ndarray
+    sizes: np.ndarray
+    rows: np.ndarray
+    """Rows per call of each entry of ``flat`` (NaN where unknown)."""
+    known: np.ndarray
+    known_rows: np.ndarray
+    """``rows`` with 0 where unknown."""
+    partial: list[int]
+    """Patterns with some statements of unknown rows per call (averaged over the others)."""
+    flat_ids: np.ndarray
+    """The statement id of each entry of ``flat`` (object array of str)."""
+    facts: list[TableFacts | None]
+    table_rows: list[float | None]
+    ranged: np.ndarray
+    whole: np.ndarray
+    tables: list[tuple[np.ndarray, np.ndarray, float | None]]
+    """Per table of several patterns: their positions, :func:`_same_keys` of them, the row estimate."""
+    singles: np.ndarray
+    """Patterns alone on their table (their conflict rate needs no sum)."""
+    levels: list[tuple[np.ndarray, np.ndarray]]
+    """(statement positions, pattern) per round of :func:`_combine`."""
+    memo: dict[Any, Any] = field(default_factory=dict)
+    """Key spaces per set of defaults, signal flags per signal setting (small, bounded)."""
+
+
+def _layout(df: pd.DataFrame, calls: np.ndarray, catalog: CatalogFacts | None) -> _Layout:
+    """:class:`_Layout` of ``df``, remembered per table and set of statements that ran."""
     ran = (calls > 0).tobytes()
-    hit = _GROUP_CACHE.get(id(df))
-    if hit is not None and hit[0]() is df and hit[1] == ran:
-        return hit[2]
-    members = _groups(df, calls)
-    _GROUP_CACHE[id(df)] = (weakref.ref(df), ran, members)
-    while len(_GROUP_CACHE) > _GROUP_CACHE_SIZE:
-        _GROUP_CACHE.pop(next(iter(_GROUP_CACHE)))
-    return members
+    return _CACHE.get(df, ("layout", ran), lambda: _build_layout(df, _groups(df, calls), catalog))
+
+
+def _build_layout(
+    df: pd.DataFrame,
+    members: dict[tuple[str, str, tuple[str, ...], str | None], list[int]],
+    catalog: CatalogFacts | None,
+) -> _Layout:
+    keys = list(members)
+    sizes = np.fromiter((len(v) for v in members.values()), dtype=np.intp, count=len(keys))
+    flat = np.fromiter(
+        (p for v in members.values() for p in v), dtype=np.intp, count=int(sizes.sum()) if len(keys) else 0
+    )
+    starts = np.cumsum(sizes) - sizes
+    gid = np.repeat(np.arange(len(keys)), sizes)
+    rows = _per_call_rows(df)[flat]
+    known = ~np.isnan(rows)
+    ids = (df["stmt_id"] if "stmt_id" in df.columns else df.index).take(flat).tolist()
+    flat_ids = np.empty(len(flat), dtype=object)
+    flat_ids[:] = [str(i) for i in ids]
+    facts_of: dict[str, TableFacts | None] = {}
+    for table, _, _, _ in keys:
+        if table not in facts_of:
+            facts_of[table] = catalog.table(table) if catalog is not None else None
+    facts = [facts_of[k[0]] for k in keys]
+    by_table: dict[str, list[int]] = {}
+    for k, key in enumerate(keys):
+        by_table.setdefault(key[0], []).append(k)
+    tables, singles = [], []
+    for ks in by_table.values():
+        if len(ks) == 1:
+            singles.append(ks[0])
+        else:
+            tables.append((np.array(ks), _same_keys([keys[k][2] for k in ks]), _rows(facts[ks[0]])))
+    return _Layout(
+        keys=keys,
+        flat=flat,
+        gid=gid,
+        starts=starts,
+        sizes=sizes,
+        rows=rows,
+        known=known,
+        known_rows=np.where(known, rows, 0.0),
+        partial=np.flatnonzero(np.bincount(gid[~known], minlength=len(keys)) > 0).tolist(),
+        flat_ids=flat_ids,
+        facts=facts,
+        table_rows=[_rows(f) for f in facts],
+        ranged=np.array([k[1] == KeyShape.RANGE.value for k in keys], dtype=bool),
+        whole=np.array([k[1] == KeyShape.WHOLE_TABLE.value for k in keys], dtype=bool),
+        tables=tables,
+        singles=np.array(singles, dtype=np.intp),
+        levels=_combine_levels(len(df), gid, flat),
+    )
 
 
 _PW_UNROLL = 8
@@ -681,21 +782,9 @@ def assess_contention(
     calls = rates.calls_month.to_numpy(dtype=float)
     exec_ms = rates.exec_ms.to_numpy(dtype=float)
     total_work, extra_window = _transaction_window(rates, calls, exec_ms, settings.round_trip_ms, latency)
-    per_call_rows = _per_call_rows(df)
-    members = _cached_groups(df, calls)
-    signals = _signals(df, per_call_rows, settings.hot_key_space, settings.lock_wait_ratio)
-    pats = _patterns(
-        members,
-        df,
-        calls,
-        exec_ms,
-        per_call_rows,
-        workload.catalog,
-        settings.defaults,
-        ratio,
-        extra_window,
-        signals,
-    )
+    layout = _layout(df, calls, workload.catalog)
+    signals = _signals(df, settings.hot_key_space, settings.lock_wait_ratio)
+    pats = _patterns(layout, df, calls, exec_ms, settings.defaults, ratio, extra_window, signals)
     txns = rates.txns_month if rates.txns_month > 0 else total_work
     solved = _solve_range(pats, len(df), calls, txns)
     retry = _retry_factors(df, usage, rates, solved, txns, settings, notes)
@@ -889,23 +978,17 @@ def _solve(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """Per-pattern conflict rate λ and probability, per-statement probability and the workload's conflict rate
     for the given key spaces (the model of the module docstring, steps 5-6)."""
+    layout = pats.layout
     lam = np.zeros(len(pats.keys))
-    by_table: dict[str, list[int]] = {}
-    for k, key in enumerate(pats.keys):
-        by_table.setdefault(key[0], []).append(k)
-    for ks in by_table.values():
-        lam[ks] = _table_rates(
-            pats.rate[ks],
-            key_space[ks],
-            pats.whole[ks],
-            [pats.keys[k][2] for k in ks],
-            pats.table_rows[ks[0]],
-        )
+    lone = layout.singles
+    lam[lone] = _single_rates(pats.rate[lone], key_space[lone], pats.whole[lone])
+    for ks, same_key, rows in layout.tables:
+        lam[ks] = _matrix_rates(pats.rate[ks], key_space[ks], pats.whole[ks], same_key, rows)
     probability = np.array(
         [1.0 - math.exp(-x * t / MS_PER_SECOND) for x, t in zip(lam.tolist(), pats.txn_ms.tolist())],
         dtype=float,
     )
-    conflict_p = _combine(n, pats, probability)
+    conflict_p = _combine(n, layout, probability)
     rate = min(1.0, float((calls * conflict_p).sum()) / txns) if txns > 0 else 0.0
     return lam, probability, conflict_p, rate
 
@@ -919,25 +1002,32 @@ def _writes(df: pd.DataFrame, usage: Any) -> np.ndarray:
     return np.ones(len(df), dtype=bool)
 
 
-def _combine(n: int, pats: _Patterns, probability: np.ndarray) -> np.ndarray:
+def _combine(n: int, layout: _Layout, probability: np.ndarray) -> np.ndarray:
     """Per statement, the chance that any of its patterns conflicts: 1 − Π(1 − pᵢ) over its patterns,
     multiplied in pattern order (a statement writing several tables is in several patterns)."""
     conflict_p = np.zeros(n)
-    if not len(pats.flat):
-        return conflict_p
-    # one entry per (pattern, statement), in pattern order; a statement listed twice in one pattern
-    # counts once, as the fancy-indexed update it replaces did
-    pairs = np.unique(pats.gid * n + pats.flat)
+    for p, k in layout.levels:
+        conflict_p[p] = 1.0 - (1.0 - conflict_p[p]) * (1.0 - probability[k])
+    return conflict_p
+
+
+def _combine_levels(n: int, gid: np.ndarray, flat: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The rounds of :func:`_combine`: round r multiplies in each statement's r-th pattern (in
+    pattern order); one entry per (pattern, statement), a statement listed twice in one pattern
+    counting once."""
+    if not len(flat):
+        return []
+    pairs = np.unique(gid * n + flat)
     pattern, pos = pairs // n, pairs % n
     order = np.argsort(pos, kind="stable")
     first = np.r_[True, pos[order][1:] != pos[order][:-1]]
     starts = np.flatnonzero(first)
     rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    levels = []
     for level in range(int(rank.max()) + 1):
         sel = order[rank == level]
-        p, k = pos[sel], pattern[sel]
-        conflict_p[p] = 1.0 - (1.0 - conflict_p[p]) * (1.0 - probability[k])
-    return conflict_p
+        levels.append((pos[sel], pattern[sel]))
+    return levels
 
 
 def _attempts(p: np.ndarray, cap: float) -> np.ndarray:
@@ -1021,32 +1111,61 @@ class _Signals:
     hot_keys: float
     mean_ms: np.ndarray
     min_ms: np.ndarray
-
-    def apply(
-        self, own: np.ndarray, value: float, why: str, has_facts: bool
-    ) -> tuple[float, str, float, bool]:
-        """(key space, basis, fewest keys, assumed) of a pattern whose statements are ``own``."""
-        if self.queue[own].any():
-            return (
-                1.0,
-                "queue head (LIMIT … FOR UPDATE [SKIP LOCKED]): every worker takes the same first row",
-                1.0,
-                False,
-            )
-        if self.lock_wait[own].any() and value > self.hot_keys:
-            i = int(own[self.lock_wait[own]][0])
-            basis = (
-                f"lock waits on PostgreSQL (mean {self.mean_ms[i]:.3g} ms ≫ min {self.min_ms[i]:.3g} ms per row): "
-                "a hot row; occ_hot_key_space"
-            )
-            return self.hot_keys, basis, 1.0, True
-        if "occ_default" in why:
-            return value, why, 1.0, True
-        return value, why, value, False
+    ratio: float = 0.0
+    """``occ_lock_wait_ratio`` the lock waits were read with."""
 
 
-def _signals(df: pd.DataFrame, per_call_rows: np.ndarray, hot_keys: float, ratio: float) -> _Signals:
+_QUEUE_BASIS = "queue head (LIMIT … FOR UPDATE [SKIP LOCKED]): every worker takes the same first row"
+
+
+def _signal_flags(layout: _Layout, signals: _Signals) -> tuple[np.ndarray, np.ndarray]:
+    """Per pattern: whether any statement is a queue head, and the ``flat`` position of its first
+    statement with lock waits (−1 if none); remembered per layout and signal setting."""
+    key = ("signals", signals.hot_keys, signals.ratio)
+    found = layout.memo.get(key)
+    if found is None:
+        m = len(layout.keys)
+        queue_any = np.bincount(layout.gid[signals.queue[layout.flat]], minlength=m) > 0
+        waits = np.flatnonzero(signals.lock_wait[layout.flat])
+        first = np.full(m, -1, dtype=np.intp)
+        groups, at = np.unique(layout.gid[waits], return_index=True)
+        first[groups] = waits[at]
+        found = layout.memo[key] = (queue_any, first)
+    return found
+
+
+def _apply_signals(
+    layout: _Layout, signals: _Signals, value: np.ndarray, why: list[str]
+) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray]:
+    """(key space, basis, fewest keys, assumed) of every pattern once the export's signals are read:
+    a queue head is one key; a hot row seen in lock waits is at most ``occ_hot_key_space`` keys
+    (assumed); a default key space is assumed (fewest keys 1); else the key space is a fact."""
+    queue_any, first_wait = _signal_flags(layout, signals)
+    value, why = value.copy(), list(why)
+    assumed = np.array(["occ_default" in w for w in why], dtype=bool)
+    low = np.where(assumed, 1.0, value)
+    hot = ~queue_any & (first_wait >= 0) & (value > signals.hot_keys)
+    for g in np.flatnonzero(hot).tolist():
+        i = int(layout.flat[first_wait[g]])
+        why[g] = (
+            f"lock waits on PostgreSQL (mean {signals.mean_ms[i]:.3g} ms ≫ min {signals.min_ms[i]:.3g} ms per row): "
+            "a hot row; occ_hot_key_space"
+        )
+    value[hot], low[hot], assumed[hot] = signals.hot_keys, 1.0, True
+    for g in np.flatnonzero(queue_any).tolist():
+        why[g] = _QUEUE_BASIS
+    value[queue_any], low[queue_any], assumed[queue_any] = 1.0, 1.0, False
+    return value, why, low, assumed
+
+
+def _signals(df: pd.DataFrame, hot_keys: float, ratio: float) -> _Signals:
+    """The statements' signals, read once per statement table and setting."""
+    return _CACHE.get(df, ("signals", hot_keys, ratio), lambda: _read_signals(df, hot_keys, ratio))
+
+
+def _read_signals(df: pd.DataFrame, hot_keys: float, ratio: float) -> _Signals:
     n = len(df)
+    per_call_rows = _per_call_rows(df)
 
     def col(name: str) -> np.ndarray:
         return df[name].to_numpy(dtype=object) if name in df.columns else np.full(n, None, dtype=object)
@@ -1059,14 +1178,17 @@ def _signals(df: pd.DataFrame, per_call_rows: np.ndarray, hot_keys: float, ratio
         )
 
     locking = col("lock_strength") == _FOR_UPDATE
-    limited = np.array([bool(v) if v is not None and v is not pd.NA else False for v in col("has_limit")])
+    if "has_limit" in df.columns and df["has_limit"].dtype == bool:
+        limited = df["has_limit"].to_numpy(dtype=bool)
+    else:
+        limited = np.array([bool(v) if v is not None and v is not pd.NA else False for v in col("has_limit")])
     queue = locking & (limited | (col("lock_wait") == "skip_locked"))
     mean_ms, min_ms = num("mean_exec_time"), num("min_exec_time")
     single = (per_call_rows > 0) & (per_call_rows <= 1.5)
     writes = np.isin(col("kind"), list(_WRITE_KINDS))
     waited = (mean_ms > ratio * np.maximum(min_ms, 0.001)) & (mean_ms - min_ms > 1.0)
     return _Signals(
-        queue, writes & single & np.nan_to_num(waited, nan=0.0).astype(bool), hot_keys, mean_ms, min_ms
+        queue, writes & single & np.nan_to_num(waited, nan=0.0).astype(bool), hot_keys, mean_ms, min_ms, ratio
     )
 
 
@@ -1094,15 +1216,14 @@ class _Patterns:
     stmt_id: list[str]
     stmt_ids: list[tuple[str, ...]]
     query: list[Any]
+    layout: _Layout
 
 
 def _patterns(
-    members: dict[tuple[str, str, tuple[str, ...], str | None], list[int]],
+    layout: _Layout,
     df: pd.DataFrame,
     calls: np.ndarray,
     exec_ms: np.ndarray,
-    per_call_rows: np.ndarray,
-    catalog: CatalogFacts | None,
     d: _Defaults,
     ratio: float,
     extra_window: float,
@@ -1110,48 +1231,25 @@ def _patterns(
 ) -> _Patterns:
     """Every write pattern's rate, key space and transaction window, computed for all patterns at
     once (sums per pattern replay ``ndarray.sum`` exactly: see :func:`_group_sums`)."""
-    keys = list(members)
-    sizes = np.fromiter((len(v) for v in members.values()), dtype=np.intp, count=len(keys))
-    flat = np.fromiter(
-        (p for v in members.values() for p in v), dtype=np.intp, count=int(sizes.sum()) if len(keys) else 0
-    )
-    starts = np.cumsum(sizes) - sizes
-    gid = np.repeat(np.arange(len(keys)), sizes)
+    keys, flat, gid, starts, sizes = layout.keys, layout.flat, layout.gid, layout.starts, layout.sizes
     c = calls[flat]
     total = _group_sums(c, starts, sizes)
-    rows = per_call_rows[flat]
-    known = ~np.isnan(rows)
-    row_calls = _group_sums(np.where(known, rows, 0.0) * c, starts, sizes)
+    row_calls = _group_sums(layout.known_rows * c, starts, sizes)
     rpc = np.divide(row_calls, total, out=np.ones(len(keys)), where=total > 0)
-    partial = np.flatnonzero(np.bincount(gid[~known], minlength=len(keys)) > 0)
-    for g in partial.tolist():  # some statements without a rows count: average over the others
+    for g in layout.partial:  # some statements without a rows count: average over the others
         part = slice(int(starts[g]), int(starts[g] + sizes[g]))
-        cg, rg, kg = c[part], rows[part], known[part]
+        cg, rg, kg = c[part], layout.rows[part], layout.known[part]
         rpc[g] = float((rg[kg] * cg[kg]).sum() / cg[kg].sum()) if kg.any() and cg[kg].sum() > 0 else 1.0
     txn = _group_sums(exec_ms[flat] * c, starts, sizes) / np.where(total > 0, total, np.nan) + extra_window
-    order = flat[np.lexsort((-c, gid))]
-    ids = (df["stmt_id"] if "stmt_id" in df.columns else df.index).tolist()
-    ordered_ids = [str(ids[i]) for i in order.tolist()]  # only the writing statements' ids
-    queries = df["query"].tolist() if "query" in df.columns else [None] * len(df)
-    facts_of: dict[str, TableFacts | None] = {}
-    space, basis, table_rows, stmt_ids, top_query = [], [], [], [], []
-    lows: list[float] = []
-    assumed: list[bool] = []
-    for g, (table, shape, cols, tenant) in enumerate(keys):
-        if table not in facts_of:
-            facts_of[table] = catalog.table(table) if catalog is not None else None
-        facts = facts_of[table]
-        value, why = key_space(shape, cols, tenant, facts, float(rpc[g]), d)
-        own = flat[int(starts[g]) : int(starts[g] + sizes[g])]
-        value, why, low, guessed = signals.apply(own, value, why, facts is not None)
-        space.append(value)
-        basis.append(why)
-        lows.append(low)
-        assumed.append(guessed)
-        table_rows.append(_rows(facts))
-        first = int(starts[g])
-        stmt_ids.append(tuple(ordered_ids[first : first + int(sizes[g])]))
-        top_query.append(queries[int(order[first])])
+    perm = np.lexsort((-c, gid))
+    order = flat[perm]
+    ordered_ids = layout.flat_ids[perm].tolist()  # only the writing statements' ids
+    bounds = zip(starts.tolist(), (starts + sizes).tolist())
+    stmt_ids = [tuple(ordered_ids[a:b]) for a, b in bounds]
+    top = order[starts] if len(keys) else np.empty(0, dtype=np.intp)
+    query = df["query"].take(top).tolist() if "query" in df.columns else [None] * len(keys)
+    value, why = _key_spaces(layout, d, rpc)
+    space, basis, lows, assumed = _apply_signals(layout, signals, value, why)
     return _Patterns(
         keys=keys,
         flat=flat,
@@ -1160,17 +1258,45 @@ def _patterns(
         sizes=sizes,
         calls=total,
         rate=total / SECONDS_PER_MONTH * ratio,
-        key_space=np.array(space, dtype=float),
+        key_space=space,
         key_space_basis=basis,
-        key_space_low=np.array(lows, dtype=float),
-        assumed=np.array(assumed, dtype=bool),
-        whole=np.array([k[1] == KeyShape.WHOLE_TABLE.value for k in keys], dtype=bool),
+        key_space_low=lows,
+        assumed=assumed,
+        whole=layout.whole,
         txn_ms=txn,
-        table_rows=table_rows,
+        table_rows=layout.table_rows,
         stmt_id=[ids[0] for ids in stmt_ids],
         stmt_ids=stmt_ids,
-        query=top_query,
+        query=query,
+        layout=layout,
     )
+
+
+def _key_spaces(layout: _Layout, d: _Defaults, rpc: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """:func:`key_space` of every pattern: remembered per set of defaults, except range writes,
+    whose spans follow the rows per call of the moment."""
+    found = layout.memo.get(("keys", d))
+    if found is None:
+        pairs = [
+            key_space(shape, cols, tenant, facts, 1.0, d) if not ranged else (math.nan, "")
+            for (_, shape, cols, tenant), facts, ranged in zip(
+                layout.keys, layout.facts, layout.ranged.tolist()
+            )
+        ]
+        found = (np.array([p[0] for p in pairs], dtype=float), [p[1] for p in pairs])
+        layout.memo[("keys", d)] = found
+        while len(layout.memo) > _MEMO_SIZE:  # another thread may trim it at the same time
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                layout.memo.pop(next(iter(layout.memo)))
+    value, why = found[0].copy(), list(found[1])
+    for g in np.flatnonzero(layout.ranged).tolist():
+        _, shape, cols, tenant = layout.keys[g]
+        value[g], why[g] = key_space(shape, cols, tenant, layout.facts[g], float(rpc[g]), d)
+    return value, why
+
+
+_MEMO_SIZE = 16
+"""Key-space and signal results kept per layout (one per set of defaults or signal setting)."""
 
 
 def contention_records(frame: pd.DataFrame) -> list[dict[str, Any]]:
