@@ -9,7 +9,10 @@ what-if), then times what one control change costs the server: the scenario pane
 :func:`dashboard.pages.overview.render`), called directly as plain functions — no browser, no HTTP.
 Every change misses the run cache, as when the architect drags a slider to a new value. The
 verdict's ranges (11 re-pricings) are computed by the cache's worker thread after the answer, in
-this same process: the timings include that thread's competition for the CPU and the upload's lock.
+this same process, on its own analysis of the upload (no lock shared with a what-if); it steps
+aside while a request computes a run and until requests are quiet for a moment
+(:mod:`dashboard.range_cases`), but a case step already running shares the CPU with the next
+change: the timings include that.
 
 Printed: median and p95 ms per kind of change next to :data:`TARGET_MS`, where the time of one
 change goes (pipeline stages, report dict, figures), and each page's render time once its run is

@@ -45,6 +45,7 @@ from costmodel.scenario.activity import WeekProfile, week_profile
 from costmodel.scenario.model import Scenario
 from dashboard import memory, uploads
 from dashboard.plan_state import CodeSource, PlanView, build_plan_view
+from dashboard.range_cases import CaseAnalysis, RequestGate
 from dashboard.scenarios import fingerprint
 
 MAX_UPLOADS = 6
@@ -84,15 +85,27 @@ class Entry:
     on the first run and reused by every what-if (:func:`statement_table`)."""
     texts_size: int = 0
     """Bytes of :attr:`texts` (measured once, when the Statements table first builds them)."""
+    cases: CaseAnalysis | None = None
+    """The range worker's own analysis of this upload (:meth:`case_analysis`): a range case holds
+    no lock a what-if needs."""
+    cases_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def statements(self) -> int:
         return len(self.analysis.workload.statements)
 
+    def case_analysis(self) -> CaseAnalysis:
+        """The analysis the range worker prices cases on (made on first use)."""
+        with self.cases_lock:
+            if self.cases is None:
+                self.cases = CaseAnalysis.of(self.analysis)
+            return self.cases
+
     def nbytes(self) -> int:
         """Estimated bytes this upload holds: its statement frame, the kept text columns and the
-        analysis's reuse caches (usage and contention per load shape)."""
-        return self.size + self.texts_size + self.analysis.cache_bytes()
+        reuse caches (usage and contention per load shape) of its analysis and of the range worker's."""
+        analyses = [self.analysis] if self.cases is None else [self.analysis, self.cases]
+        return self.size + self.texts_size + sum(_cache_bytes(a) for a in analyses)
 
     def prepare_texts(self) -> None:
         """Build the Statements table's text columns now (redacting 150,000 texts takes a second):
@@ -104,6 +117,14 @@ class Entry:
                 series = statements[col]
                 self.texts[col] = _redacted(series) if col == "query" else _joined(series)
         self.texts_size = sum(int(s.memory_usage(index=False, deep=True)) for s in self.texts.values())
+
+
+def _cache_bytes(analysis: Analysis) -> int:
+    """``analysis.cache_bytes()``, measured while another thread may be adding to those caches."""
+    for _ in range(5):
+        with contextlib.suppress(RuntimeError):  # "mutated during iteration": measure again
+            return analysis.cache_bytes()
+    return 0
 
 
 def frame_bytes(frame: pd.DataFrame) -> int:
@@ -374,6 +395,8 @@ class UploadCache:
         self._worker: threading.Thread | None = None
         self._hold = threading.Lock()
         """Held by :meth:`hold_ranges`: the worker waits on it before each case."""
+        self._gate = RequestGate()
+        """Requests computing or reading runs: the range worker steps aside for them."""
         self._closed = False
         self._root = Path(tempfile.mkdtemp(prefix="dsqlcost-dashboard-"))
         self._finalizer = weakref.finalize(self, uploads.remove_tree, self._root)
@@ -510,25 +533,19 @@ class UploadCache:
         if entry is None:
             raise UnknownUpload()
         run_key = (entry.key, fingerprint(scenario))
+        self._gate.touch()
         with self._lock:
             cached = self._runs.get(run_key)
             if cached is not None:
                 self._runs.move_to_end(run_key)
                 return cached
-        with entry.lock:
-            with self._lock:  # another thread may have finished it while we waited
-                cached = self._runs.get(run_key)
-            if cached is not None:
-                return cached
-            try:
-                result = entry.analysis.run(scenario, sweep_points=self.sweep_points, ranges=False)
-                report = build_report(
-                    result, title=f"{entry.label}: DSQL vs Aurora Serverless v2", include_statements=False
-                )
-            except CostModelError as exc:
-                raise _relabel(exc, entry.directory, entry.label) from None
-            _hide_paths(report, entry)
-            done = DashboardRun(entry, result, report, self.code, ranges_pending=self.sweep_points > 0)
+        self._gate.enter()  # the range worker steps aside until this run is priced
+        try:
+            done, fresh = self._compute(entry, run_key, scenario)
+        finally:
+            self._gate.leave()
+        if not fresh:
+            return done
         dropped = 0
         with self._lock:
             self._runs[run_key] = done
@@ -539,6 +556,26 @@ class UploadCache:
         if dropped and self._bytes_unlocked() > self.max_bytes // 2:
             memory.release()  # large runs were dropped: give their pages back
         return done
+
+    def _compute(
+        self, entry: Entry, run_key: tuple[str, str], scenario: Scenario
+    ) -> tuple[DashboardRun, bool]:
+        """Price ``scenario`` on ``entry`` under its lock: (the run, True), or (the run another thread
+        just priced, False)."""
+        with entry.lock:
+            with self._lock:  # another thread may have finished it while we waited
+                cached = self._runs.get(run_key)
+            if cached is not None:
+                return cached, False
+            try:
+                result = entry.analysis.run(scenario, sweep_points=self.sweep_points, ranges=False)
+                report = build_report(
+                    result, title=f"{entry.label}: DSQL vs Aurora Serverless v2", include_statements=False
+                )
+            except CostModelError as exc:
+                raise _relabel(exc, entry.directory, entry.label) from None
+            _hide_paths(report, entry)
+            return DashboardRun(entry, result, report, self.code, ranges_pending=self.sweep_points > 0), True
 
     # -- ranges, off the request ---------------------------------------------------------------------
 
@@ -577,19 +614,22 @@ class UploadCache:
             del item  # hold no run (nor its upload) while waiting for the next
 
     def _fill_one(self, run_key: tuple[str, str], run: DashboardRun) -> None:
-        """Fill one run's ranges. Before each case it checks that the run is still the newest
-        wanted: a later what-if takes over and this run resumes afterwards (the cases it finished
-        stay in the analysis's usage cache). Each case holds the upload's lock, so a what-if on
-        that upload waits for one case at most."""
+        """Fill one run's ranges on the upload's :class:`CaseAnalysis` (no lock a what-if needs).
+        Before each case and each step of one, :meth:`_checkpoint` lets requests go first and
+        checks that the run is still the newest wanted: a later what-if takes over and this run
+        resumes afterwards (the cases it finished stay in the worker's usage cache)."""
+
+        def checkpoint() -> None:
+            self._checkpoint(run_key)
 
         def price(variant: Scenario) -> Any:
-            with self._hold:
-                pass
-            with self._lock:
-                if self._closed or not self._pending or next(reversed(self._pending)) != run_key:
-                    raise _Superseded()
-            with run.entry.lock:
-                return run.entry.analysis.case_totals(variant)
+            checkpoint()
+            cases = run.entry.case_analysis()
+            cases.checkpoint = checkpoint
+            try:
+                return cases.case_totals(variant)
+            finally:
+                cases.checkpoint = None
 
         try:
             run.fill_ranges(price)
@@ -600,6 +640,16 @@ class UploadCache:
         with self._lock:
             if self._pending.get(run_key) is run:
                 del self._pending[run_key]
+
+    def _checkpoint(self, run_key: tuple[str, str]) -> None:
+        """Wait while :meth:`hold_ranges` holds the worker and while requests are computing (or
+        just read) runs; raise :class:`_Superseded` if ``run_key`` is no longer the newest wanted."""
+        with self._hold:
+            pass
+        self._gate.wait_quiet(lambda: self._closed)
+        with self._lock:
+            if self._closed or not self._pending or next(reversed(self._pending)) != run_key:
+                raise _Superseded()
 
     @contextlib.contextmanager
     def hold_ranges(self) -> Iterator[None]:

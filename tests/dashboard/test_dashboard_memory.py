@@ -29,14 +29,16 @@ def test_entry_size_counts_text_columns_and_analysis_caches() -> None:
         assert entry.texts_size > 0 and set(entry.texts) == {"query", "tables_read", "tables_written"}
         assert entry.nbytes() == entry.size + entry.texts_size  # no analysis cache yet
         run = cache.run(entry.key, load_scenario(None))
-        # the range worker adds the range cases' usage to the analysis caches: count once it is done
+        # the range worker keeps the range cases' usage in its own analysis: count once it is done
         assert cache.wait_ranges(timeout=120)
         assert entry.analysis.cache_bytes() > 0  # usage and contention kept for later what-ifs
+        assert entry.cases is not None and entry.cases.cache_bytes() > 0
         before_table = run.nbytes()
         table = run.statements
         assert len(table) == 40
         pd.testing.assert_frame_equal(table, statement_table(statement_frame(run.result)))
-        assert entry.nbytes() == entry.size + entry.texts_size + entry.analysis.cache_bytes()
+        held = entry.analysis.cache_bytes() + entry.cases.cache_bytes()
+        assert entry.nbytes() == entry.size + entry.texts_size + held
         assert run.nbytes() > before_table  # the built table is counted with its run
         assert cache.held_bytes() == entry.nbytes() + run.nbytes()
     finally:

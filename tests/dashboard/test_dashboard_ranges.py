@@ -102,3 +102,66 @@ def test_overview_says_computing_until_the_ranges_are_in() -> None:
         assert all("range computing" not in _text(c) and "range $" in _text(c) for c in cards)
     finally:
         cache.close()
+
+
+def test_the_worker_prices_cases_without_the_uploads_lock(fresh: Analysis) -> None:
+    """A range case runs on the worker's own analysis: it needs no lock a what-if takes, and its
+    totals are the upload's (the report equals a full run's)."""
+    cache = UploadCache()
+    try:
+        entry = cache.add_file(SAMPLE)
+        scenario = load_scenario("multi-region-us")
+        with cache.hold_ranges():
+            run = cache.run(entry.key, scenario)
+        with entry.lock:  # as if a what-if on this upload were being priced all along
+            assert cache.wait_ranges(timeout=120)
+        assert not run.ranges_pending and run.ranges_error is None
+        assert entry.cases is not None and entry.cases is not entry.analysis
+        assert _dump(run.report) == _reference(fresh, scenario, run.report["title"], cache.sweep_points)
+    finally:
+        cache.close()
+
+
+def test_the_worker_steps_aside_while_a_request_computes() -> None:
+    """No range case starts, and none goes on to its next step, while a request prices a run or
+    within the quiet interval after one; then the ranges fill."""
+    cache = UploadCache()
+    try:
+        entry = cache.add_file(SAMPLE)
+        run = cache.run(entry.key, load_scenario("dev-sporadic"))
+        cache._gate.enter()  # a request is computing
+        try:
+            assert not cache.wait_ranges(timeout=1.0)
+            assert run.ranges_pending
+        finally:
+            cache._gate.leave()
+        assert cache.wait_ranges(timeout=120)
+        assert not run.ranges_pending and run.ranges_error is None
+    finally:
+        cache.close()
+
+
+def test_gate_waits_for_requests_and_the_quiet_interval() -> None:
+    import threading
+    import time
+
+    from dashboard.range_cases import RequestGate
+
+    gate = RequestGate(quiet_s=0.3)
+    gate.enter()
+    done = threading.Event()
+
+    def worker() -> None:
+        gate.wait_quiet(lambda: False)
+        done.set()
+
+    threading.Thread(target=worker, daemon=True).start()
+    assert not done.wait(0.4)  # a request is computing
+    left = time.monotonic()
+    gate.leave()
+    assert done.wait(5.0)
+    assert time.monotonic() - left >= 0.29  # and then the quiet interval
+    stopped = threading.Event()
+    gate.enter()
+    threading.Thread(target=lambda: (gate.wait_quiet(lambda: True), stopped.set()), daemon=True).start()
+    assert stopped.wait(2.0)  # stop() ends the wait (the cache closing)
