@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from costmodel.analysis.run import RunResult
@@ -25,12 +26,23 @@ _DSQL_COLUMNS = {
 }
 
 
+def _oid_name(v: object) -> str | None:
+    return None if v is pd.NA or v is None else f"oid {v}"
+
+
 def _database_column(df: pd.DataFrame) -> pd.Series:
     """The database of each statement: ``datname`` where exported, else the ``dbid`` oid."""
     if "datname" in df:
         return df["datname"].astype(object).where(df["datname"].notna(), None)
-    if "dbid" in df:
-        return df["dbid"].astype(object).map(lambda v: None if v is pd.NA or v is None else f"oid {v}")
+    if "dbid" in df:  # each distinct oid named once (a what-if at 150,000 statements built 150,000 strings)
+        values = df["dbid"].astype(object).to_numpy()
+        codes, uniques = pd.factorize(values)
+        names = np.empty(len(uniques) + 1, dtype=object)
+        names[:] = [*(_oid_name(v) for v in uniques), None]
+        out = names[codes]
+        for i in np.flatnonzero(codes < 0).tolist():  # missing values, named as before (NaN as "oid nan")
+            out[i] = _oid_name(values[i])
+        return pd.Series(out, index=df.index)
     return pd.Series([None] * len(df), index=df.index, dtype=object)
 
 
