@@ -397,6 +397,8 @@ class UploadCache:
         """Held by :meth:`hold_ranges`: the worker waits on it before each case."""
         self._gate = RequestGate()
         """Requests computing or reading runs: the range worker steps aside for them."""
+        self._tidying = False
+        """A :meth:`_tidy` pass is scheduled (one at a time)."""
         self._closed = False
         self._root = Path(tempfile.mkdtemp(prefix="dsqlcost-dashboard-"))
         self._finalizer = weakref.finalize(self, uploads.remove_tree, self._root)
@@ -546,16 +548,47 @@ class UploadCache:
             self._gate.leave()
         if not fresh:
             return done
-        dropped = 0
         with self._lock:
             self._runs[run_key] = done
-            while len(self._runs) > 1 and (len(self._runs) > self.max_runs or self._bytes() > self.max_bytes):
+            while len(self._runs) > self.max_runs:
                 self._runs.popitem(last=False)
-                dropped += 1
             self._want_ranges(run_key, done)
-        if dropped and self._bytes_unlocked() > self.max_bytes // 2:
-            memory.release()  # large runs were dropped: give their pages back
+        self._tidy_later()  # the byte budget: once requests are quiet, not on this one
         return done
+
+    def _tidy_later(self) -> None:
+        """Enforce the byte budget on the runs (:meth:`_tidy`) on a short-lived thread once requests
+        are quiet: measuring what every cached table holds and giving freed pages back take a
+        tenth of a second or more at 150,000 statements, which a what-if should not wait for."""
+        with self._lock:
+            if self._tidying or self._closed:
+                return
+            self._tidying = True
+        threading.Thread(target=self._tidy, name="tidy", daemon=True).start()
+
+    def _tidy(self) -> None:
+        """Drop the least recently used runs while the cache holds more than its byte budget."""
+        self._gate.wait_quiet(lambda: self._closed)
+        dropped = 0
+        with self._lock:
+            self._tidying = False  # a run added from here on schedules another pass
+            if self._closed:
+                return
+            total = self._bytes()
+            while len(self._runs) > 1 and total > self.max_bytes:
+                key, old = self._runs.popitem(last=False)
+                self._pending.pop(key, None)
+                total -= old.nbytes()
+                dropped += 1
+        old = None  # type: ignore[assignment]  # the last reference: freed before the trim
+        if dropped and total > self.max_bytes // 2:
+            memory.release()  # large runs were dropped: give their pages back
+
+    def tidy_now(self) -> None:
+        """Enforce the byte budget on the runs now (tests; the server does it when requests are quiet)."""
+        with self._lock:
+            self._tidying = True
+        self._tidy()
 
     def _compute(
         self, entry: Entry, run_key: tuple[str, str], scenario: Scenario
@@ -667,10 +700,6 @@ class UploadCache:
             if deadline is not None and time.monotonic() > deadline:
                 return False
             time.sleep(0.02)
-
-    def _bytes_unlocked(self) -> int:
-        with self._lock:
-            return self._bytes()
 
     def forget_runs(self) -> None:
         """Drop every cached scenario run (uploads stay loaded); benchmarks use it to time cold runs."""

@@ -73,3 +73,27 @@ def test_release_runs_where_the_c_library_has_no_trim(monkeypatch: pytest.Monkey
         memory.release()  # only collects
     finally:
         memory._trim.cache_clear()
+
+
+def test_runs_over_the_byte_budget_are_dropped_once_requests_are_quiet() -> None:
+    """A what-if adds its run at once; the byte budget is enforced after it, off the request."""
+    import dataclasses
+
+    cache = UploadCache()
+    try:
+        entry = cache.add_upload(data_url(export_csv(40), "text/csv"), "a.csv", window="1h")
+        base = load_scenario(None)
+        first = cache.run(entry.key, base)
+        assert cache.wait_ranges(timeout=120)
+        cache.max_bytes = 1  # no room for any run: the newest is kept, the others go
+        cache._gate.enter()  # as if requests kept coming: nothing is tidied meanwhile
+        try:
+            second = cache.run(entry.key, dataclasses.replace(base, growth=2.0))
+            assert cache.run(entry.key, base) is first  # both still cached right after the request
+            assert list(cache._runs.values()) == [second, first]
+        finally:
+            cache._gate.leave()
+        cache.tidy_now()
+        assert list(cache._runs.values()) == [first]  # the most recently used one stays
+    finally:
+        cache.close()
