@@ -382,7 +382,9 @@ def _statements(usage: UsageLike, plan: _Plan) -> pd.DataFrame:
         total = basis.sum()
         if total > 0:
             money_cols[_TARGETS.get(line.component, "replication_usd")] += line.usd * basis / total
-    stmt = df["stmt_id"].to_numpy() if "stmt_id" in df.columns else df.index.astype(str).to_numpy()
+    stmt = df["stmt_id"].to_numpy(copy=True) if "stmt_id" in df.columns else df.index.astype(str).to_numpy()
+    # every array here is this function's own: the frame keeps them as they are (copy=False) rather
+    # than stacking them into one block, a copy of the whole table on each what-if
     return pd.DataFrame(
         {
             "stmt_id": stmt,
@@ -391,6 +393,7 @@ def _statements(usage: UsageLike, plan: _Plan) -> pd.DataFrame:
             "monthly_usd": money_cols["acu_usd"] + money_cols["io_usd"] + money_cols["replication_usd"],
         },
         index=df.index,
+        copy=False,
     )
 
 
