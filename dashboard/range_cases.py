@@ -5,12 +5,14 @@ of the same process. Two things made a new what-if wait for it: each case held t
 (the analysis's reuse caches are plain dicts), and a case in progress took the GIL from the request
 for its whole length. So:
 
-* the cases run on an :class:`Analysis` of their own (:class:`CaseAnalysis`: the same classified
+* the cases run on an :class:`Analysis` of their own (:func:`case_analysis`: the same classified
   workload, catalog and calibration, its own caches), so a case holds no lock a request needs;
 * the worker steps aside whenever a request is computing a run, and until requests have been quiet
-  for :data:`QUIET_S` (:class:`RequestGate`); it checks before each case and between the steps of
-  one (before usage, before pricing), where it also gives up a case whose run a newer what-if
-  superseded. A request then shares the CPU with at most the rest of one step.
+  for :data:`QUIET_S` (:class:`RequestGate`); it checks before each case and at the pipeline's
+  checkpoints inside one (:mod:`costmodel.core.checkpoint`: between the usage steps, before
+  contention, before each pricer and each Serverless v2 I/O mode), where it also gives up a case
+  whose run a newer what-if superseded. A request then shares the CPU with at most the rest of
+  one step.
 """
 
 from __future__ import annotations
@@ -18,11 +20,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
 
 from costmodel.analysis.run import Analysis
-from costmodel.scenario.model import Scenario
-from costmodel.usage.model import Usage
 
 QUIET_S = 0.2
 """The worker resumes once no request has asked for a run for this long (a what-if fires several
@@ -69,35 +68,15 @@ class RequestGate:
                 self._cond.wait(timeout=left)
 
 
-class CaseAnalysis(Analysis):
-    """The range worker's own :class:`Analysis` of an upload (range cases only: no readiness).
-
-    ``checkpoint`` runs before each step of a case (usage, pricing): the worker's
-    :meth:`dashboard.state.UploadCache` gate, which may wait or raise to give the case up. The
-    totals are those of the upload's analysis: the same workload, catalog and calibration.
-    """
-
-    checkpoint: Callable[[], None] | None = None
-
-    @classmethod
-    def of(cls, analysis: Analysis) -> CaseAnalysis:
-        return cls(
-            analysis.workload,
-            analysis.catalog,
-            calibration=analysis.calibration,
-            schema=analysis.schema,
-            with_readiness=False,
-            show_literals=analysis.show_literals,
-        )
-
-    def _step(self) -> None:
-        if self.checkpoint is not None:
-            self.checkpoint()
-
-    def _usage(self, scenario: Scenario) -> Usage:
-        self._step()
-        return super()._usage(scenario)
-
-    def _price(self, scenario: Scenario, usage: Usage, contention: Any) -> Any:
-        self._step()
-        return super()._price(scenario, usage, contention)
+def case_analysis(analysis: Analysis) -> Analysis:
+    """The range worker's own :class:`Analysis` of an upload: the same classified workload, catalog
+    and calibration, its own reuse caches (range cases need no readiness). Its totals are those of
+    ``analysis``; a case on it holds no lock a what-if takes."""
+    return Analysis(
+        analysis.workload,
+        analysis.catalog,
+        calibration=analysis.calibration,
+        schema=analysis.schema,
+        with_readiness=False,
+        show_literals=analysis.show_literals,
+    )

@@ -36,6 +36,7 @@ import pandas as pd
 
 from costmodel.analysis.run import Analysis, RunResult
 from costmodel.core.catalog import PriceCatalog, load_catalog
+from costmodel.core.checkpoint import checkpoints
 from costmodel.core.errors import CostModelError
 from costmodel.ingest.load import load_workload
 from costmodel.pricing.serverless_v2_capacity import CapacitySimulation, simulate_capacity
@@ -45,7 +46,7 @@ from costmodel.scenario.activity import WeekProfile, week_profile
 from costmodel.scenario.model import Scenario
 from dashboard import memory, uploads
 from dashboard.plan_state import CodeSource, PlanView, build_plan_view
-from dashboard.range_cases import CaseAnalysis, RequestGate
+from dashboard.range_cases import RequestGate, case_analysis
 from dashboard.scenarios import fingerprint
 
 MAX_UPLOADS = 6
@@ -85,7 +86,7 @@ class Entry:
     on the first run and reused by every what-if (:func:`statement_table`)."""
     texts_size: int = 0
     """Bytes of :attr:`texts` (measured once, when the Statements table first builds them)."""
-    cases: CaseAnalysis | None = None
+    cases: Analysis | None = None
     """The range worker's own analysis of this upload (:meth:`case_analysis`): a range case holds
     no lock a what-if needs."""
     cases_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -94,11 +95,11 @@ class Entry:
     def statements(self) -> int:
         return len(self.analysis.workload.statements)
 
-    def case_analysis(self) -> CaseAnalysis:
+    def case_analysis(self) -> Analysis:
         """The analysis the range worker prices cases on (made on first use)."""
         with self.cases_lock:
             if self.cases is None:
-                self.cases = CaseAnalysis.of(self.analysis)
+                self.cases = case_analysis(self.analysis)
             return self.cases
 
     def nbytes(self) -> int:
@@ -647,7 +648,7 @@ class UploadCache:
             del item  # hold no run (nor its upload) while waiting for the next
 
     def _fill_one(self, run_key: tuple[str, str], run: DashboardRun) -> None:
-        """Fill one run's ranges on the upload's :class:`CaseAnalysis` (no lock a what-if needs).
+        """Fill one run's ranges on the upload's case analysis (no lock a what-if needs).
         Before each case and each step of one, :meth:`_checkpoint` lets requests go first and
         checks that the run is still the newest wanted: a later what-if takes over and this run
         resumes afterwards (the cases it finished stay in the worker's usage cache)."""
@@ -657,12 +658,8 @@ class UploadCache:
 
         def price(variant: Scenario) -> Any:
             checkpoint()
-            cases = run.entry.case_analysis()
-            cases.checkpoint = checkpoint
-            try:
-                return cases.case_totals(variant)
-            finally:
-                cases.checkpoint = None
+            with checkpoints(checkpoint):  # the pipeline's own checkpoints, on this thread only
+                return run.entry.case_analysis().case_totals(variant)
 
         try:
             run.fill_ranges(price)

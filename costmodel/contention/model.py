@@ -57,6 +57,7 @@ import pandas as pd
 
 from costmodel.contention.cache import TableCache
 from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.checkpoint import checkpoint
 from costmodel.core.errors import CostModelError
 from costmodel.core.estimate import Assumption
 from costmodel.core.profile import KeyShape, LockStrength, ParseStatus, StatementKind
@@ -770,6 +771,7 @@ def assess_contention(
     (DPU billed per attempt, indexed like the statements) turns retry factors into extra DPU per
     month.
     """
+    checkpoint()  # a background thread may pause here (costmodel.core.checkpoint)
     df = workload.statements
     notes: list[str] = []
     scope = assumptions.scoped()  # what this stage reads and records, returned as Contention.used

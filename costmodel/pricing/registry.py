@@ -17,6 +17,7 @@ from typing import Protocol
 import pandas as pd
 
 from costmodel.core.catalog import PriceCatalog
+from costmodel.core.checkpoint import checkpoint
 from costmodel.core.estimate import CostCurve, OptionEstimate
 from costmodel.core.workload import ActivitySeries
 from costmodel.pricing.calibration import Calibration
@@ -83,6 +84,7 @@ def price_options(inputs: PricingInput) -> list[PricedOption]:
     """Every registered pricer's options for ``inputs``, in registration order."""
     priced: list[PricedOption] = []
     for pricer in _PRICERS:
+        checkpoint()  # a background thread may pause between options (costmodel.core.checkpoint)
         # each pricer reads through its own assumption scope: an option's ``assumptions`` are the
         # ones its pricer used, and nothing a pricer records leaks into the usage or another option
         usage = replace(inputs.usage, assumptions=inputs.usage.assumptions.scoped())

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from costmodel.core.catalog import Price, PriceCatalog
+from costmodel.core.checkpoint import checkpoint
 from costmodel.core.errors import PricingError, ScenarioError
 from costmodel.core.estimate import LineItem, OptionEstimate, money
 from costmodel.core.options import SV2_GLOBAL, SV2_IO_OPTIMIZED, SV2_STANDARD, OptionKind
@@ -546,6 +547,7 @@ def serverless_v2_options(
     priced: list[tuple[OptionEstimate, ScaledPricer]] = []
     skipped: list[str] = []
     for mode in modes:
+        checkpoint()  # each mode re-simulates capacity: a background thread may pause between them
         try:
             priced.append(price_serverless_v2(usage, scenario, catalog, io_mode=mode, series=series))
         except PricingError as exc:

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from costmodel.core.assumptions import AssumptionSet
+from costmodel.core.checkpoint import checkpoint
 from costmodel.core.profile import StatementKind
 from costmodel.core.workload import Workload
 from costmodel.scenario.model import Scenario
@@ -85,7 +86,9 @@ def usage_start(workload: Workload, scenario: Scenario, assumptions: AssumptionS
     CPU step reads only the context; its notes are kept apart and replayed after the tables'
     (the order :func:`compute_usage` has always written them in)."""
     notes, cpu_notes = Notes(), Notes()
+    checkpoint()  # between steps: a background thread may pause here (costmodel.core.checkpoint)
     ctx = build_context(workload, scenario, assumptions, notes)
+    checkpoint()
     cpu = cpu_columns(ctx, cpu_notes)
     return UsageStart(
         ctx=ctx,
@@ -110,14 +113,18 @@ def usage_head(
     ctx, cpu = replace(start.ctx, assumptions=assumptions), start.cpu
     notes = Notes(estimators=dict(start.estimators), warnings=list(start.warnings))
     defaults = declared_defaults(assumptions, ctx.facts.entry_floor)
+    checkpoint()
     tables = table_columns(workload, ctx.kinds, defaults, notes)
     notes.estimators.update(start.cpu_estimators)
     notes.warnings.extend(start.cpu_warnings)
     reads = read_columns(ctx, tables, defaults, notes)
+    checkpoint()
     writes = write_columns(ctx, tables, reads, notes)
     del tables  # per-statement table factors: not read after the writes (a fifth of the peak)
+    checkpoint()
     dsql_ms, dsql_class = dsql_compute_columns(ctx, cpu, reads, writes, notes)
     write_ios_call = write_ios_per_call(ctx, writes, notes)
+    checkpoint()
     out = _statement_frame(ctx, cpu, reads, writes)
     out["dsql_compute_ms_per_call"] = dsql_ms
     out["statement_class"] = dsql_class
@@ -142,6 +149,7 @@ def usage_from_head(head: UsageHead, scenario: Scenario, assumptions: Assumption
     notes = Notes(estimators=dict(head.estimators), warnings=list(head.warnings))
     ctx, writes = replace(head.ctx, assumptions=assumptions), head.writes
     workload = ctx.workload
+    checkpoint()
     txn = transactions(ctx, scenario, writes, notes)
     measured_sessions(ctx, txn.txns_month, notes)
     measured_idle_in_transaction(ctx, txn.txns_month, notes)

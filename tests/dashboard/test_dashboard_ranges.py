@@ -165,3 +165,32 @@ def test_gate_waits_for_requests_and_the_quiet_interval() -> None:
     gate.enter()
     threading.Thread(target=lambda: (gate.wait_quiet(lambda: True), stopped.set()), daemon=True).start()
     assert stopped.wait(2.0)  # stop() ends the wait (the cache closing)
+
+
+def test_pipeline_checkpoints_call_only_this_threads_hook(fresh: Analysis) -> None:
+    """A range case passes the pipeline's checkpoints (usage steps, contention, each pricer), where
+    the worker's hook runs; other threads and code outside the block run no hook."""
+    import threading
+
+    from costmodel.core.checkpoint import checkpoint, checkpoints
+    from dashboard.range_cases import case_analysis
+
+    calls: list[str] = []
+    analysis = case_analysis(fresh)
+    with checkpoints(lambda: calls.append(threading.current_thread().name)):
+        totals = analysis.case_totals(load_scenario(None))
+        elsewhere = threading.Thread(target=checkpoint, name="elsewhere")
+        elsewhere.start()
+        elsewhere.join()
+    checkpoint()
+    assert len(calls) >= 10 and set(calls) == {threading.current_thread().name}
+    assert totals == fresh.case_totals(load_scenario(None))
+
+    class Stop(Exception):
+        pass
+
+    def stop() -> None:
+        raise Stop
+
+    with pytest.raises(Stop), checkpoints(stop):  # the hook may give a case up
+        case_analysis(fresh).case_totals(load_scenario("dev-sporadic"))
