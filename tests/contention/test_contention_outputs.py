@@ -146,7 +146,9 @@ def _outputs(name: str) -> dict[str, str]:
         for key, value, _, variant in range_cases(
             scenario, result.usage, result.contention, result.assumptions
         ):
-            out[f"{preset}/{key}={value}"] = fingerprint(analysis._usage_and_contention(variant)[1])
+            out[f"{preset}/{key}={value}"] = fingerprint(
+                analysis._usage_and_contention(variant, case=True)[1]
+            )
         bare = assess_contention(workload, None, scenario, scenario_assumptions(scenario))
         out[f"{preset}/no-usage"] = fingerprint(bare)
     return out
