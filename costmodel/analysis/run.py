@@ -36,7 +36,8 @@ from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import attempt_dpu
 from costmodel.pricing.registry import PricedOption
 from costmodel.pricing.serverless_v2_capacity import resume_delay_text
-from costmodel.readiness.assess import Readiness, assess_readiness
+from costmodel.readiness.assess import Readiness, assess_readiness, texts_to_lint
+from costmodel.readiness.prelint import PreLint, PreLinted
 from costmodel.scenario.activity import volume_factor
 from costmodel.scenario.model import Scenario, scenario_assumptions
 from costmodel.usage.compute import usage_from_head, usage_head, usage_start
@@ -146,6 +147,24 @@ class Analysis:
         self._by_load: OrderedDict[str, Contention] = OrderedDict()
         self._keep_results = True
         """False in a range-case worker: what it computes is used once, then the worker ends."""
+        self._prelint = self._start_lint()
+
+    def _start_lint(self) -> PreLint | None:
+        """dsql-lint started now, on a thread, over the texts readiness will lint — for a large
+        export priced over several processes (the CLI's ``--jobs``): the linter (a native process,
+        ≈0.25 ms a text, ≈12 s of CPU over 50,000 texts) then runs while the point run prices the
+        options on the main thread, as a fleet's does while its clusters are priced. Readiness takes
+        its diagnostics by text (same findings: :mod:`costmodel.readiness.prelint`); a schema is
+        linted with the texts, so with one readiness lints itself as before."""
+        if not self.with_readiness or self.schema is not None or self.jobs <= 1:
+            return None
+        if len(self.workload.statements) < PARALLEL_RANGE_ROWS:
+            return None
+        return PreLint(texts_to_lint(self.workload), lint_literals=self.show_literals)
+
+    def _prelinted(self) -> PreLinted | None:
+        """The early dsql-lint run, waited for (None without one, or when it failed)."""
+        return self._prelint.result() if self._prelint is not None else None
 
     def cache_bytes(self) -> int:
         """Bytes held by this analysis's reuse caches (usage tables and contention results kept for
@@ -197,6 +216,7 @@ class Analysis:
         rows = len(self.workload.statements)
         if self.jobs <= 1 or len(variants) < 2 or rows < PARALLEL_RANGE_ROWS or fork_context() is None:
             return self._totals
+        self._prelinted()  # no fork while the early dsql-lint thread still runs
         give_back()  # forked workers share the resident pages: free ones need not be among them
         found = LocalExecutor(self.jobs).map_shared(_case_totals, self, variants)
         by_case = {id(variant): totals for variant, totals in zip(variants, found, strict=True)}
@@ -216,6 +236,7 @@ class Analysis:
                 rows_written_per_call=usage.statements["rows_written_per_call"],
                 write_bytes_per_call=usage.statements["write_bytes_per_call"],
                 lint_literals=self.show_literals,
+                prelinted=self._prelinted(),
             )
         return self._readiness[key]
 

@@ -173,19 +173,11 @@ def _check_syntax(
 ) -> _SyntaxCheck:
     """Lint each distinct text once: the parsed ones up to :data:`LINT_MAX_CHARS` (all of them when
     the workload cannot be classified), with literals redacted unless ``lint_literals``."""
-    distinct, text_index, first_rows = _distinct_texts(stmts)
-    profile = _distinct_profile(stmts, first_rows, distinct)
+    distinct, text_index, profile, lintable, too_long = _lint_plan(stmts)
     if profile is None:
         notes.append("classification unavailable: only dsql-lint and counter checks ran")
-    lintable = (
-        [i for i, status in enumerate(profile["parse_status"]) if status == ParseStatus.OK.value]
-        if profile is not None
-        else list(range(len(distinct)))
-    )
     schema_sql = read_schema(schema) if schema is not None else None
-    too_long = [i for i in lintable if len(distinct[i] or "") > LINT_MAX_CHARS]
     if too_long:
-        lintable = [i for i in lintable if len(distinct[i] or "") <= LINT_MAX_CHARS]
         notes.append(
             f"{len(too_long)} statement text(s) longer than {LINT_MAX_CHARS:,} characters were not given to "
             "dsql-lint (its time grows with the square of a statement's length); the other checks ran on them"
@@ -202,6 +194,31 @@ def _check_syntax(
         )
     notes.extend(lint.notes)
     return _SyntaxCheck(distinct, text_index, profile, lintable, schema_sql, lint)
+
+
+def _lint_plan(
+    stmts: pd.DataFrame,
+) -> tuple[list[str], np.ndarray, pd.DataFrame | None, list[int], list[int]]:
+    """The distinct texts, each statement's position among them, their profile, the positions given
+    to dsql-lint (parsed, up to :data:`LINT_MAX_CHARS`; all when unclassified) and the ones too long."""
+    distinct, text_index, first_rows = _distinct_texts(stmts)
+    profile = _distinct_profile(stmts, first_rows, distinct)
+    lintable = (
+        [i for i, status in enumerate(profile["parse_status"]) if status == ParseStatus.OK.value]
+        if profile is not None
+        else list(range(len(distinct)))
+    )
+    too_long = [i for i in lintable if len(distinct[i] or "") > LINT_MAX_CHARS]
+    if too_long:
+        lintable = [i for i in lintable if len(distinct[i] or "") <= LINT_MAX_CHARS]
+    return distinct, text_index, profile, lintable, too_long
+
+
+def texts_to_lint(workload: Workload) -> list[str]:
+    """The texts :func:`assess_readiness` gives dsql-lint for ``workload`` (without a schema), in its
+    order: what an early run (:class:`~costmodel.readiness.prelint.PreLint`) must cover."""
+    distinct, _, _, lintable, _ = _lint_plan(workload.statements)
+    return [distinct[i] for i in lintable]
 
 
 def _from_prelint(
