@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from costmodel.analysis.statements import statement_frame
+from costmodel.core import memory as core_memory
 from costmodel.core import redact
 from costmodel.scenario.model import load_scenario
 from dashboard import memory
@@ -66,13 +67,13 @@ def test_redaction_is_not_cached_per_process() -> None:
 
 def test_release_runs_where_the_c_library_has_no_trim(monkeypatch: pytest.MonkeyPatch) -> None:
     memory.release()  # glibc here: collects and trims
-    memory._trim.cache_clear()
-    monkeypatch.setattr(memory.ctypes.util, "find_library", lambda name: None)
+    core_memory._trim.cache_clear()
+    monkeypatch.setattr(core_memory.ctypes.util, "find_library", lambda name: None)
     try:
-        assert memory._trim() is None
+        assert core_memory._trim() is None
         memory.release()  # only collects
     finally:
-        memory._trim.cache_clear()
+        core_memory._trim.cache_clear()
 
 
 def test_runs_over_the_byte_budget_are_dropped_once_requests_are_quiet() -> None:
