@@ -36,7 +36,7 @@ from costmodel.pricing.calibration import Calibration
 from costmodel.pricing.dsql import attempt_dpu
 from costmodel.pricing.registry import PricedOption
 from costmodel.pricing.serverless_v2_capacity import resume_delay_text
-from costmodel.readiness.assess import Readiness, assess_readiness, texts_to_lint
+from costmodel.readiness.assess import Readiness, assess_readiness, lint_plan
 from costmodel.readiness.prelint import PreLint, PreLinted
 from costmodel.scenario.activity import volume_factor
 from costmodel.scenario.model import Scenario, scenario_assumptions
@@ -160,7 +160,8 @@ class Analysis:
             return None
         if len(self.workload.statements) < PARALLEL_RANGE_ROWS:
             return None
-        return PreLint(texts_to_lint(self.workload), lint_literals=self.show_literals)
+        plan = lint_plan(self.workload.statements)  # readiness reuses it for the same frame
+        return PreLint(plan.texts, lint_literals=self.show_literals, plan=plan)
 
     def _prelinted(self) -> PreLinted | None:
         """The early dsql-lint run, waited for (None without one, or when it failed)."""

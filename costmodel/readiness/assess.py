@@ -62,7 +62,7 @@ from costmodel.readiness.model import (
     Verdict,
     verdict_of,
 )
-from costmodel.readiness.prelint import PreLinted
+from costmodel.readiness.prelint import LintPlan, PreLinted
 from costmodel.readiness.subjects import (
     SchemaStatement,
     effective_rules,
@@ -173,7 +173,12 @@ def _check_syntax(
 ) -> _SyntaxCheck:
     """Lint each distinct text once: the parsed ones up to :data:`LINT_MAX_CHARS` (all of them when
     the workload cannot be classified), with literals redacted unless ``lint_literals``."""
-    distinct, text_index, profile, lintable, too_long = _lint_plan(stmts)
+    plan = prelinted.plan if prelinted is not None else None
+    if plan is None or plan.statements is not stmts:
+        plan = lint_plan(stmts)
+    distinct, text_index, profile, lintable, too_long = (
+        plan.distinct, plan.text_index, plan.profile, plan.lintable, plan.too_long
+    )  # fmt: skip
     if profile is None:
         notes.append("classification unavailable: only dsql-lint and counter checks ran")
     schema_sql = read_schema(schema) if schema is not None else None
@@ -196,11 +201,11 @@ def _check_syntax(
     return _SyntaxCheck(distinct, text_index, profile, lintable, schema_sql, lint)
 
 
-def _lint_plan(
-    stmts: pd.DataFrame,
-) -> tuple[list[str], np.ndarray, pd.DataFrame | None, list[int], list[int]]:
+def lint_plan(stmts: pd.DataFrame) -> LintPlan:
     """The distinct texts, each statement's position among them, their profile, the positions given
-    to dsql-lint (parsed, up to :data:`LINT_MAX_CHARS`; all when unclassified) and the ones too long."""
+    to dsql-lint (parsed, up to :data:`LINT_MAX_CHARS`; all when unclassified) and the ones too long.
+    A caller that lints early (:class:`~costmodel.readiness.prelint.PreLint`) makes it once and hands
+    it on, so a million-row export does not factorise its texts twice."""
     distinct, text_index, first_rows = _distinct_texts(stmts)
     profile = _distinct_profile(stmts, first_rows, distinct)
     lintable = (
@@ -211,14 +216,7 @@ def _lint_plan(
     too_long = [i for i in lintable if len(distinct[i] or "") > LINT_MAX_CHARS]
     if too_long:
         lintable = [i for i in lintable if len(distinct[i] or "") <= LINT_MAX_CHARS]
-    return distinct, text_index, profile, lintable, too_long
-
-
-def texts_to_lint(workload: Workload) -> list[str]:
-    """The texts :func:`assess_readiness` gives dsql-lint for ``workload`` (without a schema), in its
-    order: what an early run (:class:`~costmodel.readiness.prelint.PreLint`) must cover."""
-    distinct, _, _, lintable, _ = _lint_plan(workload.statements)
-    return [distinct[i] for i in lintable]
+    return LintPlan(stmts, distinct, text_index, profile, lintable, too_long)
 
 
 def _from_prelint(

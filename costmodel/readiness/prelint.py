@@ -23,9 +23,31 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from costmodel.core.redact import lint_text
 from costmodel.readiness.dsqllint import LintDiagnostic, LintRun, run_dsql_lint
+
+
+@dataclass(frozen=True, eq=False)
+class LintPlan:
+    """What readiness lints for one statement frame (:func:`costmodel.readiness.assess.lint_plan`):
+    made once by the caller that starts the early run, and reused by readiness for the same frame."""
+
+    statements: Any
+    """The statement frame this plan was made from (readiness reuses the plan only for this object)."""
+    distinct: list[str]
+    text_index: Any
+    """Position of each statement's text among ``distinct`` (``len(distinct)`` for none)."""
+    profile: Any
+    """Profile columns per distinct text, or None when the workload could not be classified."""
+    lintable: list[int]
+    too_long: list[int]
+
+    @property
+    def texts(self) -> list[str]:
+        """The texts given to dsql-lint, in order."""
+        return [self.distinct[i] for i in self.lintable]
 
 
 @dataclass(frozen=True)
@@ -36,6 +58,8 @@ class PreLinted:
     """The run itself (version, executable, timing); its ``statements`` follow ``texts``."""
     by_text: dict[str, tuple[LintDiagnostic, ...]]
     lint_literals: bool
+    plan: LintPlan | None = None
+    """The plan the texts came from, when the caller made one (a single workload; a fleet has none)."""
 
     def usable(self, lint_literals: bool) -> bool:
         """True when these diagnostics are what a synchronous run would give."""
@@ -46,10 +70,17 @@ class PreLint:
     """dsql-lint over ``texts`` on a daemon thread (dsql-lint itself runs in child processes)."""
 
     def __init__(
-        self, texts: Sequence[str], *, lint_literals: bool = False, executable: str | None = None
+        self,
+        texts: Sequence[str],
+        *,
+        lint_literals: bool = False,
+        executable: str | None = None,
+        plan: LintPlan | None = None,
     ) -> None:
-        """Start linting now; ``texts`` as readiness would take them (before literals are scrubbed)."""
+        """Start linting now; ``texts`` as readiness would take them (before literals are scrubbed),
+        ``plan`` the :class:`LintPlan` they came from, handed on so readiness need not redo it."""
         self._texts = tuple(texts)
+        self._plan = plan
         self._lint_literals = lint_literals
         self._executable = executable
         self._result: PreLinted | None = None
@@ -63,7 +94,7 @@ class PreLint:
             run = run_dsql_lint(inputs, executable=self._executable)
         except Exception:  # the synchronous run in readiness reports it properly
             return
-        self._result = PreLinted(run, dict(zip(texts, run.statements)), self._lint_literals)
+        self._result = PreLinted(run, dict(zip(texts, run.statements)), self._lint_literals, self._plan)
 
     def result(self) -> PreLinted | None:
         """Wait for the run; None when it raised (readiness then lints itself)."""

@@ -20,7 +20,7 @@ from costmodel.classify.frame import classify
 from costmodel.core.catalog import load_catalog
 from costmodel.core.workload import Workload
 from costmodel.ingest.load import load_workload
-from costmodel.readiness.assess import texts_to_lint
+from costmodel.readiness import assess
 from costmodel.readiness.model import Readiness
 from costmodel.scenario.model import load_scenario
 
@@ -47,11 +47,15 @@ def test_early_lint_gives_the_readiness_a_synchronous_run_gives(
     workload = _without_schema(name)
     _, alone = _readiness(workload, jobs=1)
     monkeypatch.setattr(run_module, "PARALLEL_RANGE_ROWS", 1)
+    plans: list[object] = []
+    make_plan = assess.lint_plan
+    monkeypatch.setattr(assess, "lint_plan", lambda stmts: plans.append(stmts) or make_plan(stmts))
     analysis, early = _readiness(workload, jobs=2)
     assert analysis._prelint is not None
     prelinted = analysis._prelint.result()
-    assert prelinted is not None and prelinted.usable(False)
-    assert list(prelinted.by_text) == texts_to_lint(workload)
+    assert prelinted is not None and prelinted.usable(False) and prelinted.plan is not None
+    assert list(prelinted.by_text) == make_plan(workload.statements).texts
+    assert plans == []  # readiness took the early run's plan: the texts were not factorised again
     assert early.findings == alone.findings
     assert early.findings or name != "legacy"  # legacy's texts hold DSQL blockers: something to find
     assert early.verdict == alone.verdict and early.notes == alone.notes
