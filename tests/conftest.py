@@ -15,14 +15,46 @@ runs ``-m "not slow"``).
 from __future__ import annotations
 
 import itertools
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
 from tests.pgserver import PgServer, PgServerError, find_bindir
 
 PG_FIXTURES = frozenset({"pg_server", "pg_db"})
+
+_CACHE_DIR: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Never touch the user's real cache: the whole suite (and every CLI it starts in a child
+    process, which inherits the environment) gets a throw-away ``DSQLCOST_CACHE_DIR``, and the
+    dsql-lint cache is off, so outputs never depend on which test linted a text first. The tests
+    of the cache itself turn it on in their own directory (the ``lint_cache`` fixture)."""
+    if not _CACHE_DIR:
+        _CACHE_DIR.append(tempfile.mkdtemp(prefix="dsqlcost-test-cache-"))
+    os.environ["DSQLCOST_CACHE_DIR"] = _CACHE_DIR[0]
+    os.environ["DSQLCOST_LINT_CACHE"] = "0"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the suite's throw-away cache directory."""
+    while _CACHE_DIR:
+        shutil.rmtree(_CACHE_DIR.pop(), ignore_errors=True)
+
+
+@pytest.fixture
+def lint_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The dsql-lint cache turned on, in a directory of this test's own; returns the directory."""
+    directory = tmp_path / "cache"
+    monkeypatch.setenv("DSQLCOST_CACHE_DIR", str(directory))
+    monkeypatch.setenv("DSQLCOST_LINT_CACHE", "1")
+    return directory
 
 
 SLOW_MARKERS = frozenset({"postgres", "browser", "libreoffice"})

@@ -13,7 +13,7 @@ import ipaddress
 import sys
 from pathlib import Path
 
-from costmodel.cli.common import WINDOW_HELP
+from costmodel.cli.common import WINDOW_HELP, add_lint_cache_argument, apply_lint_cache
 from costmodel.core.errors import CostModelError
 from costmodel.scenario.model import list_presets
 
@@ -69,6 +69,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="FILE",
         help="require HTTP basic auth with the user:password lines of FILE (use behind TLS on untrusted networks)",
     )
+    add_lint_cache_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -122,6 +123,7 @@ def resolve_source(export: str | None) -> Path:
 def run(args: argparse.Namespace) -> int:
     """Check the binding, load the workload, serve until interrupted."""
     check_binding(args.host, args.allow_remote, args.auth_file)
+    apply_lint_cache(args)
     if not 0 < args.port < 65536:
         raise DashboardArgumentError(
             f"port {args.port} is out of range", hint="use a port between 1 and 65535"

@@ -17,7 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from costmodel.cli.common import add_workload_arguments, load_workload_from_args
+from costmodel.cli.common import (
+    add_lint_cache_argument,
+    add_workload_arguments,
+    apply_lint_cache,
+    load_workload_from_args,
+)
 from costmodel.core.errors import CostModelError
 from costmodel.core.safeio import is_stdout, write_output
 from costmodel.readiness.checks import Severity
@@ -89,6 +94,7 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="keep literals in query texts (by default they are replaced by $n: utility statements can carry passwords)",
     )
+    add_lint_cache_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -128,6 +134,7 @@ def run(args: argparse.Namespace) -> int:
     from costmodel.scenario.model import load_scenario, scenario_assumptions, scenario_to_dict
     from costmodel.usage.compute import compute_usage
 
+    apply_lint_cache(args)
     as_of = _as_of(args.as_of)
     schema = _schema_path(args)
     scenario = load_scenario(args.scenario)

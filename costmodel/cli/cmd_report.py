@@ -9,7 +9,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from costmodel.cli.common import ProgressBar, add_workload_arguments, load_workload_from_args
+from costmodel.cli.common import (
+    ProgressBar,
+    add_lint_cache_argument,
+    add_workload_arguments,
+    apply_lint_cache,
+    load_workload_from_args,
+)
 from costmodel.cli.output import add_output_arguments, emit_report
 from costmodel.cli.scenario_args import add_scenario_arguments, scenario_from_args
 from costmodel.core.errors import ReportError
@@ -64,6 +70,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="schema dump (pg_dump --schema-only) checked for DSQL blockers and remediated in the migration plan; "
         "a bundle's schema.sql is used by default",
     )
+    add_lint_cache_argument(inputs)
     inputs.add_argument(
         "--code",
         metavar="DIR",
@@ -109,6 +116,7 @@ def run(args: argparse.Namespace) -> int:
     from costmodel.pricing.calibration import load_calibration
     from costmodel.report.model import build_report
 
+    apply_lint_cache(args)
     scenario = scenario_from_args(args)
     catalog = load_catalog(args.prices)
     calibration = load_calibration(args.calibration) if args.calibration else None

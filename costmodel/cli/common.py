@@ -21,6 +21,26 @@ WINDOW_HELP = (
 )
 
 
+LINT_CACHE_HELP = (
+    "lint every statement text with dsql-lint afresh: by default the diagnostics of texts linted "
+    "before by the same dsql-lint binary come from a cache in ~/.cache/dsqlcost ($XDG_CACHE_HOME, "
+    "$DSQLCOST_CACHE_DIR), so a re-run lints only new texts"
+)
+
+
+def add_lint_cache_argument(parser: argparse.ArgumentParser | Any) -> None:
+    """Add ``--no-lint-cache`` (report, readiness, dashboard)."""
+    parser.add_argument("--no-lint-cache", action="store_true", help=LINT_CACHE_HELP)
+
+
+def apply_lint_cache(args: argparse.Namespace) -> None:
+    """Turn the dsql-lint cache off for this process when ``--no-lint-cache`` was given."""
+    if getattr(args, "no_lint_cache", False):
+        from costmodel.readiness.lintcache import set_lint_cache
+
+        set_lint_cache(False)
+
+
 def add_workload_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``EXPORT…`` and the options that choose what is read as the workload."""
     parser.add_argument(

@@ -53,6 +53,7 @@ from costmodel.core.workload import Workload
 from costmodel.readiness.checks import CheckCatalog, FindingSource, Severity, load_checks
 from costmodel.readiness.dsqllint import LintDiagnostic, LintRun, run_dsql_lint
 from costmodel.readiness.findings import Context, Mask, build_findings
+from costmodel.readiness.lintcache import run_dsql_lint_cached
 from costmodel.readiness.model import (
     Finding,
     LintSummary,
@@ -189,7 +190,8 @@ def _check_syntax(
         )
     lint = _from_prelint(prelinted, distinct, lintable, lint_literals) if schema_sql is None else None
     if lint is None:
-        lint = run_dsql_lint(
+        # the lint cache only ever sees texts with their literals scrubbed (see lintcache)
+        lint = (run_dsql_lint if lint_literals else run_dsql_lint_cached)(
             distinct
             if lint_literals
             else [lint_text(t) if len(t) <= LINT_MAX_CHARS else "" for t in distinct],
@@ -198,7 +200,20 @@ def _check_syntax(
             executable=executable,
         )
     notes.extend(lint.notes)
+    notes.extend(cache_notes(lint, lintable))
     return _SyntaxCheck(distinct, text_index, profile, lintable, schema_sql, lint)
+
+
+def cache_notes(lint: LintRun, lintable: list[int]) -> list[str]:
+    """How many of the linted texts came from the lint cache, or why the cache was not used."""
+    out = [lint.cache_note] if lint.cache_note else []
+    if lint.cached and lint.available:
+        hits = len(lint.from_cache.intersection(lintable))
+        out.append(
+            f"dsql-lint cache: {hits:,} of {len(lintable):,} linted text(s) came from the cache "
+            "(--no-lint-cache lints them all afresh)"
+        )
+    return out
 
 
 def lint_plan(stmts: pd.DataFrame) -> LintPlan:
@@ -231,8 +246,8 @@ def _from_prelint(
     per_text: list[tuple[LintDiagnostic, ...]] = [() for _ in distinct]
     for i in lintable:
         per_text[i] = by_text[distinct[i]]
-    run = prelinted.run
-    return replace(run, statements=tuple(per_text), schema=())
+    cached = frozenset(i for i in lintable if distinct[i] in prelinted.cached_texts)
+    return replace(prelinted.run, statements=tuple(per_text), schema=(), from_cache=cached)
 
 
 def _dating_notes(lint: LintRun, when: date, catalog: CheckCatalog) -> list[str]:

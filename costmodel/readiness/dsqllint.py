@@ -19,6 +19,9 @@ Details that matter (measured against dsql-lint 0.2.22, see reference/dsql-compa
 * psql meta-commands in a dump (``\\restrict`` from pg_dump 15.14+/17.6+) are blanked, keeping line
   numbers, because they are not SQL.
 * The JSON ``summary`` does not count ``fixed`` diagnostics, so only the ``diagnostics`` array is used.
+* A text's diagnostics carry lines relative to the text's own first line, so they do not depend on
+  which other texts shared the file: that is what lets :mod:`costmodel.readiness.lintcache` keep
+  them per text across runs (``use_cache=True``).
 
 A missing binary is not an error: :func:`run_dsql_lint` returns a :class:`LintRun` with
 ``available=False`` and the reason, and readiness reports "syntax check not run".
@@ -38,7 +41,7 @@ import time
 from bisect import bisect_right
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -56,7 +59,9 @@ _AT_LINE = re.compile(r"at Line: (\d+)")
 
 @dataclass(frozen=True)
 class LintDiagnostic:
-    """One dsql-lint diagnostic, as reported (``line`` is 1-based within the linted file)."""
+    """One dsql-lint diagnostic, as reported. ``line`` is 1-based within the text it belongs to
+    (a statement text's first line is 1) or, for a schema dump, within the dump; for a text that
+    stopped the tokenizer it is where dsql-lint stopped in the joined file."""
 
     rule: str
     line: int
@@ -92,6 +97,12 @@ class LintRun:
     seconds: float = 0.0
     invocations: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
+    cached: bool = False
+    """True when the run used the lint cache (:mod:`costmodel.readiness.lintcache`)."""
+    from_cache: frozenset[int] = frozenset()
+    """Indices of ``texts`` whose diagnostics came from the cache."""
+    cache_note: str | None = None
+    """Why the cache was asked for but not used (or not written), for the report's notes."""
 
 
 def find_dsql_lint() -> str | None:
@@ -157,9 +168,15 @@ def _parse_diagnostics(items: list[dict[str, Any]]) -> list[LintDiagnostic]:
 
 def _locate(line: int, spans: list[tuple[int, int, int]]) -> int | None:
     """The text whose lines hold ``line`` (spans are sorted by first line), or None."""
+    span = _span_of(line, spans)
+    return span[2] if span is not None else None
+
+
+def _span_of(line: int, spans: list[tuple[int, int, int]]) -> tuple[int, int, int] | None:
+    """The (first_line, last_line, index) span that holds ``line``, or None."""
     pos = bisect_right(spans, (line, math.inf, math.inf)) - 1
     if pos >= 0 and spans[pos][0] <= line <= spans[pos][1]:
-        return spans[pos][2]
+        return spans[pos]
     return None
 
 
@@ -321,14 +338,14 @@ def _sort_output(
             state.schema_diags = diags
             continue
         for diag in diags:
-            if diag.rule == "parse_error" and diag.message.startswith(_TOKENIZE):
+            if is_tokenizer_failure(diag):
                 retry, probes = _tokenize_culprit(exe, stmts_file, texts, todo, spans, diag)
                 state.invocations += probes
                 state.failed[retry] = diag
                 break
-            index = _locate(diag.line, spans)
-            if index is not None:  # None: a synthetic separator or COMMIT line
-                state.found.setdefault(index, []).append(diag)
+            span = _span_of(diag.line, spans)
+            if span is not None:  # None: a synthetic separator or COMMIT line
+                state.found.setdefault(span[2], []).append(replace(diag, line=diag.line - span[0] + 1))
     return retry
 
 
@@ -363,6 +380,12 @@ def _tokenize_culprit(
         else:
             low = mid + 1
     return todo[low], probes
+
+
+def is_tokenizer_failure(diag: LintDiagnostic) -> bool:
+    """True for the diagnostic of a text that stopped dsql-lint's tokenizer (its line and message
+    name a place in the joined file, so it depends on the texts linted before it)."""
+    return diag.rule == "parse_error" and diag.message.startswith(_TOKENIZE)
 
 
 def _dedupe(diags: list[LintDiagnostic]) -> list[LintDiagnostic]:

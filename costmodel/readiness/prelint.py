@@ -7,7 +7,8 @@ cluster is priced, so run synchronously the linter had the machine to itself at 
 pricing workers and the parent's serial steps left cores idle earlier. A fleet knows which texts
 readiness will lint as soon as they are classified (one per fingerprint group, the first seen, see
 :func:`costmodel.analysis.fleet_statements.representative_texts`), so :class:`PreLint` starts the
-same :func:`~costmodel.readiness.dsqllint.run_dsql_lint` over them at once, and
+same :func:`~costmodel.readiness.dsqllint.run_dsql_lint` over them at once (through the lint cache,
+:mod:`costmodel.readiness.lintcache`, unless literals are shown), and
 :func:`costmodel.readiness.assess.assess_readiness` takes its diagnostics by text.
 
 The result is the one a synchronous run gives: dsql-lint's diagnostics on a text do not depend on
@@ -27,6 +28,7 @@ from typing import Any
 
 from costmodel.core.redact import lint_text
 from costmodel.readiness.dsqllint import LintDiagnostic, LintRun, run_dsql_lint
+from costmodel.readiness.lintcache import run_dsql_lint_cached
 
 
 @dataclass(frozen=True, eq=False)
@@ -60,6 +62,8 @@ class PreLinted:
     lint_literals: bool
     plan: LintPlan | None = None
     """The plan the texts came from, when the caller made one (a single workload; a fleet has none)."""
+    cached_texts: frozenset[str] = frozenset()
+    """The texts whose diagnostics came from the lint cache."""
 
     def usable(self, lint_literals: bool) -> bool:
         """True when these diagnostics are what a synchronous run would give."""
@@ -90,11 +94,15 @@ class PreLint:
     def _work(self) -> None:
         texts = self._texts
         inputs = list(texts) if self._lint_literals else [lint_text(t) for t in texts]
+        lint = run_dsql_lint if self._lint_literals else run_dsql_lint_cached  # the cache holds no literals
         try:
-            run = run_dsql_lint(inputs, executable=self._executable)
+            run = lint(inputs, executable=self._executable)
         except Exception:  # the synchronous run in readiness reports it properly
             return
-        self._result = PreLinted(run, dict(zip(texts, run.statements)), self._lint_literals, self._plan)
+        cached = frozenset(texts[i] for i in run.from_cache)
+        self._result = PreLinted(
+            run, dict(zip(texts, run.statements)), self._lint_literals, self._plan, cached
+        )
 
     def result(self) -> PreLinted | None:
         """Wait for the run; None when it raised (readiness then lints itself)."""
