@@ -12,6 +12,7 @@ A smaller size runs first to show how time grows with the fleet.
 from __future__ import annotations
 
 import csv
+import os
 import random
 import sys
 import tempfile
@@ -51,9 +52,15 @@ def write_fleet(folder: Path, files: int, rows_per_file: int, distinct: int = DI
 
 
 def run_report(folder: Path, out: Path) -> MemoryRun:
-    """Run ``dsqlcost report FOLDER --format json`` in a child process, watching its memory."""
+    """Run ``dsqlcost report FOLDER --format json`` in a child process, watching its memory (with a
+    fresh dsql-lint cache next to ``out``: a cold run, never the user's cache)."""
     run = run_measured(
-        [sys.executable, "-m", "costmodel", "report", str(folder), "--format", "json", "--out", str(out)]
+        [sys.executable, "-m", "costmodel", "report", str(folder), "--format", "json", "--out", str(out)],
+        env={
+            **os.environ,
+            "DSQLCOST_CACHE_DIR": str(out.with_suffix(".lint-cache")),
+            "DSQLCOST_LINT_CACHE": "1",
+        },
     )
     if run.returncode != 0:
         raise RuntimeError(f"report failed ({run.returncode}): {run.stderr.strip()[-2000:]}")

@@ -12,6 +12,8 @@ classification rate    pglast's raw parse (``parse_sql_json`` + json.loads)  ≥
 one 1M-row export      the same rows as a 200-export fleet (wall time, peak  ≤ 1.3× the fleet's time,
                        memory = summed PSS of the process tree)              < 2 GiB peak
 100k-row fleet         parsing each of its rows once on one core             ≤ 1.0× the raw parse
+(re-run, warm cache)   the same, the fleet run again with every text's        (printed, no target)
+                       dsql-lint diagnostics in the lint cache
 Dask LocalCluster      local processes (``--jobs``) on the same 100k fleet   (printed, no target)
 dashboard p95          5k statements vs 150k statements (server time per     < 1 s at 150k; < 500 MB
                        control change, memory held after the session)        held after the session
@@ -21,7 +23,9 @@ The fleet is :func:`benchmarks.bench_fleet.write_fleet`'s (every file a cluster 
 corpus); the single export is those same rows in one file, each file's rows under its own
 ``dbid`` (so no key repeats). Commands run in fresh processes through the real CLI, watched by
 :mod:`benchmarks.memwatch`; the dashboard sizes each run in a fresh process too, so memory held
-after one session is not the previous benchmark's. The machine's load (``os.getloadavg``) is
+after one session is not the previous benchmark's. Every report runs with a fresh dsql-lint cache
+(:mod:`costmodel.readiness.lintcache`), so its figure is a first run, except the 100k fleet's
+re-run, which finds the cache its first run filled. The machine's load (``os.getloadavg``) is
 printed with the figures: on a shared machine they move with it. :func:`main` returns the figures.
 """
 
@@ -57,9 +61,14 @@ def _load() -> str:
     return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
 
 
-def _report(args: list[str], out: Path) -> MemoryRun:
+def _report(args: list[str], out: Path, lint_cache: Path | None = None) -> MemoryRun:
+    """The real CLI in a child process. Its dsql-lint cache is ``lint_cache``, by default a fresh
+    directory next to ``out``: every figure is a cold run (never the user's cache) unless a caller
+    passes a cache an earlier run filled (the warm 100k fleet)."""
+    cache = lint_cache if lint_cache is not None else out.with_suffix(".lint-cache")
     run = run_measured(
-        [sys.executable, "-m", "costmodel", "report", *args, "--format", "json", "--out", str(out)]
+        [sys.executable, "-m", "costmodel", "report", *args, "--format", "json", "--out", str(out)],
+        env={**os.environ, "DSQLCOST_CACHE_DIR": str(cache), "DSQLCOST_LINT_CACHE": "1"},
     )
     if run.returncode != 0:
         raise RuntimeError(f"report {' '.join(args)} failed ({run.returncode}): {run.stderr.strip()[-2000:]}")
@@ -163,7 +172,8 @@ def _fleet_100k(folder: Path, small: Path, root: Path, files: int, *, dask: bool
     """The fleet in ``small`` (``files`` exports) through the real CLI with local processes (and on a
     Dask LocalCluster), against one core parsing every row of it once."""
     parse_s, parsed = _raw_parse_seconds(folder, files)
-    local = _report([str(small), "--jobs", "2"], root / "local.json")
+    local = _report([str(small), "--jobs", "2"], root / "local.json", root / "lint-cache")
+    warm = _report([str(small), "--jobs", "2"], root / "warm.json", root / "lint-cache")  # texts all cached
     out: dict[str, Any] = {
         "statements": parsed,
         "raw_parse_one_core_s": round(parse_s, 1),
@@ -172,9 +182,16 @@ def _fleet_100k(folder: Path, small: Path, root: Path, files: int, *, dask: bool
         "local_cpu_over_raw_parse": round(local.cpu_seconds / parse_s, 2),
         "local_peak_gib": _peak(local),
         "local_over_raw_parse": round(local.seconds / parse_s, 2),
+        "warm_lint_cache_s": round(warm.seconds, 1),
+        "warm_lint_cache_cpu_s": round(warm.cpu_seconds, 1),
+        "warm_over_raw_parse": round(warm.seconds / parse_s, 2),
+        "warm_cpu_over_raw_parse": round(warm.cpu_seconds / parse_s, 2),
+        "lint_cache_mib": round(sum(f.stat().st_size for f in (root / "lint-cache").iterdir()) / 2**20, 1),
     }
     print(f"100k fleet: local {local.seconds:.1f} s ({local.cpu_seconds:.1f} s CPU); raw parse of its rows "
           f"{parse_s:.1f} s; {_load()}", flush=True)  # fmt: skip
+    print(f"100k fleet again, dsql-lint cache warm: {warm.seconds:.1f} s ({warm.cpu_seconds:.1f} s CPU); cache "
+          f"{out['lint_cache_mib']} MiB", flush=True)  # fmt: skip
     if not dask:
         return out
     on_dask = _report([str(small), "--jobs", "2", "--executor", "dask"], root / "dask.json")
@@ -208,7 +225,8 @@ def dashboard(statements: int, repeats: int) -> dict[str, Any]:
             "import json, sys; from benchmarks.bench_dashboard import main; "
             f"json.dump(main({statements}, {repeats}), open(sys.argv[1], 'w'))"
         )
-        subprocess.run([sys.executable, "-c", code, str(out)], check=True)
+        cold = {**os.environ, "DSQLCOST_CACHE_DIR": str(Path(tmp) / "lint-cache"), "DSQLCOST_LINT_CACHE": "1"}
+        subprocess.run([sys.executable, "-c", code, str(out)], check=True, env=cold)
         return dict(json.loads(out.read_text(encoding="utf-8")))
 
 
@@ -230,6 +248,10 @@ def _summary(figures: dict[str, Any]) -> None:
                      f"{f['local_over_raw_parse']}× (target ≤ {FLEET_OVER_PARSE_TARGET}×)"))  # fmt: skip
         rows.append(("  CPU (user+sys)", f"{f['local_cpu_s']} s", f"raw parse {f['raw_parse_one_core_s']} s CPU",
                      f"{f['local_cpu_over_raw_parse']}×"))  # fmt: skip
+        if "warm_lint_cache_s" in f:
+            rows.append(("  re-run, lint cache warm", f"{f['warm_lint_cache_s']} s ({f['warm_lint_cache_cpu_s']} s CPU)",
+                         f"raw parse {f['raw_parse_one_core_s']} s",
+                         f"{f['warm_over_raw_parse']}× ({f['warm_cpu_over_raw_parse']}× CPU)"))  # fmt: skip
         if "dask_local_cluster_s" in f:
             rows.append(("Dask LocalCluster", f"{f['dask_local_cluster_s']} s", f"local {f['local_s']} s",
                          f"{f['dask_over_local']}× (same report: {f['dask_report_equals_local']})"))  # fmt: skip

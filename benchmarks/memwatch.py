@@ -71,12 +71,13 @@ def tree_pss_kib(root: int) -> int:
     return total
 
 
-def run_measured(cmd: list[str]) -> MemoryRun:
-    """Run ``cmd``, sampling its process tree's PSS until it exits."""
+def run_measured(cmd: list[str], env: dict[str, str] | None = None) -> MemoryRun:
+    """Run ``cmd`` (with ``env`` as its environment when given), sampling its process tree's PSS
+    until it exits."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     before, cpu_before = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     peak = [0]
     supported = Path(f"/proc/{os.getpid()}/smaps_rollup").exists()
     done = threading.Event()
