@@ -55,9 +55,10 @@ from costmodel.readiness.dsqllint import (
 FILE_NAME = "lint-v1.sqlite3"
 FORMAT = 1
 """``PRAGMA user_version`` of a cache file this code writes; another value means another format."""
-MAX_ENTRIES = 1_000_000
-"""Texts kept (about 90 bytes each on disk, most texts being clean: ≈90 MB); the least recently
-used beyond it are evicted, down to 90% of it."""
+MAX_ENTRIES = 500_000
+"""Texts kept: about 100 bytes each on disk (most texts are clean), so at most ≈50 MB. Beyond it the
+least recently used are evicted, down to 90% of it (a scan of the table, without an index on the
+last-use stamp: an index would cost every insert and a third of the file for a rare eviction)."""
 TOUCH_SECONDS = 3600
 """A hit's last-use stamp is rewritten only when older than this (a warm run writes almost nothing)."""
 BUSY_MS = 5000
@@ -154,13 +155,13 @@ class LintCache:
                 raise sqlite3.DatabaseError(f"cache format {version} is not {FORMAT}")
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA cache_size=-65536")  # 64 MiB at most: inserts land on random pages
             if version == 0:
                 conn.execute("BEGIN IMMEDIATE")
                 conn.execute(
                     "CREATE TABLE IF NOT EXISTS lint (key BLOB PRIMARY KEY, diags TEXT NOT NULL, "
                     "used INTEGER NOT NULL) WITHOUT ROWID"
                 )
-                conn.execute("CREATE INDEX IF NOT EXISTS lint_used ON lint (used)")
                 conn.execute(f"PRAGMA user_version = {FORMAT}")
                 conn.execute("COMMIT")
         except BaseException:
@@ -202,7 +203,10 @@ class LintCache:
         if not rows:
             return
         now = int(self.clock())
-        params = [(key, json.dumps(entry, separators=(",", ":")), now) for key, entry in rows]
+        params = [
+            (key, json.dumps(entry, separators=(",", ":")) if entry else "[]", now) for key, entry in rows
+        ]
+        params.sort()  # in key order, consecutive inserts land on neighbouring pages of the tree
         self._write("INSERT OR REPLACE INTO lint (key, diags, used) VALUES (?, ?, ?)", params)
         count = int(self._require().execute("SELECT count(*) FROM lint").fetchone()[0])
         if count > self.max_entries:
