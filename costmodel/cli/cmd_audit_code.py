@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from costmodel.cli.common import add_lint_cache_argument, apply_lint_cache
 from costmodel.core.errors import CostModelError
 
 DESCRIPTION = """\
@@ -89,6 +90,7 @@ def add_audit_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DATE",
         help="judge against DSQL as of this ISO date (default: the newest change known)",
     )
+    add_lint_cache_argument(parser)
 
 
 def audit_from_args(args: argparse.Namespace, directory: str) -> Any:
@@ -121,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     from costmodel.cli.output import write_text_file
     from costmodel.readiness.checks import Severity
 
+    apply_lint_cache(args)
     audit = audit_from_args(args, args.directory)
     if args.workload:
         from costmodel.audit.weight import weigh

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from costmodel.cli.cmd_audit_code import add_audit_arguments, add_format_arguments, parse_as_of
+from costmodel.cli.common import apply_lint_cache
 from costmodel.core.errors import CostModelError
 
 DESCRIPTION = """\
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from costmodel.audit.planrun import make_plan
     from costmodel.cli.output import write_text_file
 
+    apply_lint_cache(args)
     schema = Path(args.schema) if args.schema else None
     if schema is not None and not schema.is_file():
         raise CostModelError(
