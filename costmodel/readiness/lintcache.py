@@ -32,6 +32,7 @@ gives the same diagnostics (tests/readiness/test_lintcache.py proves it on the r
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -194,8 +195,9 @@ class LintCache:
                     found[bytes(key)] = entry
                     if now - int(used) > TOUCH_SECONDS:
                         stale.append(bytes(key))
-        if stale:
-            self._write("UPDATE lint SET used = ? WHERE key = ?", [(now, k) for k in stale])
+        if stale:  # busy or read-only: the stamps only order eviction, the hits stand
+            with contextlib.suppress(sqlite3.OperationalError):
+                self._write("UPDATE lint SET used = ? WHERE key = ?", [(now, k) for k in stale])
         return found
 
     def put(self, rows: Sequence[tuple[bytes, Entry]]) -> None:

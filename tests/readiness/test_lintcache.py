@@ -3,10 +3,13 @@ per text sound), warm = cold, what is and is not stored, and a broken cache neve
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,6 +110,13 @@ def test_file_and_directory_are_private(lint_cache: Path) -> None:
     run_dsql_lint_cached(["TRUNCATE t"])
     assert stat.S_IMODE(lint_cache.stat().st_mode) == 0o700
     assert stat.S_IMODE((lint_cache / FILE_NAME).stat().st_mode) == 0o600
+    os.chmod(lint_cache / FILE_NAME, 0o644)  # loosened by hand: the next run tightens it again
+    cache = LintCache(lint_cache / FILE_NAME, "t")
+    cache.open()
+    cache.put([(cache.keys(["x"])[0], [])])
+    names = {p.name: stat.S_IMODE(p.stat().st_mode) for p in lint_cache.iterdir()}
+    assert names == {FILE_NAME: 0o600, f"{FILE_NAME}-wal": 0o600, f"{FILE_NAME}-shm": 0o600}
+    cache.close()
 
 
 def test_another_binary_never_reads_the_entries(lint_cache: Path, tmp_path: Path) -> None:
@@ -209,3 +219,30 @@ def test_the_suite_never_uses_the_real_user_cache() -> None:
 def _entries(directory: Path) -> int:
     with sqlite3.connect(directory / FILE_NAME) as conn:
         return int(conn.execute("SELECT count(*) FROM lint").fetchone()[0])
+
+
+CHILD = """
+import json, sys
+from costmodel.readiness.lintcache import run_dsql_lint_cached
+texts = json.loads(sys.argv[1])
+run = run_dsql_lint_cached(texts)
+print(json.dumps({"ok": run.available and run.cached, "note": run.cache_note, "hits": len(run.from_cache),
+                  "rules": [[d.rule for d in ds] for ds in run.statements]}))
+"""
+
+
+def test_concurrent_runs_share_the_file(lint_cache: Path) -> None:
+    """Three processes lint overlapping texts at once (a fleet and two dashboard sessions): each
+    gets its diagnostics, none is turned away, and the file ends with every text once."""
+    texts = _corpus()
+    slices = [texts[: len(texts) * 2 // 3], texts[len(texts) // 3 :], texts]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(part)], stdout=subprocess.PIPE, text=True)
+        for part in slices
+    ]
+    outs = [json.loads(p.communicate(timeout=120)[0]) for p in procs]
+    expected = [[d.rule for d in ds] for ds in run_dsql_lint(texts).statements]
+    for part, out in zip(slices, outs, strict=True):
+        assert out["ok"] and out["note"] is None
+        assert out["rules"] == [expected[texts.index(t)] for t in part]
+    assert _entries(lint_cache) == len(set(texts))
