@@ -11,11 +11,12 @@ gives the same diagnostics (tests/readiness/test_lintcache.py proves it on the r
   process and binary path, size and mtime) and the text exactly as given to dsql-lint. A new
   dsql-lint (or another build of the same version) therefore never reads an older one's entries.
 * **Value**: the text's diagnostics as JSON (rule, line within the text, message, suggestion, fix
-  status and detail, preview). The preview is stored with every literal replaced
-  (:func:`costmodel.core.redact.redact_query`, what reports show by default); reports do not show a
-  workload text's preview at all. The cache is used only for texts linted with their literals
-  scrubbed (:func:`~costmodel.core.redact.lint_text`), never under ``--show-literals``, so it holds
-  nothing a default report would not show. No statement text is stored, only its hash.
+  status and detail, preview). The cache is used only for texts linted with their string literals
+  scrubbed (:func:`~costmodel.core.redact.lint_text`), never under ``--show-literals``, so the
+  messages are the ones a default report prints in its findings. The preview (the statement's
+  start, which reports never show for a workload text) is stored redacted the way reports show
+  query texts (:func:`costmodel.core.redact.redact_query`), and :func:`run_dsql_lint_cached` returns
+  it so whether or not the text came from the cache. No statement text is stored, only its hash.
 * **Not cached**: a text that stopped dsql-lint's tokenizer (its diagnostic names a line of the
   joined file, which depends on the other texts; such texts are rare because readiness sends only
   texts PostgreSQL parses), and schema dumps (linted as written, literals included, with line
@@ -26,8 +27,8 @@ gives the same diagnostics (tests/readiness/test_lintcache.py proves it on the r
   run reads with one connection and writes its new texts in one transaction. Beyond
   :data:`MAX_ENTRIES` the least recently used entries are evicted.
 * **Robust**: a corrupt, unreadable, foreign or locked file is ignored with a note in the report;
-  linting then runs as without a cache. ``--no-lint-cache`` (report, readiness, dashboard) or
-  ``DSQLCOST_LINT_CACHE=0`` turns it off.
+  linting then runs as without a cache. ``--no-lint-cache`` (``report``, ``readiness``,
+  ``dashboard``, ``plan``, ``audit-code``) or ``DSQLCOST_LINT_CACHE=0`` turns it off.
 """
 
 from __future__ import annotations
@@ -261,7 +262,7 @@ def open_lint_cache(version: str, executable: str) -> tuple[LintCache | None, st
     try:
         cache = LintCache(cache_dir() / FILE_NAME, f"{version}:{binary_digest(executable)}")
         cache.open()
-    except (sqlite3.Error, OSError, ValueError) as exc:
+    except (sqlite3.Error, OSError, ValueError, RuntimeError) as exc:  # RuntimeError: no home directory
         return None, f"the dsql-lint cache was not used ({describe_error(exc)})"
     return cache, None
 
