@@ -14,9 +14,10 @@ gives the same diagnostics (tests/readiness/test_lintcache.py proves it on the r
   status and detail, preview). The cache is used only for texts linted with their string literals
   scrubbed (:func:`~costmodel.core.redact.lint_text`), never under ``--show-literals``, so the
   messages are the ones a default report prints in its findings. The preview (the statement's
-  start, which reports never show for a workload text) is stored redacted the way reports show
-  query texts (:func:`costmodel.core.redact.redact_query`), and :func:`run_dsql_lint_cached` returns
-  it so whether or not the text came from the cache. No statement text is stored, only its hash.
+  start) is not stored: reports never show it for a workload text (only for a schema dump's
+  statements, which are not cached), so :func:`run_dsql_lint_cached` returns workload diagnostics
+  with an empty preview whether or not they came from the cache. No statement text is stored, only
+  its hash.
 * **Not cached**: a text that stopped dsql-lint's tokenizer (its diagnostic names a line of the
   joined file, which depends on the other texts; such texts are rare because readiness sends only
   texts PostgreSQL parses), and schema dumps (linted as written, literals included, with line
@@ -44,7 +45,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from costmodel.core.redact import redact_query
 from costmodel.readiness.dsqllint import (
     LintDiagnostic,
     LintRun,
@@ -250,11 +250,6 @@ def _decode(raw: Any) -> tuple[LintDiagnostic, ...] | None:
         return None
 
 
-def _redacted(entry: Entry) -> Entry:
-    """The previews with every literal replaced (what a default report shows of a text)."""
-    return [[*d[:6], redact_query(str(d[6]))] for d in entry]
-
-
 def open_lint_cache(version: str, executable: str) -> tuple[LintCache | None, str | None]:
     """The cache for this dsql-lint, or None and why not (a note; never raises)."""
     if not lint_cache_enabled():
@@ -285,7 +280,7 @@ def run_dsql_lint_cached(
 
     Give it texts with their literals scrubbed (:func:`~costmodel.core.redact.lint_text`): what it
     stores must be what a default report may show. Every workload diagnostic it returns, cached or
-    not, has its preview redacted the same way, so a warm run returns exactly what a cold one did.
+    not, has an empty preview (none is stored), so a warm run returns exactly what a cold one did.
     The cache off or unusable, it is ``run_dsql_lint`` (plus a note saying why, when it failed).
     """
     exe = executable or find_dsql_lint()
@@ -323,8 +318,8 @@ def _run_with(
         if i in hits:
             per_text[i] = hits[i]
             continue
-        entry = _redacted([_entry_of(d) for d in run.statements[i]])
-        per_text[i] = tuple(replace(d, preview=e[6]) for d, e in zip(run.statements[i], entry, strict=True))
+        per_text[i] = tuple(replace(d, preview="") for d in run.statements[i]) if run.statements[i] else ()
+        entry = [_entry_of(d) for d in per_text[i]]
         if not any(is_tokenizer_failure(d) for d in run.statements[i]):
             new.append((key, entry))  # a tokenizer failure's line depends on its neighbours: not kept
     note = None
