@@ -213,7 +213,8 @@ def test_the_suite_never_uses_the_real_user_cache() -> None:
     """tests/conftest.py points every test (and child process) at a throw-away directory."""
     directory = lintcache.cache_dir()
     assert directory != Path.home() / ".cache" / "dsqlcost"
-    assert "dsqlcost-test-cache-" in str(directory) or "pytest" in str(directory)
+    assert directory.name.startswith("dsqlcost-test-cache-")
+    assert not lint_cache_enabled()  # and off unless a test turns it on (the lint_cache fixture)
 
 
 def _entries(directory: Path) -> int:
