@@ -21,7 +21,7 @@ Details that matter (measured against dsql-lint 0.2.22, see reference/dsql-compa
 * The JSON ``summary`` does not count ``fixed`` diagnostics, so only the ``diagnostics`` array is used.
 * A text's diagnostics carry lines relative to the text's own first line, so they do not depend on
   which other texts shared the file: that is what lets :mod:`costmodel.readiness.lintcache` keep
-  them per text across runs (``use_cache=True``).
+  them per text across runs (:func:`~costmodel.readiness.lintcache.run_dsql_lint_cached`).
 
 A missing binary is not an error: :func:`run_dsql_lint` returns a :class:`LintRun` with
 ``available=False`` and the reason, and readiness reports "syntax check not run".
