@@ -72,6 +72,7 @@ from costmodel.classify.shape import Shape, ShapeKey, Template, Words, shape_of
 from costmodel.classify.statement import analyse, primary_index, shallow_kind
 from costmodel.core.errors import ClassifyError
 from costmodel.core.executor import Executor, LocalExecutor, batches
+from costmodel.core.frames import share_constant_columns
 from costmodel.core.gcpause import gc_paused
 from costmodel.core.profile import PROFILE_COLUMNS, KeyShape, ParseStatus, StatementKind
 from costmodel.core.workload import Workload
@@ -301,7 +302,10 @@ def with_profile(workload: Workload, profile: pd.DataFrame) -> Workload:
     profile.index = statements.index
     kept = statements.drop(columns=[c for c in PROFILE_COLUMNS if c in statements.columns])
     notes = tuple(n for n in workload.notes if not n.startswith(_NOTE_PREFIX))
-    return workload.with_statements(pd.concat([kept, profile], axis=1), notes=notes + _notes(profile))
+    # the last rebuild of the table before pricing: constant counters (JIT, planning, I/O timing …
+    # on most servers) are held in 8 bytes each from here on (same values, same columns)
+    statements = share_constant_columns(pd.concat([kept, profile], axis=1))
+    return workload.with_statements(statements, notes=notes + _notes(profile))
 
 
 def profiles_frame(profiles: Sequence[StatementProfile]) -> pd.DataFrame:
