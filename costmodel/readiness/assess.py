@@ -47,7 +47,7 @@ import pandas as pd
 
 from costmodel.classify.roles import one_off_mask
 from costmodel.core.assumptions import AssumptionSet
-from costmodel.core.profile import ParseStatus
+from costmodel.core.profile import PROFILE_COLUMNS, ParseStatus
 from costmodel.core.redact import lint_text
 from costmodel.core.workload import Workload
 from costmodel.readiness.checks import CheckCatalog, FindingSource, Severity, load_checks
@@ -312,9 +312,11 @@ def _distinct_texts(stmts: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndar
 def _distinct_profile(
     stmts: pd.DataFrame, first_rows: np.ndarray, distinct: list[str]
 ) -> pd.DataFrame | None:
-    """Profile columns per distinct text: from the classified workload, else classified here."""
+    """Profile columns per distinct text: from the classified workload (its profile columns only:
+    a copy of every counter of 50,000 rows would live as long as the plan), else classified here."""
     if "parse_status" in stmts.columns:
-        return stmts.iloc[first_rows].reset_index(drop=True)
+        columns = [i for i, name in enumerate(stmts.columns) if name in PROFILE_COLUMNS]
+        return stmts.iloc[first_rows.tolist(), columns].reset_index(drop=True)
     return profile_texts(distinct) if distinct else None
 
 
