@@ -22,10 +22,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["MIN_ROWS", "is_shared_constant", "share_constant_columns"]
+__all__ = ["MAX_COLUMN_BLOCKS", "MIN_ROWS", "is_shared_constant", "share_constant_columns"]
 
 MIN_ROWS = 2
 """Tables shorter than this are left as they are (a one-row column is already one element)."""
+
+MAX_COLUMN_BLOCKS = 80
+"""At most this many columns are held in blocks of their own (pandas warns from 100 blocks on); the
+canonical counters are 45, plus a few integer and boolean profile columns."""
 
 _KINDS = frozenset("fiub")
 """numpy kinds whose columns are shared: floats (counters), integers, unsigned, booleans."""
@@ -45,17 +49,20 @@ def share_constant_columns(frame: pd.DataFrame) -> pd.DataFrame:
     constant = [name for name in frame.columns if _constant(frame[name])]
     if not constant:
         return frame
-    positions = {name: i for i, name in enumerate(frame.columns) if name in set(constant)}
-    out = frame.drop(columns=constant)  # its columns may still be views of frame's blocks
     dtypes = {frame[name].dtype for name in constant}
-    own = [name for name in out.columns if out[name].dtype in dtypes]
+    shared = set(constant)
+    own = [name for name in frame.columns if name not in shared and frame[name].dtype in dtypes]
+    if len(constant) + len(own) > MAX_COLUMN_BLOCKS:
+        return frame  # each would be a block of its own: pandas warns of (and slows on) a fragmented table
+    positions = {name: i for i, name in enumerate(frame.columns) if name in shared}
+    out = frame.drop(columns=constant)  # its columns may still be views of frame's blocks
     if own:  # copied into a block of their own, so no view keeps frame's block (and its constants) alive
         out[own] = out[own].copy()
     for name in constant:  # in column order, so each lands where it was
         column = frame[name]
         array = column.to_numpy()
-        shared = np.broadcast_to(array[:1].copy().reshape(()), (len(frame),))
-        out.insert(positions[name], name, pd.Series(shared, index=frame.index, name=name, copy=False))
+        one = np.broadcast_to(array[:1].copy().reshape(()), (len(frame),))
+        out.insert(positions[name], name, pd.Series(one, index=frame.index, name=name, copy=False))
     return out
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,7 @@ import pytest
 
 import costmodel.classify.frame as classify_frame
 from costmodel.cli import main
-from costmodel.core.frames import is_shared_constant, share_constant_columns
+from costmodel.core.frames import MAX_COLUMN_BLOCKS, is_shared_constant, share_constant_columns
 
 DATA = Path(__file__).parents[1] / "data" / "pipeline" / "saas_small.csv"
 
@@ -119,3 +120,11 @@ def test_a_shared_column_is_never_written_through() -> None:
     rows = share_constant_columns(pd.DataFrame({"a": np.arange(4.0), "z": np.zeros(4)}))
     rows = rows[rows["a"] > 1]  # a filtered table holds ordinary arrays again
     assert rows["z"].tolist() == [0.0, 0.0] and not is_shared_constant(rows["z"])
+
+
+def test_a_table_of_many_numeric_columns_is_left_unfragmented() -> None:
+    n = MAX_COLUMN_BLOCKS + 10
+    frame = pd.DataFrame({f"c{i}": np.zeros(5) if i % 2 else np.arange(5.0) for i in range(n)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert share_constant_columns(frame) is frame
