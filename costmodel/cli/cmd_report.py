@@ -87,8 +87,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--jobs",
         type=int,
         metavar="N",
-        help="processes for reading, classifying and pricing many clusters, and for classifying one large "
-        "export and pricing its range cases (default: the number of cores)",
+        help="processes for reading, classifying and pricing many clusters, and for reading and classifying "
+        "one large export and pricing its range cases (default: the number of cores)",
     )
     fleet.add_argument(
         "--executor",
@@ -133,10 +133,10 @@ def run(args: argparse.Namespace) -> int:
     if len(sources) > 1 and not args.merge:
         report = _fleet_report(args, sources, scenario, catalog, calibration)
     else:
-        # A large export's distinct texts are classified over --jobs processes (all cores by default;
-        # below PARALLEL_MIN_TEXTS distinct texts this stays in this process).
+        # A large export is read in pieces and its distinct texts are classified over --jobs
+        # processes (all cores by default; small exports stay in this process).
         jobs = args.jobs or os.cpu_count() or 1
-        workload = classify(load_workload_from_args(args), jobs=jobs)
+        workload = classify(load_workload_from_args(args, jobs=jobs), jobs=jobs)
         give_back()  # what reading and classifying freed, before pricing allocates per-statement tables
         analysis = Analysis(
             workload,

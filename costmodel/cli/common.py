@@ -96,8 +96,9 @@ def add_workload_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def load_workload_from_args(args: argparse.Namespace) -> Workload:
-    """Load the workload the options of :func:`add_workload_arguments` describe."""
+def load_workload_from_args(args: argparse.Namespace, *, jobs: int = 1) -> Workload:
+    """Load the workload the options of :func:`add_workload_arguments` describe (a large CSV export
+    read in pieces over ``jobs`` processes)."""
     from costmodel.ingest.load import load_workload
 
     bar = ProgressBar()
@@ -112,6 +113,7 @@ def load_workload_from_args(args: argparse.Namespace) -> Workload:
             group_by=args.group_by,
             progress=bar.update,
             include_monitoring=args.include_monitoring,
+            jobs=jobs,
         )
     finally:
         bar.close()

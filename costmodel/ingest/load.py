@@ -48,6 +48,7 @@ from costmodel.ingest.meta import (
     read_meta,
 )
 from costmodel.ingest.monitoring import set_apart_monitoring
+from costmodel.ingest.pieces import read_in_pieces
 from costmodel.ingest.read import ProgressFn, read_source
 from costmodel.ingest.window import (
     NO_WINDOW_HINT,
@@ -111,6 +112,7 @@ def load_workload(
     progress: ProgressFn | None = None,
     strict_filters: bool = True,
     include_monitoring: bool = False,
+    jobs: int = 1,
 ) -> Workload:
     """Read exports (usually one file or one bundle directory) into a :class:`Workload`.
 
@@ -121,14 +123,16 @@ def load_workload(
     filters every cluster by the same values, and checks them over the fleet). ``include_nested`` keeps ``toplevel = false`` rows (they double count their callers).
     ``group_by="query"`` merges the same text across users and databases. Monitoring and exporter
     statements (:mod:`costmodel.ingest.monitoring`) are set apart unless ``include_monitoring``. ``progress(label, done,
-    total)`` is called while large inputs are read. Bad input raises :class:`IngestError`.
+    total)`` is called while large inputs are read. ``jobs`` > 1 reads a large plain CSV export in
+    pieces over that many forked processes (:mod:`costmodel.ingest.pieces`; the same frame as one
+    process gives). Bad input raises :class:`IngestError`.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
     given = [Path(p) for p in paths]
     try:
         workload = _load(
-            given, since, window, databases, users, include_nested, group_by, progress, strict_filters
+            given, since, window, databases, users, include_nested, group_by, progress, strict_filters, jobs
         )
         return workload if include_monitoring else set_apart_monitoring(workload)
     except CostModelError as exc:
@@ -155,6 +159,7 @@ def _load(
     group_by: str | None,
     progress: ProgressFn | None,
     strict_filters: bool = True,
+    jobs: int = 1,
 ) -> Workload:
     if not given:
         raise IngestError("no export given", hint="name an export file or a bundle directory")
@@ -179,7 +184,7 @@ def _load(
                 file=str(directories[0]),
                 hint="give an export file, or a directory written by `dsqlcost collect`",
             )
-        gathered = _gather_bundle(directories[0], explicit is not None, progress)
+        gathered = _gather_bundle(directories[0], explicit is not None, progress, jobs)
     elif since is not None:
         if len(given) != 1:
             raise IngestError(
@@ -193,10 +198,10 @@ def _load(
                 hint="read the bundle alone: dsqlcost ingest BUNDLE_DIR",
             )
         refuse_repeated([Path(since), given[0]], what="snapshot", content=False)
-        gathered = _gather_snapshots(Path(since), given[0], explicit is not None, progress)
+        gathered = _gather_snapshots(Path(since), given[0], explicit is not None, progress, jobs)
     else:
         repeated = refuse_repeated(given)
-        gathered = _gather_exports(given, explicit is not None, progress)
+        gathered = _gather_exports(given, explicit is not None, progress, jobs)
         gathered.notes.extend(repeated)
     resolved = explicit or gathered.window
     if resolved is None:
@@ -221,12 +226,16 @@ def _resolve(find: Callable[[], Window | None], explicit: bool) -> Window | None
         return None
 
 
-def _read(path: Path, file: str, progress: ProgressFn | None, *, allow_empty: bool = False) -> Normalised:
+def _read(
+    path: Path, file: str, progress: ProgressFn | None, *, allow_empty: bool = False, jobs: int = 1
+) -> Normalised:
     if progress is not None:
         progress(f"reading {file}", 0, 1)
-    norm = normalise(read_source(path, file, VOCABULARY, progress, allow_empty=allow_empty))
-    norm.raw.values = []  # typed into norm.frame: the parsed columns need not outlive it (a second table)
-    share_equal_texts(norm.frame)
+    norm = read_in_pieces(path, file, VOCABULARY, jobs, progress)  # texts already shared
+    if norm is None:
+        norm = normalise(read_source(path, file, VOCABULARY, progress, allow_empty=allow_empty))
+        norm.raw.values = []  # typed into norm.frame: the parsed columns need not outlive it (a second table)
+        share_equal_texts(norm.frame)
     if progress is not None:
         progress(f"reading {file}", 1, 1)
     return norm
@@ -280,8 +289,10 @@ def _generation(norms: Sequence[Normalised]) -> tuple[str, str | None]:
     return "; ".join(f"{n.raw.file}: {n.generation.label}" for n in norms), None
 
 
-def _gather_exports(paths: list[Path], explicit: bool, progress: ProgressFn | None) -> _Gathered:
-    norms = [_read(path, str(path), progress) for path in paths]
+def _gather_exports(
+    paths: list[Path], explicit: bool, progress: ProgressFn | None, jobs: int = 1
+) -> _Gathered:
+    norms = [_read(path, str(path), progress, jobs=jobs) for path in paths]
     for norm in norms:
         duplicate = first_duplicate(norm.frame, norm.present)
         if duplicate is None:
@@ -361,10 +372,10 @@ def _gather_appended(norm: Normalised, duplicate: tuple[int, int, str]) -> _Gath
 
 
 def _gather_snapshots(
-    earlier_path: Path, later_path: Path, explicit: bool, progress: ProgressFn | None
+    earlier_path: Path, later_path: Path, explicit: bool, progress: ProgressFn | None, jobs: int = 1
 ) -> _Gathered:
-    earlier = _read(earlier_path, str(earlier_path), progress)
-    later = _read(later_path, str(later_path), progress)
+    earlier = _read(earlier_path, str(earlier_path), progress, jobs=jobs)
+    later = _read(later_path, str(later_path), progress, jobs=jobs)
     delta = snapshot_delta(
         earlier.frame, later.frame, earlier.present, later.present, earlier.raw.file, later.raw.file
     )
@@ -427,10 +438,10 @@ def _delta_notes(hidden: int, earlier: Normalised, later: Normalised) -> list[st
     return notes
 
 
-def _gather_bundle(root: Path, explicit: bool, progress: ProgressFn | None) -> _Gathered:
+def _gather_bundle(root: Path, explicit: bool, progress: ProgressFn | None, jobs: int = 1) -> _Gathered:
     bundle = read_bundle(root, str(root))
     # A snapshot taken when nothing had run since the reset has a header and no rows: all zeros.
-    norms = [_read(s.path, s.file, progress, allow_empty=True) for s in bundle.snapshots]
+    norms = [_read(s.path, s.file, progress, allow_empty=True, jobs=jobs) for s in bundle.snapshots]
     first, last = norms[0], norms[-1]
     notes = [note for n in norms for note in n.notes]
     info = dict(bundle.info)

@@ -780,6 +780,40 @@ def _fast_csv(
     a short row): the exact :mod:`csv` path then reads the file and reports precise errors.
     Physical line numbers are computed only if an error needs one.
     """
+    header = csv_header(source, delimiter, vocabulary)
+    if header is None:
+        return None
+    if progress is not None:
+        progress(f"reading {file}", 0, 1)
+    try:
+        with source.binary() as handle:
+            parsed = _read_csv_columns(handle, delimiter, header.dtypes, header.raw, header.texts)
+    except Exception:  # any parser complaint: the exact path reads the file again and explains it
+        return None
+    if parsed is None:
+        return None
+    values, nrows = parsed
+    table = csv_table(source, file, fmt, delimiter, header.names, values, nrows)
+    if progress is not None:
+        progress(f"reading {file}", 1, 1)
+    return table
+
+
+@dataclass(frozen=True)
+class CsvHeader:
+    """The header of a CSV the fast path may read: labels as written, canonical names, parse dtypes."""
+
+    raw: list[str]
+    """The labels as written (pandas' column labels)."""
+    names: list[str]
+    dtypes: dict[str, Any]
+    """Label → ``float64`` for numeric columns, ``object`` for the rest."""
+    texts: list[str]
+    """Labels of the query text column (its equal values are shared)."""
+
+
+def csv_header(source: _CsvSource, delimiter: str, vocabulary: Vocabulary) -> CsvHeader | None:
+    """The header when the fast path can be trusted with this CSV, else ``None`` (see :func:`_fast_csv`)."""
     head = _first_records(source.lines(), delimiter, 2)
     if head is None:
         return None
@@ -797,18 +831,19 @@ def _fast_csv(
     ):
         return None
     dtypes = {raw: (np.float64 if name in vocabulary.numeric else object) for raw, name in zip(first, names)}
-    if progress is not None:
-        progress(f"reading {file}", 0, 1)
-    try:
-        with source.binary() as handle:
-            parsed = _read_csv_columns(
-                handle, delimiter, dtypes, first, [raw for raw, name in zip(first, names) if name == "query"]
-            )
-    except Exception:  # any parser complaint: the exact path reads the file again and explains it
-        return None
-    if parsed is None:
-        return None
-    values, nrows = parsed
+    return CsvHeader(first, names, dtypes, [raw for raw, name in zip(first, names) if name == "query"])
+
+
+def csv_table(
+    source: _CsvSource,
+    file: str,
+    fmt: str,
+    delimiter: str,
+    names: list[str],
+    values: list[Sequence[Any]],
+    nrows: int,
+) -> RawTable:
+    """The fast path's RawTable; physical line numbers are computed only if an error needs one."""
     cache: dict[str, list[int]] = {}
 
     def lookup(index: int) -> int | None:
@@ -817,7 +852,7 @@ def _fast_csv(
         found = cache["lines"]
         return found[index] if index < len(found) else None
 
-    table = RawTable(
+    return RawTable(
         file=file,
         format=fmt,
         columns=names,
@@ -826,9 +861,18 @@ def _fast_csv(
         line_lookup=lookup,
         numeric_hint="check the separator and quoting; export with psql --csv",
     )
-    if progress is not None:
-        progress(f"reading {file}", 1, 1)
-    return table
+
+
+CSV_OPTIONS: dict[str, Any] = {
+    "encoding": "utf-8",
+    "na_filter": False,
+    "keep_default_na": False,
+    "engine": "c",
+    "quotechar": '"',
+    "doublequote": True,
+    "skip_blank_lines": True,
+}
+"""How the C parser reads a quoted CSV on the fast path (whole, in chunks, or in pieces)."""
 
 
 READ_CHUNK_ROWS = 100_000
@@ -851,19 +895,7 @@ def _read_csv_columns(
     seen: dict[str, str] = {}
     parts: list[list[np.ndarray]] = [[] for _ in header]
     nrows = 0
-    with pd.read_csv(
-        handle,
-        encoding="utf-8",
-        sep=delimiter,
-        dtype=dtypes,
-        na_filter=False,
-        keep_default_na=False,
-        engine="c",
-        quotechar='"',
-        doublequote=True,
-        skip_blank_lines=True,
-        chunksize=READ_CHUNK_ROWS,
-    ) as reader:
+    with pd.read_csv(handle, sep=delimiter, dtype=dtypes, chunksize=READ_CHUNK_ROWS, **CSV_OPTIONS) as reader:
         for chunk in reader:
             if list(chunk.columns) != header:
                 return None
@@ -918,13 +950,30 @@ def _stream_csv(
     and the size cap), then parsed from disk. Anything else, or any doubt, returns ``None`` and the
     whole-file path reads the input and explains its problems exactly as before.
     """
+    start = csv_start(path, file, STREAM_MIN_BYTES)
+    if start is None:
+        return None
+    offset, fmt = start
+    table = _fast_csv(file_source(path, file, offset), file, "csv", ",", vocabulary, progress)
+    if table is not None:
+        table.format = fmt
+    return table
+
+
+def csv_start(path: Path, file: str, min_bytes: int, *, check: bool = True) -> tuple[int, str] | None:
+    """Where the data of a plain UTF-8 CSV of at least ``min_bytes`` starts (after a BOM), and its
+    format label; ``None`` for any other input.
+
+    With ``check`` the whole file is first checked block by block (what :func:`decode` refuses —
+    NUL bytes, invalid UTF-8); without, only its head is, and the caller checks every byte itself.
+    """
     try:
-        if path.is_dir() or path.stat().st_size < STREAM_MIN_BYTES or path.stat().st_size > max_bytes():
+        if path.is_dir() or path.stat().st_size < min_bytes or path.stat().st_size > max_bytes():
             return None
         with open_regular(path, file) as handle:
             head = handle.read(1 << 16)
             offset, encoding = (3, "utf-8 with BOM") if head.startswith(codecs.BOM_UTF8) else (0, "utf-8")
-            if not _plain_utf8(handle, head):
+            if not _plain_utf8(handle if check else None, head):
                 return None
     except (OSError, IngestError):
         return None
@@ -935,15 +984,13 @@ def _stream_csv(
         or _pick_delimiter(first_line.rstrip("\r")) != ","
     ):
         return None
-    table = _fast_csv(_file_source(path, file, offset), file, "csv", ",", vocabulary, progress)
-    if table is not None and encoding != "utf-8":
-        table.format = f"{table.format}, {encoding}"
-    return table
+    return offset, "csv" if encoding == "utf-8" else f"csv, {encoding}"
 
 
-def _plain_utf8(handle: IO[bytes], head: bytes) -> bool:
+def _plain_utf8(handle: IO[bytes] | None, head: bytes) -> bool:
     """True when the whole file (``head`` then the rest of ``handle``) is valid UTF-8 without NUL
-    bytes and not gzip, UTF-16 or a known binary format: what :func:`decode` would accept as is."""
+    bytes and not gzip, UTF-16 or a known binary format: what :func:`decode` would accept as is.
+    Without ``handle`` only the head is checked (the rest is the caller's to check)."""
     if head[:2] == b"\x1f\x8b" or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
     if any(head.startswith(magic) for magic, _ in BINARY_MAGICS):
@@ -955,14 +1002,15 @@ def _plain_utf8(handle: IO[bytes], head: bytes) -> bool:
             if b"\x00" in block:
                 return False
             decoder.decode(block)
-            block = handle.read(STREAM_BLOCK)
-        decoder.decode(b"", final=True)
+            block = handle.read(STREAM_BLOCK) if handle is not None else b""
+        if handle is not None:  # a head alone (see csv_start) may end inside a character
+            decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
     return True
 
 
-def _file_source(path: Path, file: str, offset: int) -> _CsvSource:
+def file_source(path: Path, file: str, offset: int) -> _CsvSource:
     @contextmanager
     def binary() -> Iterator[IO[bytes]]:
         with open_regular(path, file) as handle:
