@@ -95,6 +95,10 @@ def first_duplicate(frame: pd.DataFrame, present: frozenset[str]) -> tuple[int, 
         return None
     keys = [k for k in ENTRY_KEY if k in present]
     rows = frame[frame["queryid"].notna().to_numpy()]
+    if all(str(rows[k].dtype) in ("Int64", "boolean") for k in keys) and not rows.duplicated(keys).any():
+        # typed ids and flags are equal exactly when their texts are (NULL included): no key
+        # text per row is needed to know there is no repeat (the usual answer)
+        return None
     key = _key_text(rows, keys)
     dup = key.duplicated(keep="first").to_numpy()
     if not dup.any():

@@ -585,10 +585,7 @@ def _finish(
     frame = gathered.frame.reset_index(drop=True)
     notes = list(gathered.notes)
     excluded = {k: v for k, v in gathered.excluded.items() if v}
-    query = frame["query"]
-    unclassifiable = (
-        query.isna().to_numpy() | (query.astype(str).str.strip() == INSUFFICIENT_PRIVILEGE).to_numpy()
-    )
+    unclassifiable = _unclassifiable(frame["query"])
     frame["unclassifiable"] = unclassifiable
     if "merged_rows" not in frame:
         frame["merged_rows"] = np.ones(len(frame), dtype=np.int64)
@@ -636,6 +633,13 @@ def _finish(
         info={**gathered.info, "files": gathered.files, "extversion_detected": gathered.version},
         notes=tuple(dict.fromkeys(notes)),
     )
+
+
+def _unclassifiable(query: pd.Series) -> np.ndarray:
+    """Rows without a query text: NULL or ``<insufficient privilege>`` (judged once per distinct text)."""
+    codes, uniques = pd.factorize(query.to_numpy(dtype=object), use_na_sentinel=True)
+    hidden = [str(text).strip() == INSUFFICIENT_PRIVILEGE for text in uniques]
+    return np.array([*hidden, True], dtype=bool)[codes]  # code -1 (NULL) takes the last slot
 
 
 def _count(excluded: dict[str, int], reason: str, mask: np.ndarray) -> None:

@@ -59,6 +59,7 @@ DERIVED = ("source_file", "source_row")
 """Columns :func:`normalise` numbers per piece; the join makes them again for the whole file."""
 
 _QUOTE, _COMMA, _LF, _CR = (ord(c) for c in '",\n\r')
+_DONE: Future[Any] = Future()
 _Piece = tuple[dict[str, Any], int, int]
 """A worker's answer: column → typed array (texts as ``(codes, distinct values)``), rows, distinct
 texts of the ``query`` column."""
@@ -226,11 +227,13 @@ def _join(
     parts: dict[str, list[Any]] = {}
     shared: dict[str, dict[str, str]] = {}
     total = 0
-    for done, future in enumerate(futures):
-        piece = future.result()
+    for done in range(len(futures)):
+        piece = futures[done].result()
+        futures[done] = _DONE  # the future would keep the piece's arrays alive after they are joined
         if piece is None:
             return None
         columns, nrows, _ = piece
+        del piece
         for name, column in columns.items():
             if isinstance(column, tuple):
                 seen = shared.setdefault(name, {})
