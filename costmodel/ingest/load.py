@@ -662,8 +662,10 @@ def _statement_ids(frame: pd.DataFrame) -> pd.Series:
     )
     dup = base.duplicated(keep=False).to_numpy()
     if dup.any():
-        number = base.groupby(base).cumcount() + 1
-        base = base.where(~dup, base + "." + number.astype(str))
+        repeated = base[dup]  # numbered among themselves: a row that does not repeat is its own group
+        number = repeated.groupby(repeated, sort=False).cumcount() + 1
+        base = base.copy()
+        base[dup] = (repeated + "." + number.astype(str)).to_numpy()
     return base
 
 
