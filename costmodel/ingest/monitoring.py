@@ -77,7 +77,9 @@ def _mentions(text: str, tables: set[str]) -> bool:
 def monitoring_mask(queries: Iterable[str | None]) -> np.ndarray:
     """True for each text that is a monitoring or exporter statement (rules in the module doc)."""
     texts = pd.Series(list(queries), dtype=object)
-    distinct = texts.dropna().astype(str).unique()
+    # one verdict per distinct value, taken for every row (a million rows repeat ~50,000 texts)
+    codes, uniques = pd.factorize(texts.to_numpy(dtype=object), use_na_sentinel=True)
+    distinct = pd.Series(uniques, dtype=object).astype(str).unique()
     # Rules 1 and 2 need "pg_" or "information_schema" in the text (every pattern they match holds
     # one, and removing comments cannot make one): most texts are settled without the regexes.
     cleaned = {t: _clean(t) for t in distinct if "pg_" in (low := t.lower()) or "information_schema" in low}
@@ -92,8 +94,6 @@ def monitoring_mask(queries: Iterable[str | None]) -> np.ndarray:
         for text in distinct:
             if not verdict[text] and _mentions(cleaned.get(text) or _clean(text), exporter_tables):
                 verdict[text] = True
-    # one verdict per distinct value, taken for every row (a million rows repeat ~50,000 texts)
-    codes, uniques = pd.factorize(texts.to_numpy(dtype=object), use_na_sentinel=True)
     per_value = [bool(verdict.get(t, False)) if isinstance(t, str) else False for t in uniques]
     return np.array([*per_value, False], dtype=bool)[codes]  # code -1 (NULL) takes the last slot
 
