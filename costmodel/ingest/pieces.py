@@ -99,7 +99,7 @@ def read_in_pieces(
             if joined is None:
                 pool.shutdown(wait=True, cancel_futures=True)
                 return None
-    except (OSError, RuntimeError):  # a broken pool or an unreadable file: the serial path decides
+    except Exception:  # a broken pool, an unreadable file or piece: the serial path reads the file
         return None
     frame, distinct = joined
     raw = read.csv_table(source, file, fmt, ",", header.names, [], len(frame))
