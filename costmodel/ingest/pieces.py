@@ -35,7 +35,6 @@ from __future__ import annotations
 import io
 import multiprocessing as mp
 import os
-import pickle
 import tempfile
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -63,7 +62,11 @@ DERIVED = ("source_file", "source_row")
 
 _QUOTE, _COMMA, _LF, _CR = (ord(c) for c in '",\n\r')
 _Piece = tuple[dict[str, Any], int]
-"""A worker's answer: column → typed array (texts as ``(codes, distinct values)``), and its rows."""
+"""A piece typed: column → typed array (texts as ``(codes, distinct values)``), and its rows."""
+_Written = tuple[list[tuple[str, str, str]], int]
+"""What a worker hands back: ``(column, kind, dtype)`` in the order the arrays are in its file, and
+the piece's rows (kinds: ``array``, ``masked`` — data then mask —, ``datetime``, ``text`` — codes,
+then the distinct texts' UTF-8 bytes and lengths)."""
 
 
 def read_in_pieces(
@@ -91,11 +94,11 @@ def read_in_pieces(
             tempfile.TemporaryDirectory(prefix="dsqlcost-pieces-") as spool,
             ProcessPoolExecutor(max_workers=jobs, mp_context=fork_context()) as pool,
         ):
-            futures: list[Future[str | None]] = []
+            futures: list[Future[_Written | None]] = []
             for index, (low, high) in enumerate(cuts(path, file, offset, size, count)):
                 out = os.path.join(spool, str(index))
                 futures.append(pool.submit(_piece, path, file, low, high, index == 0, header, out))
-            joined = _join(futures, header, file, progress)
+            joined = _join(futures, spool, file, progress)
             if joined is None:
                 pool.shutdown(wait=True, cancel_futures=True)
                 return None
@@ -173,8 +176,9 @@ def quotes_track_records(data: bytes) -> bool:
 
 def _piece(
     path: Path, file: str, low: int, high: int, first: bool, header: CsvHeader, out: str
-) -> str | None:
-    """One piece checked, parsed and typed (in a worker) and written to ``out``; ``None`` on any doubt.
+) -> _Written | None:
+    """One piece checked, parsed and typed (in a worker) and written to ``out`` as ``.npy`` arrays
+    (nothing pickled); ``None`` on any doubt.
 
     Why a file and not the pool's result: the pool unpickles results on its own thread, whose
     malloc arena kept the freed pieces (a 1M-row read peaked 300 MB higher); the main thread reads
@@ -184,11 +188,57 @@ def _piece(
         piece = _checked(path, file, low, high, first, header)
         if piece is None:
             return None
+        columns, nrows = piece
+        layout: list[tuple[str, str, str]] = []
         with open(out, "wb") as handle:
-            pickle.dump(piece, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        return out
-    except Exception:  # a full disk, say: the serial path reads the file
+            for name, column in columns.items():
+                kind, arrays = _arrays(column)
+                layout.append((name, kind, str(column.dtype) if kind != "text" else "object"))
+                for array in arrays:
+                    np.save(handle, array, allow_pickle=False)
+        return layout, nrows
+    except Exception:  # a full disk, an unexpected column type: the serial path reads the file
         return None
+
+
+def _arrays(column: Any) -> tuple[str, list[np.ndarray]]:
+    """A typed column as plain numpy arrays (``kind``, arrays), the inverse of :func:`_column`."""
+    if isinstance(column, tuple):
+        codes, uniques = column
+        encoded = [text.encode("utf-8") for text in uniques]
+        blob = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+        return "text", [codes, blob, np.array([len(e) for e in encoded], dtype=np.int64)]
+    if isinstance(column, np.ndarray) and column.dtype != object:
+        return "array", [column]
+    if isinstance(column, pd.arrays.DatetimeArray) and column.tz is not None:
+        return "datetime", [column.tz_convert("UTC").tz_localize(None).to_numpy()]
+    if isinstance(column, (pd.arrays.IntegerArray, pd.arrays.BooleanArray, pd.arrays.FloatingArray)):
+        masked: Any = column  # data and mask: the arrays a masked array is made of
+        return "masked", [masked._data, masked._mask]
+    raise TypeError(f"no plain form for {type(column).__name__}")
+
+
+def _column(kind: str, dtype: str, handle: Any) -> Any:
+    """The typed column :func:`_arrays` wrote (read on the main thread)."""
+    if kind == "text":
+        codes = np.load(handle, allow_pickle=False)
+        blob = np.load(handle, allow_pickle=False).tobytes()
+        ends = np.cumsum(np.load(handle, allow_pickle=False))
+        starts = ends - np.diff(ends, prepend=0)
+        texts = [blob[a:b].decode("utf-8") for a, b in zip(starts.tolist(), ends.tolist())]
+        return codes, texts
+    if kind == "array":
+        return np.load(handle, allow_pickle=False)
+    if kind == "datetime":
+        naive = pd.Series(np.load(handle, allow_pickle=False))
+        return naive.dt.tz_localize("UTC").dt.tz_convert(_dtype(dtype).tz).array
+    data = np.load(handle, allow_pickle=False)
+    mask = np.load(handle, allow_pickle=False)
+    return _dtype(dtype).construct_array_type()(data, mask)
+
+
+def _dtype(name: str) -> Any:
+    return pd.api.types.pandas_dtype(name)
 
 
 def _checked(path: Path, file: str, low: int, high: int, first: bool, header: CsvHeader) -> _Piece | None:
@@ -242,18 +292,20 @@ def _typed(data: bytes, first: bool, header: CsvHeader, file: str) -> _Piece | N
 
 
 def _join(
-    futures: list[Future[str | None]], header: CsvHeader, file: str, progress: ProgressFn | None
+    futures: list[Future[_Written | None]], spool: str, file: str, progress: ProgressFn | None
 ) -> tuple[pd.DataFrame, int] | None:
     """The pieces' columns joined in order (texts shared across pieces); ``None`` if any piece failed."""
     parts: dict[str, list[Any]] = {}
     shared: dict[str, dict[str, str]] = {}
     total = 0
     for done in range(len(futures)):
-        out = futures[done].result()
-        if out is None:
+        written = futures[done].result()
+        if written is None:
             return None
+        layout, nrows = written
+        out = os.path.join(spool, str(done))
         with open(out, "rb") as handle:
-            columns, nrows = pickle.load(handle)  # noqa: S301 - written by our worker into our private (0700) directory
+            columns = {name: _column(kind, dtype, handle) for name, kind, dtype in layout}
         os.unlink(out)
         for name, column in columns.items():
             if isinstance(column, tuple):
