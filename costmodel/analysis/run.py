@@ -185,7 +185,11 @@ class Analysis:
             + sum(int(s.memory_usage(index=True, deep=False)) for s in series)
         )
 
-    def _price(self, scenario: Scenario, usage: Usage, contention: Contention) -> list[PricedOption]:
+    def _price(
+        self, scenario: Scenario, usage: Usage, contention: Contention, *, statements: bool = True
+    ) -> list[PricedOption]:
+        """Every option priced; ``statements=False`` when only the totals are read (a range case:
+        the estimates then carry no per-statement frames, :attr:`PricingInput.statements`)."""
         retry = contention.retry_factors.reindex(usage.statements.index).fillna(0.0)
         return price_options(
             PricingInput(
@@ -196,6 +200,7 @@ class Analysis:
                 retry_factor=retry,
                 series=self.workload.series,
                 conflict_rate=contention.predicted_conflict_rate,
+                statements=statements,
             )
         )
 
@@ -204,7 +209,7 @@ class Analysis:
         usage, contention = self._usage_and_contention(scenario, case=True)
         return {
             p.estimate.name: float(p.estimate.total_monthly_usd)
-            for p in self._price(scenario, usage, contention)
+            for p in self._price(scenario, usage, contention, statements=False)
         }
 
     def _case_pricer(self, variants: Sequence[Scenario]) -> Callable[[Scenario], dict[str, float]]:

@@ -573,11 +573,14 @@ def estimate_dsql(
     multi_region: bool,
     calibration: Calibration | None = None,
     retry_factor: pd.Series | np.ndarray | float | None = None,
+    statements: bool = True,
 ) -> OptionEstimate:
     """Price ``usage`` on Aurora DSQL (single- or multi-region) as line items for one month.
 
     ``retry_factor`` (expected extra OCC attempts per call, per statement or one number) overrides
     the usage's ``retry_factor`` column; a non-zero one adds ``OCCRetryDPU`` lines.
+    ``statements=False`` leaves the per-statement frame out of the estimate (a range case reads
+    only the total).
     """
     name = (DSQL_MULTI_REGION if multi_region else DSQL_SINGLE_REGION).name
     assumptions = usage.assumptions
@@ -623,7 +626,7 @@ def estimate_dsql(
         kind=OptionKind.DSQL,
         title=_title(plan, multi_region=multi_region),
         line_items=tuple(items),
-        statements=per_call.assign(monthly_usd=per_call["dpu_month"] * blended),
+        statements=per_call.assign(monthly_usd=per_call["dpu_month"] * blended) if statements else None,
         details=details,
         assumptions=assumptions.used(),
         warnings=tuple(_warnings(usage, plan, used, calibration)),
@@ -799,6 +802,7 @@ class DsqlPricer:
                 multi_region=multi_region,
                 calibration=inputs.calibration,
                 retry_factor=inputs.retry_factor,
+                statements=inputs.statements,
             )
             curve = dsql_cost_curve(
                 estimate,

@@ -39,6 +39,10 @@ class PricingInput:
     """Measured activity series (bundles with several snapshots), for capacity simulation."""
     conflict_rate: float = 0.0
     """Share of transactions the OCC model predicts to conflict (DSQL's curve grows retries with it)."""
+    statements: bool = True
+    """False when only the options' totals are read (a range case): pricers then leave out the
+    per-statement frames of their estimates (``OptionEstimate.statements`` is None), some 300 bytes
+    a statement; line items, details and totals are the same."""
 
 
 @dataclass(frozen=True)

@@ -424,7 +424,9 @@ class ScaledPricer:
         return self.fixed_usd + self.linear_usd * k + self.acu_price * self.shape.acu_hours_month(k)
 
 
-def _estimate(plan: _Plan, usage: UsageLike) -> OptionEstimate:
+def _estimate(plan: _Plan, usage: UsageLike, *, statements: bool = True) -> OptionEstimate:
+    """The option's estimate; ``statements=False`` leaves out its per-statement frame (a range case
+    reads only the total, and the frame is some 200 bytes a statement)."""
     items = tuple(_line_item(plan.name, line) for line in plan.lines)
     unconfirmed = sorted({item.price_ref for item in items if "UNCONFIRMED" in item.price_ref})
     warnings = list(plan.warnings) + [f"unconfirmed price used: {ref}" for ref in unconfirmed]
@@ -433,7 +435,7 @@ def _estimate(plan: _Plan, usage: UsageLike) -> OptionEstimate:
         kind=OptionKind.SERVERLESS_V2,
         title=plan.title,
         line_items=items,
-        statements=_statements(usage, plan),
+        statements=_statements(usage, plan) if statements else None,
         details=plan.details,
         assumptions=usage.assumptions.used(),
         warnings=tuple(warnings),
@@ -475,10 +477,12 @@ def price_serverless_v2(
     io_mode: str,
     series: ActivitySeries | None = None,
     global_database: bool = False,
+    statements: bool = True,
 ) -> tuple[OptionEstimate, ScaledPricer]:
-    """The estimate and its :class:`ScaledPricer` from one simulation (for compare and sweeps)."""
+    """The estimate and its :class:`ScaledPricer` from one simulation (for compare and sweeps);
+    ``statements=False``: without the per-statement frame (:func:`_estimate`)."""
     plan = _plan(usage, scenario, catalog, io_mode, series, global_database)
-    return _estimate(plan, usage), _pricer(plan)
+    return _estimate(plan, usage, statements=statements), _pricer(plan)
 
 
 def estimate_serverless_v2(
@@ -534,8 +538,10 @@ def serverless_v2_options(
     catalog: PriceCatalog,
     *,
     series: ActivitySeries | None = None,
+    statements: bool = True,
 ) -> list[tuple[OptionEstimate, ScaledPricer]]:
-    """The Serverless v2 options a scenario asks for, each with its pricer.
+    """The Serverless v2 options a scenario asks for, each with its pricer (``statements=False``:
+    estimates without per-statement frames, :func:`_estimate`).
 
     ``io_mode: cheaper`` prices Standard and I/O-Optimized (a mode whose price is missing in the
     region is skipped with a warning) and records ``io_mode_recommendation`` in both; a Global
@@ -549,7 +555,11 @@ def serverless_v2_options(
     for mode in modes:
         checkpoint()  # each mode re-simulates capacity: a background thread may pause between them
         try:
-            priced.append(price_serverless_v2(usage, scenario, catalog, io_mode=mode, series=series))
+            priced.append(
+                price_serverless_v2(
+                    usage, scenario, catalog, io_mode=mode, series=series, statements=statements
+                )
+            )
         except PricingError as exc:
             if len(modes) == 1:
                 raise
@@ -573,7 +583,13 @@ def serverless_v2_options(
         for mode in order:
             try:
                 option, pricer = price_serverless_v2(
-                    usage, scenario, catalog, io_mode=mode, series=series, global_database=True
+                    usage,
+                    scenario,
+                    catalog,
+                    io_mode=mode,
+                    series=series,
+                    global_database=True,
+                    statements=statements,
                 )
             except PricingError as exc:
                 if len(order) == 1:
@@ -615,20 +631,25 @@ AUTO_GLOBAL_NOTE = (
 
 
 def like_with_like_options(
-    usage: UsageLike, scenario: Scenario, catalog: PriceCatalog, *, series: ActivitySeries | None = None
+    usage: UsageLike,
+    scenario: Scenario,
+    catalog: PriceCatalog,
+    *,
+    series: ActivitySeries | None = None,
+    statements: bool = True,
 ) -> list[tuple[OptionEstimate, ScaledPricer]]:
     """:func:`serverless_v2_options` under :func:`like_with_like`; a Global Database that cannot be
     priced in the peers' regions leaves a warning instead of failing the report."""
     matched = like_with_like(scenario)
     if matched is scenario:
-        return serverless_v2_options(usage, scenario, catalog, series=series)
+        return serverless_v2_options(usage, scenario, catalog, series=series, statements=statements)
     try:
-        options = serverless_v2_options(usage, matched, catalog, series=series)
+        options = serverless_v2_options(usage, matched, catalog, series=series, statements=statements)
     except PricingError as exc:
         missing = f"no Serverless v2 Global Database in the DSQL peers' regions could be priced: {exc}"
         return [
             (replace(o, warnings=(*o.warnings, missing)), p)
-            for o, p in serverless_v2_options(usage, scenario, catalog, series=series)
+            for o, p in serverless_v2_options(usage, scenario, catalog, series=series, statements=statements)
         ]
     return [
         (
@@ -659,7 +680,9 @@ class ServerlessV2Pricer:
     def price(self, inputs: PricingInput) -> list[PricedOption]:
         """Each option with the pricer that re-simulates capacity at other loads as its curve; the
         load above which max ACU caps it is in ``details['capped_from']``."""
-        options = like_with_like_options(inputs.usage, inputs.scenario, inputs.catalog, series=inputs.series)
+        options = like_with_like_options(
+            inputs.usage, inputs.scenario, inputs.catalog, series=inputs.series, statements=inputs.statements
+        )
         priced = [
             PricedOption(
                 replace(option, details={**option.details, "capped_from": pricer.capped_from}),

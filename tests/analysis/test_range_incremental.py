@@ -96,7 +96,9 @@ def _cases(workload: Workload, scenario: Scenario) -> Iterator[tuple[str, Analys
 
 def _check(workload: Workload, scenario: Scenario) -> list[str]:
     """Each case on the analysis that ran the point (the CLI's path), on one that prices only the
-    cases, in order (the dashboard's range worker), and on a fresh one each (the full re-run)."""
+    cases, in order (the dashboard's range worker), and on a fresh one each (the full re-run).
+    A range case reads only the totals: priced without per-statement frames (as the CLI's range
+    workers price it, nothing kept), its estimates are the full ones without their frames."""
     labels = []
     cases_only = Analysis(workload, load_catalog(), with_readiness=False)
     for label, analysis, variant in _cases(workload, scenario):
@@ -104,6 +106,12 @@ def _check(workload: Workload, scenario: Scenario) -> list[str]:
         full = _priced(Analysis(workload, load_catalog(), with_readiness=False), variant, case=False)
         _same(incremental, full, label)
         _same(_priced(cases_only, variant, case=True), full, f"{label} (cases only)")
+        usage, contention = analysis._usage_and_contention(variant, case=True)
+        lean = [p.estimate for p in analysis._price(variant, usage, contention, statements=False)]
+        assert all(e.statements is None for e in lean), label
+        _same(lean, [dataclasses.replace(e, statements=None) for e in full[2]], f"{label} (totals only)")
+        totals = {e.name: float(e.total_monthly_usd) for e in full[2]}
+        _same(run_module._case_totals(analysis, variant), totals, f"{label} (range worker)")
         labels.append(label)
     return labels
 
