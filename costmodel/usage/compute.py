@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from enum import StrEnum
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -54,10 +55,10 @@ from costmodel.usage.head import UsageHead, UsageStart
 from costmodel.usage.io import write_ios_per_call, write_ios_with_commit_floor
 from costmodel.usage.memory import working_set
 from costmodel.usage.model import MS_PER_SECOND, CpuEstimator, ReadEstimator, Usage, WriteEstimator
-from costmodel.usage.reads import read_columns
+from costmodel.usage.reads import read_columns, read_flags
 from costmodel.usage.steps import CpuColumns, ReadColumns, Transactions, WriteColumns
 from costmodel.usage.storage import stored_gb
-from costmodel.usage.tables import declared_defaults, table_columns
+from costmodel.usage.tables import declared_defaults, table_columns, table_keys
 from costmodel.usage.transactions import transactions
 from costmodel.usage.writes import write_columns
 
@@ -90,6 +91,7 @@ def usage_start(workload: Workload, scenario: Scenario, assumptions: AssumptionS
     ctx = build_context(workload, scenario, assumptions, notes)
     checkpoint()
     cpu = cpu_columns(ctx, cpu_notes)
+    keys = table_keys(workload, ctx.kinds)
     return UsageStart(
         ctx=ctx,
         cpu=cpu,
@@ -98,6 +100,9 @@ def usage_start(workload: Workload, scenario: Scenario, assumptions: AssumptionS
         cpu_estimators=dict(cpu_notes.estimators),
         cpu_warnings=tuple(cpu_notes.warnings),
         recorded=assumptions.copy(),
+        keys=keys,
+        flags=read_flags(ctx, keys),
+        columns=_start_columns(ctx, cpu),
     )
 
 
@@ -114,10 +119,10 @@ def usage_head(
     notes = Notes(estimators=dict(start.estimators), warnings=list(start.warnings))
     defaults = declared_defaults(assumptions, ctx.facts.entry_floor)
     checkpoint()
-    tables = table_columns(workload, ctx.kinds, defaults, notes)
+    tables = table_columns(workload, start.keys, defaults, notes)
     notes.estimators.update(start.cpu_estimators)
     notes.warnings.extend(start.cpu_warnings)
-    reads = read_columns(ctx, tables, defaults, notes)
+    reads = read_columns(ctx, tables, start.flags, defaults, notes)
     checkpoint()
     writes = write_columns(ctx, tables, reads, notes)
     del tables  # per-statement table factors: not read after the writes (a fifth of the peak)
@@ -125,7 +130,7 @@ def usage_head(
     dsql_ms, dsql_class = dsql_compute_columns(ctx, cpu, reads, writes, notes)
     write_ios_call = write_ios_per_call(ctx, writes, notes)
     checkpoint()
-    out = _statement_frame(ctx, cpu, reads, writes)
+    out = _statement_frame(ctx, start.columns, reads, writes)
     out["dsql_compute_ms_per_call"] = dsql_ms
     out["statement_class"] = dsql_class
     out["unique_check"] = reads.unique_check
@@ -182,29 +187,59 @@ def usage_from_head(head: UsageHead, scenario: Scenario, assumptions: Assumption
     )
 
 
-def _statement_frame(
-    ctx: UsageContext, cpu: CpuColumns, reads: ReadColumns, writes: WriteColumns
-) -> pd.DataFrame:
-    """The per-statement columns of :class:`Usage` (``write_ios_month`` comes after the commit floor)."""
+def _start_columns(ctx: UsageContext, cpu: CpuColumns) -> dict[str, Any]:
+    """The columns of :class:`Usage` that read only the context and the CPU step (kept with the
+    start: every head made on it shares them)."""
     df, per, calls_month = ctx.df, ctx.per, ctx.calls_month
+    return {
+        "stmt_id": df["stmt_id"]
+        if "stmt_id" in df.columns
+        else pd.Series(df.index.astype(str), index=df.index),
+        "kind": label_column(ctx.kinds.kind, _values(StatementKind)),
+        "is_txn_control": ctx.kinds.is_ctl,
+        "calls_window": ctx.calls,
+        "calls_month": calls_month,
+        "exec_ms_per_call": cpu.exec_ms,
+        "plan_ms_per_call": cpu.plan_ms,
+        "io_wait_ms_per_call": cpu.io_ms,
+        "cpu_ms_per_call": cpu.cpu_ms,
+        "cpu_estimator": label_column(cpu.estimator, _values(CpuEstimator)),
+        "jit_ms_per_call": cpu.jit_ms,
+        "min_exec_ms": column(df, "min_exec_time"),
+        "temp_bytes_per_call": column(df, "temp_blks_written") * per * ctx.page,
+        "exec_seconds_month": cpu.exec_ms / MS_PER_SECOND * calls_month,
+        "cpu_seconds_month": cpu.cpu_ms / MS_PER_SECOND * calls_month,
+        "read_ios_month": column(df, "shared_blks_read") * ctx.row_scale,
+        "wal_bytes_month": column(df, "wal_bytes") * ctx.row_scale,
+        "retry_factor": np.nan_to_num(column(df, "retry_factor"), nan=0.0),
+        "one_off": ctx.one_off,
+        "one_off_calls": np.where(ctx.one_off, ctx.calls, 0.0),
+    }
+
+
+def _statement_frame(
+    ctx: UsageContext, start: dict[str, Any], reads: ReadColumns, writes: WriteColumns
+) -> pd.DataFrame:
+    """The per-statement columns of :class:`Usage` (``write_ios_month`` comes after the commit
+    floor): the start's columns (:func:`_start_columns`) and the reads' and writes'."""
     return pd.DataFrame(
         {
-            "stmt_id": df["stmt_id"]
-            if "stmt_id" in df.columns
-            else pd.Series(df.index.astype(str), index=df.index),
-            "kind": label_column(ctx.kinds.kind, _values(StatementKind)),
-            "is_txn_control": ctx.kinds.is_ctl,
+            **{name: start[name] for name in ("stmt_id", "kind", "is_txn_control")},
             "is_write": writes.write_fraction > 0,
-            "calls_window": ctx.calls,
-            "calls_month": calls_month,
+            **{name: start[name] for name in ("calls_window", "calls_month")},
             "rows_per_call": reads.rows,
-            "exec_ms_per_call": cpu.exec_ms,
-            "plan_ms_per_call": cpu.plan_ms,
-            "io_wait_ms_per_call": cpu.io_ms,
-            "cpu_ms_per_call": cpu.cpu_ms,
-            "cpu_estimator": label_column(cpu.estimator, _values(CpuEstimator)),
-            "jit_ms_per_call": cpu.jit_ms,
-            "min_exec_ms": column(df, "min_exec_time"),
+            **{
+                name: start[name]
+                for name in (
+                    "exec_ms_per_call",
+                    "plan_ms_per_call",
+                    "io_wait_ms_per_call",
+                    "cpu_ms_per_call",
+                    "cpu_estimator",
+                    "jit_ms_per_call",
+                    "min_exec_ms",
+                )
+            },
             "rows_scanned_per_call": reads.rows_scanned,
             "read_bytes_per_call": reads.read_bytes,
             "read_estimator": label_column(reads.estimator, _values(ReadEstimator)),
@@ -213,19 +248,24 @@ def _statement_frame(
             "write_call_fraction": writes.write_fraction,
             "write_estimator": label_column(writes.estimator, _values(WriteEstimator)),
             "pk_check_bytes_per_call": writes.pk_check,
-            "temp_bytes_per_call": column(df, "temp_blks_written") * per * ctx.page,
-            "exec_seconds_month": cpu.exec_ms / MS_PER_SECOND * calls_month,
-            "cpu_seconds_month": cpu.cpu_ms / MS_PER_SECOND * calls_month,
-            "read_ios_month": column(df, "shared_blks_read") * ctx.row_scale,
-            "wal_bytes_month": column(df, "wal_bytes") * ctx.row_scale,
-            "retry_factor": np.nan_to_num(column(df, "retry_factor"), nan=0.0),
-            "one_off": ctx.one_off,
-            "one_off_calls": np.where(ctx.one_off, ctx.calls, 0.0),
+            **{
+                name: start[name]
+                for name in (
+                    "temp_bytes_per_call",
+                    "exec_seconds_month",
+                    "cpu_seconds_month",
+                    "read_ios_month",
+                    "wal_bytes_month",
+                    "retry_factor",
+                    "one_off",
+                    "one_off_calls",
+                )
+            },
         },
-        index=df.index,
+        index=ctx.df.index,
         # the step arrays become the columns as they are: a copy doubled the table at the usage
         # step's peak, and copying stmt_id touched a million strings (each page then copied into
-        # every forked range-case worker)
+        # every forked range-case worker); the start's columns are shared by every head made on it
         copy=False,
     )
 

@@ -8,12 +8,14 @@ growth and the assumptions they record, nothing else; a later computation whose 
 recorded assumptions resolve the same (value *and* source) gets identical results from them, so it
 takes them as they are, with the notes and assumption records they left. Range cases vary one
 default at a time: most leave the head as it was (statements per transaction, storage, OCC key
-spaces, the DSQL compute ratio), the rest (row width, secondary indexes) leave the start.
+spaces, the DSQL compute ratio), the rest (row width, secondary indexes) leave the start, which also keeps the table tuples, the
+read shapes and the usage table's columns that come from the context and CPU alone.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ import pandas as pd
 from costmodel.core.assumptions import AssumptionSet
 from costmodel.scenario.model import Scenario
 from costmodel.usage.context import UsageContext
-from costmodel.usage.steps import CpuColumns, WriteColumns
+from costmodel.usage.steps import CpuColumns, ReadFlags, TableKeys, WriteColumns
 
 
 def _fits(recorded: AssumptionSet, growth: float, scenario: Scenario, assumptions: AssumptionSet) -> bool:
@@ -49,6 +51,14 @@ class UsageStart:
     cpu_warnings: tuple[str, ...]
     recorded: AssumptionSet
     """A copy of the assumption set after these steps: what they read (and recorded) with its source."""
+    keys: TableKeys
+    """Each statement's tuples of tables (the tables step's codes: they read only the statements)."""
+    flags: ReadFlags
+    """The reads step's statement shapes (they read only the statements and :attr:`keys`)."""
+    columns: dict[str, Any]
+    """The usage table's columns that come from the context and the CPU alone: a head made on
+    this start shares them (a row-width or index range case computes only the columns its
+    default reaches)."""
 
     def fits(self, scenario: Scenario, assumptions: AssumptionSet) -> bool:
         """True when ``scenario`` and ``assumptions`` give these steps the same inputs."""
@@ -58,7 +68,17 @@ class UsageStart:
     def nbytes(self) -> int:
         """Bytes of the arrays held here (beyond the statements)."""
         ctx = self.ctx
-        return _nbytes(ctx.kinds, self.cpu, ctx.calls, ctx.per, ctx.calls_month, ctx.one_off, ctx.row_scale)
+        return _nbytes(
+            ctx.kinds,
+            self.cpu,
+            ctx.calls,
+            ctx.per,
+            ctx.calls_month,
+            ctx.one_off,
+            ctx.row_scale,
+            self.keys,
+            self.flags,
+        )
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,31 +9,18 @@ INSERT uniqueness-check read kept apart (``pk_check_bytes_per_call``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
 from costmodel.core.profile import KeyShape, StatementKind
 from costmodel.core.workload import CatalogFacts
 from costmodel.usage.columns import column, count_labels, objects
-from costmodel.usage.context import KEYED_SHAPES, Kinds, Notes, UsageContext
+from costmodel.usage.context import KEYED_SHAPES, Notes, UsageContext
 from costmodel.usage.read_bytes import ReadConstants, ReadEstimator, ReadInputs, read_bytes
-from costmodel.usage.steps import Defaults, ReadColumns, TableColumns
+from costmodel.usage.steps import Defaults, ReadColumns, ReadFlags, TableColumns, TableKeys
 
 _RANGE_COLUMN = re.compile(r"(?:\b\w+\.)?\b([a-z_][a-z0-9_]*)\s*(?:<=|>=|<|>|\bbetween\b)", re.IGNORECASE)
 """``col <`` / ``t.col BETWEEN`` in a WHERE clause: the range columns the classifier does not list."""
-
-
-@dataclass(frozen=True)
-class _Flags:
-    """Statement shapes the read estimator branches on (vectorised booleans)."""
-
-    has_source: np.ndarray
-    point: np.ndarray
-    scan_shape: np.ndarray
-    accesses: np.ndarray
-    joined: np.ndarray
-    is_change: np.ndarray
 
 
 def _predicate_columns(keys: object, query: object) -> set[str]:
@@ -67,15 +54,20 @@ def _on_primary_key(
     return out
 
 
-def _flags(ctx: UsageContext, k: Kinds, rd: dict[str, np.ndarray]) -> _Flags:
-    """Point lookups, scan shapes and accesses per call.
+def read_flags(ctx: UsageContext, keys: TableKeys) -> ReadFlags:
+    """Point lookups, scan shapes and accesses per call (from the statements and their table
+    tuples only: :func:`costmodel.usage.compute.usage_start` computes them once for every run that
+    reuses its start).
 
     Scan shapes read more rows than they return: aggregates, GROUP BY, DISTINCT, joins, and a
     range or no predicate on columns that are not the table's primary key, without LIMIT (a
     filtered scan). A range on the primary key (``WHERE id < $1``) reads the rows it returns, and
     so does a LIMIT page.
     """
-    df = ctx.df
+    df, k = ctx.df, ctx.kinds
+    tuples = [key or ("?",) for key in keys.scan_keys]  # no tables: one defaulted table (as tables.py)
+    present = np.array([len(key) > 0 for key in keys.scan_keys], dtype=bool)[keys.scan_codes]
+    n_tables = np.array([len(tup) for tup in tuples], dtype=np.intp).astype(float)[keys.scan_codes]
     key_shape = objects(df, "key_shape")
     joins = np.nan_to_num(column(df, "join_count"))
     aggregates = np.nan_to_num(column(df, "aggregate_count"))
@@ -90,11 +82,11 @@ def _flags(ctx: UsageContext, k: Kinds, rd: dict[str, np.ndarray]) -> _Flags:
         objects(df, "tables_read"), objects(df, "key_columns"), objects(df, "query"), ctx.workload.catalog
     )
     shaped = (aggregates > 0) | group | distinct | (joins > 0) | k.counter_based | filtered
-    return _Flags(
-        has_source=rd["present"] & ~k.counter_based,
+    return ReadFlags(
+        has_source=present & ~k.counter_based,
         point=point & ~k.counter_based,
         scan_shape=shaped & ~is_change,
-        accesses=np.maximum(np.maximum(rd["n"], joins + 1.0), 1.0),
+        accesses=np.maximum(np.maximum(n_tables, joins + 1.0), 1.0),
         joined=(joins > 0) & ~is_change,
         is_change=is_change,
     )
@@ -119,12 +111,14 @@ def _constants(ctx: UsageContext) -> ReadConstants:
     )
 
 
-def read_columns(ctx: UsageContext, tables: TableColumns, d: Defaults, notes: Notes) -> ReadColumns:
-    """Bytes scanned per call, the uniqueness-check read, rows scanned and the estimator labels."""
+def read_columns(
+    ctx: UsageContext, tables: TableColumns, f: ReadFlags, d: Defaults, notes: Notes
+) -> ReadColumns:
+    """Bytes scanned per call, the uniqueness-check read, rows scanned and the estimator labels;
+    ``f`` is :func:`read_flags` of the same statements."""
     df, per, k = ctx.df, ctx.per, ctx.kinds
     rd, wr = tables.scan, tables.written
     c = _constants(ctx)
-    f = _flags(ctx, k, rd)
     rows = column(df, "rows") * per
     pages = (column(df, "shared_blks_hit") + column(df, "shared_blks_read")) * per
     n = np.maximum(rd["n"], 1.0)

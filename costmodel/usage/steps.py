@@ -25,14 +25,55 @@ class Defaults:
 
 
 @dataclass(frozen=True)
-class TableColumns:
-    """Per-statement sums of table factors: ``scan`` for the tables a statement reads (UPDATE,
-    DELETE and MERGE also read the rows they change), ``written`` for the tables it writes."""
+class TableKeys:
+    """The tuple of tables each statement scans (the tables it reads; UPDATE, DELETE and MERGE also
+    read the rows they change) and writes, as integer codes into the distinct tuples. They come from
+    the statements alone, so a usage start keeps them for every run that reuses it."""
 
-    scan: dict[str, np.ndarray]
-    written: dict[str, np.ndarray]
+    scan_codes: np.ndarray
+    scan_keys: tuple[tuple[str, ...], ...]
+    written_codes: np.ndarray
+    written_keys: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class TupleFactors:
+    """Table factors summed per distinct tuple of tables, and each statement's tuple.
+
+    ``factors[name]`` is that factor for every statement, broadcast when a step reads it: a
+    million statements have a few dozen table tuples, and two dozen per-statement arrays held
+    through the reads and writes steps were some 200 bytes a statement in every range case.
+    """
+
+    codes: np.ndarray
+    by_tuple: dict[str, np.ndarray]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.by_tuple[name][self.codes]
+
+
+@dataclass(frozen=True)
+class TableColumns:
+    """Sums of table factors: ``scan`` for the tables a statement reads (UPDATE, DELETE and MERGE
+    also read the rows they change), ``written`` for the tables it writes."""
+
+    scan: TupleFactors
+    written: TupleFactors
     unknown_index_tables: tuple[str, ...] = ()
     """Written tables whose secondary indexes the catalog does not list (counted as the default)."""
+
+
+@dataclass(frozen=True)
+class ReadFlags:
+    """Statement shapes the read estimator branches on (vectorised booleans): they read the
+    statements and their table tuples only, so a usage start keeps them."""
+
+    has_source: np.ndarray
+    point: np.ndarray
+    scan_shape: np.ndarray
+    accesses: np.ndarray
+    joined: np.ndarray
+    is_change: np.ndarray
 
 
 @dataclass(frozen=True)

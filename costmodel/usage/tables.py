@@ -1,11 +1,13 @@
 """Byte factors of the tables each statement reads and writes (catalog facts, else defaults).
 
 A workload has thousands of statements but only dozens of table sets: factors are computed once
-per table, summed once per distinct tuple of tables, and broadcast to the statements.
+per table, summed once per distinct tuple of tables, and broadcast to the statements where a step
+reads them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +17,7 @@ from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.workload import CatalogFacts, Workload
 from costmodel.usage.columns import objects
 from costmodel.usage.context import Kinds, Notes
-from costmodel.usage.steps import Defaults, TableColumns
+from costmodel.usage.steps import Defaults, TableColumns, TableKeys, TupleFactors
 
 
 @dataclass(frozen=True)
@@ -137,17 +139,18 @@ _AGG_FIELDS = (
 
 def _agg_columns(
     codes: np.ndarray,
-    keys: list[tuple[str, ...]],
+    keys: Sequence[tuple[str, ...]],
     catalog: CatalogFacts | None,
     d: Defaults,
     tables: dict[str, _TableFactors],
-) -> dict[str, np.ndarray]:
-    """Per-statement table factors, summed once per distinct tuple of tables and broadcast.
+) -> TupleFactors:
+    """Table factors summed once per distinct tuple of tables, with each statement's tuple.
 
     Why per tuple: a workload has thousands of statements but only dozens of table sets, and a
     few dozen tables (``tables`` caches each one's factors). A tuple's factors are the sums of its
     tables' factors, added in the tuple's order (no tables: one defaulted table ``?``), done for
-    all tuples at once, one table position at a time.
+    all tuples at once, one table position at a time; a step broadcasts the factors it reads
+    (:class:`TupleFactors`).
     """
     names = [key or ("?",) for key in keys]
     for tup in names:
@@ -163,10 +166,10 @@ def _agg_columns(
     for j in range(int(lengths.max()) if len(names) else 0):
         at = flat[np.minimum(starts + j, len(flat) - 1)]
         sums = np.where((j < lengths)[:, None], sums + factors[at], sums)
-    out = {f: sums[codes, i] for i, f in enumerate(_AGG_FIELDS)}
-    out["n"] = lengths.astype(float)[codes]
-    out["present"] = np.array([len(k) > 0 for k in keys], dtype=bool)[codes]
-    return out
+    by_tuple = {f: np.ascontiguousarray(sums[:, i]) for i, f in enumerate(_AGG_FIELDS)}
+    by_tuple["n"] = lengths.astype(float)
+    by_tuple["present"] = np.array([len(k) > 0 for k in keys], dtype=bool)
+    return TupleFactors(codes=codes, by_tuple=by_tuple)
 
 
 def declared_defaults(assumptions: AssumptionSet, entry_floor: float) -> Defaults:
@@ -182,8 +185,8 @@ def declared_defaults(assumptions: AssumptionSet, entry_floor: float) -> Default
     )
 
 
-def table_columns(workload: Workload, kinds: Kinds, d: Defaults, notes: Notes) -> TableColumns:
-    """Factors of every statement's tables, and the ``row_widths`` estimator line."""
+def table_keys(workload: Workload, kinds: Kinds) -> TableKeys:
+    """Each statement's tuple of tables scanned and written, as codes (:class:`TableKeys`)."""
     df = workload.statements
     read_codes, read_keys = _table_keys(objects(df, "tables_read"))
     written_codes, written_keys = _table_keys(objects(df, "tables_written"))
@@ -204,9 +207,15 @@ def table_columns(workload: Workload, kinds: Kinds, d: Defaults, notes: Notes) -
                 scan_keys.append(key)
             pair_code[u] = position[key]
         scan_codes[changing] = pair_code[inverse.reshape(-1)]
+    return TableKeys(scan_codes, tuple(scan_keys), written_codes, tuple(written_keys))
+
+
+def table_columns(workload: Workload, keys: TableKeys, d: Defaults, notes: Notes) -> TableColumns:
+    """Factors of every statement's tables (:func:`table_keys`), and the ``row_widths`` estimator line."""
+    scan_keys, written_keys = keys.scan_keys, keys.written_keys
     tables: dict[str, _TableFactors] = {}
-    rd = _agg_columns(scan_codes, scan_keys, workload.catalog, d, tables)
-    wr = _agg_columns(written_codes, written_keys, workload.catalog, d, tables)
+    rd = _agg_columns(keys.scan_codes, scan_keys, workload.catalog, d, tables)
+    wr = _agg_columns(keys.written_codes, written_keys, workload.catalog, d, tables)
     used_tables = {t for key in (*scan_keys, *written_keys) for t in key}
     defaulted = sorted(t for t in used_tables if tables[t].defaulted and t != "?")
     notes.estimators["row_widths"] = (
