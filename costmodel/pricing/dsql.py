@@ -311,8 +311,13 @@ def dpu_per_call(
     retry_factor: np.ndarray | None = None,
     retry_write_share: float = 0.0,
     terms: Terms = None,
+    frame: bool = True,
 ) -> pd.DataFrame:
-    """Vectorised DPU per call for every statement: raw (no minimums) and billed components."""
+    """Vectorised DPU per call for every statement: raw (no minimums) and billed components.
+
+    ``frame=False`` (only totals wanted: a range case) gives the calls, the components and their
+    total as columns of their own, without ``stmt_id`` and ``dpu_month``: the full table copies
+    every component into one block, then the billed ones again to sum them."""
     s = usage.statements
     f = _factors(factors)
     k_r, k_w = float(constants.read_per_byte), float(constants.write_per_byte)
@@ -344,10 +349,6 @@ def dpu_per_call(
         "mr_write_dpu_per_call": mr_write_dpu,
         "occ_retry_dpu_per_call": np.nan_to_num(retry) * np.nan_to_num(per_attempt),
     }
-    # one constructor call instead of a column insert per component (each insert copies the index)
-    out = pd.DataFrame(
-        {"stmt_id": s["stmt_id"], "calls_month": s["calls_month"], **components}, index=s.index
-    )
     billed = [
         "compute_dpu_per_call",
         "read_dpu_per_call",
@@ -355,6 +356,18 @@ def dpu_per_call(
         "mr_write_dpu_per_call",
         "occ_retry_dpu_per_call",
     ]
+    if not frame:
+        # the billed components as one block, summed as the full table sums them (same values)
+        total = pd.DataFrame({c: components[c] for c in billed}, index=s.index).sum(axis=1, min_count=1)
+        return pd.DataFrame(
+            {"calls_month": s["calls_month"], **components, "total_dpu_per_call": total},
+            index=s.index,
+            copy=False,
+        )
+    # one constructor call instead of a column insert per component (each insert copies the index)
+    out = pd.DataFrame(
+        {"stmt_id": s["stmt_id"], "calls_month": s["calls_month"], **components}, index=s.index
+    )
     out["total_dpu_per_call"] = out[billed].sum(axis=1, min_count=1)
     out["dpu_month"] = out["total_dpu_per_call"] * out["calls_month"]
     return out
@@ -586,7 +599,7 @@ def estimate_dsql(
     assumptions = usage.assumptions
     constants = DpuConstants.from_catalog(catalog)
     plan = _plan_and_record_split(usage, scenario, catalog, multi_region=multi_region)
-    per_call = _per_call_dpu(usage, constants, plan, calibration, retry_factor)
+    per_call = _per_call_dpu(usage, constants, plan, calibration, retry_factor, frame=statements)
     calls = per_call["calls_month"].to_numpy(dtype=float)
     dpu_month = {
         c: float(np.nansum(per_call[col].to_numpy(dtype=float) * calls)) for c, col in DPU_COLUMNS.items()
@@ -657,8 +670,11 @@ def _per_call_dpu(
     plan: RegionPlan,
     calibration: Calibration | None,
     retry_factor: pd.Series | np.ndarray | float | None,
+    *,
+    frame: bool = True,
 ) -> pd.DataFrame:
-    """DPU per call by component for every statement, with the plan's peer count and calibration."""
+    """DPU per call by component for every statement, with the plan's peer count and calibration
+    (``frame``: :func:`dpu_per_call`)."""
     assumptions = usage.assumptions
     retry = None
     if retry_factor is not None:
@@ -672,6 +688,7 @@ def _per_call_dpu(
         terms=calibration.classes if calibration is not None else None,
         retry_factor=retry,
         retry_write_share=float(assumptions.get("occ_retry_write_share")),
+        frame=frame,
     )
 
 
