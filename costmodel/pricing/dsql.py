@@ -357,8 +357,7 @@ def dpu_per_call(
         "occ_retry_dpu_per_call",
     ]
     if not frame:
-        # the billed components as one block, summed as the full table sums them (same values)
-        total = pd.DataFrame({c: components[c] for c in billed}, index=s.index).sum(axis=1, min_count=1)
+        total = _billed_total([components[c] for c in billed])
         return pd.DataFrame(
             {"calls_month": s["calls_month"], **components, "total_dpu_per_call": total},
             index=s.index,
@@ -371,6 +370,18 @@ def dpu_per_call(
     out["total_dpu_per_call"] = out[billed].sum(axis=1, min_count=1)
     out["dpu_month"] = out["total_dpu_per_call"] * out["calls_month"]
     return out
+
+
+def _billed_total(parts: Sequence[np.ndarray]) -> np.ndarray:
+    """The billed components summed per call as the full table sums them (``sum(axis=1,
+    min_count=1)``: from 0, NaN counts as 0, left to right; NaN where every part is NaN), without
+    copying them into one block first."""
+    total = 0.0 + np.where(np.isnan(parts[0]), 0.0, parts[0])  # from +0: -0.0 parts sum to 0.0
+    known = ~np.isnan(parts[0])
+    for part in parts[1:]:
+        total += np.where(np.isnan(part), 0.0, part)
+        known |= ~np.isnan(part)
+    return np.where(known, total, np.nan)
 
 
 def _factors(factors: Mapping[str, float] | None) -> dict[str, float]:

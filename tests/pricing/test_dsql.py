@@ -7,6 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from costmodel.core.assumptions import AssumptionSet
@@ -375,3 +376,22 @@ def test_statement_table_and_line_items_agree() -> None:
     ctl = est.statements.iloc[2]
     assert ctl["read_dpu_per_call"] == 0 and ctl["write_dpu_per_call"] == 0
     assert {a.key for a in est.assumptions} >= {"row_width_bytes", "dsql_compute_ratio", "statements_per_txn"}
+
+
+def test_billed_total_sums_as_the_full_table_does() -> None:
+    """The totals-only DPU path sums the billed components with numpy; the full table sums them
+    with ``DataFrame.sum(axis=1, min_count=1)``: the same bits, NaN where every part is NaN."""
+    from costmodel.pricing.dsql import _billed_total
+
+    rng = np.random.default_rng(7)
+    parts = [rng.lognormal(-8.0, 4.0, 20_000) * rng.choice([1.0, -1.0, 0.0, -0.0], 20_000) for _ in range(5)]
+    for part in parts:
+        part[rng.random(20_000) < 0.3] = np.nan
+    parts[0][:50] = parts[1][:50] = parts[2][:50] = parts[3][:50] = parts[4][:50] = np.nan
+    frame = pd.DataFrame({f"c{i}": p for i, p in enumerate(parts)})
+    expected = frame.sum(axis=1, min_count=1).to_numpy()
+    got = _billed_total(parts)
+    assert np.isnan(got[:50]).all()
+    assert np.array_equal(np.isnan(got), np.isnan(expected))
+    known = ~np.isnan(expected)
+    assert np.array_equal(got[known].view(np.int64), expected[known].view(np.int64))
