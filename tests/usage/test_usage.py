@@ -430,3 +430,32 @@ def test_label_columns_hold_one_string_per_label_with_unchanged_values() -> None
     texts = np.array(["select", "insert", "select", "odd"])
     shared = label_column(texts, ["select", "insert"])
     assert list(shared) == list(texts) and shared[0] is shared[2] and shared.dtype == object
+
+
+def test_count_labels_counts_as_a_factorisation_does() -> None:
+    """Labels are counted by comparison; missing values (None and NaN are one label) and labels
+    past the compared few by factorising: the line is the same as factorising every row."""
+    from costmodel.usage.columns import LABELS_COMPARED, count_labels
+
+    def factorised(labels: np.ndarray) -> str:
+        codes, uniques = pd.factorize(labels, use_na_sentinel=False)
+        tally: dict[str, int] = {}
+        for label, count in zip(uniques, np.bincount(codes, minlength=len(uniques)), strict=True):
+            tally[str(label)] = tally.get(str(label), 0) + int(count)
+        names = sorted(tally)
+        order = np.argsort([-tally[name] for name in names], kind="stable")
+        return ", ".join(f"{names[i]} {tally[names[i]]}" for i in order) or "none"
+
+    rng = np.random.default_rng(3)
+    cases = [
+        np.array([None, "a", np.nan, "None", "b", np.nan, None], dtype=object),
+        np.array([], dtype=object),
+        np.array([str(i % (LABELS_COMPARED * 3)) for i in range(1000)]),
+        rng.choice(["rows", "wal", "dirtied", None, np.nan], 1000).astype(object),
+        np.select([rng.random(1000) < 0.5], ["rows"], default="pages"),
+        np.array([1.0, np.nan, 2.0, 1.0]),
+        np.array([None, None], dtype=object),
+    ]
+    for labels in cases:
+        assert count_labels(labels) == factorised(labels)
+    assert count_labels(cases[4]).startswith(("rows", "pages"))
