@@ -137,10 +137,12 @@ def executor_cpu_ms(frame: pd.DataFrame, ratio: float) -> tuple[np.ndarray, np.n
     cpu = np.divide(monthly * MS_PER_SECOND, calls, out=np.zeros(len(frame)), where=calls > 0)
     jit = np.clip(np.nan_to_num(_col(frame, "jit_ms_per_call")), 0.0, cpu)
     cpu = cpu - jit
-    kind = frame["kind"].astype(str).to_numpy() if "kind" in frame.columns else np.full(len(frame), "")
     rows = _col(frame, "rows_per_call")
     low = _col(frame, "min_exec_ms")
-    single = np.isin(kind, list(_SINGLE_ROW_WRITES)) & (np.nan_to_num(rows, nan=2.0) <= 1.0) & (low > 0)
+    single = (np.nan_to_num(rows, nan=2.0) <= 1.0) & (low > 0)
+    # the kind is compared only where the rows and the minimum allow a single-row write
+    kind = frame["kind"].to_numpy()[single] if "kind" in frame.columns else np.full(int(single.sum()), "")
+    single[single] = np.isin(np.asarray(kind, dtype=object).astype(str), list(_SINGLE_ROW_WRITES))
     cap = np.where(single, np.nan_to_num(low) * ratio, np.inf)
     capped = np.minimum(cpu, cap)
     return capped, jit, cpu - capped

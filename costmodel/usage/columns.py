@@ -72,25 +72,24 @@ def count_labels(labels: np.ndarray) -> str:
 
     An estimator column holds a handful of labels: each is counted with one comparison over the
     column (hashing every row's text, as a factorisation does, took 0.4 s of a million-row range
-    case, three times). Missing values (None and NaN: one label, as a factorisation counts them)
-    and labels past :data:`LABELS_COMPARED` are counted by factorising what is left.
+    case, three times). From the first value that is not text (None and NaN are one label to a
+    factorisation), or past :data:`LABELS_COMPARED` labels, what is left is factorised.
     """
     labels = np.asarray(labels)
     tally: dict[str, int] = {}
-    # missing values (None, NaN) are one label to a factorisation: they are left to it
-    missing = np.zeros(len(labels), dtype=bool) if labels.dtype.kind in "USb" else pd.isna(labels)
-    left = ~np.asarray(missing, dtype=bool)
+    left = np.ones(len(labels), dtype=bool)
     for _ in range(LABELS_COMPARED):
         first = int(np.argmax(left)) if len(left) else 0
-        if not len(left) or not left[first]:
+        # a text label is compared; anything else (None and NaN are one label to a
+        # factorisation) stops the comparisons and is factorised with what is left
+        if not len(left) or not left[first] or not isinstance(labels[first], str):
             break
         hit = np.asarray(labels == labels[first], dtype=bool) & left
         name = str(labels[first])
         tally[name] = tally.get(name, 0) + int(hit.sum())
         left &= ~hit
-    rest = left | missing
-    if rest.any():
-        codes, uniques = pd.factorize(labels[rest], use_na_sentinel=False)
+    if left.any():
+        codes, uniques = pd.factorize(labels[left], use_na_sentinel=False)
         for label, count in zip(uniques, np.bincount(codes, minlength=len(uniques)), strict=True):
             name = str(label)
             tally[name] = tally.get(name, 0) + int(count)

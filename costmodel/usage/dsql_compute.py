@@ -45,7 +45,7 @@ import numpy as np
 from costmodel.core.errors import ScenarioError
 from costmodel.core.profile import KeyShape, StatementKind
 from costmodel.core.yamlio import safe_load
-from costmodel.usage.columns import label_column, per_distinct
+from costmodel.usage.columns import per_distinct
 
 MODEL_FILE = Path(__file__).resolve().parents[1] / "data" / "dsql_compute_model.yaml"
 FORMAT = "dsqlcost-compute-model/1"
@@ -194,24 +194,31 @@ def statement_classes(
     joins: np.ndarray,
     aggregates: np.ndarray,
 ) -> np.ndarray:
-    """The :class:`StatementClass` of every statement (vectorised)."""
+    """The :class:`StatementClass` of every statement (vectorised).
+
+    The key shapes are compared only where a point read is still possible, and each class is
+    written into one object array holding one string per class (what ``np.select`` into a text
+    array, then :func:`~costmodel.usage.columns.label_column`, gave at ten times the cost: a
+    million-row range case recomputes it)."""
     is_select = kind == StatementKind.SELECT.value
     is_write = np.isin(kind, _WRITES)
-    point = is_select & np.isin(key_shape, _POINT_SHAPES) & (np.nan_to_num(joins) == 0)
+    point = is_select & (np.nan_to_num(joins) == 0)
     point &= np.nan_to_num(aggregates) == 0
+    point[point] = np.isin(np.asarray(key_shape)[point], _POINT_SHAPES)
     multi = np.nan_to_num(rows_per_call) > 1.0
-    classes = np.select(
-        [is_ctl, point, is_select, is_write & multi, is_write],
-        [
-            StatementClass.TRANSACTION_CONTROL.value,
-            StatementClass.POINT_READ.value,
-            StatementClass.SCAN_READ.value,
-            StatementClass.MULTI_ROW_WRITE.value,
-            StatementClass.SINGLE_ROW_WRITE.value,
-        ],
-        default=StatementClass.DDL_UTILITY.value,
+    # the first condition that holds wins (as in np.select): written last
+    chosen = (
+        (is_ctl, StatementClass.TRANSACTION_CONTROL.value),
+        (point, StatementClass.POINT_READ.value),
+        (is_select, StatementClass.SCAN_READ.value),
+        (is_write & multi, StatementClass.MULTI_ROW_WRITE.value),
+        (is_write, StatementClass.SINGLE_ROW_WRITE.value),
     )
-    return label_column(classes, [c.value for c in StatementClass])
+    classes = np.empty(len(kind), dtype=object)
+    classes.fill(StatementClass.DDL_UTILITY.value)  # one object (np.full would make one per row)
+    for mask, label in reversed(chosen):
+        classes[np.asarray(mask, dtype=bool)] = label
+    return classes
 
 
 def keyless(classes: np.ndarray, keyed_tables: np.ndarray | None, unique_check: np.ndarray) -> np.ndarray:

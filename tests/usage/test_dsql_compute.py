@@ -231,3 +231,41 @@ def test_sessions_come_from_pg_stat_database_else_the_assumption_stays() -> None
     assert older.assumptions.get("dsql_transactions_per_session") == 10000
     assumed = {a.key: a for a in older.assumptions.used()}["dsql_transactions_per_session"]
     assert assumed.source == "default"
+
+
+def test_statement_classes_follow_the_first_rule_that_holds() -> None:
+    """The classes equal ``np.select`` over the rules in order (the first that holds wins), on
+    random kinds, key shapes (None among them), rows, joins and aggregates."""
+    import numpy as np
+
+    from costmodel.core.profile import KeyShape, StatementKind
+    from costmodel.usage.dsql_compute import StatementClass, statement_classes
+
+    rng = np.random.default_rng(11)
+    n = 5_000
+    kind = rng.choice([k.value for k in StatementKind], n).astype(str)
+    key_shape = rng.choice([*(s.value for s in KeyShape), None], n).astype(object)
+    rows = rng.choice([np.nan, 0.0, 1.0, 2.5, 40.0], n)
+    is_ctl = rng.random(n) < 0.1
+    joins = rng.choice([np.nan, 0.0, 1.0], n)
+    aggregates = rng.choice([np.nan, 0.0, 2.0], n)
+    is_select = kind == StatementKind.SELECT.value
+    is_write = np.isin(kind, ["insert", "update", "delete", "merge"])
+    point = is_select & np.isin(key_shape, ["constant", "parameter", "tenant"]) & (np.nan_to_num(joins) == 0)
+    point &= np.nan_to_num(aggregates) == 0
+    multi = np.nan_to_num(rows) > 1.0
+    expected = np.select(
+        [is_ctl, point, is_select, is_write & multi, is_write],
+        [
+            StatementClass.TRANSACTION_CONTROL.value,
+            StatementClass.POINT_READ.value,
+            StatementClass.SCAN_READ.value,
+            StatementClass.MULTI_ROW_WRITE.value,
+            StatementClass.SINGLE_ROW_WRITE.value,
+        ],
+        default=StatementClass.DDL_UTILITY.value,
+    )
+    got = statement_classes(kind, key_shape, rows, is_ctl, joins, aggregates)
+    assert got.dtype == object
+    assert (got == expected).all()
+    assert len({id(v) for v in got}) == len(set(got))  # one string object per class
