@@ -142,7 +142,8 @@ def executor_cpu_ms(frame: pd.DataFrame, ratio: float) -> tuple[np.ndarray, np.n
     single = (np.nan_to_num(rows, nan=2.0) <= 1.0) & (low > 0)
     # the kind is compared only where the rows and the minimum allow a single-row write
     kind = frame["kind"].to_numpy()[single] if "kind" in frame.columns else np.full(int(single.sum()), "")
-    single[single] = np.isin(np.asarray(kind, dtype=object).astype(str), list(_SINGLE_ROW_WRITES))
+    # compared as they are: a kind that is not text (None, NaN) is no write either way
+    single[single] = np.isin(np.asarray(kind, dtype=object), list(_SINGLE_ROW_WRITES))
     cap = np.where(single, np.nan_to_num(low) * ratio, np.inf)
     capped = np.minimum(cpu, cap)
     return capped, jit, cpu - capped
