@@ -36,7 +36,6 @@ Unknown counters stay NaN unless an estimator replaces them, and every replaceme
 from __future__ import annotations
 
 from dataclasses import replace
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -44,17 +43,16 @@ import pandas as pd
 
 from costmodel.core.assumptions import AssumptionSet
 from costmodel.core.checkpoint import checkpoint
-from costmodel.core.profile import StatementKind
 from costmodel.core.workload import Workload
 from costmodel.scenario.model import Scenario
-from costmodel.usage.columns import column, label_column
+from costmodel.usage.columns import column
 from costmodel.usage.context import Notes, UsageContext, build_context
 from costmodel.usage.cpu import cpu_columns
 from costmodel.usage.dsql_step import dsql_compute_columns, measured_idle_in_transaction, measured_sessions
 from costmodel.usage.head import UsageHead, UsageStart
 from costmodel.usage.io import write_ios_per_call, write_ios_with_commit_floor
 from costmodel.usage.memory import working_set
-from costmodel.usage.model import MS_PER_SECOND, CpuEstimator, ReadEstimator, Usage, WriteEstimator
+from costmodel.usage.model import MS_PER_SECOND, Usage
 from costmodel.usage.reads import read_columns, read_flags
 from costmodel.usage.steps import CpuColumns, ReadColumns, Transactions, WriteColumns
 from costmodel.usage.storage import stored_gb
@@ -195,7 +193,7 @@ def _start_columns(ctx: UsageContext, cpu: CpuColumns) -> dict[str, Any]:
         "stmt_id": df["stmt_id"]
         if "stmt_id" in df.columns
         else pd.Series(df.index.astype(str), index=df.index),
-        "kind": label_column(ctx.kinds.kind, _values(StatementKind)),
+        "kind": ctx.kinds.kind,
         "is_txn_control": ctx.kinds.is_ctl,
         "calls_window": ctx.calls,
         "calls_month": calls_month,
@@ -203,7 +201,7 @@ def _start_columns(ctx: UsageContext, cpu: CpuColumns) -> dict[str, Any]:
         "plan_ms_per_call": cpu.plan_ms,
         "io_wait_ms_per_call": cpu.io_ms,
         "cpu_ms_per_call": cpu.cpu_ms,
-        "cpu_estimator": label_column(cpu.estimator, _values(CpuEstimator)),
+        "cpu_estimator": cpu.estimator,
         "jit_ms_per_call": cpu.jit_ms,
         "min_exec_ms": column(df, "min_exec_time"),
         "temp_bytes_per_call": column(df, "temp_blks_written") * per * ctx.page,
@@ -242,11 +240,11 @@ def _statement_frame(
             },
             "rows_scanned_per_call": reads.rows_scanned,
             "read_bytes_per_call": reads.read_bytes,
-            "read_estimator": label_column(reads.estimator, _values(ReadEstimator)),
+            "read_estimator": reads.estimator,
             "rows_written_per_call": writes.rows_written,
             "write_bytes_per_call": writes.write_bytes,
             "write_call_fraction": writes.write_fraction,
-            "write_estimator": label_column(writes.estimator, _values(WriteEstimator)),
+            "write_estimator": writes.estimator,
             "pk_check_bytes_per_call": writes.pk_check,
             **{
                 name: start[name]
@@ -268,10 +266,6 @@ def _statement_frame(
         # every forked range-case worker); the start's columns are shared by every head made on it
         copy=False,
     )
-
-
-def _values(labels: type[StrEnum]) -> list[str]:
-    return [member.value for member in labels]
 
 
 def _counts(ctx: UsageContext, txn: Transactions) -> dict[str, float]:

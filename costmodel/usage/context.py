@@ -19,7 +19,7 @@ from costmodel.core.profile import KeyShape, ParseStatus, StatementKind
 from costmodel.core.timebase import SECONDS_PER_MONTH
 from costmodel.core.workload import Workload
 from costmodel.scenario.model import Scenario
-from costmodel.usage.columns import any_of, column, objects
+from costmodel.usage.columns import any_of, column, label_column, objects
 
 DML_WRITES = frozenset(
     {StatementKind.INSERT, StatementKind.UPDATE, StatementKind.DELETE, StatementKind.MERGE}
@@ -65,6 +65,9 @@ class Kinds:
     """Effective statement kinds (UNKNOWN where parsing was not trusted) as boolean masks."""
 
     kind: np.ndarray
+    """Object array holding one string per kind (:func:`~costmodel.usage.columns.label_column`): a
+    text array took 44 bytes a row, kept with the usage start of every range case; the usage
+    table's ``kind`` column is this array."""
     transaction_control: np.ndarray
     is_ctl: np.ndarray
     is_insert: np.ndarray
@@ -99,7 +102,7 @@ def statement_kinds(df: pd.DataFrame, notes: Notes) -> Kinds:
     is_select = kind == StatementKind.SELECT.value
     tc_s = pd.Series(tc, index=df.index, dtype=object)
     return Kinds(
-        kind=kind,
+        kind=label_column(kind, [member.value for member in StatementKind]),
         transaction_control=tc,
         is_ctl=is_ctl,
         is_insert=kind == StatementKind.INSERT.value,

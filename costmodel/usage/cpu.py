@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from costmodel.core.workload import IO_TIMING_COLUMNS
-from costmodel.usage.columns import column, count_labels, setting
+from costmodel.usage.columns import column, count_labels, label_column, setting
 from costmodel.usage.context import Notes, UsageContext
 from costmodel.usage.model import CpuEstimator
 from costmodel.usage.steps import CpuColumns
@@ -60,5 +60,10 @@ def cpu_columns(ctx: UsageContext, notes: Notes) -> CpuColumns:
         np.all([np.isnan(c) for c in jit_cols], axis=0), np.nan, np.nansum(jit_cols, axis=0) * per
     )
     return CpuColumns(
-        exec_ms=exec_ms, plan_ms=plan_ms, io_ms=io_ms, cpu_ms=cpu_ms, estimator=cpu_est, jit_ms=jit_ms
+        exec_ms=exec_ms,
+        plan_ms=plan_ms,
+        io_ms=io_ms,
+        cpu_ms=cpu_ms,
+        estimator=label_column(cpu_est, [member.value for member in CpuEstimator]),
+        jit_ms=jit_ms,
     )

@@ -12,9 +12,9 @@ import re
 
 import numpy as np
 
-from costmodel.core.profile import KeyShape, StatementKind
+from costmodel.core.profile import KeyShape
 from costmodel.core.workload import CatalogFacts
-from costmodel.usage.columns import column, count_labels, objects
+from costmodel.usage.columns import column, count_labels, label_column, objects
 from costmodel.usage.context import KEYED_SHAPES, Notes, UsageContext
 from costmodel.usage.read_bytes import ReadConstants, ReadEstimator, ReadInputs, read_bytes
 from costmodel.usage.steps import Defaults, ReadColumns, ReadFlags, TableColumns, TableKeys
@@ -77,7 +77,7 @@ def read_flags(ctx: UsageContext, keys: TableKeys) -> ReadFlags:
     is_change = k.is_update | k.is_delete | k.is_merge
     point = np.isin(key_shape, KEYED_SHAPES) & (joins == 0) & (aggregates == 0)
     filtered = np.isin(key_shape, [KeyShape.RANGE.value, KeyShape.NONE.value, KeyShape.WHOLE_TABLE.value])
-    filtered &= ~limit & (k.kind == StatementKind.SELECT.value)
+    filtered &= ~limit & k.is_select
     filtered &= ~_on_primary_key(
         objects(df, "tables_read"), objects(df, "key_columns"), objects(df, "query"), ctx.workload.catalog
     )
@@ -167,7 +167,7 @@ def read_columns(
         rows_known=~np.isnan(rows),
         read_bytes=scanned_bytes,
         rows_scanned=rows_scanned,
-        estimator=label,
+        estimator=label_column(label, [member.value for member in ReadEstimator]),
         pk_check=check,
         unique_check=unique_check,
         keyed_tables=np.where(rd["present"], rd["has_pk"], np.nan),

@@ -85,6 +85,8 @@ class CpuColumns:
     io_ms: np.ndarray
     cpu_ms: np.ndarray
     estimator: np.ndarray
+    """One string object per label (:func:`~costmodel.usage.columns.label_column`), as the usage
+    table holds it: a text array took 44–52 bytes a row in every kept start or head."""
     jit_ms: np.ndarray
     """JIT compile time per call (part of exec_ms; NaN where the export has no jit_* columns)."""
 
@@ -98,6 +100,8 @@ class ReadColumns:
     read_bytes: np.ndarray
     rows_scanned: np.ndarray
     estimator: np.ndarray
+    """One string object per label (:func:`~costmodel.usage.columns.label_column`), as the usage
+    table holds it: a text array took 44–52 bytes a row in every kept start or head."""
     pk_check: np.ndarray
     """INSERT/UPSERT uniqueness-check bytes per call (``read_bytes`` excludes them)."""
     unique_check: np.ndarray
@@ -116,6 +120,8 @@ class WriteColumns:
     write_fraction: np.ndarray
     pk_check: np.ndarray
     estimator: np.ndarray
+    """One string object per label (:func:`~costmodel.usage.columns.label_column`), as the usage
+    table holds it: a text array took 44–52 bytes a row in every kept start or head."""
     wal: np.ndarray
     """wal_bytes per call (NaN where unknown): Serverless v2 write I/Os read it too."""
     dirtied: np.ndarray

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from costmodel.usage.columns import any_of, column, count_labels
+from costmodel.usage.columns import any_of, column, count_labels, label_column
 from costmodel.usage.context import Notes, UsageContext
 from costmodel.usage.model import WriteEstimator
 from costmodel.usage.steps import ReadColumns, TableColumns, WriteColumns
@@ -91,7 +91,7 @@ def write_columns(ctx: UsageContext, tables: TableColumns, reads: ReadColumns, n
         write_bytes=write_bytes,
         write_fraction=write_fraction,
         pk_check=reads.pk_check,
-        estimator=write_est,
+        estimator=label_column(write_est, [member.value for member in WriteEstimator]),
         wal=wal,
         dirtied=dirtied,
     )
