@@ -88,7 +88,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=int,
         metavar="N",
         help="processes for reading, classifying and pricing many clusters, and for reading and classifying "
-        "one large export, pricing its range cases and writing its JSON statement lines (default: the number of cores)",
+        "one large export and pricing its range cases (default: the number of cores)",
     )
     fleet.add_argument(
         "--executor",

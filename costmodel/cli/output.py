@@ -143,9 +143,7 @@ def emit_report(report: Mapping[str, Any], args: argparse.Namespace, *, stream: 
     sensitive = bool(getattr(args, "show_literals", False))
     if fmt == "json" and args.out and not is_stdout(args.out):
         # a million statements: written piece by piece, never one string
-        # its statement lines written by --jobs processes (a command without --jobs: one)
-        jobs = getattr(args, "jobs", 1) or os.cpu_count() or 1
-        write_text_file(Path(args.out), json_pieces(report, jobs=jobs), sensitive=sensitive)
+        write_text_file(Path(args.out), json_pieces(report), sensitive=sensitive)
         stream.write(f"{args.out}\n")
         return
     text = render(

@@ -11,10 +11,9 @@ does it as Dask tasks, with the shared tables scattered once to every worker. Th
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing as mp
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
@@ -89,21 +88,6 @@ class LocalExecutor:
             initargs=(shared, items, fn),
         ) as pool:
             return list(pool.map(_call_shared, range(len(items)), chunksize=2))
-
-    @contextlib.contextmanager
-    def started_shared(
-        self, fn: Callable[[S, T], R], shared: S, items: Sequence[T]
-    ) -> Iterator[list[Future[R]]]:
-        """:meth:`map_shared` started but not awaited: the caller works meanwhile and takes each
-        result from its future. The workers are forked (before any pool thread starts) as the
-        pool starts; leaving the block waits for them. Needs :func:`fork_context`."""
-        with ProcessPoolExecutor(
-            max_workers=self.workers,
-            mp_context=fork_context(),
-            initializer=_init_shared,
-            initargs=(shared, items, fn),
-        ) as pool:
-            yield [pool.submit(_call_shared, index) for index in range(len(items))]
 
 
 def batches(items: Sequence[T], workers: int, *, per_worker: int = 4, most: int = 5_000) -> list[Sequence[T]]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import operator
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from itertools import chain, repeat
@@ -23,7 +22,6 @@ from numbers import Integral, Real
 from typing import Any
 
 from costmodel.core.errors import ReportError
-from costmodel.core.executor import LocalExecutor, fork_context
 from costmodel.core.gcpause import gc_paused
 from costmodel.report.common import check_report
 from costmodel.report.records import StatementTable, as_records
@@ -246,18 +244,16 @@ def render_json(report: Mapping[str, Any], *, indent: int | None = 2) -> str:
     return "".join(json_pieces(report, indent=indent))
 
 
-def json_pieces(report: Mapping[str, Any], *, indent: int | None = 2, jobs: int = 1) -> Iterator[str]:
+def json_pieces(report: Mapping[str, Any], *, indent: int | None = 2) -> Iterator[str]:
     """:func:`render_json`'s text as pieces made one after another (their concatenation is the
-    text): a million-statement report goes to its file without ever being one string. With
-    ``jobs`` > 1 a statement table of :data:`PARALLEL_ROWS` or more is written by that many forked
-    processes (:func:`_forked_pieces`); the text is the same."""
+    text): a million-statement report goes to its file without ever being one string."""
     check_report(report)
     ordered = _ordered(report, "report")
     try:
         if indent is None:
             yield _compact_top(ordered)
         else:
-            yield from _pretty_top(ordered, " " * indent, jobs)
+            yield from _pretty_top(ordered, " " * indent)
     except (TypeError, ValueError) as exc:
         raise _locate(report, "$") or ReportError(
             f"the report cannot be written as JSON: {exc}", hint="this is a bug in the report builder"
@@ -266,12 +262,6 @@ def json_pieces(report: Mapping[str, Any], *, indent: int | None = 2, jobs: int 
 
 LINES_PER_PIECE = 10_000
 """Statement records joined into one piece of :func:`json_pieces` (a few MB each)."""
-PARALLEL_ROWS = 200_000
-"""Statement records from which :func:`json_pieces` with ``jobs`` > 1 writes them in forked
-processes: a million records are ~800 MB of JSON and took 19 s on one core (mostly ``float``
-reprs), the longest single-core stretch of a 1M-row report."""
-READ_BLOCK = 1 << 22
-"""Characters read back at a time from a forked writer's file."""
 
 
 class _Lines(list[str]):
@@ -298,7 +288,7 @@ def _compact_top(value: Any) -> str:
     return "".join(pieces)
 
 
-def _pretty_top(value: Any, step: str, jobs: int = 1) -> Iterator[str]:
+def _pretty_top(value: Any, step: str) -> Iterator[str]:
     """The indented report and its final newline, piece by piece; each ``statements`` and
     ``databases`` record is one line, and the record lines go out :data:`LINES_PER_PIECE` at a time."""
     if not isinstance(value, dict) or not value:
@@ -308,7 +298,7 @@ def _pretty_top(value: Any, step: str, jobs: int = 1) -> Iterator[str]:
     for index, (key, child) in enumerate(value.items()):
         yield ("" if index == 0 else ",\n") + step + _compact(key) + ": "
         if isinstance(child, _Table):
-            yield from _table_pieces(child, step, jobs)
+            yield from _table_pieces(child, step)
         elif key in _ONE_LINE_RECORDS and isinstance(child, list) and child:
             lines = child if isinstance(child, _Lines) else [_compact(row) for row in child]
             separator = ",\n" + step + step
@@ -432,69 +422,16 @@ class _Table:
         self.table = table
         self.record = record
 
-    def __len__(self) -> int:
-        return len(self.table)
-
-    def line_chunks(self, start: int = 0, stop: int | None = None) -> Iterator[list[str]]:
-        """The record lines (of rows ``start:stop``), :data:`LINES_PER_PIECE` at a time (a slice the
-        fast path refuses is written record by record, as a refused list is)."""
-        for columns in self.table.column_chunks(LINES_PER_PIECE, start, stop):
+    def line_chunks(self) -> Iterator[list[str]]:
+        """The record lines, :data:`LINES_PER_PIECE` at a time (a slice the fast path refuses is
+        written record by record, as a refused list is)."""
+        for columns in self.table.column_chunks(LINES_PER_PIECE):
             lines = _column_lines(columns, self.record)
             yield (
                 lines
                 if lines is not None
                 else [_compact(_ordered(r, self.record)) for r in as_records(columns)]
             )
-
-
-def _forked_pieces(table: _Table, step: str, jobs: int) -> Iterator[str]:
-    """:func:`_table_pieces`'s text, the record lines shared by this process and ``jobs`` - 1
-    forked ones.
-
-    This process writes the first ``1/jobs`` of the rows itself, straight out as the one-process
-    loop does, while the forked processes write the rest in contiguous spans (multiples of
-    :data:`LINES_PER_PIECE`, four per process), each to its own file in a private temporary
-    directory, joined exactly as the loop joins them; their files are then read back in row order a
-    block at a time, so this process never holds more than a block. Every line is written on its
-    own, so spans cut anywhere give the same text (tests compare both ways).
-    """
-    rows, separator = len(table), ",\n" + step + step
-    own = min(rows, LINES_PER_PIECE * -(-rows // (LINES_PER_PIECE * jobs)))
-    size = LINES_PER_PIECE * max(1, -(-(rows - own) // (LINES_PER_PIECE * (jobs - 1) * 4)))
-    spans = [(start, min(start + size, rows)) for start in range(own, rows, size)]
-    first = True
-    with (
-        tempfile.TemporaryDirectory(prefix="dsqlcost-json-") as tmp,
-        LocalExecutor(jobs - 1).started_shared(_write_span, (table, separator, tmp), spans) as written,
-    ):
-        for lines in table.line_chunks(0, own):
-            if lines:
-                yield (("[\n" + step + step) if first else separator) + separator.join(lines)
-                first = False
-        for future in written:
-            path = future.result()
-            if path is None:
-                continue
-            yield ("[\n" + step + step) if first else separator
-            first = False
-            with open(path, encoding="utf-8", newline="") as part:
-                while block := part.read(READ_BLOCK):
-                    yield block
-    yield "[]" if first else "\n" + step + "]"
-
-
-def _write_span(shared: tuple[_Table, str, str], span: tuple[int, int]) -> str | None:
-    """Write the record lines of rows ``span`` (separated, no leading separator) to a file in the
-    directory; its path, or None when the span has no line (a forked :func:`_forked_pieces` worker)."""
-    table, separator, folder = shared
-    path = f"{folder}/{span[0]:012d}.json"
-    empty = True
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        for lines in table.line_chunks(*span):
-            if lines:
-                out.write(("" if empty else separator) + separator.join(lines))
-                empty = False
-    return None if empty else path
 
 
 def _column_lines(columns: dict[str, list[Any]], record: str | None) -> _Lines | None:
@@ -513,12 +450,9 @@ def _column_lines(columns: dict[str, list[Any]], record: str | None) -> _Lines |
         return _Lines(map("".join, zip(*parts)))
 
 
-def _table_pieces(table: _Table, step: str, jobs: int = 1) -> Iterator[str]:
+def _table_pieces(table: _Table, step: str) -> Iterator[str]:
     """What :func:`_pretty_top` writes for a record list, from a table's line chunks."""
     separator = ",\n" + step + step
-    if jobs > 1 and len(table) >= PARALLEL_ROWS and fork_context() is not None:
-        yield from _forked_pieces(table, step, jobs)
-        return
     first = True
     for lines in table.line_chunks():
         if lines:

@@ -35,11 +35,10 @@ class StatementTable:
         """Number of statements."""
         return len(self.frame)
 
-    def column_chunks(self, rows: int, start: int = 0, stop: int | None = None) -> Iterator[Columns]:
-        """The columns of ``rows`` statements at a time, in order (of the rows ``start:stop``)."""
-        end = len(self.frame) if stop is None else min(stop, len(self.frame))
-        for first in range(start, end, rows):
-            yield self.columns(self.frame.iloc[first : min(first + rows, end)])
+    def column_chunks(self, rows: int) -> Iterator[Columns]:
+        """The columns of ``rows`` statements at a time, in order."""
+        for start in range(0, len(self.frame), rows):
+            yield self.columns(self.frame.iloc[start : start + rows])
 
     def records(self) -> list[dict[str, Any]]:
         """One dict per statement, keys in column order (what ``statement_records`` returns)."""

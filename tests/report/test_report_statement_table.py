@@ -75,36 +75,3 @@ def test_a_bad_number_in_a_column_is_named_like_in_a_record() -> None:
         render_json(_report(table.records()))
     assert from_table.value.message == from_records.value.message
     assert "statements[1]" in from_table.value.message
-
-
-@pytest.mark.parametrize("sample", ["saas", "pgbench"])
-def test_forked_writers_write_the_same_text(sample: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """``jobs`` > 1 writes the statement lines in forked processes, a span each: same text."""
-    monkeypatch.setattr(jsonout, "LINES_PER_PIECE", 1)
-    monkeypatch.setattr(jsonout, "PARALLEL_ROWS", 2)
-    result = analyse(load_workload(SAMPLES / sample), Scenario(), load_catalog())
-    table = build_report(result, generated_at=WHEN, statement_table=True)
-    assert len(table["statements"]) >= 2 * 4  # several spans per process (one row each)
-    expected = render_json(build_report(result, generated_at=WHEN))
-    pieces = list(json_pieces(table, jobs=2))
-    assert "".join(pieces) == expected
-
-
-def test_forked_writers_take_refused_slices_empty_tables_and_bad_numbers(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(jsonout, "LINES_PER_PIECE", 2)
-    monkeypatch.setattr(jsonout, "PARALLEL_ROWS", 0)
-    details: list[Any] = [None] * 9
-    details[5] = {"k": 1}
-    for columns in (
-        {"stmt_id": [f"s{i}" for i in range(9)], "calls": [1.5 * i for i in range(9)], "details": details},
-        {"stmt_id": [], "calls": []},
-    ):
-        table = _table(columns)
-        expected = render_json(_report(table.records()))
-        assert "".join(json_pieces(_report(table), jobs=2)) == expected
-    bad = _table({"stmt_id": ["a", "b", "c"], "calls": [1.0, 2.0, math.nan]})
-    with pytest.raises(ReportError) as forked:
-        "".join(json_pieces(_report(bad), jobs=2))
-    assert "statements[2]" in forked.value.message
